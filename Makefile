@@ -1,0 +1,52 @@
+# Two commands: `make run` and `make test`. Everything else is a helper for them.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+export PORT
+
+.PHONY: run test install migrate demo lint format messages clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: demo
+	@echo ""
+	@echo "  Shishi mediation: http://127.0.0.1:$(PORT)/   (admin: http://127.0.0.1:$(PORT)/admin/)"
+	@echo "  Demo logins, password demo12345:"
+	@echo "    center      dispatcher, 湖滨街道多元调处中心"
+	@echo "    police      handler and reporter, 湖滨派出所"
+	@echo "    committee   handler, 曾坑社区人民调解委员会"
+	@echo "    head        unit head, 湖滨派出所"
+	@echo "    supervisor  city supervisor"
+	@echo "    admin       superuser"
+	@echo "  Web, Celery worker and beat run together; Ctrl-C stops all three."
+	@echo ""
+	$(VENV)/bin/honcho start
+
+# With DATABASE_URL / REDIS_URL set, the suite runs against real PostgreSQL and Redis.
+# pytest exits 5 when no test ran; make treats that as a failure like any other.
+test: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 staticfiles

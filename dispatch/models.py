@@ -1,0 +1,242 @@
+"""Areas, units, routing, memberships and SLA policy: who covers what, and how fast."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Area(models.Model):
+    """A node of the city → street/town → community tree."""
+
+    class Level(models.TextChoices):
+        CITY = "city", _("市")
+        STREET = "street", _("街道/镇")
+        COMMUNITY = "community", _("社区/村")
+
+    name = models.CharField(_("名称"), max_length=64)
+    code = models.CharField(
+        _("代码"),
+        max_length=16,
+        help_text=_("街道的代码也是订单编号的前缀，例如 HB。"),
+    )
+    level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # Materialised path ("SS/HB/ZK/"): "everything under X" is one indexed prefix match.
+    path = models.CharField(max_length=255, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("区域")
+        verbose_name_plural = _("区域")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "code"], name="area_code_unique_in_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.path = (self.parent.path if self.parent else "") + self.code + "/"
+        super().save(*args, **kwargs)
+
+    @property
+    def street(self) -> "Area | None":
+        """The street/town this area belongs to (itself for a street)."""
+        if self.level == self.Level.STREET:
+            return self
+        if self.level == self.Level.COMMUNITY:
+            return self.parent
+        return None
+
+
+class Category(models.Model):
+    """A duty category of disputes (wages, neighbours, family, …)."""
+
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    name_en = models.CharField(_("英文名称"), max_length=64, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("纠纷类别")
+        verbose_name_plural = _("纠纷类别")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(models.Model):
+    """An organisation that dispatches, handles, assists or supervises orders."""
+
+    class Kind(models.TextChoices):
+        STREET_CENTER = "street_center", _("街道多元调处中心")
+        POLICE_STATION = "police_station", _("派出所")
+        COMMUNITY_COMMITTEE = "community_committee", _("社区居委会")
+        MEDIATION_COMMITTEE = "mediation_committee", _("人民调解委员会")
+        DEPARTMENT = "department", _("政府职能部门")
+        SOCIAL_FORCE = "social_force", _("社会力量")
+        SUPERVISION = "supervision", _("督导考核")
+
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+    kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("所在区域"),
+        on_delete=models.PROTECT,
+        related_name="units",
+        help_text=_("调处中心为其街道；督导单位的管辖范围即此区域及其下级。"),
+    )
+    covered_areas = models.ManyToManyField(
+        Area, verbose_name=_("责任区域"), blank=True, related_name="covering_units"
+    )
+    categories = models.ManyToManyField(
+        Category, verbose_name=_("职责类别"), blank=True, related_name="units"
+    )
+    phone = models.CharField(_("电话"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["area__path", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoutingRule(models.Model):
+    """Maps (category, area) to a unit that fits; lower rank is suggested first."""
+
+    category = models.ForeignKey(Category, verbose_name=_("类别"), on_delete=models.CASCADE)
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("区域"),
+        on_delete=models.CASCADE,
+        help_text=_("适用于此区域及其下级区域。"),
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE)
+    rank = models.PositiveSmallIntegerField(_("优先级"), default=1)
+
+    class Meta:
+        verbose_name = _("派单规则")
+        verbose_name_plural = _("派单规则")
+        ordering = ["category", "area__path", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "area", "unit"], name="routing_rule_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} · {self.area} → {self.unit} ({self.rank})"
+
+
+class Role(models.TextChoices):
+    REPORTER = "reporter", _("报单员")
+    DISPATCHER = "dispatcher", _("派单员")
+    HANDLER = "handler", _("办理人")
+    UNIT_HEAD = "unit_head", _("单位负责人")
+    SUPERVISOR = "supervisor", _("督导员")
+
+
+class Membership(models.Model):
+    """A user's role in a unit. One user may hold several."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("成员")
+        verbose_name_plural = _("成员")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique"),
+        ]
+        indexes = [models.Index(fields=["unit", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", _("低")
+    MEDIUM = "medium", _("中")
+    HIGH = "high", _("高")
+
+
+class SlaPolicy(models.Model):
+    """Time limits for the sign, contact and meet stages.
+
+    The most specific policy wins: (category, risk) → (category, any risk) →
+    (any category, risk) → the default (both empty).
+    """
+
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("类别"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text=_("留空表示所有类别。"),
+    )
+    risk_level = models.CharField(
+        _("风险等级"),
+        max_length=16,
+        choices=RiskLevel.choices,
+        blank=True,
+        help_text=_("留空表示所有风险等级。"),
+    )
+    sign_minutes = models.PositiveIntegerField(_("签收时限（分钟）"), default=30)
+    contact_minutes = models.PositiveIntegerField(_("联系时限（分钟，自签收起）"), default=24 * 60)
+    meet_minutes = models.PositiveIntegerField(_("见面调解时限（分钟，自签收起）"), default=48 * 60)
+
+    class Meta:
+        verbose_name = _("时限规则")
+        verbose_name_plural = _("时限规则")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "risk_level"],
+                name="sla_policy_unique",
+                condition=Q(category__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["risk_level"],
+                name="sla_policy_unique_any_category",
+                condition=Q(category__isnull=True),
+            ),
+            models.CheckConstraint(
+                condition=Q(sign_minutes__gt=0, contact_minutes__gt=0, meet_minutes__gt=0),
+                name="sla_policy_positive_limits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        cat = self.category or _("所有类别")
+        risk = self.get_risk_level_display() if self.risk_level else _("所有风险")
+        return f"{cat} · {risk}"
+
+    @property
+    def limits(self) -> dict[str, timedelta]:
+        return {
+            "sign": timedelta(minutes=self.sign_minutes),
+            "contact": timedelta(minutes=self.contact_minutes),
+            "meet": timedelta(minutes=self.meet_minutes),
+        }

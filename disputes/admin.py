@@ -1,0 +1,71 @@
+"""Orders are read-only here: every change goes through the transition services."""
+
+from django.contrib import admin
+
+from .models import Attachment, Order, OrderEvent, Party
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PartyInline(ReadOnlyInline):
+    model = Party
+    fields = [
+        "name",
+        "role",
+        "phone",
+        "id_number",
+        "is_elderly_alone",
+        "is_disabled",
+        "has_mental_illness",
+        "is_minor",
+        "confirmed_at",
+    ]
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ["original_name", "file", "size", "uploaded_by", "uploaded_at"]
+
+
+class EventInline(ReadOnlyInline):
+    model = OrderEvent
+    fields = ["at", "kind", "actor", "from_state", "to_state", "note", "data"]
+    ordering = ["at", "id"]
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "title",
+        "state",
+        "category",
+        "community",
+        "lead_unit",
+        "reported_at",
+        "sign_due_at",
+    ]
+    list_filter = ["state", "category", "risk_level", "source", "street"]
+    search_fields = ["number", "title", "parties__name"]
+    list_select_related = ["category", "community", "lead_unit"]
+    date_hierarchy = "reported_at"
+    inlines = [PartyInline, AttachmentInline, EventInline]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

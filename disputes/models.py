@@ -1,0 +1,413 @@
+"""The dispute order, its parties, attachments and append-only timeline.
+
+Transition methods only guard and set fields in memory; ``disputes.services`` is the one
+place that calls them, under a row lock, and saves, records the event and schedules side
+effects.
+"""
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from dispatch.models import Area, Category, RiskLevel, Unit
+
+from .validators import validate_id_number, validate_phone
+
+
+class State(models.TextChoices):
+    REPORTED = "reported", _("待派单")
+    DISPATCHED = "dispatched", _("待签收")
+    SIGNED = "signed", _("已签收")
+    CONTACTED = "contacted", _("已联系")
+    MET = "met", _("已调解")
+    CLOSED = "closed", _("已结单")
+    CANCELLED = "cancelled", _("已撤销")
+
+
+OPEN_STATES = (State.REPORTED, State.DISPATCHED, State.SIGNED, State.CONTACTED, State.MET)
+HANDLING_STATES = (State.SIGNED, State.CONTACTED, State.MET)
+
+
+class Source(models.TextChoices):
+    PATROL = "patrol", _("走访巡查")
+    POLICE_INCIDENT = "police_incident", _("警情")
+    HOTLINE = "hotline", _("热线")
+    WALK_IN = "walk_in", _("来访")
+    REFERRAL = "referral", _("转办")
+
+
+class Outcome(models.TextChoices):
+    MEDIATED = "mediated", _("调解成功")
+    PARTLY_MEDIATED = "partly_mediated", _("部分调解")
+    FAILED = "failed", _("调解不成")
+    WITHDRAWN = "withdrawn", _("当事人撤回")
+
+
+class Referral(models.TextChoices):
+    COURT = "court", _("诉讼")
+    ARBITRATION = "arbitration", _("仲裁")
+    PETITION = "petition", _("信访")
+
+
+class Grade(models.TextChoices):
+    """Case grade for the per-case subsidy (以案定补)."""
+
+    SIMPLE = "simple", _("简易")
+    ORDINARY = "ordinary", _("一般")
+    COMPLEX = "complex", _("复杂")
+    MAJOR = "major", _("重大疑难")
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", _("电话")
+    VISIT = "visit", _("上门")
+    ONLINE = "online", _("线上")
+    IN_PERSON = "in_person", _("来所面谈")
+
+
+class Order(ConcurrentTransitionMixin, models.Model):
+    """A dispute handled as a work order (订单)."""
+
+    number = models.CharField(_("编号"), max_length=32, unique=True, editable=False)
+    title = models.CharField(_("标题"), max_length=120)
+    narrative = models.TextField(_("情况描述"))
+    category = models.ForeignKey(Category, verbose_name=_("类别"), on_delete=models.PROTECT)
+    source = models.CharField(
+        _("来源"), max_length=20, choices=Source.choices, default=Source.PATROL
+    )
+    street = models.ForeignKey(
+        Area,
+        verbose_name=_("街道/镇"),
+        on_delete=models.PROTECT,
+        related_name="street_orders",
+        editable=False,
+    )
+    community = models.ForeignKey(
+        Area, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="community_orders"
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    risk_level = models.CharField(
+        _("风险等级"), max_length=16, choices=RiskLevel.choices, default=RiskLevel.LOW
+    )
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("报单人"),
+        on_delete=models.PROTECT,
+        related_name="reported_orders",
+    )
+    reporter_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("报单单位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_orders",
+    )
+    lead_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("责任单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lead_orders",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("责任人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_orders",
+    )
+    assisting_units = models.ManyToManyField(
+        Unit, verbose_name=_("协办单位"), blank=True, related_name="assisting_orders"
+    )
+
+    state = FSMField(_("状态"), default=State.REPORTED, choices=State.choices, protected=True)
+
+    reported_at = models.DateTimeField(_("报单时间"))
+    dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    contacted_at = models.DateTimeField(_("联系时间"), null=True, blank=True)
+    met_at = models.DateTimeField(_("调解时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结单时间"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    # Each stage's limit is fixed when its clock starts (from the SLA policy then in
+    # force) and its due time stored, so sweeps and reports never recompute history.
+    sign_limit = models.DurationField(_("签收时限"), null=True, blank=True)
+    contact_limit = models.DurationField(_("联系时限"), null=True, blank=True)
+    meet_limit = models.DurationField(_("调解时限"), null=True, blank=True)
+    sign_due_at = models.DateTimeField(_("签收截止"), null=True, blank=True)
+    contact_due_at = models.DateTimeField(_("联系截止"), null=True, blank=True)
+    meet_due_at = models.DateTimeField(_("调解截止"), null=True, blank=True)
+    sign_on_time = models.BooleanField(_("按时签收"), null=True, blank=True)
+    contact_on_time = models.BooleanField(_("按时联系"), null=True, blank=True)
+    meet_on_time = models.BooleanField(_("按时调解"), null=True, blank=True)
+
+    contact_method = models.CharField(
+        _("联系方式"), max_length=16, choices=ContactMethod.choices, blank=True
+    )
+    contact_note = models.TextField(_("联系情况"), blank=True)
+    meeting_place = models.CharField(_("调解地点"), max_length=200, blank=True)
+    meeting_participants = models.TextField(_("参加人员"), blank=True)
+    meeting_result = models.TextField(_("调解经过"), blank=True)
+
+    outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices, blank=True)
+    referral = models.CharField(_("移交途径"), max_length=16, choices=Referral.choices, blank=True)
+    agreement_summary = models.TextField(_("协议摘要"), blank=True)
+    grade = models.CharField(_("案件等级"), max_length=16, choices=Grade.choices, blank=True)
+    cancel_reason = models.TextField(_("撤销原因"), blank=True)
+
+    class Meta:
+        verbose_name = _("订单")
+        verbose_name_plural = _("订单")
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(fields=["street", "state"]),
+            models.Index(fields=["lead_unit", "state"]),
+            models.Index(fields=["reporter", "-reported_at"]),
+            models.Index(fields=["state", "-reported_at"]),
+            models.Index(fields=["closed_at"]),
+            models.Index(
+                name="order_sign_due_open", fields=["sign_due_at"], condition=Q(state="dispatched")
+            ),
+            models.Index(
+                name="order_contact_due_open",
+                fields=["contact_due_at"],
+                condition=Q(state="signed"),
+            ),
+            models.Index(
+                name="order_meet_due_open",
+                fields=["meet_due_at"],
+                condition=Q(state__in=["signed", "contacted"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    # --- transitions: guard and set fields only; services save and record ---------
+    @transition(field=state, source=State.REPORTED, target=State.DISPATCHED)
+    def dispatch(self, *, lead_unit: Unit, assignee, at: datetime, sign_limit: timedelta):
+        self.lead_unit = lead_unit
+        self.assignee = assignee
+        self._start_sign_clock(at, sign_limit)
+
+    @transition(field=state, source=State.DISPATCHED, target=State.DISPATCHED)
+    def reassign(self, *, lead_unit: Unit, assignee, at: datetime, sign_limit: timedelta):
+        self.lead_unit = lead_unit
+        self.assignee = assignee
+        self._start_sign_clock(at, sign_limit)
+
+    @transition(field=state, source=State.DISPATCHED, target=State.SIGNED)
+    def sign(self, *, by, at: datetime, contact_limit: timedelta, meet_limit: timedelta):
+        self.signed_at = at
+        self.sign_on_time = at <= self.sign_due_at
+        if self.assignee_id is None:
+            self.assignee = by
+        self.contact_limit, self.meet_limit = contact_limit, meet_limit
+        self.contact_due_at = at + contact_limit
+        self.meet_due_at = at + meet_limit
+
+    @transition(field=state, source=[State.DISPATCHED, State.SIGNED], target=State.REPORTED)
+    def return_to_queue(self):
+        self.lead_unit = None
+        self.assignee = None
+        self.dispatched_at = self.signed_at = None
+        self.sign_limit = self.contact_limit = self.meet_limit = None
+        self.sign_due_at = self.contact_due_at = self.meet_due_at = None
+        self.sign_on_time = None
+
+    @transition(field=state, source=State.SIGNED, target=State.CONTACTED)
+    def record_contact(self, *, at: datetime, method: str, note: str):
+        self.contacted_at = at
+        self.contact_on_time = at <= self.contact_due_at
+        self.contact_method, self.contact_note = method, note
+
+    @transition(field=state, source=State.CONTACTED, target=State.MET)
+    def record_meeting(self, *, at: datetime, place: str, participants: str, result: str):
+        self.met_at = at
+        self.meet_on_time = at <= self.meet_due_at
+        self.meeting_place, self.meeting_participants = place, participants
+        self.meeting_result = result
+
+    @transition(field=state, source=State.MET, target=State.CLOSED)
+    def close(self, *, at: datetime, outcome: str, summary: str, grade: str, referral: str):
+        self.closed_at = at
+        self.outcome, self.agreement_summary = outcome, summary
+        self.grade, self.referral = grade, referral
+
+    @transition(field=state, source=list(OPEN_STATES), target=State.CANCELLED)
+    def cancel(self, *, at: datetime, reason: str):
+        self.cancelled_at = at
+        self.cancel_reason = reason
+
+    def _start_sign_clock(self, at: datetime, limit: timedelta) -> None:
+        self.dispatched_at = at
+        self.sign_limit = limit
+        self.sign_due_at = at + limit
+        self.sign_on_time = None
+
+
+class OrderNumberCounter(models.Model):
+    """The last sequence number used per street and month (order numbers never repeat)."""
+
+    street = models.ForeignKey(Area, on_delete=models.CASCADE)
+    month = models.CharField(max_length=6)  # YYYYMM in Asia/Shanghai
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["street", "month"], name="order_counter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.street_id}/{self.month}: {self.last}"
+
+
+class Party(models.Model):
+    """A person involved in the dispute."""
+
+    class PartyRole(models.TextChoices):
+        APPLICANT = "applicant", _("申请人")
+        RESPONDENT = "respondent", _("被申请人")
+        OTHER = "other", _("其他")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="parties")
+    name = models.CharField(_("姓名"), max_length=64)
+    role = models.CharField(
+        _("身份"), max_length=16, choices=PartyRole.choices, default=PartyRole.APPLICANT
+    )
+    phone = models.CharField(_("电话"), max_length=20, blank=True, validators=[validate_phone])
+    id_number = models.CharField(
+        _("身份证号"), max_length=18, blank=True, validators=[validate_id_number]
+    )
+    is_elderly_alone = models.BooleanField(_("独居老人"), default=False)
+    is_disabled = models.BooleanField(_("残疾人"), default=False)
+    has_mental_illness = models.BooleanField(_("精神障碍"), default=False)
+    is_minor = models.BooleanField(_("未成年人"), default=False)
+    confirmed_at = models.DateTimeField(_("确认结单时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("当事人")
+        verbose_name_plural = _("当事人")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_vulnerable(self) -> bool:
+        return (
+            self.is_elderly_alone or self.is_disabled or self.has_mental_illness or (self.is_minor)
+        )
+
+
+def validate_attachment(upload) -> None:
+    ext = Path(upload.name).suffix.lower().lstrip(".")
+    if ext not in settings.ATTACHMENT_EXTENSIONS:
+        raise ValidationError(
+            _("不支持的文件类型 .%(ext)s；允许：%(allowed)s"),
+            params={"ext": ext, "allowed": ", ".join(settings.ATTACHMENT_EXTENSIONS)},
+            code="file_type",
+        )
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            _("文件过大（%(size)d MB），上限 %(max)d MB。"),
+            params={"size": upload.size // 2**20, "max": settings.ATTACHMENT_MAX_BYTES // 2**20},
+            code="file_size",
+        )
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    return f"orders/{instance.order_id}/{Path(filename).name}"
+
+
+class Attachment(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to=attachment_path, validators=[validate_attachment])
+    original_name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(_("上传时间"))
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EventKind(models.TextChoices):
+    REPORTED = "reported", _("报单")
+    DISPATCHED = "dispatched", _("派单")
+    REASSIGNED = "reassigned", _("改派")
+    SIGNED = "signed", _("签收")
+    RETURNED = "returned", _("退单")
+    CONTACTED = "contacted", _("联系当事人")
+    MET = "met", _("见面调解")
+    CLOSED = "closed", _("结单")
+    CANCELLED = "cancelled", _("撤销")
+    NOTE = "note", _("备注")
+    ATTACHMENT = "attachment", _("上传附件")
+    ESCALATED = "escalated", _("超时预警")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("order events are append-only")
+
+    def delete(self):
+        raise TypeError("order events are append-only")
+
+
+class OrderEvent(models.Model):
+    """One step of an order's timeline. Written once, never changed."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("事件"), max_length=16, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    at = models.DateTimeField(_("时间"))
+    from_state = models.CharField(_("原状态"), max_length=16, choices=State.choices, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=16, choices=State.choices, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("流转记录")
+        verbose_name_plural = _("流转记录")
+        ordering = ["order", "at", "id"]
+        indexes = [models.Index(fields=["order", "at", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("order events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("order events are append-only")

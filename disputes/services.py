@@ -1,0 +1,616 @@
+"""Every write to an order. Views, API, admin, imports and Celery tasks call these.
+
+Each transition runs in one transaction: lock the order row, check the actor may see it
+(else ``NotFound``) and may act (else ``Forbidden``), check the FSM allows it now (else
+``Conflict``), apply it, save, write the timeline event and defer side effects with
+``transaction.on_commit``.
+"""
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
+
+from dispatch.models import Area, Category, Membership, Role, Unit
+from dispatch.selectors import sla_policy_for
+from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+from .events import record_event
+from .models import (
+    Attachment,
+    ContactMethod,
+    EventKind,
+    Grade,
+    Order,
+    OrderNumberCounter,
+    Outcome,
+    Party,
+    Referral,
+    Source,
+    State,
+)
+from .selectors import allowed_actions, can_report, orders_visible_to, reporter_units
+
+log = logging.getLogger(__name__)
+
+# Side effects run after commit; later issues register notifications here.
+after_commit_hooks: list[Callable[[int, str], None]] = []
+
+
+def _on_commit(order_id: int, kind: str) -> None:
+    for hook in after_commit_hooks:
+        transaction.on_commit(lambda hook=hook: hook(order_id, kind))
+
+
+def _require(errors: dict[str, str], **fields: Any) -> None:
+    for name, value in fields.items():
+        if value in (None, "") or (isinstance(value, str) and not value.strip()):
+            errors.setdefault(name, _("此项为必填项。"))
+
+
+def _raise_if(errors: dict[str, Any]) -> None:
+    if errors:
+        raise InvalidInput(errors)
+
+
+# --- reporting -------------------------------------------------------------------------
+
+
+@dataclass
+class PartyInput:
+    name: str
+    role: str = Party.PartyRole.APPLICANT
+    phone: str = ""
+    id_number: str = ""
+    is_elderly_alone: bool = False
+    is_disabled: bool = False
+    has_mental_illness: bool = False
+    is_minor: bool = False
+
+
+@dataclass
+class ReportInput:
+    title: str
+    narrative: str
+    category_id: int
+    community_id: int
+    risk_level: str = "low"
+    source: str = Source.PATROL
+    address: str = ""
+    parties: list[PartyInput] = field(default_factory=list)
+    reporter_unit_id: int | None = None
+
+
+def _next_number(*, street: Area, now: datetime) -> str:
+    month = timezone.localtime(now).strftime("%Y%m")
+    counter, _created = OrderNumberCounter.objects.select_for_update().get_or_create(
+        street=street, month=month
+    )
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{street.code}-{month}-{counter.last:05d}"
+
+
+def _clean_parties(parties: Iterable[PartyInput], errors: dict[str, Any]) -> list[Party]:
+    cleaned = []
+    for i, p in enumerate(parties):
+        party = Party(
+            name=(p.name or "").strip(),
+            role=p.role,
+            phone=(p.phone or "").strip(),
+            id_number=(p.id_number or "").strip().upper(),
+            is_elderly_alone=p.is_elderly_alone,
+            is_disabled=p.is_disabled,
+            has_mental_illness=p.has_mental_illness,
+            is_minor=p.is_minor,
+        )
+        try:
+            party.full_clean(exclude=["order"])
+        except ValidationError as e:
+            for name, messages in e.message_dict.items():
+                errors[f"parties[{i}].{name}"] = messages
+        cleaned.append(party)
+    if not cleaned:
+        errors["parties"] = [_("至少填写一名当事人。")]
+    return cleaned
+
+
+def order_report(*, actor, data: ReportInput, now: datetime | None = None) -> Order:
+    """Record a new dispute (报单). Anyone with a non-supervisor role may report.
+
+    Records the ``reported`` event; the order waits in its street's dispatch queue.
+    """
+    now = now or timezone.now()
+    if not can_report(actor):
+        raise Forbidden(_("您没有报单权限。"))
+    errors: dict[str, Any] = {}
+    _require(
+        errors,
+        title=data.title,
+        narrative=data.narrative,
+        category=data.category_id,
+        community=data.community_id,
+    )
+    category = Category.objects.filter(pk=data.category_id, is_active=True).first()
+    if data.category_id and category is None:
+        errors["category"] = _("类别不存在。")
+    community = (
+        Area.objects.select_related("parent")
+        .filter(pk=data.community_id, level=Area.Level.COMMUNITY)
+        .first()
+    )
+    if data.community_id and community is None:
+        errors["community"] = _("请选择一个社区。")
+    if data.risk_level not in {c for c, _l in Order._meta.get_field("risk_level").choices}:
+        errors["risk_level"] = _("风险等级无效。")
+    if data.source not in Source.values:
+        errors["source"] = _("来源无效。")
+    units = reporter_units(actor)
+    reporter_unit = next((u for u in units if u.pk == data.reporter_unit_id), None)
+    if data.reporter_unit_id and reporter_unit is None:
+        errors["reporter_unit"] = _("您不属于该单位。")
+    parties = _clean_parties(data.parties, errors)
+    _raise_if(errors)
+
+    with transaction.atomic():
+        order = Order(
+            number=_next_number(street=community.parent, now=now),
+            title=data.title.strip(),
+            narrative=data.narrative.strip(),
+            category=category,
+            source=data.source,
+            street=community.parent,
+            community=community,
+            address=data.address.strip(),
+            risk_level=data.risk_level,
+            reporter=actor,
+            reporter_unit=reporter_unit or (units[0] if units else None),
+            reported_at=now,
+        )
+        order.save()
+        for party in parties:
+            party.order = order
+        Party.objects.bulk_create(parties)
+        record_event(
+            order=order, kind=EventKind.REPORTED, actor=actor, at=now, to_state=State.REPORTED
+        )
+        _on_commit(order.pk, EventKind.REPORTED)
+    log.info("order %s reported by %s", order.number, actor)
+    return order
+
+
+# --- the one transition path -----------------------------------------------------------
+
+
+def _lock_for(*, actor, order_id: int, action: str) -> Order:
+    """The order, row-locked, if the actor may see it (else 404) and act (else 403)."""
+    try:
+        order = orders_visible_to(actor).select_for_update(of=("self",)).get(pk=order_id)
+    except (Order.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+    if action not in allowed_actions(actor, order):
+        raise Forbidden()
+    return order
+
+
+def _transition(
+    *,
+    order_id: int,
+    actor,
+    action: str,
+    method: str,
+    kind: EventKind,
+    now: datetime,
+    apply: Callable[[Order], tuple[str, dict[str, Any]]],
+) -> Order:
+    """Lock, check, transition, save, record, defer. ``apply`` runs the FSM method and
+    returns the event's note and data."""
+    with transaction.atomic():
+        order = _lock_for(actor=actor, order_id=order_id, action=action)
+        if not can_proceed(getattr(order, method)):
+            raise Conflict(
+                _("当前状态“%(state)s”不能执行此操作。") % {"state": order.get_state_display()},
+                state=order.state,
+            )
+        from_state = order.state
+        try:
+            note, data = apply(order)
+            order.save()
+        except (TransitionNotAllowed, ConcurrentTransition):
+            raise Conflict(state=from_state) from None
+        record_event(
+            order=order,
+            kind=kind,
+            actor=actor,
+            at=now,
+            from_state=from_state,
+            to_state=order.state,
+            note=note,
+            data=data,
+        )
+        _on_commit(order.pk, kind)
+    log.info("order %s %s by %s", order.number, kind, actor)
+    return order
+
+
+def _routing_target(*, lead_unit_id, assignee_id, assisting_unit_ids):
+    errors: dict[str, Any] = {}
+    lead_unit = (
+        Unit.objects.filter(pk=lead_unit_id, is_active=True).first() if (lead_unit_id) else None
+    )
+    if lead_unit is None:
+        errors["lead_unit"] = _("请选择有效的责任单位。")
+    assignee = None
+    if assignee_id:
+        m = (
+            Membership.objects.select_related("user")
+            .filter(
+                user_id=assignee_id, unit_id=lead_unit_id, role__in=[Role.HANDLER, Role.UNIT_HEAD]
+            )
+            .first()
+        )
+        if m is None:
+            errors["assignee"] = _("责任人必须是责任单位的办理人。")
+        else:
+            assignee = m.user
+    assisting = list(Unit.objects.filter(pk__in=assisting_unit_ids or [], is_active=True))
+    if len(assisting) != len(set(assisting_unit_ids or [])):
+        errors["assisting_units"] = _("协办单位无效。")
+    elif lead_unit and lead_unit in assisting:
+        errors["assisting_units"] = _("责任单位不能同时是协办单位。")
+    _raise_if(errors)
+    return lead_unit, assignee, assisting
+
+
+def _route(
+    order_id: int,
+    *,
+    action: str,
+    actor,
+    now: datetime,
+    lead_unit_id,
+    assignee_id,
+    assisting_unit_ids,
+    note: str,
+) -> Order:
+    kind = EventKind.DISPATCHED if action == "dispatch" else EventKind.REASSIGNED
+    # Validate before locking so a typo costs no lock; the order is re-read under lock.
+    lead_unit, assignee, assisting = _routing_target(
+        lead_unit_id=lead_unit_id,
+        assignee_id=assignee_id,
+        assisting_unit_ids=assisting_unit_ids,
+    )
+
+    def apply(o: Order):
+        policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
+        previous = o.lead_unit.name if o.lead_unit else ""
+        getattr(o, action)(
+            lead_unit=lead_unit, assignee=assignee, at=now, sign_limit=policy.limits["sign"]
+        )
+        o.assisting_units.set(assisting)
+        data = {
+            "lead_unit": lead_unit.name,
+            "assignee": assignee.get_full_name() or assignee.username if assignee else "",
+            "assisting_units": [u.name for u in assisting],
+            "sign_due_at": o.sign_due_at.isoformat(),
+        }
+        if previous:
+            data["previous_unit"] = previous
+        return note, data
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action=action,
+        method=action,
+        kind=kind,
+        now=now,
+        apply=apply,
+    )
+
+
+def order_dispatch(
+    *,
+    order_id: int,
+    actor,
+    lead_unit_id: int,
+    assignee_id: int | None = None,
+    assisting_unit_ids: Iterable[int] = (),
+    note: str = "",
+    now: datetime | None = None,
+) -> Order:
+    """Send a reported order to a lead unit (派单). The street's dispatchers only.
+
+    Starts the sign clock from the SLA policy for the order's category and risk.
+    """
+    return _route(
+        order_id,
+        action="dispatch",
+        actor=actor,
+        now=now or timezone.now(),
+        lead_unit_id=lead_unit_id,
+        assignee_id=assignee_id,
+        assisting_unit_ids=list(assisting_unit_ids),
+        note=note,
+    )
+
+
+def order_reassign(
+    *,
+    order_id: int,
+    actor,
+    lead_unit_id: int,
+    assignee_id: int | None = None,
+    assisting_unit_ids: Iterable[int] = (),
+    note: str = "",
+    now: datetime | None = None,
+) -> Order:
+    """Move a dispatched, unsigned order to another unit (改派); restarts the sign clock."""
+    return _route(
+        order_id,
+        action="reassign",
+        actor=actor,
+        now=now or timezone.now(),
+        lead_unit_id=lead_unit_id,
+        assignee_id=assignee_id,
+        assisting_unit_ids=list(assisting_unit_ids),
+        note=note,
+    )
+
+
+def order_sign(*, order_id: int, actor, now: datetime | None = None) -> Order:
+    """The lead unit takes the order (签收). Records whether the 30-minute limit was met
+    and starts the contact and meeting clocks."""
+    now = now or timezone.now()
+
+    def apply(o: Order):
+        policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
+        o.sign(
+            by=actor,
+            at=now,
+            contact_limit=policy.limits["contact"],
+            meet_limit=policy.limits["meet"],
+        )
+        return "", {
+            "on_time": o.sign_on_time,
+            "contact_due_at": o.contact_due_at.isoformat(),
+            "meet_due_at": o.meet_due_at.isoformat(),
+        }
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="sign",
+        method="sign",
+        kind=EventKind.SIGNED,
+        now=now,
+        apply=apply,
+    )
+
+
+def order_return(*, order_id: int, actor, reason: str, now: datetime | None = None) -> Order:
+    """The lead unit sends the order back to the queue (退单), e.g. "not our duty"."""
+    errors: dict[str, Any] = {}
+    _require(errors, reason=reason)
+    _raise_if(errors)
+
+    def apply(o: Order):
+        unit = o.lead_unit.name
+        o.return_to_queue()
+        o.assisting_units.clear()
+        return reason.strip(), {"returned_by_unit": unit}
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="return",
+        method="return_to_queue",
+        kind=EventKind.RETURNED,
+        now=now or timezone.now(),
+        apply=apply,
+    )
+
+
+def order_record_contact(
+    *,
+    order_id: int,
+    actor,
+    method: str,
+    note: str = "",
+    contacted_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Order:
+    """Record that the parties were contacted (联系). Due 24 h after signing by default.
+
+    ``contacted_at`` may be earlier than now (entered after the call) but not in the
+    future nor before signing.
+    """
+    now = now or timezone.now()
+    at = contacted_at or now
+    errors: dict[str, Any] = {}
+    _require(errors, method=method)
+    if method and method not in ContactMethod.values:
+        errors["method"] = _("联系方式无效。")
+    if at > now:
+        errors["contacted_at"] = _("联系时间不能晚于现在。")
+    _raise_if(errors)
+
+    def apply(o: Order):
+        if at < o.signed_at:
+            raise InvalidInput({"contacted_at": _("联系时间不能早于签收时间。")})
+        o.record_contact(at=at, method=method, note=note.strip())
+        return note.strip(), {
+            "method": method,
+            "on_time": o.contact_on_time,
+            "contacted_at": at.isoformat(),
+        }
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="contact",
+        method="record_contact",
+        kind=EventKind.CONTACTED,
+        now=now,
+        apply=apply,
+    )
+
+
+def order_record_meeting(
+    *,
+    order_id: int,
+    actor,
+    place: str,
+    participants: str,
+    result: str,
+    met_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Order:
+    """Record the meeting and mediation with the parties (见面调解). Due 48 h after
+    signing by default."""
+    now = now or timezone.now()
+    at = met_at or now
+    errors: dict[str, Any] = {}
+    _require(errors, place=place, participants=participants, result=result)
+    if at > now:
+        errors["met_at"] = _("调解时间不能晚于现在。")
+    _raise_if(errors)
+
+    def apply(o: Order):
+        if at < o.contacted_at:
+            raise InvalidInput({"met_at": _("调解时间不能早于联系时间。")})
+        o.record_meeting(
+            at=at, place=place.strip(), participants=participants.strip(), result=result.strip()
+        )
+        return result.strip(), {
+            "place": place.strip(),
+            "on_time": o.meet_on_time,
+            "met_at": at.isoformat(),
+        }
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="meet",
+        method="record_meeting",
+        kind=EventKind.MET,
+        now=now,
+        apply=apply,
+    )
+
+
+def order_close(
+    *,
+    order_id: int,
+    actor,
+    outcome: str,
+    summary: str,
+    confirmed_party_ids: Iterable[int],
+    grade: str = "",
+    referral: str = "",
+    now: datetime | None = None,
+) -> Order:
+    """Close the order together with the parties (结单).
+
+    Every party must have confirmed; a failed mediation names where it was referred; a
+    successful one carries the grade the subsidy is paid by.
+    """
+    now = now or timezone.now()
+    confirmed = set(confirmed_party_ids)
+    errors: dict[str, Any] = {}
+    _require(errors, outcome=outcome, summary=summary)
+    if outcome and outcome not in Outcome.values:
+        errors["outcome"] = _("结果无效。")
+    if outcome in (Outcome.MEDIATED, Outcome.PARTLY_MEDIATED) and not grade:
+        errors["grade"] = _("调解成功的案件须评定等级。")
+    if grade and grade not in Grade.values:
+        errors["grade"] = _("等级无效。")
+    if outcome == Outcome.FAILED and not referral:
+        errors["referral"] = _("调解不成须注明移交途径。")
+    if referral and referral not in Referral.values:
+        errors["referral"] = _("移交途径无效。")
+    _raise_if(errors)
+
+    def apply(o: Order):
+        party_ids = set(o.parties.values_list("pk", flat=True))
+        if party_ids - confirmed:
+            raise InvalidInput({"confirmed_parties": _("所有当事人均须确认结单。")})
+        if confirmed - party_ids:
+            raise InvalidInput({"confirmed_parties": _("当事人不属于此订单。")})
+        o.close(at=now, outcome=outcome, summary=summary.strip(), grade=grade, referral=referral)
+        o.parties.update(confirmed_at=now)
+        return summary.strip(), {"outcome": outcome, "grade": grade, "referral": referral}
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="close",
+        method="close",
+        kind=EventKind.CLOSED,
+        now=now,
+        apply=apply,
+    )
+
+
+def order_cancel(*, order_id: int, actor, reason: str, now: datetime | None = None) -> Order:
+    """Cancel a duplicate or invalid order (撤销). The street's dispatchers only."""
+    now = now or timezone.now()
+    errors: dict[str, Any] = {}
+    _require(errors, reason=reason)
+    _raise_if(errors)
+
+    def apply(o: Order):
+        o.cancel(at=now, reason=reason.strip())
+        return reason.strip(), {}
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="cancel",
+        method="cancel",
+        kind=EventKind.CANCELLED,
+        now=now,
+        apply=apply,
+    )
+
+
+def order_add_note(
+    *, order_id: int, actor, note: str, upload=None, now: datetime | None = None
+) -> Order:
+    """Add a note and optionally one attachment to the timeline; any state."""
+    now = now or timezone.now()
+    errors: dict[str, Any] = {}
+    if not (note or "").strip() and upload is None:
+        errors["note"] = _("请填写备注或上传附件。")
+    _raise_if(errors)
+    with transaction.atomic():
+        order = _lock_for(actor=actor, order_id=order_id, action="note")
+        data: dict[str, Any] = {}
+        kind = EventKind.NOTE
+        if upload is not None:
+            attachment = Attachment(
+                order=order,
+                file=upload,
+                original_name=upload.name[:200],
+                size=upload.size,
+                uploaded_by=actor,
+                uploaded_at=now,
+            )
+            try:
+                attachment.full_clean()
+            except ValidationError as e:
+                raise InvalidInput({"file": e.message_dict.get("file", e.messages)}) from None
+            attachment.save()
+            kind = EventKind.ATTACHMENT
+            data = {"attachment_id": attachment.pk, "name": attachment.original_name}
+        record_event(
+            order=order, kind=kind, actor=actor, at=now, note=(note or "").strip(), data=data
+        )
+    return order
