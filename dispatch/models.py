@@ -1,6 +1,6 @@
 """Areas, units, routing, memberships and SLA policy: who covers what, and how fast."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -240,3 +240,154 @@ class SlaPolicy(models.Model):
             "contact": timedelta(minutes=self.contact_minutes),
             "meet": timedelta(minutes=self.meet_minutes),
         }
+
+
+# --- SLA escalation ---------------------------------------------------------------------
+
+
+class Stage(models.TextChoices):
+    SIGN = "sign", _("签收")
+    CONTACT = "contact", _("联系当事人")
+    MEET = "meet", _("见面调解")
+
+
+class EscalationLevel(models.IntegerChoices):
+    WARNING = 0, _("临期预警")
+    LEVEL1 = 1, _("一级督办")
+    LEVEL2 = 2, _("二级督办")
+
+
+def escalation_fire_at(*, due: datetime, limit: timedelta, level: int) -> datetime:
+    """When a level fires: the warning at 80% of the limit, level 1 at the deadline,
+    level 2 when overdue by the limit again."""
+    if level == EscalationLevel.WARNING:
+        return due - limit / 5
+    if level == EscalationLevel.LEVEL1:
+        return due
+    return due + limit
+
+
+class Escalation(models.Model):
+    """One (order, stage clock, level) raised by the sweep; the unique constraint makes it
+    happen exactly once, however many sweeps run. A reassign starts a new sign clock
+    (a new ``stage_due_at``), which may escalate again."""
+
+    order = models.ForeignKey(
+        "disputes.Order",
+        verbose_name=_("订单"),
+        on_delete=models.CASCADE,
+        related_name="escalations",
+    )
+    stage = models.CharField(_("环节"), max_length=8, choices=Stage.choices)
+    level = models.PositiveSmallIntegerField(_("级别"), choices=EscalationLevel.choices)
+    stage_due_at = models.DateTimeField(_("环节截止"))
+    fire_at = models.DateTimeField(_("触发时间"))
+    raised_at = models.DateTimeField(_("发出时间"))
+    resolved_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("责任单位"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    sweep_token = models.UUIDField(editable=False)
+
+    class Meta:
+        verbose_name = _("超时督办")
+        verbose_name_plural = _("超时督办")
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "stage", "level", "stage_due_at"], name="escalation_once"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                name="escalation_open",
+                fields=["order", "stage"],
+                condition=Q(resolved_at__isnull=True),
+            ),
+            models.Index(fields=["sweep_token"]),
+            models.Index(fields=["raised_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.get_stage_display()} {self.get_level_display()}"
+
+
+# --- notifications: the inbox and the outbox --------------------------------------------
+
+
+class Notification(models.Model):
+    """A message to one user. The row is the in-app inbox entry; it is written in the
+    same transaction as its cause, with one ``Delivery`` per external channel."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    order = models.ForeignKey(
+        "disputes.Order",
+        verbose_name=_("订单"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("类型"), max_length=24)
+    subject = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    created_at = models.DateTimeField(_("时间"))
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(
+                name="notification_unread", fields=["recipient"], condition=Q(read_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Delivery(models.Model):
+    """The outbox: one notification on one external channel (e-mail, webhook, SMS).
+    A worker sends it with retries and backoff; a sent delivery is never sent again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("渠道"), max_length=16)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"))
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("外发记录")
+        verbose_name_plural = _("外发记录")
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once"),
+        ]
+        indexes = [
+            models.Index(
+                name="delivery_pending_due",
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.notification_id} {self.status}"

@@ -15,7 +15,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from dispatch.models import Area, Category, RiskLevel, Unit
+from dispatch.models import (
+    Area,
+    Category,
+    EscalationLevel,
+    RiskLevel,
+    Stage,
+    Unit,
+    escalation_fire_at,
+)
 
 from .validators import validate_id_number, validate_phone
 
@@ -152,6 +160,15 @@ class Order(ConcurrentTransitionMixin, models.Model):
     contact_on_time = models.BooleanField(_("按时联系"), null=True, blank=True)
     meet_on_time = models.BooleanField(_("按时调解"), null=True, blank=True)
 
+    # The next escalation instant of each running stage and the level it raises; empty
+    # once the stage is met or its last level raised. The sweep reads only these.
+    sign_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sign_alert_level = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    contact_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
+    contact_alert_level = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    meet_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
+    meet_alert_level = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+
     contact_method = models.CharField(
         _("联系方式"), max_length=16, choices=ContactMethod.choices, blank=True
     )
@@ -189,6 +206,14 @@ class Order(ConcurrentTransitionMixin, models.Model):
                 fields=["meet_due_at"],
                 condition=Q(state__in=["signed", "contacted"]),
             ),
+            *(
+                models.Index(
+                    name=f"order_{stage}_alert",
+                    fields=[f"{stage}_alert_at"],
+                    condition=Q(**{f"{stage}_alert_at__isnull": False}),
+                )
+                for stage in ("sign", "contact", "meet")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -220,6 +245,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self.contact_limit, self.meet_limit = contact_limit, meet_limit
         self.contact_due_at = at + contact_limit
         self.meet_due_at = at + meet_limit
+        self._disarm(Stage.SIGN)
+        self._arm(Stage.CONTACT)
+        self._arm(Stage.MEET)
 
     @transition(field=state, source=[State.DISPATCHED, State.SIGNED], target=State.REPORTED)
     def return_to_queue(self):
@@ -229,12 +257,14 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self.sign_limit = self.contact_limit = self.meet_limit = None
         self.sign_due_at = self.contact_due_at = self.meet_due_at = None
         self.sign_on_time = None
+        self._disarm(*Stage.values)
 
     @transition(field=state, source=State.SIGNED, target=State.CONTACTED)
     def record_contact(self, *, at: datetime, method: str, note: str):
         self.contacted_at = at
         self.contact_on_time = at <= self.contact_due_at
         self.contact_method, self.contact_note = method, note
+        self._disarm(Stage.CONTACT)
 
     @transition(field=state, source=State.CONTACTED, target=State.MET)
     def record_meeting(self, *, at: datetime, place: str, participants: str, result: str):
@@ -242,23 +272,47 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self.meet_on_time = at <= self.meet_due_at
         self.meeting_place, self.meeting_participants = place, participants
         self.meeting_result = result
+        self._disarm(Stage.MEET)
 
     @transition(field=state, source=State.MET, target=State.CLOSED)
     def close(self, *, at: datetime, outcome: str, summary: str, grade: str, referral: str):
         self.closed_at = at
         self.outcome, self.agreement_summary = outcome, summary
         self.grade, self.referral = grade, referral
+        self._disarm(*Stage.values)
 
     @transition(field=state, source=list(OPEN_STATES), target=State.CANCELLED)
     def cancel(self, *, at: datetime, reason: str):
         self.cancelled_at = at
         self.cancel_reason = reason
+        self._disarm(*Stage.values)
 
     def _start_sign_clock(self, at: datetime, limit: timedelta) -> None:
         self.dispatched_at = at
         self.sign_limit = limit
         self.sign_due_at = at + limit
         self.sign_on_time = None
+        self._arm(Stage.SIGN)
+
+    def _arm(self, stage: str) -> None:
+        due, limit = getattr(self, f"{stage}_due_at"), getattr(self, f"{stage}_limit")
+        level = EscalationLevel.WARNING
+        setattr(self, f"{stage}_alert_at", escalation_fire_at(due=due, limit=limit, level=level))
+        setattr(self, f"{stage}_alert_level", level)
+
+    def _disarm(self, *stages: str) -> None:
+        for stage in stages:
+            setattr(self, f"{stage}_alert_at", None)
+            setattr(self, f"{stage}_alert_level", None)
+
+    def running_clocks(self) -> dict[str, datetime]:
+        """The stages whose clocks run now, with their due times."""
+        stages = {
+            State.DISPATCHED: (Stage.SIGN,),
+            State.SIGNED: (Stage.CONTACT, Stage.MEET),
+            State.CONTACTED: (Stage.MEET,),
+        }.get(self.state, ())
+        return {stage: getattr(self, f"{stage}_due_at") for stage in stages}
 
 
 class OrderNumberCounter(models.Model):

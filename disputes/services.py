@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from dispatch.models import Area, Category, Membership, Role, Unit
+from dispatch.notifications import notify_order_event
 from dispatch.selectors import sla_policy_for
+from dispatch.sla import resolve_escalations
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from .events import record_event
@@ -39,14 +41,6 @@ from .models import (
 from .selectors import allowed_actions, can_report, orders_visible_to, reporter_units
 
 log = logging.getLogger(__name__)
-
-# Side effects run after commit; later issues register notifications here.
-after_commit_hooks: list[Callable[[int, str], None]] = []
-
-
-def _on_commit(order_id: int, kind: str) -> None:
-    for hook in after_commit_hooks:
-        transaction.on_commit(lambda hook=hook: hook(order_id, kind))
 
 
 def _require(errors: dict[str, str], **fields: Any) -> None:
@@ -181,7 +175,7 @@ def order_report(*, actor, data: ReportInput, now: datetime | None = None) -> Or
         record_event(
             order=order, kind=EventKind.REPORTED, actor=actor, at=now, to_state=State.REPORTED
         )
-        _on_commit(order.pk, EventKind.REPORTED)
+        notify_order_event(order=order, kind=EventKind.REPORTED, actor=actor, now=now)
     log.info("order %s reported by %s", order.number, actor)
     return order
 
@@ -235,7 +229,10 @@ def _transition(
             note=note,
             data=data,
         )
-        _on_commit(order.pk, kind)
+        resolve_escalations(order=order, now=now)
+        # Inbox rows and outbox deliveries commit with the change; sending is kicked by
+        # transaction.on_commit inside notify.
+        notify_order_event(order=order, kind=kind, actor=actor, now=now, note=note)
     log.info("order %s %s by %s", order.number, kind, actor)
     return order
 
@@ -243,7 +240,7 @@ def _transition(
 def _routing_target(*, lead_unit_id, assignee_id, assisting_unit_ids):
     errors: dict[str, Any] = {}
     lead_unit = (
-        Unit.objects.filter(pk=lead_unit_id, is_active=True).first() if (lead_unit_id) else None
+        Unit.objects.filter(pk=lead_unit_id, is_active=True).first() if lead_unit_id else None
     )
     if lead_unit is None:
         errors["lead_unit"] = _("请选择有效的责任单位。")

@@ -15,9 +15,7 @@ PAGE_SIZE = 25
 
 @login_required
 def home(request):
-    orders = orders_visible_to(request.user).select_related(
-        "category", "community", "lead_unit"
-    )
+    orders = orders_visible_to(request.user).select_related("category", "community", "lead_unit")
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
-    "django_celery_beat",
     "django_htmx",
     "dispatch",
     "disputes",
@@ -175,8 +174,39 @@ CELERY_TASK_SOFT_TIME_LIMIT = 50
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Publishing fails fast when the broker is down: the outbox keeps the work and the
+# periodic delivery below catches up.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_TASK_ROUTES = {"dispatch.sla_sweep": {"queue": "sla"}}
+# The schedule lives in code (reviewed and versioned with the tasks it runs); two beats
+# by mistake are harmless because the sweep and the delivery are idempotent.
 CELERY_BEAT_SCHEDULER = "celery.beat:PersistentScheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "sla-sweep": {
+        "task": "dispatch.sla_sweep",
+        "schedule": env.float("SLA_SWEEP_SECONDS", default=60.0),
+        "options": {"queue": "sla", "expires": 55},
+    },
+    "deliver-notifications": {
+        "task": "dispatch.deliver_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}
+
+# --- Notifications -----------------------------------------------------------------------
+# The in-app inbox always gets every notification; these channels go through the outbox.
+NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["email"])
+NOTIFICATION_SENDERS = {
+    "email": "dispatch.channels.send_email",
+    "webhook": "dispatch.channels.send_webhook",
+    **env.dict("NOTIFICATION_SENDERS", default={}),
+}
+NOTIFICATION_WEBHOOK_URL = env.str("NOTIFICATION_WEBHOOK_URL", default="")
+NOTIFICATION_WEBHOOK_TIMEOUT = env.float("NOTIFICATION_WEBHOOK_TIMEOUT", default=5.0)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,0 +1,17 @@
+"""Thin Celery tasks: each calls one function with the current time."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from .delivery import deliver_due
+from .sla import sla_sweep
+
+
+@shared_task(name="dispatch.sla_sweep", ignore_result=True)
+def run_sla_sweep() -> int:
+    return sla_sweep(now=timezone.now()).raised
+
+
+@shared_task(name="dispatch.deliver_notifications", ignore_result=True)
+def deliver_notifications() -> int:
+    return deliver_due(now=timezone.now()).sent
