@@ -3,6 +3,7 @@ inbox row and its outbox deliveries commit, or roll back, with their cause. Send
 the delivery worker's job (``dispatch.delivery``), kicked after commit."""
 
 import logging
+import time
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -30,14 +31,24 @@ def _channels_for(user) -> list[str]:
     return channels
 
 
+# After a failed publish, skip kicks for a while: requests stay fast while the broker
+# is down, and the periodic delivery catches up.
+KICK_BACKOFF_SECONDS = 30.0
+_kick_paused_until = 0.0
+
+
 def kick_delivery() -> None:
     """Ask a worker to deliver now. If the broker is down the rows wait in the outbox and
     the periodic delivery task picks them up once it is back: nothing is lost."""
+    global _kick_paused_until
     from .tasks import deliver_notifications
 
+    if time.monotonic() < _kick_paused_until:
+        return
     try:
         deliver_notifications.apply_async(retry=False)
     except Exception as exc:  # noqa: BLE001 - any broker failure: the outbox keeps it
+        _kick_paused_until = time.monotonic() + KICK_BACKOFF_SECONDS
         log.warning("could not queue notification delivery (%s); the outbox keeps it", exc)
 
 

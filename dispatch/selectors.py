@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import Area, Membership, Role, RoutingRule, SlaPolicy, Unit
+from .models import Area, Membership, Notification, Role, RoutingRule, SlaPolicy, Unit
 
 
 def memberships_of(user) -> list[Membership]:
@@ -66,3 +66,13 @@ def dispatchers_of_street(street_id: int) -> QuerySet[Membership]:
     return Membership.objects.filter(
         role=Role.DISPATCHER, unit__area_id=street_id, unit__kind=Unit.Kind.STREET_CENTER
     )
+
+
+def notifications_of(user) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user).select_related("order")
+
+
+def unread_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

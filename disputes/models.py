@@ -260,10 +260,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self._disarm(*Stage.values)
 
     @transition(field=state, source=State.SIGNED, target=State.CONTACTED)
-    def record_contact(self, *, at: datetime, method: str, note: str):
+    def record_contact(self, *, at: datetime, how: str, note: str):
         self.contacted_at = at
         self.contact_on_time = at <= self.contact_due_at
-        self.contact_method, self.contact_note = method, note
+        self.contact_method, self.contact_note = how, note
         self._disarm(Stage.CONTACT)
 
     @transition(field=state, source=State.CONTACTED, target=State.MET)

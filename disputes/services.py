@@ -442,7 +442,7 @@ def order_record_contact(
     def apply(o: Order):
         if at < o.signed_at:
             raise InvalidInput({"contacted_at": _("联系时间不能早于签收时间。")})
-        o.record_contact(at=at, method=method, note=note.strip())
+        o.record_contact(at=at, how=method, note=note.strip())
         return note.strip(), {
             "method": method,
             "on_time": o.contact_on_time,

@@ -5,8 +5,6 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
-from dispatch.selectors import memberships_of
-
 from .models import Order
 from .selectors import allowed_actions, order_for_page, orders_visible_to
 
@@ -17,11 +15,7 @@ PAGE_SIZE = 25
 def home(request):
     orders = orders_visible_to(request.user).select_related("category", "community", "lead_unit")
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "disputes/home.html",
-        {"page": page, "memberships": memberships_of(request.user)},
-    )
+    return render(request, "disputes/home.html", {"page": page})
 
 
 @login_required

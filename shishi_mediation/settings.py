@@ -67,6 +67,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dispatch.context_processors.header",
             ],
         },
     },
@@ -145,7 +146,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Without a broker URL, kombu's filesystem transport keeps messages in var/broker/, so
 # the worker and beat run with no server at all.
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost//")
 BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -177,7 +178,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Publishing fails fast when the broker is down: the outbox keeps the work and the
 # periodic delivery below catches up.
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_ROUTES = {"dispatch.sla_sweep": {"queue": "sla"}}
 # The schedule lives in code (reviewed and versioned with the tasks it runs); two beats
 # by mistake are harmless because the sweep and the delivery are idempotent.
