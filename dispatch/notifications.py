@@ -192,7 +192,7 @@ def notify_escalations(escalations: list[Escalation], orders: dict, *, now: date
             users = [
                 m.user
                 for m in memberships
-                if m.role == Role.SUPERVISOR and order.street.path.startswith(m.unit.area.path)
+                if m.role == Role.SUPERVISOR and order.community.path.startswith(m.unit.area.path)
             ]
         subject = escalation_subject(e, order.number)
         for user in {u.pk: u for u in users}.values():

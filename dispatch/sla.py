@@ -18,6 +18,7 @@ from datetime import datetime
 from django.db import transaction
 
 from disputes.models import EventKind, Order, OrderEvent
+from shishi_mediation.text import local_iso
 
 from .models import Escalation, EscalationLevel, Stage, escalation_fire_at
 from .notifications import escalation_subject, notify_escalations
@@ -58,7 +59,7 @@ def _sweep_batch(*, stage: str, now: datetime, batch_size: int, result: SweepRes
     with transaction.atomic():
         orders = list(
             Order.objects.filter(**{f"{alert_at}__lte": now})
-            .select_related("street", "assignee")
+            .select_related("community", "assignee")
             .select_for_update(skip_locked=True, of=("self",))
             .order_by(alert_at, "id")[:batch_size]
         )
@@ -107,7 +108,7 @@ def _sweep_batch(*, stage: str, now: datetime, batch_size: int, result: SweepRes
                     "escalation_id": e.pk,
                     "stage": e.stage,
                     "level": e.level,
-                    "stage_due_at": e.stage_due_at.isoformat(),
+                    "stage_due_at": local_iso(e.stage_due_at),
                 },
             )
             for e in raised

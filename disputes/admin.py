@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Attachment, Order, OrderEvent, Party
+from .models import Attachment, Order, OrderEvent, Party, ReturnVisit, Review
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -42,6 +42,16 @@ class EventInline(ReadOnlyInline):
     ordering = ["at", "id"]
 
 
+class ReviewInline(ReadOnlyInline):
+    model = Review
+    fields = ["party", "rating", "comment", "created_at", "submitted_at"]
+
+
+class ReturnVisitInline(ReadOnlyInline):
+    model = ReturnVisit
+    fields = ["visited_by", "visited_at", "satisfied", "note"]
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = [
@@ -58,7 +68,7 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "title", "parties__name"]
     list_select_related = ["category", "community", "lead_unit"]
     date_hierarchy = "reported_at"
-    inlines = [PartyInline, AttachmentInline, EventInline]
+    inlines = [PartyInline, AttachmentInline, ReviewInline, ReturnVisitInline, EventInline]
     show_full_result_count = False
 
     def has_add_permission(self, request):

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -377,10 +378,14 @@ def validate_attachment(upload) -> None:
             params={"ext": ext, "allowed": ", ".join(settings.ATTACHMENT_EXTENSIONS)},
             code="file_type",
         )
-    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        size_text, limit_text = filesizeformat(upload.size), filesizeformat(limit)
+        if size_text == limit_text:  # just over the limit: say it in bytes
+            size_text, limit_text = f"{upload.size:,} B", f"{limit:,} B"
         raise ValidationError(
-            _("文件过大（%(size)d MB），上限 %(max)d MB。"),
-            params={"size": upload.size // 2**20, "max": settings.ATTACHMENT_MAX_BYTES // 2**20},
+            _("文件过大（%(size)s），上限 %(max)s。"),
+            params={"size": size_text, "max": limit_text},
             code="file_size",
         )
 
@@ -419,6 +424,8 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("备注")
     ATTACHMENT = "attachment", _("上传附件")
     ESCALATED = "escalated", _("超时预警")
+    REVIEWED = "reviewed", _("群众评价")
+    RETURN_VISIT = "return_visit", _("回访")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -465,3 +472,61 @@ class OrderEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("order events are append-only")
+
+
+class Review(models.Model):
+    """A party's good/bad rating of a closed order (好差评), reached by a token link
+    without login. The token row is made at closing; rating and comment once."""
+
+    class Rating(models.TextChoices):
+        GOOD = "good", _("好评")
+        BAD = "bad", _("差评")
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="reviews"
+    )
+    party = models.ForeignKey(
+        Party,
+        verbose_name=_("当事人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviews",
+    )
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    rating = models.CharField(_("评价"), max_length=4, choices=Rating.choices, blank=True)
+    comment = models.TextField(_("意见"), blank=True)
+    created_at = models.DateTimeField(_("生成时间"))
+    submitted_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("评价")
+        verbose_name_plural = _("评价")
+        ordering = ["order", "id"]
+        indexes = [models.Index(fields=["submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.get_rating_display() or '-'}"
+
+
+class ReturnVisit(models.Model):
+    """A police return visit (回访) after closing."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="return_visits"
+    )
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("回访人"), on_delete=models.PROTECT
+    )
+    visited_at = models.DateTimeField(_("回访时间"))
+    satisfied = models.BooleanField(_("当事人满意"), null=True)
+    note = models.TextField(_("回访情况"), blank=True)
+
+    class Meta:
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
+        ordering = ["order", "visited_at"]
+        indexes = [models.Index(fields=["visited_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.visited_at:%Y-%m-%d}"

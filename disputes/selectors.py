@@ -27,7 +27,8 @@ def visibility_q(user) -> Q:
         elif m.role in HANDLER_ROLES:
             handled_units.append(m.unit_id)
         elif m.role == Role.SUPERVISOR:
-            q |= Q(street__path__startswith=m.unit.area.path)
+            # A jurisdiction is an area and everything below it (city, street or community).
+            q |= Q(community__path__startswith=m.unit.area.path)
     if handled_units:
         assisting = Order.assisting_units.through.objects.filter(
             order_id=OuterRef("pk"), unit_id__in=handled_units
@@ -63,16 +64,15 @@ def is_dispatcher_for(user, order: Order) -> bool:
     )
 
 
-def is_handler_for(user, order: Order) -> bool:
+def is_handler_for(user, order: Order, *, ignore_assignee: bool = False) -> bool:
     """A unit head of the lead unit, or one of its handlers when the order is theirs:
-    no named assignee yet, or this user is the assignee."""
+    no named assignee yet, or this user is the assignee (unless ``ignore_assignee``)."""
     if order.lead_unit_id is None:
         return False
     if order.lead_unit_id in _units(user, Role.UNIT_HEAD):
         return True
-    return order.lead_unit_id in _units(user, Role.HANDLER) and order.assignee_id in (
-        None,
-        user.pk,
+    return order.lead_unit_id in _units(user, Role.HANDLER) and (
+        ignore_assignee or order.assignee_id in (None, user.pk)
     )
 
 
@@ -80,16 +80,24 @@ def can_report(user) -> bool:
     return any(m.role != Role.SUPERVISOR for m in memberships_of(user))
 
 
-def allowed_actions(user, order: Order) -> set[str]:
+def allowed_actions(user, order: Order, *, ignore_assignee: bool = False) -> set[str]:
     """The actions this user's roles permit on this order, whatever its state.
 
-    Whether the state allows them is the FSM's question; the service asks both.
+    Whether the state allows them is the FSM's question; the service asks both. With
+    ``ignore_assignee`` a handler of the lead unit counts even if a colleague is named.
     """
     actions: set[str] = set()
     if is_dispatcher_for(user, order):
-        actions |= {"dispatch", "reassign", "cancel", "close", "note"}
-    if is_handler_for(user, order):
-        actions |= {"sign", "return", "contact", "meet", "close", "note"}
+        actions |= {"dispatch", "reassign", "return", "cancel", "close", "note"}
+    if is_handler_for(user, order, ignore_assignee=ignore_assignee):
+        actions |= {"sign", "return", "contact", "meet", "close", "note", "return_visit"}
+    if any(
+        m.role in HANDLER_ROLES
+        and m.unit.kind == Unit.Kind.POLICE_STATION
+        and m.unit.area_id == order.street_id
+        for m in memberships_of(user)
+    ):
+        actions.add("return_visit")  # the street's police make return visits (回访)
     if order.reporter_id == user.pk and can_report(user):
         actions.add("note")
     if order.lead_unit_id is not None and (

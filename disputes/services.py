@@ -7,10 +7,12 @@ Each transition runs in one transaction: lock the order row, check the actor may
 """
 
 import logging
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,6 +25,7 @@ from dispatch.notifications import notify_order_event
 from dispatch.selectors import sla_policy_for
 from dispatch.sla import resolve_escalations
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shishi_mediation.text import display_name, local_iso
 
 from .events import record_event
 from .models import (
@@ -35,12 +38,15 @@ from .models import (
     Outcome,
     Party,
     Referral,
+    ReturnVisit,
+    Review,
     Source,
     State,
 )
 from .selectors import allowed_actions, can_report, orders_visible_to, reporter_units
 
 log = logging.getLogger(__name__)
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # order numbers follow the bureau's calendar month
 
 
 def _require(errors: dict[str, str], **fields: Any) -> None:
@@ -83,7 +89,7 @@ class ReportInput:
 
 
 def _next_number(*, street: Area, now: datetime) -> str:
-    month = timezone.localtime(now).strftime("%Y%m")
+    month = timezone.localtime(now, SHANGHAI).strftime("%Y%m")
     counter, _created = OrderNumberCounter.objects.select_for_update().get_or_create(
         street=street, month=month
     )
@@ -183,12 +189,17 @@ def order_report(*, actor, data: ReportInput, now: datetime | None = None) -> Or
 # --- the one transition path -----------------------------------------------------------
 
 
-def _lock_for(*, actor, order_id: int, action: str) -> Order:
-    """The order, row-locked, if the actor may see it (else 404) and act (else 403)."""
+def _lock_visible(*, actor, order_id: int) -> Order:
+    """The order, row-locked, if the actor may see it (else 404)."""
     try:
-        order = orders_visible_to(actor).select_for_update(of=("self",)).get(pk=order_id)
+        return orders_visible_to(actor).select_for_update(of=("self",)).get(pk=order_id)
     except (Order.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
+
+
+def _lock_for(*, actor, order_id: int, action: str) -> Order:
+    """The order, row-locked, if the actor may see it (else 404) and act (else 403)."""
+    order = _lock_visible(actor=actor, order_id=order_id)
     if action not in allowed_actions(actor, order):
         raise Forbidden()
     return order
@@ -207,12 +218,18 @@ def _transition(
     """Lock, check, transition, save, record, defer. ``apply`` runs the FSM method and
     returns the event's note and data."""
     with transaction.atomic():
-        order = _lock_for(actor=actor, order_id=order_id, action=action)
+        order = _lock_visible(actor=actor, order_id=order_id)
+        # Role first (403), then state (409): a handler whose colleague signed a moment
+        # earlier hears "already signed", not "not allowed"; then the named assignee.
+        if action not in allowed_actions(actor, order, ignore_assignee=True):
+            raise Forbidden()
         if not can_proceed(getattr(order, method)):
             raise Conflict(
                 _("当前状态“%(state)s”不能执行此操作。") % {"state": order.get_state_display()},
                 state=order.state,
             )
+        if action not in allowed_actions(actor, order):
+            raise Forbidden(_("此订单已指定其他责任人。"))
         from_state = order.state
         try:
             note, data = apply(order)
@@ -294,9 +311,9 @@ def _route(
         o.assisting_units.set(assisting)
         data = {
             "lead_unit": lead_unit.name,
-            "assignee": assignee.get_full_name() or assignee.username if assignee else "",
+            "assignee": display_name(assignee),
             "assisting_units": [u.name for u in assisting],
-            "sign_due_at": o.sign_due_at.isoformat(),
+            "sign_due_at": local_iso(o.sign_due_at),
         }
         if previous:
             data["previous_unit"] = previous
@@ -377,8 +394,8 @@ def order_sign(*, order_id: int, actor, now: datetime | None = None) -> Order:
         )
         return "", {
             "on_time": o.sign_on_time,
-            "contact_due_at": o.contact_due_at.isoformat(),
-            "meet_due_at": o.meet_due_at.isoformat(),
+            "contact_due_at": local_iso(o.contact_due_at),
+            "meet_due_at": local_iso(o.meet_due_at),
         }
 
     return _transition(
@@ -446,7 +463,7 @@ def order_record_contact(
         return note.strip(), {
             "method": method,
             "on_time": o.contact_on_time,
-            "contacted_at": at.isoformat(),
+            "contacted_at": local_iso(at),
         }
 
     return _transition(
@@ -489,7 +506,7 @@ def order_record_meeting(
         return result.strip(), {
             "place": place.strip(),
             "on_time": o.meet_on_time,
-            "met_at": at.isoformat(),
+            "met_at": local_iso(at),
         }
 
     return _transition(
@@ -543,6 +560,11 @@ def order_close(
             raise InvalidInput({"confirmed_parties": _("当事人不属于此订单。")})
         o.close(at=now, outcome=outcome, summary=summary.strip(), grade=grade, referral=referral)
         o.parties.update(confirmed_at=now)
+        # One unguessable review link per party, printed on the closing page.
+        Review.objects.bulk_create(
+            Review(order=o, party_id=pid, token=secrets.token_urlsafe(24), created_at=now)
+            for pid in sorted(party_ids)
+        )
         return summary.strip(), {"outcome": outcome, "grade": grade, "referral": referral}
 
     return _transition(
@@ -611,3 +633,68 @@ def order_add_note(
             order=order, kind=kind, actor=actor, at=now, note=(note or "").strip(), data=data
         )
     return order
+
+
+def order_record_return_visit(
+    *,
+    order_id: int,
+    actor,
+    satisfied: bool | None,
+    note: str = "",
+    visited_at: datetime | None = None,
+    now: datetime | None = None,
+) -> ReturnVisit:
+    """Record a return visit (回访) to a closed order's parties. The lead unit only."""
+    now = now or timezone.now()
+    at = visited_at or now
+    if at > now:
+        raise InvalidInput({"visited_at": _("回访时间不能晚于现在。")})
+    with transaction.atomic():
+        order = _lock_for(actor=actor, order_id=order_id, action="return_visit")
+        if order.state != State.CLOSED:
+            raise Conflict(_("结单后才能回访。"), state=order.state)
+        if at < order.closed_at:
+            raise InvalidInput({"visited_at": _("回访时间不能早于结单时间。")})
+        visit = ReturnVisit.objects.create(
+            order=order, visited_by=actor, visited_at=at, satisfied=satisfied, note=note.strip()
+        )
+        record_event(
+            order=order,
+            kind=EventKind.RETURN_VISIT,
+            actor=actor,
+            at=now,
+            note=note.strip(),
+            data={"satisfied": satisfied, "visited_at": local_iso(at)},
+        )
+    return visit
+
+
+def review_submit(
+    *, token: str, rating: str, comment: str = "", now: datetime | None = None
+) -> Review:
+    """A party rates a closed order through its link (no login). Once per token; a used
+    or unknown token is ``NotFound`` / ``Conflict``."""
+    now = now or timezone.now()
+    if rating not in Review.Rating.values:
+        raise InvalidInput({"rating": _("请选择好评或差评。")})
+    if len(comment) > 1000:
+        raise InvalidInput({"comment": _("意见不超过1000字。")})
+    with transaction.atomic():
+        review = (
+            Review.objects.select_for_update().select_related("order").filter(token=token).first()
+        )
+        if review is None:
+            raise NotFound(_("评价链接无效。"))
+        if review.submitted_at is not None:
+            raise Conflict(_("此链接已评价过，感谢您的反馈。"))
+        review.rating, review.comment, review.submitted_at = rating, comment.strip(), now
+        review.save(update_fields=["rating", "comment", "submitted_at"])
+        record_event(
+            order=review.order,
+            kind=EventKind.REVIEWED,
+            actor=None,
+            at=now,
+            note=comment.strip(),
+            data={"rating": rating, "review_id": review.pk},
+        )
+    return review

@@ -13,8 +13,10 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
+# Only the process environment is read (no .env file), so the compose file's .env never
+# leaks into `make run` or `make test`.
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+VAR_DIR.mkdir(exist_ok=True)  # beat's schedule file and the embedded broker live here
 
 PRODUCTION = env.str("DJANGO_ENV", default="development") == "production"
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
@@ -218,6 +220,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "shishi_mediation.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shishi mediation API",
@@ -227,7 +230,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- E-mail ---------------------------------------------------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.cn:587, sets backend and host.
+globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@shishi-mediation.local")
 
 # --- Logging --------------------------------------------------------------------------

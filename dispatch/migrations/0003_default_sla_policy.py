@@ -13,6 +13,6 @@ def create_default(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("dispatch", "0001_initial")]
+    dependencies = [("dispatch", "0002_initial")]
 
     operations = [migrations.RunPython(create_default, migrations.RunPython.noop)]

@@ -1,0 +1,46 @@
+"""Fixtures shared by the whole suite.
+
+``world`` is the one most tests start from: 石狮市 with two streets, their units and one
+user per role (see ``tests.factories.World``). ``order_in`` builds an order in a given
+state through the services; ``t0`` is the fixed instant those orders start at.
+"""
+
+import pytest
+
+from tests.factories import T0, World, build_world, order_in_state
+
+
+@pytest.fixture
+def world(db) -> World:
+    """A small city: HB and FL streets, their centers, stations, committees, and users."""
+    return build_world()
+
+
+@pytest.fixture
+def t0():
+    """2026-11-10 09:00 Asia/Shanghai (01:00 UTC), when ``order_in`` orders are reported."""
+    return T0
+
+
+@pytest.fixture
+def order_in(world):
+    """``order_in("signed", assignee=world.handler2, ...)`` → an order walked to that state
+    through the services (keyword arguments as ``tests.factories.order_in_state``)."""
+
+    def make(state: str, **kwargs):
+        return order_in_state(world, state, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def media_root(tmp_path, settings):
+    """Uploads go to a temporary folder for the test."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # The factories hash a password per user; PBKDF2 would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

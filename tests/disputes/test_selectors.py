@@ -1,0 +1,277 @@
+"""Who sees which orders (``orders_visible_to``) and may press which buttons
+(``allowed_actions``); the scoping path every list, page and export starts from."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dispatch.models import Role
+from disputes.models import Order, State
+from disputes.selectors import (
+    allowed_actions,
+    can_report,
+    order_for_page,
+    orders_visible_to,
+)
+from tests.factories import MembershipFactory, UnitFactory, fresh
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def orders(world, order_in):
+    """Six orders across both streets, named by what makes them differ."""
+    return {
+        # 曾坑, world.reporter's, waiting in the HB queue.
+        "queued": order_in(State.REPORTED),
+        # other_reporter's, led by the police station with the committee assisting.
+        "assisted": order_in(
+            State.DISPATCHED, reporter=world.other_reporter, assisting_units=[world.hb_committee]
+        ),
+        # 石光, led by the committee, signed.
+        "committee": order_in(State.SIGNED, community=world.sg, lead_unit=world.hb_committee),
+        # 凤里 street.
+        "fl": order_in(State.DISPATCHED, reporter=world.fl_reporter, community=world.fl_community),
+        "closed": order_in(State.CLOSED),
+        "cancelled": order_in(State.CANCELLED),
+    }
+
+
+def visible(user, orders) -> set[str]:
+    names = {o.pk: name for name, o in orders.items()}
+    pks = list(orders_visible_to(user).values_list("pk", flat=True))
+    assert len(pks) == len(set(pks)), "an order is listed twice"
+    return {names[pk] for pk in pks}
+
+
+HB = {"queued", "assisted", "committee", "closed", "cancelled"}
+ALL = HB | {"fl"}
+
+
+SCOPES = {
+    # A reporter sees only what it reported.
+    "reporter": {"queued", "committee", "closed", "cancelled"},
+    "other_reporter": {"assisted"},
+    "fl_reporter": {"fl"},
+    # A dispatcher sees its street, whatever the state.
+    "dispatcher": HB,
+    "fl_dispatcher": {"fl"},
+    # Handlers and heads see their unit's orders as lead or assisting.
+    "handler": {"assisted", "closed"},
+    "handler2": {"assisted", "closed"},  # named assignee or not, the unit sees it
+    "head": {"assisted", "closed"},
+    "committee_handler": {"assisted", "committee"},
+    "committee_head": {"assisted", "committee"},
+    "labour_handler": set(),
+    "fl_handler": {"fl"},
+    # Supervisors see their jurisdiction: the city everything, a street its own.
+    "supervisor": ALL,
+    "hb_supervisor": HB,
+    "admin": ALL,
+    "nobody": set(),
+}
+
+
+def test_each_role_sees_its_scope(world, orders):
+    seen = {who: visible(getattr(world, who), orders) for who in SCOPES}
+    assert seen == SCOPES
+
+
+def test_anonymous_sees_nothing(orders):
+    assert visible(AnonymousUser(), orders) == set()
+
+
+def test_a_unit_that_is_both_lead_and_assisting_lists_the_order_once(world, order_in):
+    # One user handling in both the police station and the committee; the order is led by
+    # one and assisted by the other, plus a second assisting unit of the same user.
+    both = world.handler
+    MembershipFactory(user=both, unit=world.hb_committee, role=Role.HANDLER)
+    MembershipFactory(user=both, unit=world.hb_labour, role=Role.UNIT_HEAD)
+    order = order_in(State.DISPATCHED, assisting_units=[world.hb_committee, world.hb_labour])
+    listed = list(orders_visible_to(fresh(both)))
+    assert listed == [order]
+    assert orders_visible_to(fresh(both)).count() == 1
+
+
+def test_roles_add_up(world, orders):
+    # The grid worker also handles for the committee: its reports plus the committee's.
+    MembershipFactory(user=world.reporter, unit=world.hb_committee, role=Role.HANDLER)
+    assert visible(fresh(world.reporter), orders) == {
+        "queued",
+        "committee",
+        "closed",
+        "cancelled",
+        "assisted",
+    }
+
+
+def test_a_deactivated_unit_takes_its_members_view_away(world, orders):
+    world.hb_police.is_active = False
+    world.hb_police.save()
+    assert visible(fresh(world.handler), orders) == set()
+    assert visible(fresh(world.head), orders) == set()
+
+
+def test_return_to_queue_takes_the_order_out_of_the_units_view(world, order_in):
+    from disputes import services
+
+    order = order_in(State.SIGNED, assisting_units=[world.hb_committee])
+    assert orders_visible_to(world.handler).filter(pk=order.pk).exists()
+    services.order_return(
+        order_id=order.pk, actor=world.handler, reason="非本单位职责", now=order.signed_at
+    )
+    assert not orders_visible_to(world.handler).filter(pk=order.pk).exists()
+    assert not orders_visible_to(world.committee_handler).filter(pk=order.pk).exists()
+    assert orders_visible_to(world.dispatcher).filter(pk=order.pk).exists()
+
+
+def test_a_community_level_supervisor_sees_its_community(world, orders):
+    unit = UnitFactory(supervision=True, name="曾坑社区督导", area=world.zk)
+    user = MembershipFactory(unit=unit, role=Role.SUPERVISOR).user
+    # "queued", "assisted", "closed" and "cancelled" are in 曾坑; "committee" is in 石光.
+    assert visible(user, orders) == {"queued", "assisted", "closed", "cancelled"}
+
+
+# --- query counts ----------------------------------------------------------------------------
+
+
+QUERIES = {
+    # memberships + orders, however many orders there are
+    "reporter": 2,
+    "dispatcher": 2,
+    "handler": 2,
+    "committee_head": 2,
+    "supervisor": 2,
+    "admin": 1,  # a superuser needs no memberships
+}
+
+
+def test_listing_visible_orders_takes_constant_queries(world, order_in, django_assert_num_queries):
+    def listing(who):
+        user = fresh(getattr(world, who))
+        with django_assert_num_queries(QUERIES[who]):
+            return list(orders_visible_to(user).select_related("category", "community"))
+
+    order_in(State.DISPATCHED, assisting_units=[world.hb_committee])
+    few = {who: len(listing(who)) for who in QUERIES}
+
+    for _ in range(6):
+        order_in(State.DISPATCHED, assisting_units=[world.hb_committee])
+    order_in(State.SIGNED, lead_unit=world.hb_committee, assisting_units=[world.hb_police])
+    many = {who: len(listing(who)) for who in QUERIES}
+    assert all(many[who] > few[who] >= 1 for who in QUERIES), (few, many)
+
+
+def test_nobody_costs_at_most_the_membership_lookup(world, order_in, django_assert_max_num_queries):
+    order_in(State.REPORTED)
+    nobody = fresh(world.nobody)
+    with django_assert_max_num_queries(1):
+        assert list(orders_visible_to(nobody)) == []
+    with django_assert_max_num_queries(0):
+        assert list(orders_visible_to(AnonymousUser())) == []
+
+
+def test_the_order_page_query_count_does_not_grow_with_its_timeline(world, order_in):
+    from disputes import services
+
+    short = order_in(State.DISPATCHED, assisting_units=[world.hb_committee])
+    long = order_in(State.MET, assisting_units=[world.hb_committee])
+    for i in range(5):
+        services.order_add_note(order_id=long.pk, actor=world.handler, note=f"备注 {i}")
+
+    def page_queries(order):
+        user = fresh(world.dispatcher)
+        with CaptureQueriesContext(connection) as ctx:
+            page = order_for_page(user, order.pk)
+            list(page.events.all())
+            [e.actor for e in page.events.all()]
+            list(page.parties.all())
+            list(page.assisting_units.all())
+        return len(ctx.captured_queries)
+
+    assert page_queries(long) == page_queries(short)
+
+
+def test_the_order_page_of_an_order_out_of_scope_does_not_exist(world, order_in):
+    order = order_in(State.DISPATCHED)
+    with pytest.raises(Order.DoesNotExist):
+        order_for_page(world.fl_dispatcher, order.pk)
+    assert order_for_page(world.dispatcher, order.pk) == order
+
+
+# --- allowed actions -------------------------------------------------------------------------
+
+HANDLING = {"sign", "return", "contact", "meet", "close", "note"}
+# DESIGN §2: the dispatcher also returns an order to the queue.
+DISPATCHING = {"dispatch", "reassign", "return", "cancel", "close", "note"}
+# Other features add their own actions (return visits, reviews…); these tests pin down the
+# lifecycle's.
+LIFECYCLE = {"dispatch", "reassign", "sign", "return", "contact", "meet", "close", "cancel"}
+
+
+def lifecycle_actions(user, order) -> set[str]:
+    return allowed_actions(user, order) & (LIFECYCLE | {"note"})
+
+
+def test_allowed_actions_on_a_dispatched_order(world, order_in):
+    order = order_in(
+        State.DISPATCHED,
+        reporter=world.other_reporter,
+        assignee=world.handler,
+        assisting_units=[world.hb_committee],
+    )
+    expected = {
+        "dispatcher": DISPATCHING,
+        "handler": HANDLING,  # the named assignee
+        "head": HANDLING,
+        "handler2": {"note"},  # same unit, not the assignee
+        "committee_handler": {"note"},  # assisting unit
+        "committee_head": {"note"},
+        "other_reporter": {"note"},  # its own report
+        "reporter": set(),
+        "supervisor": set(),
+        "hb_supervisor": set(),
+        "admin": set(),
+        "fl_dispatcher": set(),
+        "fl_handler": set(),
+        "nobody": set(),
+    }
+    assert {who: lifecycle_actions(getattr(world, who), order) for who in expected} == expected
+
+
+def test_allowed_actions_on_an_order_in_the_queue(world, order_in):
+    order = order_in(State.REPORTED)
+    expected = {
+        "dispatcher": DISPATCHING,
+        "reporter": {"note"},
+        "handler": set(),  # no lead unit yet
+        "head": set(),
+    }
+    assert {who: lifecycle_actions(getattr(world, who), order) for who in expected} == expected
+
+
+def test_any_handler_of_the_lead_unit_may_act_on_an_unnamed_order(world, order_in):
+    order = order_in(State.DISPATCHED)
+    assert lifecycle_actions(world.handler, order) == HANDLING
+    assert lifecycle_actions(world.handler2, order) == HANDLING
+
+
+@pytest.mark.parametrize(
+    ("who", "may"),
+    [
+        ("reporter", True),
+        ("dispatcher", True),
+        ("handler", True),
+        ("head", True),
+        ("supervisor", False),
+        ("hb_supervisor", False),
+        ("nobody", False),
+    ],
+)
+def test_who_may_report(world, who, may):
+    assert can_report(getattr(world, who)) is may
+
+
+def test_anonymous_may_not_report():
+    assert can_report(AnonymousUser()) is False
