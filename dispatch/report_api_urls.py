@@ -1,0 +1,3 @@
+"""``/api/v1/reports/…`` (issue 6)."""
+
+urlpatterns: list = []

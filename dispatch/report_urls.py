@@ -1,0 +1,4 @@
+"""Supervisor report pages (issue 6)."""
+
+app_name = "reports"
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The public review page reached by a per-order token link (issue 5)."""
+
+urlpatterns: list = []
