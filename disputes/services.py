@@ -43,7 +43,13 @@ from .models import (
     Source,
     State,
 )
-from .selectors import allowed_actions, can_report, orders_visible_to, reporter_units
+from .selectors import (
+    allowed_actions,
+    can_report,
+    is_valid_pk,
+    orders_visible_to,
+    reporter_units,
+)
 
 log = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # order numbers follow the bureau's calendar month
@@ -138,12 +144,19 @@ def order_report(*, actor, data: ReportInput, now: datetime | None = None) -> Or
         category=data.category_id,
         community=data.community_id,
     )
-    category = Category.objects.filter(pk=data.category_id, is_active=True).first()
+    category = (
+        Category.objects.filter(pk=data.category_id, is_active=True).first()
+        if is_valid_pk(data.category_id)
+        else None
+    )
     if data.category_id and category is None:
         errors["category"] = _("类别不存在。")
     community = (
         Area.objects.select_related("parent")
-        .filter(pk=data.community_id, level=Area.Level.COMMUNITY)
+        .filter(
+            pk=data.community_id if is_valid_pk(data.community_id) else 0,
+            level=Area.Level.COMMUNITY,
+        )
         .first()
     )
     if data.community_id and community is None:
@@ -191,9 +204,11 @@ def order_report(*, actor, data: ReportInput, now: datetime | None = None) -> Or
 
 def _lock_visible(*, actor, order_id: int) -> Order:
     """The order, row-locked, if the actor may see it (else 404)."""
+    if not is_valid_pk(order_id):
+        raise NotFound()
     try:
         return orders_visible_to(actor).select_for_update(of=("self",)).get(pk=order_id)
-    except (Order.DoesNotExist, ValueError, TypeError):
+    except Order.DoesNotExist:
         raise NotFound() from None
 
 
@@ -257,12 +272,16 @@ def _transition(
 def _routing_target(*, lead_unit_id, assignee_id, assisting_unit_ids):
     errors: dict[str, Any] = {}
     lead_unit = (
-        Unit.objects.filter(pk=lead_unit_id, is_active=True).first() if lead_unit_id else None
+        Unit.objects.filter(pk=lead_unit_id, is_active=True).first()
+        if is_valid_pk(lead_unit_id)
+        else None
     )
     if lead_unit is None:
         errors["lead_unit"] = _("请选择有效的责任单位。")
     assignee = None
-    if assignee_id:
+    if assignee_id and not is_valid_pk(assignee_id):
+        errors["assignee"] = _("责任人必须是责任单位的办理人。")
+    elif assignee_id and lead_unit is not None:
         m = (
             Membership.objects.select_related("user")
             .filter(
@@ -274,8 +293,10 @@ def _routing_target(*, lead_unit_id, assignee_id, assisting_unit_ids):
             errors["assignee"] = _("责任人必须是责任单位的办理人。")
         else:
             assignee = m.user
-    assisting = list(Unit.objects.filter(pk__in=assisting_unit_ids or [], is_active=True))
-    if len(assisting) != len(set(assisting_unit_ids or [])):
+    wanted = set(assisting_unit_ids or [])
+    valid = {pk for pk in wanted if is_valid_pk(pk)}
+    assisting = list(Unit.objects.filter(pk__in=valid, is_active=True))
+    if len(assisting) != len(wanted):
         errors["assisting_units"] = _("协办单位无效。")
     elif lead_unit and lead_unit in assisting:
         errors["assisting_units"] = _("责任单位不能同时是协办单位。")

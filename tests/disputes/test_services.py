@@ -1505,3 +1505,36 @@ def test_the_oversize_message_tells_the_size_apart_from_the_limit(order_in, worl
     [message] = exc.value.errors["file"]
     size, limit = re.findall(r"\d+(?:\.\d+)?", str(message))[:2]
     assert size != limit, message
+
+
+# --- ids the database cannot hold are simply not found -----------------------------------
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2**63, 10**30, "abc", None])
+def test_an_impossible_order_id_is_not_found(world, bad):
+    with pytest.raises(NotFound):
+        services.order_sign(order_id=bad, actor=world.handler)
+
+
+@pytest.mark.parametrize("bad", [2**63, 10**30, -5])
+def test_impossible_unit_ids_are_field_errors(order_in, world, bad):
+    order = order_in(State.REPORTED)
+    with pytest.raises(InvalidInput) as exc:
+        services.order_dispatch(
+            order_id=order.pk,
+            actor=world.dispatcher,
+            lead_unit_id=bad,
+            assignee_id=bad,
+            assisting_unit_ids=[bad],
+        )
+    assert "lead_unit" in exc.value.errors and "assisting_units" in exc.value.errors
+
+
+def test_impossible_category_and_community_ids_are_field_errors(world):
+    from tests.factories import report_input
+
+    data = report_input(community=world.zk, category=world.wages)
+    data.category_id, data.community_id = 10**30, 2**63
+    with pytest.raises(InvalidInput) as exc:
+        services.order_report(actor=world.reporter, data=data)
+    assert {"category", "community"} <= set(exc.value.errors)
