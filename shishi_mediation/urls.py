@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from dispatch import views as dispatch_views
 
+from . import health
+
 urlpatterns = [
     path("", include("disputes.urls")),
     path("inbox/", dispatch_views.inbox, name="inbox"),
@@ -15,4 +17,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]
