@@ -1,0 +1,104 @@
+"""Faults: a sweep killed half-way, a database error mid-write, a clock that jumps back."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+
+from dispatch import sla
+from dispatch.models import Escalation, Notification
+from dispatch.sla import sla_sweep
+from disputes import services
+from disputes.models import EventKind, Order, OrderEvent, OrderNumberCounter, Party, State
+from tests.factories import STEP_OFFSETS, T0, report_input
+
+DUE = T0 + STEP_OFFSETS[State.DISPATCHED] + timedelta(hours=2)
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: not an Exception, so nothing on the way catches it."""
+
+
+def test_a_sweep_killed_mid_batch_leaves_nothing_and_the_rerun_raises_once(world):
+    orders = [world.order(State.DISPATCHED) for _ in range(3)]
+    with (
+        mock.patch.object(sla, "notify_escalations", side_effect=WorkerKilled),
+        pytest.raises(WorkerKilled),
+    ):
+        sla_sweep(now=DUE)
+    # The batch's transaction rolled back: no escalation, no event, clocks untouched.
+    assert Escalation.objects.count() == 0
+    assert not OrderEvent.objects.filter(kind=EventKind.ESCALATED).exists()
+    assert all(Order.objects.get(pk=o.pk).sign_alert_level == 0 for o in orders)
+
+    assert sla_sweep(now=DUE).raised == 9  # the retried task
+    assert sla_sweep(now=DUE).raised == 0
+    assert Escalation.objects.count() == 9
+    assert Notification.objects.filter(kind__startswith="escalation").count() == 3 * (2 + 2 + 2)
+
+
+def test_a_sweep_killed_in_its_second_batch_keeps_the_first(world):
+    for _ in range(4):
+        world.order(State.DISPATCHED)
+    real = sla.notify_escalations
+    calls = {"n": 0}
+
+    def die_on_second(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise WorkerKilled
+        return real(*args, **kwargs)
+
+    with mock.patch.object(sla, "notify_escalations", die_on_second), pytest.raises(WorkerKilled):
+        sla_sweep(now=DUE, batch_size=2)
+    assert Escalation.objects.count() == 6  # the first batch (2 orders × 3 levels) committed
+    assert sla_sweep(now=DUE, batch_size=2).raised == 6
+    assert Escalation.objects.count() == 12
+    assert OrderEvent.objects.filter(kind=EventKind.ESCALATED).count() == 12
+
+
+def test_a_database_error_mid_report_writes_no_half_order(world):
+    before = (Order.objects.count(), OrderEvent.objects.count(), Party.objects.count())
+    counters = list(OrderNumberCounter.objects.values_list("month", "last"))
+    data = report_input(community=world.zk, category=world.wages)
+    with (
+        mock.patch.object(
+            Party.objects,
+            "bulk_create",
+            side_effect=OperationalError("server closed the connection"),
+        ),
+        pytest.raises(OperationalError),
+    ):
+        services.order_report(actor=world.reporter, data=data, now=T0)
+    assert (Order.objects.count(), OrderEvent.objects.count(), Party.objects.count()) == before
+    assert list(OrderNumberCounter.objects.values_list("month", "last")) == counters
+    assert not Notification.objects.exists()
+    # The next report takes the number the failed one would have had: no gap, no reuse.
+    order = services.order_report(actor=world.reporter, data=data, now=T0)
+    assert order.number == "HB-202611-00001"
+
+
+def test_a_database_error_mid_transition_leaves_the_order_as_it_was(world):
+    order = world.order(State.DISPATCHED)
+    with (
+        mock.patch("disputes.services.record_event", side_effect=OperationalError("gone")),
+        pytest.raises(OperationalError),
+    ):
+        services.order_sign(order_id=order.pk, actor=world.handler, now=DUE)
+    order.refresh_from_db()
+    assert order.state == State.DISPATCHED and order.signed_at is None
+    assert order.sign_alert_at is not None  # still watched by the sweep
+    services.order_sign(order_id=order.pk, actor=world.handler, now=DUE)
+    assert Order.objects.get(pk=order.pk).state == State.SIGNED
+
+
+def test_a_clock_jumping_back_does_no_harm(world):
+    order = world.order(State.DISPATCHED)
+    assert sla_sweep(now=DUE).raised == 3
+    raised_at = set(Escalation.objects.values_list("raised_at", flat=True))
+    # An operator runs the sweep with --now in the past, or the host clock jumps back.
+    assert sla_sweep(now=T0 - timedelta(days=365)).raised == 0
+    assert sla_sweep(now=T0).raised == 0
+    assert set(Escalation.objects.values_list("raised_at", flat=True)) == raised_at
+    assert Escalation.objects.filter(order=order, resolved_at__isnull=True).count() == 3
