@@ -79,3 +79,39 @@ class OrderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- police incidents (issue 5) ----------------------------------------------------------------
+
+from .models import Incident, IncidentType  # noqa: E402 - appended section
+
+
+@admin.register(IncidentType)
+class IncidentTypeAdmin(admin.ModelAdmin):
+    """The configurable table: which command-system types become orders, in what category."""
+
+    list_display = ["code", "name", "is_dispute", "category"]
+    list_filter = ["is_dispute", "category"]
+    search_fields = ["code", "name"]
+    list_select_related = ["category"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    """Incidents are written by the API and the import only; here they are read."""
+
+    list_display = ["number", "received_at", "type", "community", "order", "created_at"]
+    list_filter = ["type__is_dispute", "type"]
+    search_fields = ["number", "summary", "caller_name"]
+    list_select_related = ["type", "community", "order"]
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

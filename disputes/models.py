@@ -530,3 +530,86 @@ class ReturnVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.visited_at:%Y-%m-%d}"
+
+
+# --- police incidents (警情) ----------------------------------------------------------------
+
+
+class IncidentType(models.Model):
+    """A police incident type code of the command system. The table says which types are
+    disputes (they become orders in ``category``); the rest are stored and counted only."""
+
+    code = models.CharField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    is_dispute = models.BooleanField(_("纠纷类警情"), default=False)
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("对应纠纷类别"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incident_types",
+        help_text=_("纠纷类警情转为订单时使用的类别。"),
+    )
+
+    class Meta:
+        verbose_name = _("警情类型")
+        verbose_name_plural = _("警情类型")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_dispute=False) | Q(category__isnull=False),
+                name="incident_type_dispute_has_category",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        if self.is_dispute and self.category_id is None:
+            raise ValidationError({"category": _("纠纷类警情须指定对应的纠纷类别。")})
+
+
+class Incident(models.Model):
+    """A police incident received from the command system (API or CSV import). Unique by
+    its number, so a repeated submission never makes a second order."""
+
+    number = models.CharField(_("警情编号"), max_length=64, unique=True)
+    received_at = models.DateTimeField(_("接警时间"))
+    type = models.ForeignKey(
+        IncidentType, verbose_name=_("警情类型"), on_delete=models.PROTECT, related_name="+"
+    )
+    summary = models.TextField(_("警情摘要"))
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    community = models.ForeignKey(
+        Area, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="incidents"
+    )
+    caller_name = models.CharField(_("报警人"), max_length=64, blank=True)
+    caller_phone = models.CharField(_("报警电话"), max_length=20, blank=True)
+    order = models.ForeignKey(
+        Order,
+        verbose_name=_("订单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("报送账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("接收时间"))
+
+    class Meta:
+        verbose_name = _("警情")
+        verbose_name_plural = _("警情")
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["received_at"])]
+
+    def __str__(self) -> str:
+        return self.number

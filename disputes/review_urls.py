@@ -1,3 +1,9 @@
 """The public review page reached by a per-order token link (issue 5)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import review_views
+
+urlpatterns = [
+    path("<str:token>/", review_views.review_page, name="review"),
+]

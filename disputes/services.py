@@ -128,10 +128,14 @@ def _clean_parties(parties: Iterable[PartyInput], errors: dict[str, Any]) -> lis
     return cleaned
 
 
-def order_report(*, actor, data: ReportInput, now: datetime | None = None) -> Order:
+def order_report(
+    *, actor, data: ReportInput, announce: bool = True, now: datetime | None = None
+) -> Order:
     """Record a new dispute (报单). Anyone with a non-supervisor role may report.
 
-    Records the ``reported`` event; the order waits in its street's dispatch queue.
+    Records the ``reported`` event; the order waits in its street's dispatch queue and
+    the street's dispatchers are told, unless ``announce`` is off because the caller
+    dispatches it at once (police incidents).
     """
     now = now or timezone.now()
     if not can_report(actor):
@@ -194,7 +198,8 @@ def order_report(*, actor, data: ReportInput, now: datetime | None = None) -> Or
         record_event(
             order=order, kind=EventKind.REPORTED, actor=actor, at=now, to_state=State.REPORTED
         )
-        notify_order_event(order=order, kind=EventKind.REPORTED, actor=actor, now=now)
+        if announce:
+            notify_order_event(order=order, kind=EventKind.REPORTED, actor=actor, now=now)
     log.info("order %s reported by %s", order.number, actor)
     return order
 

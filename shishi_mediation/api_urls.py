@@ -1,7 +1,67 @@
 """``/api/``: the versioned REST API, its schema and docs (issue 5)."""
 
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import serializers
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.routers import DefaultRouter
+from rest_framework.throttling import ScopedRateThrottle
+
+from dispatch import api as dispatch_api
+from disputes import api as disputes_api
+from disputes.serializers import ErrorSerializer, ValidationErrorSerializer
+
+
+class TokenView(ObtainAuthToken):
+    """Username and password in, the user's API token out (created on first use).
+    Revoke a token by deleting it in the admin (认证令牌); the next call makes a new one."""
+
+    throttle_classes = [ScopedRateThrottle]  # ObtainAuthToken has none by default
+    throttle_scope = "auth"
+    authentication_classes: list = []
+
+    @extend_schema(
+        summary=_("获取 API 令牌"),
+        description=_(
+            "用户名和密码换取令牌；之后的请求带上 `Authorization: Token <令牌>`。"
+            "令牌可在管理后台删除以吊销。"
+        ),
+        auth=[],
+        request=inline_serializer(
+            "TokenRequest",
+            {
+                "username": serializers.CharField(max_length=150),
+                "password": serializers.CharField(max_length=128),
+            },
+        ),
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            400: OpenApiResponse(ValidationErrorSerializer, description=_("用户名或密码错误。")),
+            429: OpenApiResponse(ErrorSerializer, description=_("请求过于频繁。")),
+        },
+        tags=["auth"],
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+# Route names carry an "api-" prefix so they never clash with the web pages' names.
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("orders", disputes_api.OrderViewSet, basename="api-order")
+router.register("areas", dispatch_api.AreaViewSet, basename="api-area")
+router.register("units", dispatch_api.UnitViewSet, basename="api-unit")
+router.register("categories", dispatch_api.CategoryViewSet, basename="api-category")
+router.register("escalations", dispatch_api.EscalationViewSet, basename="api-escalation")
+router.register("notifications", dispatch_api.NotificationViewSet, basename="api-notification")
 
 urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("v1/auth/token/", TokenView.as_view(), name="api-token"),
+    path("v1/incidents/", disputes_api.IncidentView.as_view(), name="api-incidents"),
     path("v1/reports/", include("dispatch.report_api_urls")),
+    path("v1/", include(router.urls)),
 ]

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "dispatch",
     "disputes",
@@ -71,6 +72,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "dispatch.context_processors.header",
             ],
+            # Project-wide template tags (shishi_mediation is not an app).
+            "libraries": {"shishi": "shishi_mediation.templatetags.shishi"},
         },
     },
 ]
@@ -117,8 +120,15 @@ STORAGES = {
         )
     },
 }
+# Development serves static files straight from the app folders; production from the
+# collected, hashed STATIC_ROOT.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+
+# The dispatcher board polls for fresh countdowns this often (htmx).
+BOARD_REFRESH_SECONDS = env.int("BOARD_REFRESH_SECONDS", default=30)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -211,23 +221,74 @@ NOTIFICATION_WEBHOOK_URL = env.str("NOTIFICATION_WEBHOOK_URL", default="")
 NOTIFICATION_WEBHOOK_TIMEOUT = env.float("NOTIFICATION_WEBHOOK_TIMEOUT", default=5.0)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 
+# --- Cache ----------------------------------------------------------------------------
+# API throttles and the public review page's rate limit count in the cache. The default
+# is per process; production sets CACHE_URL (e.g. redis://redis:6379/1) so every web
+# worker shares the counts.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated request then gets 401 with a WWW-Authenticate header
+    # (DRF takes that header from the first class; session auth has none, which gives 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "shishi_mediation.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+        "user": env.str("API_THROTTLE_USER", default="600/min"),
+        # Password guessing on the token endpoint, per client address.
+        "auth": env.str("API_THROTTLE_AUTH", default="10/min"),
+        # The command system may send a burst after an outage.
+        "incidents": env.str("API_THROTTLE_INCIDENTS", default="600/min"),
+    },
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shishi mediation API",
-    "DESCRIPTION": "订单分包 dispute orders: report, dispatch, handle, close.",
+    "DESCRIPTION": (
+        "订单分包 dispute orders: report, dispatch, handle, close; police incident intake.\n\n"
+        "Authenticate with `Authorization: Token <token>` (POST /api/v1/auth/token/) or a "
+        "browser session. Errors: 400 `{detail, errors}`, 401, 403, 404 (also for orders "
+        "outside your scope), 409 `{detail, state}`, 429."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the vendored drf-spectacular-sidecar assets: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStateEnum": "disputes.models.State",
+        "RiskLevelEnum": "dispatch.models.RiskLevel",
+        "ContactMethodEnum": "disputes.models.ContactMethod",
+        "UnitKindEnum": "dispatch.models.Unit.Kind",
+        "EventKindEnum": "disputes.models.EventKind",
+    },
 }
+
+# --- Police incidents (警情) ------------------------------------------------------------
+# The account `manage.py import_incidents` submits as unless --user says otherwise.
+INCIDENT_IMPORT_USERNAME = env.str("INCIDENT_IMPORT_USERNAME", default="command")
+
+# --- Public review page (好差评) --------------------------------------------------------
+# Requests per client address and token, and per address over all tokens, in a window.
+REVIEW_RATE_PER_TOKEN = env.int("REVIEW_RATE_PER_TOKEN", default=10)
+REVIEW_RATE_PER_IP = env.int("REVIEW_RATE_PER_IP", default=60)
+REVIEW_RATE_WINDOW_SECONDS = env.int("REVIEW_RATE_WINDOW_SECONDS", default=600)
 
 # --- E-mail ---------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.cn:587, sets backend and host.

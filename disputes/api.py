@@ -1,0 +1,508 @@
+"""``/api/v1/orders/`` and ``/api/v1/incidents/``.
+
+Every queryset starts from ``orders_visible_to``; every write calls a service, whose
+domain errors the project's exception handler turns into 400 / 403 / 404 / 409. An id
+that is not a positive 64-bit integer is a 404 like any other invisible order.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shishi_mediation.errors import NotFound
+
+from . import services
+from .filters import OrderFilter
+from .incidents import incident_receive
+from .models import Incident, Order, OrderEvent, Party
+from .selectors import (
+    ACTION_METHODS,
+    available_actions,
+    can_see_party_contacts,
+    orders_visible_to,
+)
+from .serializers import (
+    MAX_ID,
+    CloseSerializer,
+    ConflictSerializer,
+    ContactSerializer,
+    ErrorSerializer,
+    IncidentInputSerializer,
+    IncidentSerializer,
+    MeetingSerializer,
+    OrderDetailSerializer,
+    OrderEventSerializer,
+    OrderListSerializer,
+    OrderReportSerializer,
+    ReasonSerializer,
+    RouteSerializer,
+    ValidationErrorSerializer,
+)
+
+# --- shared helpers (the dispatch app's API uses them too) ----------------------------------
+
+ERROR_RESPONSES = {
+    400: (ValidationErrorSerializer, _("输入有误：errors 列出各字段的错误。")),
+    401: (ErrorSerializer, _("未登录或令牌无效。")),
+    403: (ErrorSerializer, _("您的角色不能执行此操作。")),
+    404: (ErrorSerializer, _("不存在或不在您的可见范围内（不区分两者）。")),
+    409: (ConflictSerializer, _("当前状态不允许此操作，或被并发修改；state 为订单当前状态。")),
+    429: (ErrorSerializer, _("请求过于频繁。")),
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """Schema entries for the error statuses an endpoint may answer (401 and 429 always)."""
+    wanted = sorted({401, 429, *codes})
+    return {
+        code: OpenApiResponse(
+            response=ERROR_RESPONSES[code][0], description=ERROR_RESPONSES[code][1]
+        )
+        for code in wanted
+    }
+
+
+def parse_id(value) -> int:
+    """A URL id as an int, or ``NotFound`` (never a database overflow or a 500)."""
+    text = str(value)
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        raise NotFound()
+    number = int(text)
+    if not 1 <= number <= MAX_ID:
+        raise NotFound()
+    return number
+
+
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+@extend_schema_field(ID_SCHEMA)
+class IdFilter(django_filters.Filter):
+    """An id query parameter: a whole number 1 … 2⁶³−1 (``1.5`` or ``1e3`` are a 400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter for machine clients, stricter than for web forms: a parameter given
+    twice (unless it is multiple-choice), an empty value, or a boolean other than
+    ``true``/``false`` is a 400 instead of being silently ignored."""
+
+    single_params = ("cursor", "page_size")
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        filters = filterset_class.base_filters if filterset_class else {}
+        errors: dict[str, list[str]] = {}
+        for name in request.query_params:
+            values = request.query_params.getlist(name)
+            spec = filters.get(name)
+            if spec is None:
+                if name in self.single_params and len(values) > 1:
+                    errors[name] = [_("只能给一个值。")]
+                continue
+            if len(values) > 1 and not isinstance(spec, django_filters.MultipleChoiceFilter):
+                errors[name] = [_("只能给一个值。")]
+            elif any(v == "" for v in values):
+                errors[name] = [_("不能为空。")]
+            elif isinstance(spec, django_filters.BooleanFilter) and values[0] not in (
+                "true",
+                "false",
+            ):
+                errors[name] = [_("须为 true 或 false。")]
+        if errors:
+            raise ValidationError(errors)
+        return super().filter_queryset(request, queryset, view)
+
+
+class StrictCursorPagination(CursorPagination):
+    """Cursor pagination whose ``page_size`` must be 1–100 (else 400, not a silent default)."""
+
+    page_size = 25
+    max_page_size = 100
+    page_size_query_param = "page_size"
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw[:4]) <= self.max_page_size:
+            raise ValidationError({self.page_size_query_param: [_("须为1到100之间的整数。")]})
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        params = super().get_schema_operation_parameters(view)
+        for param in params:
+            if param["name"] == self.page_size_query_param:
+                param["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return params
+
+
+class OrderPagination(StrictCursorPagination):
+    # Newest first by id: unique, so the cursor is a plain position. DRF pages ties of a
+    # non-unique first field (reported_at) by offset, which shifts when orders arrive.
+    ordering = ("-id",)
+
+
+# --- masking and actions ---------------------------------------------------------------------
+
+# The API's action endpoints; ``actions`` in the detail lists those allowed now.
+API_ACTIONS = frozenset(ACTION_METHODS)
+
+
+def actions_now(user, order: Order) -> set[str]:
+    """Action endpoints the user's roles and the order's state both allow at this moment
+    (the same rule as the web page's buttons)."""
+    return available_actions(user, order) & API_ACTIONS
+
+
+def _detail_queryset(user):
+    """Visible orders with what the detail shows; every order if ``user`` is None."""
+    return (
+        (orders_visible_to(user) if user is not None else Order.objects.all())
+        .select_related(
+            "category", "street", "community", "reporter", "reporter_unit", "lead_unit", "assignee"
+        )
+        .prefetch_related(
+            "assisting_units",
+            Prefetch("parties", queryset=Party.objects.order_by("id")),
+            "attachments",
+            "incidents",
+        )
+    )
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+ORDER_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("订单 id"))
+
+
+def _action_schema(summary: str, request, codes=(400, 403, 404, 409), description: str = ""):
+    return extend_schema(
+        summary=summary,
+        description=description,
+        request=request,
+        parameters=[ORDER_ID],
+        responses={200: OrderDetailSerializer, **error_responses(*codes)},
+        tags=["orders"],
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("订单列表"),
+        description=_(
+            "可见范围内的订单，最新报单在前（按 id 倒序），游标分页（next/previous 链接），"
+            "翻页期间新增订单不影响结果。"
+            "筛选与网页端相同：状态（可多选）、类别、责任单位、街道、社区、风险、来源、"
+            "是否超时、报单/派单日期范围、关键字（编号、标题、描述、当事人姓名）。"
+        ),
+        responses={200: OrderListSerializer(many=True), **error_responses(400, 404)},
+        tags=["orders"],
+    ),
+    retrieve=extend_schema(
+        summary=_("订单详情"),
+        description=_(
+            "当事人电话和身份证号仅对承办单位（责任/协办单位的办理人和负责人）及本街道派单员"
+            "完整显示，其他人看到掩码。actions 为当前用户此刻可执行的操作。"
+        ),
+        parameters=[ORDER_ID],
+        responses={200: OrderDetailSerializer, **error_responses(404)},
+        tags=["orders"],
+    ),
+    create=extend_schema(
+        summary=_("报单"),
+        description=_("新订单进入所在街道的派单队列。督导员不能报单（403）。"),
+        request=OrderReportSerializer,
+        responses={201: OrderDetailSerializer, **error_responses(400, 403)},
+        tags=["orders"],
+    ),
+)
+class OrderViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    filter_backends = [StrictFilterBackend]
+    filterset_class = OrderFilter
+    pagination_class = OrderPagination
+    serializer_class = OrderDetailSerializer
+    # Anything in the id slot reaches the view, which answers 404 as JSON.
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "list":
+            return orders_visible_to(user).select_related(
+                "category", "street", "community", "lead_unit", "assignee"
+            )
+        return _detail_queryset(user)
+
+    def get_serializer_class(self):
+        return OrderListSerializer if self.action == "list" else OrderDetailSerializer
+
+    def get_object(self):
+        pk = parse_id(self.kwargs["pk"])
+        order = self.get_queryset().filter(pk=pk).first()
+        if order is None:
+            raise NotFound()
+        return order
+
+    def _detail(self, order_id: int, *, status_code=status.HTTP_200_OK, scoped=True) -> Response:
+        # After an action the actor may no longer see the order (a handler who returned
+        # it): the answer still shows the result of what they just did, masked for them.
+        queryset = _detail_queryset(self.request.user) if scoped else _detail_queryset(None)
+        order = queryset.filter(pk=order_id).first()
+        if order is None:
+            raise NotFound()
+        user = self.request.user
+        context = {
+            **self.get_serializer_context(),
+            "show_contact": can_see_party_contacts(user, order),
+            "actions": {order.pk: actions_now(user, order)},
+        }
+        return Response(OrderDetailSerializer(order, context=context).data, status=status_code)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._detail(self.get_object().pk)
+
+    def create(self, request, *args, **kwargs):
+        serializer = OrderReportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.order_report(actor=request.user, data=serializer.to_input())
+        # A reporter without the reporter role (e.g. a handler) may not see it afterwards.
+        return self._detail(order.pk, status_code=status.HTTP_201_CREATED, scoped=False)
+
+    def _run(self, request, serializer_class, call) -> Response:
+        order_id = parse_id(self.kwargs["pk"])
+        # Out of scope is 404 before the body is even read (the service checks again
+        # under its row lock).
+        if not orders_visible_to(request.user).filter(pk=order_id).exists():
+            raise NotFound()
+        data = {}
+        if serializer_class is not None:
+            serializer = serializer_class(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+        call(order_id, data)
+        return self._detail(order_id, scoped=False)
+
+    @_action_schema(_("派单"), RouteSerializer, description=_("本街道派单员；待派单 → 待签收。"))
+    # Named dispatch_ because ``dispatch`` is the view's request entry point.
+    @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
+    def dispatch_(self, request, pk=None):
+        return self._run(
+            request,
+            RouteSerializer,
+            lambda order_id, d: services.order_dispatch(
+                order_id=order_id,
+                actor=request.user,
+                lead_unit_id=d["lead_unit"],
+                assignee_id=d.get("assignee"),
+                assisting_unit_ids=d["assisting_units"],
+                note=d["note"],
+            ),
+        )
+
+    @_action_schema(
+        _("改派"), RouteSerializer, description=_("本街道派单员；待签收的订单换单位，重新计时。")
+    )
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        return self._run(
+            request,
+            RouteSerializer,
+            lambda order_id, d: services.order_reassign(
+                order_id=order_id,
+                actor=request.user,
+                lead_unit_id=d["lead_unit"],
+                assignee_id=d.get("assignee"),
+                assisting_unit_ids=d["assisting_units"],
+                note=d["note"],
+            ),
+        )
+
+    @_action_schema(
+        _("签收"),
+        None,
+        codes=(400, 403, 404, 409),
+        description=_("责任单位的办理人或负责人；已被签收时为 409。"),
+    )
+    @action(detail=True, methods=["post"])
+    def sign(self, request, pk=None):
+        return self._run(
+            request,
+            None,
+            lambda order_id, d: services.order_sign(order_id=order_id, actor=request.user),
+        )
+
+    @_action_schema(
+        _("退单"), ReasonSerializer, description=_("责任单位或派单员；退回派单队列，须写明原因。")
+    )
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request, pk=None):
+        return self._run(
+            request,
+            ReasonSerializer,
+            lambda order_id, d: services.order_return(
+                order_id=order_id, actor=request.user, reason=d["reason"]
+            ),
+        )
+
+    @_action_schema(_("记录联系当事人"), ContactSerializer)
+    @action(detail=True, methods=["post"])
+    def contact(self, request, pk=None):
+        return self._run(
+            request,
+            ContactSerializer,
+            lambda order_id, d: services.order_record_contact(
+                order_id=order_id,
+                actor=request.user,
+                method=d["method"],
+                note=d["note"],
+                contacted_at=d.get("contacted_at"),
+            ),
+        )
+
+    @_action_schema(_("记录见面调解"), MeetingSerializer)
+    @action(detail=True, methods=["post"])
+    def meet(self, request, pk=None):
+        return self._run(
+            request,
+            MeetingSerializer,
+            lambda order_id, d: services.order_record_meeting(
+                order_id=order_id,
+                actor=request.user,
+                place=d["place"],
+                participants=d["participants"],
+                result=d["result"],
+                met_at=d.get("met_at"),
+            ),
+        )
+
+    @_action_schema(
+        _("结单"),
+        CloseSerializer,
+        description=_("全部当事人确认后结单；每名当事人生成一个评价链接。"),
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._run(
+            request,
+            CloseSerializer,
+            lambda order_id, d: services.order_close(
+                order_id=order_id,
+                actor=request.user,
+                outcome=d["outcome"],
+                summary=d["summary"],
+                confirmed_party_ids=d["confirmed_parties"],
+                grade=d["grade"],
+                referral=d["referral"],
+            ),
+        )
+
+    @_action_schema(_("撤销"), ReasonSerializer, description=_("本街道派单员；重复或无效的订单。"))
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._run(
+            request,
+            ReasonSerializer,
+            lambda order_id, d: services.order_cancel(
+                order_id=order_id, actor=request.user, reason=d["reason"]
+            ),
+        )
+
+    @extend_schema(
+        summary=_("流转记录"),
+        description=_("订单的全部流转事件，按时间先后。"),
+        parameters=[ORDER_ID],
+        responses={200: OrderEventSerializer(many=True), **error_responses(404)},
+        tags=["orders"],
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def timeline(self, request, pk=None):
+        order_id = parse_id(pk)
+        if not orders_visible_to(request.user).filter(pk=order_id).exists():
+            raise NotFound()
+        events = OrderEvent.objects.filter(order_id=order_id).select_related("actor")
+        return Response(OrderEventSerializer(events, many=True).data)
+
+    def filter_queryset(self, queryset):
+        # Filters apply to the list only; detail and actions look orders up by id.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+
+# --- police incidents -------------------------------------------------------------------------
+
+
+class IncidentView(APIView):
+    throttle_scope = "incidents"
+
+    @extend_schema(
+        summary=_("接收警情"),
+        description=_(
+            "供公安指挥系统调用。调用账号须为派出所（含指挥中心，单位类型为派出所）的非督导成员，"
+            "否则 403。按警情编号幂等：首次 201，重复报送 200 并返回首次结果，绝不重复生成订单。"
+            "警情类型表中标为纠纷类的警情转为订单（来源：警情），自动派至社区所属派出所并通知"
+            "其民警；其他警情只登记、计数。"
+        ),
+        request=IncidentInputSerializer,
+        responses={
+            201: OpenApiResponse(IncidentSerializer, description=_("新登记的警情")),
+            200: OpenApiResponse(IncidentSerializer, description=_("此编号已登记：首次的结果")),
+            **error_responses(400, 403),
+        },
+        examples=[
+            OpenApiExample(
+                "纠纷类警情",
+                request_only=True,
+                value={
+                    "number": "J3505812026111000123",
+                    "received_at": "2026-11-10T09:30:00+08:00",
+                    "type": "JF-LZ",
+                    "summary": "工人报警称工地拖欠工资",
+                    "address": "曾坑村 12 号",
+                    "community": "HB/ZK",
+                    "caller_name": "王某",
+                    "caller_phone": "13812345678",
+                },
+            )
+        ],
+        tags=["incidents"],
+    )
+    def post(self, request):
+        serializer = IncidentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = incident_receive(actor=request.user, data=serializer.to_input())
+        incident = Incident.objects.select_related("type", "community", "order__lead_unit").get(
+            pk=result.incident.pk
+        )
+        return Response(
+            IncidentSerializer(incident).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )

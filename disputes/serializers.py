@@ -1,0 +1,453 @@
+"""API shapes for orders, their timeline and police incidents.
+
+Input serializers check shape only (types, lengths, choices, id ranges); the services
+check the business rules and raise domain errors. Output serializers mask party phone and
+ID numbers unless the view says the user may see them (``context["show_contact"]``).
+"""
+
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from dispatch.models import Area, Category, RiskLevel, Unit
+from shishi_mediation.text import display_name
+
+from .incidents import IncidentInput
+from .models import (
+    Attachment,
+    ContactMethod,
+    EventKind,
+    Grade,
+    Incident,
+    Order,
+    OrderEvent,
+    Outcome,
+    Party,
+    Referral,
+    Source,
+    State,
+)
+from .services import PartyInput, ReportInput
+from .validators import mask_id_number, mask_phone
+
+# Largest value a BIGINT primary key can hold: larger ids are a 400 (body) or 404 (path),
+# never a database overflow.
+MAX_ID = 2**63 - 1
+EARLIEST = datetime(2000, 1, 1)
+LATEST = datetime(2100, 1, 1)
+
+
+# Input fields are strict about JSON types: DRF would turn 1 into "1", "1" into 1 and
+# "yes" into True; a machine client sending the wrong type gets a 400 instead.
+
+
+class IdField(serializers.IntegerField):
+    """A JSON integer 1 … 2⁶³−1 (not "1", not 1.0, not true)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Text(serializers.CharField):
+    """A JSON string (not a number)."""
+
+    default_error_messages = {"not_a_string": _("须为字符串。")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class Choice(serializers.ChoiceField):
+    """A choice whose error does not echo the input (which may hold characters, such as
+    lone surrogates, that cannot even be encoded in the response)."""
+
+    default_error_messages = {"invalid_choice": _("不是有效的选项。")}
+
+
+class Flag(serializers.BooleanField):
+    """A JSON true or false (not "yes", not 1)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """An aware date and time between 2000 and 2100 (naive input is Asia/Shanghai)."""
+
+    default_error_messages = {"range": _("时间须在2000年至2100年之间。")}
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        try:
+            local = timezone.localtime(moment).replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            self.fail("range")
+        if not EARLIEST <= local < LATEST:
+            self.fail("range")
+        return moment
+
+
+# --- errors, for the schema ------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text=_("字段名 → 错误信息列表；当事人字段形如 parties[0].phone。"),
+    )
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    state = serializers.ChoiceField(
+        choices=State.choices, required=False, help_text=_("订单当前状态。")
+    )
+
+
+# --- small nested shapes -----------------------------------------------------------------------
+
+
+class UserBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return display_name(user)
+
+
+class UnitBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "kind"]
+
+
+class AreaBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Area
+        fields = ["id", "name", "code"]
+
+
+class CategoryBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "code", "name"]
+
+
+# --- orders out ---------------------------------------------------------------------------------
+
+
+class PartySerializer(serializers.ModelSerializer):
+    is_vulnerable = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Party
+        fields = [
+            "id",
+            "name",
+            "role",
+            "phone",
+            "id_number",
+            "is_elderly_alone",
+            "is_disabled",
+            "has_mental_illness",
+            "is_minor",
+            "is_vulnerable",
+            "confirmed_at",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("show_contact"):
+            data["phone"] = mask_phone(instance.phone)
+            data["id_number"] = mask_id_number(instance.id_number)
+        return data
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "original_name", "size", "uploaded_at"]
+
+
+class OrderListSerializer(serializers.ModelSerializer):
+    category = CategoryBriefSerializer(read_only=True)
+    street = AreaBriefSerializer(read_only=True)
+    community = AreaBriefSerializer(read_only=True)
+    lead_unit = UnitBriefSerializer(read_only=True, allow_null=True)
+    assignee = UserBriefSerializer(read_only=True, allow_null=True)
+    state = serializers.ChoiceField(choices=State.choices, read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "title",
+            "state",
+            "state_display",
+            "category",
+            "source",
+            "street",
+            "community",
+            "risk_level",
+            "lead_unit",
+            "assignee",
+            "reported_at",
+            "dispatched_at",
+            "signed_at",
+            "contacted_at",
+            "met_at",
+            "closed_at",
+            "cancelled_at",
+            "sign_due_at",
+            "contact_due_at",
+            "meet_due_at",
+        ]
+        read_only_fields = fields
+
+
+def blank_choice(choices) -> serializers.ChoiceField:
+    """A read-only choice that may be empty (not yet set): "" is part of its enum."""
+    return serializers.ChoiceField(choices=choices, allow_blank=True, read_only=True)
+
+
+class OrderDetailSerializer(OrderListSerializer):
+    contact_method = blank_choice(ContactMethod.choices)
+    outcome = blank_choice(Outcome.choices)
+    referral = blank_choice(Referral.choices)
+    grade = blank_choice(Grade.choices)
+    reporter = UserBriefSerializer(read_only=True)
+    reporter_unit = UnitBriefSerializer(read_only=True, allow_null=True)
+    assisting_units = UnitBriefSerializer(many=True, read_only=True)
+    parties = PartySerializer(many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    incidents = serializers.SlugRelatedField(
+        slug_field="number",
+        many=True,
+        read_only=True,
+        help_text=_("来源警情编号（警情转办的订单）。"),
+    )
+    actions = serializers.SerializerMethodField(
+        help_text=_("当前用户此刻可执行的操作（角色与状态均允许）。")
+    )
+
+    class Meta(OrderListSerializer.Meta):
+        fields = [
+            *OrderListSerializer.Meta.fields,
+            "narrative",
+            "address",
+            "reporter",
+            "reporter_unit",
+            "assisting_units",
+            "parties",
+            "attachments",
+            "incidents",
+            "sign_on_time",
+            "contact_on_time",
+            "meet_on_time",
+            "contact_method",
+            "contact_note",
+            "meeting_place",
+            "meeting_participants",
+            "meeting_result",
+            "outcome",
+            "referral",
+            "agreement_summary",
+            "grade",
+            "cancel_reason",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    def get_actions(self, order) -> list[str]:
+        return sorted(self.context.get("actions", {}).get(order.pk, ()))
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    actor = UserBriefSerializer(read_only=True, allow_null=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind = serializers.ChoiceField(choices=EventKind.choices, read_only=True)
+    from_state = blank_choice(State.choices)
+    to_state = blank_choice(State.choices)
+    data = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = OrderEvent
+        fields = ["id", "kind", "kind_display", "at", "actor", "from_state", "to_state", "note"]
+        fields += ["data"]
+        read_only_fields = fields
+
+
+# --- orders in ----------------------------------------------------------------------------------
+
+
+class PartyInputSerializer(serializers.Serializer):
+    name = Text(max_length=64)
+    role = Choice(choices=Party.PartyRole.choices, default="applicant")
+    phone = Text(max_length=20, allow_blank=True, default="")
+    id_number = Text(max_length=18, allow_blank=True, default="")
+    is_elderly_alone = Flag(default=False)
+    is_disabled = Flag(default=False)
+    has_mental_illness = Flag(default=False)
+    is_minor = Flag(default=False)
+
+
+class OrderReportSerializer(serializers.Serializer):
+    """报单: a new order with its parties."""
+
+    title = Text(max_length=120)
+    narrative = Text(max_length=5000)
+    category = IdField(help_text=_("类别 id（/api/v1/categories/）。"))
+    community = IdField(help_text=_("社区 id（/api/v1/areas/?level=community）。"))
+    risk_level = Choice(choices=RiskLevel.choices, default=RiskLevel.LOW)
+    source = Choice(choices=Source.choices, default=Source.PATROL)
+    address = Text(max_length=200, allow_blank=True, default="")
+    reporter_unit = IdField(
+        required=False, allow_null=True, help_text=_("以哪个单位的名义报单；默认第一个。")
+    )
+    parties = serializers.ListField(
+        child=PartyInputSerializer(), min_length=1, max_length=20, allow_empty=False
+    )
+
+    def to_input(self) -> ReportInput:
+        d = self.validated_data
+        return ReportInput(
+            title=d["title"],
+            narrative=d["narrative"],
+            category_id=d["category"],
+            community_id=d["community"],
+            risk_level=d["risk_level"],
+            source=d["source"],
+            address=d["address"],
+            reporter_unit_id=d.get("reporter_unit"),
+            parties=[PartyInput(**p) for p in d["parties"]],
+        )
+
+
+class RouteSerializer(serializers.Serializer):
+    """派单 / 改派."""
+
+    lead_unit = IdField(help_text=_("责任单位 id。"))
+    assignee = IdField(
+        required=False, allow_null=True, help_text=_("责任人（责任单位的办理人）用户 id。")
+    )
+    assisting_units = serializers.ListField(child=IdField(), max_length=20, default=list)
+    note = Text(max_length=2000, allow_blank=True, default="")
+
+
+class ReasonSerializer(serializers.Serializer):
+    """退单 / 撤销."""
+
+    reason = Text(max_length=2000)
+
+
+class ContactSerializer(serializers.Serializer):
+    method = Choice(choices=ContactMethod.choices)
+    note = Text(max_length=5000, allow_blank=True, default="")
+    contacted_at = BoundedDateTimeField(
+        required=False, allow_null=True, help_text=_("默认为现在；不能晚于现在或早于签收。")
+    )
+
+
+class MeetingSerializer(serializers.Serializer):
+    place = Text(max_length=200)
+    participants = Text(max_length=2000)
+    result = Text(max_length=5000)
+    met_at = BoundedDateTimeField(required=False, allow_null=True)
+
+
+class CloseSerializer(serializers.Serializer):
+    outcome = Choice(choices=Outcome.choices)
+    summary = Text(max_length=5000)
+    confirmed_parties = serializers.ListField(
+        child=IdField(), max_length=50, help_text=_("确认结单的当事人 id，须包含全部当事人。")
+    )
+    grade = Choice(choices=Grade.choices, allow_blank=True, default="")
+    referral = Choice(choices=Referral.choices, allow_blank=True, default="")
+
+
+# --- police incidents ----------------------------------------------------------------------------
+
+
+class IncidentInputSerializer(serializers.Serializer):
+    number = Text(max_length=64, help_text=_("警情编号，唯一；重复报送返回首次结果。"))
+    received_at = BoundedDateTimeField(help_text=_("接警时间；不带时区按北京时间。"))
+    type = Text(max_length=32, help_text=_("警情类型代码（警情类型表）。"))
+    summary = Text(max_length=5000)
+    address = Text(max_length=200, allow_blank=True, default="")
+    community = Text(
+        max_length=100, help_text=_("社区：代码路径（如 HB/ZK）或唯一的社区名称（如 曾坑社区）。")
+    )
+    caller_name = Text(max_length=64, allow_blank=True, default="")
+    caller_phone = Text(max_length=32, allow_blank=True, default="")
+
+    def to_input(self) -> IncidentInput:
+        d = self.validated_data
+        return IncidentInput(
+            number=d["number"],
+            received_at=d["received_at"],
+            type_code=d["type"],
+            summary=d["summary"],
+            community=d["community"],
+            address=d["address"],
+            caller_name=d["caller_name"],
+            caller_phone=d["caller_phone"],
+        )
+
+
+class IncidentOrderSerializer(serializers.ModelSerializer):
+    state = Choice(choices=State.choices, read_only=True)
+    lead_unit = UnitBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Order
+        fields = ["id", "number", "state", "lead_unit"]
+        read_only_fields = fields
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="type.code", read_only=True)
+    type_name = serializers.CharField(source="type.name", read_only=True)
+    is_dispute = serializers.BooleanField(source="type.is_dispute", read_only=True)
+    community = AreaBriefSerializer(read_only=True)
+    order = IncidentOrderSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "number",
+            "received_at",
+            "type",
+            "type_name",
+            "is_dispute",
+            "summary",
+            "address",
+            "community",
+            "caller_name",
+            "caller_phone",
+            "order",
+            "created_at",
+        ]
+        read_only_fields = fields

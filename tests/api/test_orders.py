@@ -1,0 +1,490 @@
+"""``/api/v1/orders/``: list, report, detail, the eight actions and the timeline, per role,
+with the status codes DESIGN §6 promises (400 / 401 / 403 / 404 / 409)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from disputes.models import Order, OrderEvent, Source, State
+from tests.factories import valid_id_number
+
+pytestmark = pytest.mark.django_db
+
+ACTIONS = ["dispatch", "reassign", "sign", "return", "contact", "meet", "close", "cancel"]
+
+
+def url(order_id=None, action=None) -> str:
+    if order_id is None:
+        return "/api/v1/orders/"
+    return f"/api/v1/orders/{order_id}/" + (f"{action}/" if action else "")
+
+
+def report_body(world, **overrides) -> dict:
+    body = {
+        "title": "邻居噪音",
+        "narrative": "楼上夜间装修噪音扰民。",
+        "category": world.neighbours.pk,
+        "community": world.zk.pk,
+        "risk_level": "medium",
+        "address": "曾坑社区 3 栋",
+        "parties": [
+            {"name": "陈某", "phone": "13900001111", "id_number": valid_id_number()},
+            {"name": "林某", "role": "respondent"},
+        ],
+    }
+    return body | overrides
+
+
+# --- authentication ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "method,path",
+    [("get", url()), ("post", url()), ("get", url(1)), ("get", url(1, "timeline"))]
+    + [("post", url(1, a)) for a in ACTIONS],
+)
+def test_unauthenticated_is_401_everywhere(anon, method, path):
+    response = getattr(anon, method)(path, {}, format="json")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Token")
+    assert "detail" in response.json()
+
+
+def test_an_unknown_token_is_401(anon):
+    anon.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert anon.get(url()).status_code == 401
+
+
+def test_a_browser_session_works_and_needs_csrf_for_writes(world, client):
+    client.force_login(world.reporter)
+    assert client.get(url()).status_code == 200
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(world.reporter)
+    response = strict.post(url(), report_body(world), content_type="application/json")
+    assert response.status_code == 403  # no CSRF token: refused before the service runs
+    assert Order.objects.count() == 0
+
+
+# --- list --------------------------------------------------------------------------------------
+
+
+def numbers(response) -> set[str]:
+    assert response.status_code == 200, response.content
+    return {o["number"] for o in response.json()["results"]}
+
+
+def test_list_is_scoped_per_role(world, api, order_in):
+    hb = order_in("dispatched")  # HB, lead unit 湖滨派出所, reported by grid
+    fl = order_in("reported", reporter=world.fl_reporter, community=world.fl_community)
+    other = order_in("reported", reporter=world.other_reporter)
+    assert numbers(api(world.reporter).get(url())) == {hb.number}
+    assert numbers(api(world.other_reporter).get(url())) == {other.number}
+    assert numbers(api(world.dispatcher).get(url())) == {hb.number, other.number}
+    assert numbers(api(world.fl_dispatcher).get(url())) == {fl.number}
+    assert numbers(api(world.handler).get(url())) == {hb.number}
+    assert numbers(api(world.committee_handler).get(url())) == set()
+    assert numbers(api(world.supervisor).get(url())) == {hb.number, fl.number, other.number}
+    assert numbers(api(world.hb_supervisor).get(url())) == {hb.number, other.number}
+    assert numbers(api(world.nobody).get(url())) == set()
+    assert numbers(api(world.admin).get(url())) == {hb.number, fl.number, other.number}
+
+
+def test_list_filters_are_the_web_ones(world, api, order_in):
+    reported = order_in("reported")
+    signed = order_in("signed")
+    client = api(world.dispatcher)
+    assert numbers(client.get(url(), {"state": "signed"})) == {signed.number}
+    both = client.get(url(), {"state": ["signed", "reported"]})
+    assert numbers(both) == {signed.number, reported.number}
+    assert numbers(client.get(url(), {"unit": world.hb_police.pk})) == {signed.number}
+    assert numbers(client.get(url(), {"q": reported.number})) == {reported.number}
+    assert numbers(client.get(url(), {"reported_after": "2026-11-11"})) == set()
+    assert len(numbers(client.get(url(), {"community": world.zk.pk}))) == 2
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"state": "nonsense"},
+        {"category": "abc"},
+        {"category": "99999999999999999999999"},
+        {"reported_after": "2026-13-45"},
+        {"reported_after": "yesterday"},
+        {"page_size": "0"},
+        {"page_size": "1000"},
+        {"page_size": "ten"},
+        {"risk_level": "extreme"},
+    ],
+)
+def test_bad_filters_are_400_with_field_errors(world, api, params):
+    response = api(world.dispatcher).get(url(), params)
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body["errors"]) == set(params)
+
+
+def test_a_bad_cursor_is_404(world, api):
+    assert api(world.dispatcher).get(url(), {"cursor": "garbage"}).status_code == 404
+
+
+def test_cursor_pagination_is_stable_and_complete(world, api, order_in, t0):
+    made = [order_in("reported", start=t0) for _ in range(5)]  # equal reported_at: id breaks ties
+    client = api(world.dispatcher)
+    seen, page = [], client.get(url(), {"page_size": 2})
+    while True:
+        body = page.json()
+        seen += [o["id"] for o in body["results"]]
+        if not body["next"]:
+            break
+        # A new order arriving between pages must not shift what the cursor returns.
+        order_in("reported", start=t0.replace(year=2027))
+        page = client.get(body["next"])
+    assert seen == sorted((o.pk for o in made), reverse=True)
+
+
+def test_list_query_count_does_not_grow_with_orders(world, api, order_in):
+    client = api(world.dispatcher)
+    order_in("dispatched")
+    with CaptureQueriesContext(connection) as few:
+        client.get(url())
+    for _ in range(6):
+        order_in("signed")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url())
+    assert len(response.json()["results"]) == 7
+    assert len(many) == len(few)
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def test_report_creates_an_order_with_parties(world, api):
+    response = api(world.reporter).post(url(), report_body(world), format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["state"] == State.REPORTED
+    assert body["number"].startswith("HB-")
+    assert body["reporter"]["username"] == world.reporter.username
+    assert [p["name"] for p in body["parties"]] == ["陈某", "林某"]
+    order = Order.objects.get(pk=body["id"])
+    assert order.parties.count() == 2
+    assert order.events.get().kind == "reported"
+
+
+def test_report_field_errors_are_400(world, api):
+    client = api(world.reporter)
+    missing = client.post(url(), {"title": "x"}, format="json")
+    assert missing.status_code == 400
+    assert {"narrative", "category", "community", "parties"} <= set(missing.json()["errors"])
+
+    bad_phone = report_body(world, parties=[{"name": "陈某", "phone": "12345"}])
+    response = client.post(url(), bad_phone, format="json")
+    assert response.status_code == 400
+    assert "parties[0].phone" in response.json()["errors"]  # the service's own check
+
+    unknown = client.post(url(), report_body(world, category=987654), format="json")
+    assert unknown.status_code == 400
+    assert "category" in unknown.json()["errors"]
+
+    not_community = client.post(url(), report_body(world, community=world.hb.pk), format="json")
+    assert not_community.json()["errors"] == {"community": ["请选择一个社区。"]}
+    assert Order.objects.count() == 0
+
+
+def test_a_handler_may_report_and_sees_the_result(world, api):
+    response = api(world.handler).post(url(), report_body(world), format="json")
+    assert response.status_code == 201
+    assert response.json()["state"] == State.REPORTED
+    assert response.json()["parties"][0]["phone"] == "139****1111"  # not theirs to handle
+
+
+def test_supervisors_may_not_report(world, api):
+    response = api(world.supervisor).post(url(), report_body(world), format="json")
+    assert response.status_code == 403
+    assert api(world.nobody).post(url(), report_body(world), format="json").status_code == 403
+
+
+# --- detail ------------------------------------------------------------------------------------
+
+
+def test_out_of_scope_and_unknown_ids_are_404(world, api, order_in):
+    order = order_in("dispatched")
+    for user in [world.fl_dispatcher, world.committee_handler, world.other_reporter, world.nobody]:
+        assert api(user).get(url(order.pk)).status_code == 404
+    client = api(world.dispatcher)
+    for bad in [order.pk + 1000, 0, "abc", "99999999999999999999999", "-1", "1.5", "٣"]:
+        response = client.get(url(bad))
+        assert response.status_code == 404, bad
+        assert response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "who,masked",
+    [
+        ("dispatcher", False),
+        ("handler", False),
+        ("head", False),
+        ("committee_handler", False),  # assisting unit
+        ("reporter", True),
+        ("supervisor", True),
+        ("hb_supervisor", True),
+        ("admin", True),
+    ],
+)
+def test_party_contact_is_masked_except_for_handling_units_and_the_center(
+    world, api, order_in, who, masked
+):
+    order = order_in("dispatched", assisting_units=[world.hb_committee])
+    party = api(getattr(world, who)).get(url(order.pk)).json()["parties"][0]
+    if masked:
+        assert party["phone"] == "138****5678"
+        assert party["id_number"].startswith("3505") and "*" in party["id_number"]
+    else:
+        assert party["phone"] == "13812345678"
+        assert party["id_number"] == valid_id_number()
+
+
+def test_detail_lists_what_the_user_may_do_now(world, api, order_in):
+    order = order_in("dispatched")
+    assert api(world.handler).get(url(order.pk)).json()["actions"] == ["return", "sign"]
+    assert api(world.dispatcher).get(url(order.pk)).json()["actions"] == [
+        "cancel",
+        "reassign",
+        "return",
+    ]
+    assert api(world.supervisor).get(url(order.pk)).json()["actions"] == []
+
+
+# --- actions -----------------------------------------------------------------------------------
+
+
+def post(client, order, action, body=None):
+    return client.post(url(order.pk, action), body or {}, format="json")
+
+
+def test_dispatch(world, api, order_in):
+    order = order_in("reported")
+    body = {"lead_unit": world.hb_police.pk, "assisting_units": [world.hb_committee.pk]}
+    assert post(api(world.reporter), order, "dispatch", body).status_code == 403
+    assert post(api(world.handler), order, "dispatch", body).status_code == 404  # not yet theirs
+    assert post(api(world.fl_dispatcher), order, "dispatch", body).status_code == 404
+    assert post(api(world.dispatcher), order, "dispatch", {}).status_code == 400
+    bad_unit = post(api(world.dispatcher), order, "dispatch", {"lead_unit": 99999})
+    assert bad_unit.status_code == 400
+    assert "lead_unit" in bad_unit.json()["errors"]
+    response = post(api(world.dispatcher), order, "dispatch", body)
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == State.DISPATCHED
+    assert response.json()["assisting_units"][0]["id"] == world.hb_committee.pk
+    again = post(api(world.dispatcher), order, "dispatch", body)
+    assert again.status_code == 409
+    assert again.json()["state"] == State.DISPATCHED
+
+
+def test_reassign(world, api, order_in):
+    order = order_in("dispatched")
+    body = {"lead_unit": world.hb_labour.pk, "note": "劳资问题请劳动所处理"}
+    assert post(api(world.handler), order, "reassign", body).status_code == 403
+    assert post(api(world.fl_dispatcher), order, "reassign", body).status_code == 404
+    response = post(api(world.dispatcher), order, "reassign", body)
+    assert response.status_code == 200
+    assert response.json()["lead_unit"]["id"] == world.hb_labour.pk
+    signed = order_in("signed")
+    conflict = post(api(world.dispatcher), signed, "reassign", body)
+    assert conflict.status_code == 409
+    assert conflict.json()["state"] == State.SIGNED
+
+
+def test_sign_then_a_second_sign_is_409(world, api, order_in):
+    order = order_in("dispatched")
+    assert post(api(world.dispatcher), order, "sign").status_code == 403
+    assert post(api(world.committee_handler), order, "sign").status_code == 404
+    first = post(api(world.handler), order, "sign")
+    assert first.status_code == 200
+    assert first.json()["state"] == State.SIGNED
+    second = post(api(world.handler2), order, "sign")
+    assert second.status_code == 409
+    assert second.json()["state"] == State.SIGNED
+    assert "detail" in second.json()
+    assert order.events.filter(kind="signed").count() == 1
+
+
+def test_return(world, api, order_in):
+    order = order_in("signed")
+    assert post(api(world.handler), order, "return", {}).json()["errors"].keys() == {"reason"}
+    assert post(api(world.reporter), order, "return", {"reason": "x"}).status_code == 403
+    response = post(api(world.handler), order, "return", {"reason": "非本单位职责"})
+    assert response.status_code == 200
+    assert response.json()["state"] == State.REPORTED
+    assert response.json()["lead_unit"] is None
+    assert response.json()["parties"][0]["phone"] == "138****5678"  # no longer theirs
+    assert api(world.handler).get(url(order.pk)).status_code == 404
+    conflict = post(api(world.dispatcher), order, "return", {"reason": "再退"})
+    assert conflict.status_code == 409
+    assert conflict.json()["state"] == State.REPORTED
+
+
+def test_contact(world, api, order_in):
+    order = order_in("signed")
+    assert post(api(world.handler), order, "contact", {"method": "fax"}).status_code == 400
+    future = {"method": "phone", "contacted_at": "2099-01-01T00:00:00+08:00"}
+    assert post(api(world.handler), order, "contact", future).json()["errors"].keys() == {
+        "contacted_at"
+    }
+    ancient = {"method": "phone", "contacted_at": "0001-01-01T00:00:00+14:00"}
+    assert post(api(world.handler), order, "contact", ancient).status_code == 400
+    assert post(api(world.dispatcher), order, "contact", {"method": "phone"}).status_code == 403
+    response = post(api(world.handler), order, "contact", {"method": "phone", "note": "已联系"})
+    assert response.status_code == 200
+    assert response.json()["state"] == State.CONTACTED
+    again = post(api(world.handler), order, "contact", {"method": "phone"})
+    assert again.status_code == 409
+
+
+def test_meet(world, api, order_in):
+    order = order_in("contacted")
+    body = {"place": "调解室", "participants": "双方", "result": "达成协议"}
+    assert post(api(world.handler), order, "meet", {"place": "调解室"}).status_code == 400
+    assert post(api(world.reporter), order, "meet", body).status_code == 403
+    response = post(api(world.handler), order, "meet", body)
+    assert response.status_code == 200
+    assert response.json()["state"] == State.MET
+    assert post(api(world.handler), order_in("signed"), "meet", body).status_code == 409
+
+
+def test_close(world, api, order_in):
+    order = order_in("met")
+    party_ids = list(order.parties.values_list("pk", flat=True))
+    body = {
+        "outcome": "mediated",
+        "summary": "分期付款",
+        "grade": "ordinary",
+        "confirmed_parties": party_ids[:1],
+    }
+    partial = post(api(world.handler), order, "close", body)
+    assert partial.status_code == 400
+    assert "confirmed_parties" in partial.json()["errors"]
+    no_grade = post(api(world.handler), order, "close", body | {"grade": ""})
+    assert no_grade.json()["errors"].keys() == {"grade"}
+    assert post(api(world.reporter), order, "close", body).status_code == 403
+    response = post(api(world.handler), order, "close", body | {"confirmed_parties": party_ids})
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == State.CLOSED
+    assert order.reviews.count() == 2
+    again = post(api(world.handler), order, "close", body | {"confirmed_parties": party_ids})
+    assert again.status_code == 409
+    assert again.json()["state"] == State.CLOSED
+
+
+def test_cancel(world, api, order_in):
+    order = order_in("reported")
+    assert post(api(world.dispatcher), order, "cancel", {"reason": ""}).status_code == 400
+    assert post(api(world.reporter), order, "cancel", {"reason": "重复"}).status_code == 403
+    assert post(api(world.fl_dispatcher), order, "cancel", {"reason": "重复"}).status_code == 404
+    response = post(api(world.dispatcher), order, "cancel", {"reason": "重复报单"})
+    assert response.status_code == 200
+    assert response.json()["state"] == State.CANCELLED
+    again = post(api(world.dispatcher), order, "cancel", {"reason": "重复报单"})
+    assert again.status_code == 409
+    assert again.json()["state"] == State.CANCELLED
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_every_action_is_404_out_of_scope_and_for_bad_ids(world, api, order_in, action):
+    order = order_in("reported", reporter=world.fl_reporter, community=world.fl_community)
+    client = api(world.dispatcher)  # HB's dispatcher: FL's order is invisible
+    assert post(client, order, action).status_code == 404
+    for bad in ["abc", "99999999999999999999", "0"]:
+        assert client.post(url(bad, action), {}, format="json").status_code == 404
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_every_action_is_403_for_a_supervisor(world, api, order_in, action):
+    order = order_in("dispatched")  # visible to the city supervisor, who may only read
+    response = post(api(world.supervisor), order, action, {"reason": "x", "method": "phone"})
+    assert response.status_code in (400, 403)  # shape first, then role
+    valid = {
+        "dispatch": {"lead_unit": world.hb_police.pk},
+        "reassign": {"lead_unit": world.hb_police.pk},
+        "sign": {},
+        "return": {"reason": "x"},
+        "contact": {"method": "phone"},
+        "meet": {"place": "p", "participants": "p", "result": "r"},
+        "close": {"outcome": "withdrawn", "summary": "s", "confirmed_parties": [1]},
+        "cancel": {"reason": "x"},
+    }[action]
+    assert post(api(world.supervisor), order, action, valid).status_code == 403
+
+
+def test_a_full_walk_through_the_api(world, api):
+    reporter, center, police = api(world.reporter), api(world.dispatcher), api(world.handler)
+    order = reporter.post(url(), report_body(world), format="json").json()
+    oid = order["id"]
+    steps = [
+        (center, "dispatch", {"lead_unit": world.hb_police.pk}),
+        (police, "sign", {}),
+        (police, "contact", {"method": "phone"}),
+        (police, "meet", {"place": "调解室", "participants": "双方", "result": "和解"}),
+    ]
+    for client, action, body in steps:
+        response = client.post(url(oid, action), body, format="json")
+        assert response.status_code == 200, (action, response.content)
+    parties = [p["id"] for p in police.get(url(oid)).json()["parties"]]
+    closed = police.post(
+        url(oid, "close"),
+        {"outcome": "withdrawn", "summary": "撤回", "confirmed_parties": parties},
+        format="json",
+    )
+    assert closed.json()["state"] == State.CLOSED
+    kinds = [e["kind"] for e in reporter.get(url(oid, "timeline")).json()]
+    assert kinds == ["reported", "dispatched", "signed", "contacted", "met", "closed"]
+
+
+# --- timeline ----------------------------------------------------------------------------------
+
+
+def test_timeline_in_and_out_of_scope(world, api, order_in):
+    order = order_in("signed")
+    response = api(world.reporter).get(url(order.pk, "timeline"))
+    assert response.status_code == 200
+    events = response.json()
+    assert [e["kind"] for e in events] == ["reported", "dispatched", "signed"]
+    assert events[1]["actor"]["username"] == world.dispatcher.username
+    assert events[1]["data"]["lead_unit"] == world.hb_police.name
+    assert events[1]["from_state"] == "reported" and events[1]["to_state"] == "dispatched"
+    assert api(world.fl_dispatcher).get(url(order.pk, "timeline")).status_code == 404
+    assert api(world.dispatcher).get(url("abc", "timeline")).status_code == 404
+    assert OrderEvent.objects.filter(order=order).count() == 3
+
+
+def test_police_incident_orders_name_their_incident(world, api, order_in):
+    order = order_in("reported")
+    assert api(world.dispatcher).get(url(order.pk)).json()["incidents"] == []
+    assert Source.POLICE_INCIDENT == "police_incident"
+
+
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("reported_before=", "reported_before"),
+        ("category=", "category"),
+        ("overdue=maybe", "overdue"),
+        ("overdue=1", "overdue"),
+        ("page_size=1&page_size=2", "page_size"),
+        ("cursor=a&cursor=b", "cursor"),
+        ("community=1&community=2", "community"),
+    ],
+)
+def test_query_parameters_are_strict_for_machines(world, api, query, field):
+    response = api(world.dispatcher).get(url() + "?" + query)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+def test_multiple_states_and_booleans_are_fine(world, api, order_in):
+    order_in("reported")
+    client = api(world.dispatcher)
+    assert client.get(url() + "?state=reported&state=met").status_code == 200
+    assert client.get(url() + "?overdue=false").status_code == 200
