@@ -16,12 +16,13 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Least
+from django_fsm import can_proceed
 
-from dispatch.models import Membership, RiskLevel, Role, RoutingRule, Unit
+from dispatch.models import Escalation, Membership, RiskLevel, Role, RoutingRule, Unit
 from dispatch.selectors import area_ancestor_paths, memberships_of
 
 from .filters import overdue_q
-from .models import OPEN_STATES, Attachment, EventKind, Order, OrderEvent, State
+from .models import OPEN_STATES, Attachment, EventKind, Order, OrderEvent, Source, State
 
 HANDLER_ROLES = (Role.HANDLER, Role.UNIT_HEAD)
 
@@ -34,10 +35,10 @@ def visibility_q(user) -> Q:
     if user.is_superuser:
         return Q()
     handled_units: list[int] = []
+    if can_report(user):
+        q |= Q(reporter=user)  # whoever may report sees what it reported
     for m in memberships_of(user):
-        if m.role == Role.REPORTER:
-            q |= Q(reporter=user)
-        elif m.role == Role.DISPATCHER:
+        if m.role == Role.DISPATCHER:
             q |= Q(street_id=m.unit.area_id)
         elif m.role in HANDLER_ROLES:
             handled_units.append(m.unit_id)
@@ -92,6 +93,18 @@ def is_dispatcher_for(user, order: Order) -> bool:
     )
 
 
+def is_incident_desk_for(user, order: Order) -> bool:
+    """The police account that reported a police-incident order (the command room)."""
+    return (
+        order.source == Source.POLICE_INCIDENT
+        and order.reporter_id == user.pk
+        and any(
+            m.role != Role.SUPERVISOR and m.unit.kind == Unit.Kind.POLICE_STATION
+            for m in memberships_of(user)
+        )
+    )
+
+
 def is_handler_for(user, order: Order, *, ignore_assignee: bool = False) -> bool:
     """A unit head of the lead unit, or one of its handlers when the order is theirs:
     no named assignee yet, or this user is the assignee (unless ``ignore_assignee``)."""
@@ -115,6 +128,8 @@ def allowed_actions(user, order: Order, *, ignore_assignee: bool = False) -> set
     ``ignore_assignee`` a handler of the lead unit counts even if a colleague is named.
     """
     actions: set[str] = set()
+    if is_incident_desk_for(user, order):
+        actions.add("dispatch")  # the command room sends 警情 straight to the station
     if is_dispatcher_for(user, order):
         actions |= {"dispatch", "reassign", "return", "cancel", "close", "note"}
     if is_handler_for(user, order, ignore_assignee=ignore_assignee):
@@ -157,8 +172,6 @@ ACTION_METHODS = {
 def available_actions(user, order: Order) -> set[str]:
     """The actions to offer as buttons now: the user's roles permit them
     (``allowed_actions``) and the order's state allows them (``can_proceed``)."""
-    from django_fsm import can_proceed
-
     allowed = allowed_actions(user, order)
     actions = {
         action
@@ -208,10 +221,17 @@ def order_list(user) -> QuerySet[Order]:
 
 def board_orders(user) -> QuerySet[Order]:
     """Open orders the user may see, the nearest deadline first; orders waiting for
-    dispatch (no clock yet) after them, oldest first."""
+    dispatch (no clock yet) after them, oldest first. ``escalation_level`` is the
+    highest unresolved escalation level of each (NULL if none)."""
+    open_escalations = Escalation.objects.filter(
+        order_id=OuterRef("pk"), resolved_at__isnull=True
+    ).order_by("-level")
     return (
         _list_rows(orders_visible_to(user).filter(state__in=OPEN_STATES))
-        .annotate(next_due=next_due_expression())
+        .annotate(
+            next_due=next_due_expression(),
+            escalation_level=Subquery(open_escalations.values("level")[:1]),
+        )
         .order_by(F("next_due").asc(nulls_last=True), "reported_at", "id")
     )
 
@@ -304,6 +324,8 @@ def suggested_units_by_order(orders) -> dict[int, list[Unit]]:
 
 def handlers_of_unit(unit_id) -> list:
     """The people a dispatcher may name as the assignee in a unit (handlers and heads)."""
+    if not is_valid_pk(unit_id):
+        return []
     memberships = (
         Membership.objects.filter(
             unit_id=unit_id, unit__is_active=True, role__in=HANDLER_ROLES, user__is_active=True
@@ -319,6 +341,8 @@ def handlers_of_unit(unit_id) -> list:
 
 def attachment_for(user, pk: int) -> Attachment:
     """An attachment of an order the user may see; raises Attachment.DoesNotExist."""
+    if not is_valid_pk(pk):
+        raise Attachment.DoesNotExist
     return Attachment.objects.select_related("order").get(
         pk=pk, order__in=orders_visible_to(user).values("pk")
     )

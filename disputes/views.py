@@ -1,31 +1,747 @@
-"""Server-rendered pages. Every page starts from ``orders_visible_to``."""
+"""Server-rendered pages. Every page starts from ``orders_visible_to`` (through the
+selectors); every write goes through ``disputes.services``; buttons come from
+``available_actions`` and the services check again."""
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import render
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.decorators.http import require_GET
 
-from .models import Order
-from .selectors import allowed_actions, order_for_page, orders_visible_to
+from dispatch.models import Escalation, EscalationLevel, Role
+from dispatch.selectors import has_role, memberships_of
+from shishi_mediation.errors import Conflict, Forbidden, NotFound
+from shishi_mediation.text import display_name
 
-PAGE_SIZE = 25
+from . import services
+from .filters import OrderFilter
+from .forms import (
+    CloseForm,
+    ContactForm,
+    MeetingForm,
+    NoteForm,
+    PartyForm,
+    PartyFormSet,
+    ReasonForm,
+    ReportForm,
+    ReturnVisitForm,
+    RouteForm,
+)
+from .models import (
+    Attachment,
+    ContactMethod,
+    EventKind,
+    Order,
+    Outcome,
+    Party,
+    Review,
+    State,
+)
+from .selectors import (
+    HANDLER_ROLES,
+    allowed_actions,
+    attachment_for,
+    available_actions,
+    board_orders,
+    can_report,
+    can_see_party_contacts,
+    dispatch_queue,
+    handled_unit_ids,
+    handler_orders,
+    handlers_of_unit,
+    my_reports,
+    order_for_page,
+    order_list,
+    orders_visible_to,
+    reporter_units,
+    street_state_counts,
+    suggested_units_by_order,
+)
+from .services import PartyInput, ReportInput
+from .validators import mask_id_number, mask_phone
+from .web import (
+    DomainErrorMixin,
+    error_page,
+    paginate,
+    safe_next,
+    stage_rows,
+    with_clocks,
+)
+
+BOARD_FILTERS = ("q", "state", "category", "unit", "community", "overdue")
+LIST_FILTERS = (
+    "q",
+    "state",
+    "category",
+    "unit",
+    "street",
+    "community",
+    "risk_level",
+    "overdue",
+    "reported_after",
+    "reported_before",
+)
 
 
 @login_required
 def home(request):
-    orders = orders_visible_to(request.user).select_related("category", "community", "lead_unit")
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "disputes/home.html", {"page": page})
+    """Each person lands on the page of their main job."""
+    user = request.user
+    roles = {m.role for m in memberships_of(user)}
+    if Role.DISPATCHER in roles:
+        return redirect("queue")
+    if roles & set(HANDLER_ROLES):
+        return redirect("handling")
+    if Role.REPORTER in roles:
+        return redirect("my-reports")
+    if Role.SUPERVISOR in roles or user.is_superuser:
+        return redirect("overview")
+    return render(request, "disputes/no_role.html")
+
+
+def _filtered(request, queryset):
+    """OrderFilter (the API's filters too) over a scoped queryset."""
+    filterset = OrderFilter(request.GET or None, queryset=queryset, request=request)
+    filterset.form.fields["q"].widget.attrs.update(
+        {"placeholder": _("编号、当事人姓名或内容"), "type": "search", "aria-label": _("搜索")}
+    )
+    filterset.is_open = any(k not in ("q", "page", "per_page") for k in request.GET)
+    return filterset, filterset.qs
+
+
+# --- lists --------------------------------------------------------------------------------
+
+
+@login_required
+def order_search(request):
+    """Every order the user may see, with filters and search."""
+    filterset, qs = _filtered(request, order_list(request.user))
+    page = paginate(request, qs)
+    with_clocks(page.object_list)
+    return render(
+        request,
+        "disputes/order_list.html",
+        {"page": page, "filter": filterset, "filter_fields": LIST_FILTERS},
+    )
+
+
+@login_required
+def board(request):
+    """The live board: open orders with their SLA countdowns, refreshed by htmx polling
+    of the same URL (which then answers with the board fragment only)."""
+    filterset, qs = _filtered(request, board_orders(request.user))
+    page = paginate(request, qs, default=50)
+    now = timezone.now()
+    with_clocks(page.object_list, now)
+    for order in page.object_list:
+        level = order.escalation_level
+        order.escalation = EscalationLevel(level).label if level is not None else ""
+    context = {
+        "page": page,
+        "filter": filterset,
+        "filter_fields": BOARD_FILTERS,
+        "now": now,
+        "refresh_seconds": getattr(settings, "BOARD_REFRESH_SECONDS", 30),
+    }
+    if request.htmx:
+        return render(request, "disputes/_board.html", context)
+    return render(request, "disputes/board.html", context)
+
+
+@login_required
+def queue(request):
+    """The dispatch queue: reported orders of the user's streets with suggested units."""
+    if not (has_role(request.user, Role.DISPATCHER) or request.user.is_superuser):
+        return error_page(request, Forbidden(_("只有调处中心派单员可以派单。")), 403)
+    page = paginate(request, dispatch_queue(request.user))
+    suggestions = suggested_units_by_order(page.object_list)
+    for order in page.object_list:
+        order.suggested = suggestions.get(order.pk, [])
+    return render(request, "disputes/queue.html", {"page": page})
+
+
+@login_required
+def handling(request):
+    """My unit's open orders, the nearest deadline first, with one-tap signing."""
+    user = request.user
+    page = paginate(request, handler_orders(user))
+    now = timezone.now()
+    with_clocks(page.object_list, now)
+    for order in page.object_list:
+        order.actions = available_actions(user, order)
+    return render(
+        request, "disputes/handling.html", {"page": page, "my_units": handled_unit_ids(user)}
+    )
+
+
+@login_required
+def reports_mine(request):
+    page = paginate(request, my_reports(request.user))
+    with_clocks(page.object_list)
+    return render(request, "disputes/my_reports.html", {"page": page})
+
+
+@login_required
+def overview(request):
+    """Counts per state and street over everything the user may see."""
+    now = timezone.now()
+    rows = street_state_counts(request.user, now=now)
+    states = list(State)
+    for row in rows:
+        row["cells"] = [(s.value, row["states"].get(s.value, 0)) for s in states]
+    totals = {
+        "cells": [(s.value, sum(r["states"].get(s.value, 0) for r in rows)) for s in states],
+        "overdue": sum(r["overdue"] for r in rows),
+        "total": sum(r["total"] for r in rows),
+    }
+    open_escalations = (
+        Escalation.objects.filter(
+            resolved_at__isnull=True, order__in=orders_visible_to(request.user).values("pk")
+        ).count()
+        if rows
+        else 0
+    )
+    return render(
+        request,
+        "disputes/overview.html",
+        {
+            "rows": rows,
+            "states": states,
+            "totals": totals,
+            "open_escalations": open_escalations,
+        },
+    )
+
+
+# --- the order page -------------------------------------------------------------------------
+
+
+def _load(user, pk) -> Order:
+    try:
+        return order_for_page(user, pk)
+    except Order.DoesNotExist:
+        raise NotFound() from None
+
+
+def _party_rows(user, order: Order) -> list[dict]:
+    full = can_see_party_contacts(user, order)
+    rows = []
+    for p in order.parties.all():
+        rows.append(
+            {
+                "party": p,
+                "phone": p.phone if full else mask_phone(p.phone),
+                "id_number": p.id_number if full else mask_id_number(p.id_number),
+                "flags": [
+                    Party._meta.get_field(f).verbose_name for f in PartyForm.FLAGS if getattr(p, f)
+                ],
+            }
+        )
+    return rows
+
+
+def _event_detail(event) -> str:
+    """A short line from an event's data (the note is shown separately)."""
+    d = event.data or {}
+    if event.kind in (EventKind.DISPATCHED, EventKind.REASSIGNED):
+        parts = [d.get("lead_unit", "")]
+        if d.get("assignee"):
+            parts.append(d["assignee"])
+        text = " · ".join(p for p in parts if p)
+        if d.get("assisting_units"):
+            text += " " + _("协办：%(units)s") % {"units": "、".join(d["assisting_units"])}
+        if d.get("previous_unit"):
+            text = _("原单位：%(unit)s") % {"unit": d["previous_unit"]} + " → " + text
+        return text
+    if event.kind == EventKind.RETURNED and d.get("returned_by_unit"):
+        return _("退单单位：%(unit)s") % {"unit": d["returned_by_unit"]}
+    if event.kind == EventKind.CONTACTED and d.get("method"):
+        return str(ContactMethod(d["method"]).label) if d["method"] in ContactMethod.values else ""
+    if event.kind == EventKind.MET and d.get("place"):
+        return d["place"]
+    if event.kind == EventKind.CLOSED and d.get("outcome"):
+        return str(Outcome(d["outcome"]).label) if d["outcome"] in Outcome.values else ""
+    if event.kind == EventKind.ATTACHMENT and d.get("name"):
+        return d["name"]
+    if event.kind == EventKind.REVIEWED and d.get("rating"):
+        rating = d["rating"]
+        return str(Review.Rating(rating).label) if rating in Review.Rating.values else ""
+    if event.kind == EventKind.RETURN_VISIT and "satisfied" in d:
+        return {True: _("满意"), False: _("不满意")}.get(d["satisfied"], _("未表态"))
+    return ""
 
 
 @login_required
 def order_detail(request, pk: int):
+    user = request.user
     try:
-        order = order_for_page(request.user, pk)
+        order = order_for_page(user, pk)
     except Order.DoesNotExist:
+        return error_page(request, NotFound(), 404)
+    now = timezone.now()
+    actions = available_actions(user, order)
+    events = list(order.events.all())
+    for e in events:
+        e.detail = _event_detail(e)
+    full_contacts = can_see_party_contacts(user, order)
+    reviews = []
+    if order.state == State.CLOSED and full_contacts:
+        reviews = [
+            {
+                "review": r,
+                "url": request.build_absolute_uri(f"/review/{r.token}/"),
+            }
+            for r in order.reviews.select_related("party")
+        ]
+    context = {
+        "order": order,
+        "actions": actions,
+        "events": events,
+        "parties": _party_rows(user, order),
+        "full_contacts": full_contacts,
+        "stages": stage_rows(order, now),
+        "open_escalations": list(
+            order.escalations.filter(resolved_at__isnull=True).order_by("raised_at")
+        ),
+        "reviews": reviews,
+        "return_visits": list(order.return_visits.select_related("visited_by")),
+        "note_form": NoteForm() if "note" in actions else None,
+        "visit_form": ReturnVisitForm() if "return_visit" in actions else None,
+        "now": now,
+    }
+    return render(request, "disputes/order_detail.html", context)
+
+
+@login_required
+def attachment_download(request, pk: int):
+    """An attachment, only to those who may see its order (never a public media URL)."""
+    try:
+        attachment = attachment_for(request.user, pk)
+    except Attachment.DoesNotExist:
+        return error_page(request, NotFound(), 404)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
         raise Http404 from None
+    inline = attachment.original_name.lower().rsplit(".", 1)[-1] in {
+        "jpg",
+        "jpeg",
+        "png",
+        "gif",
+        "webp",
+        "pdf",
+    }
+    response = FileResponse(handle, as_attachment=not inline, filename=attachment.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+
+class ReportView(LoginRequiredMixin, DomainErrorMixin, View):
+    """The reporter's short form: works one-handed on a phone."""
+
+    template_name = "disputes/report.html"
+
+    def setup_forms(self, data=None, files=None):
+        user = self.request.user
+        units = reporter_units(user)
+        default_community = next(
+            (u.area_id for u in units if u.area.level == u.area.Level.COMMUNITY), None
+        )
+        self.form = ReportForm(data, files, units=units, default_community=default_community)
+        self.parties = PartyFormSet(data, prefix="parties")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not can_report(request.user):
+            return error_page(request, Forbidden(_("您没有报单权限。")), 403)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        self.setup_forms()
+        return self.render()
+
+    def render(self, status=200):
+        return render(
+            self.request,
+            self.template_name,
+            {"form": self.form, "parties": self.parties},
+            status=status,
+        )
+
+    def form_invalid(self, form):
+        return self.render(status=400)
+
+    def apply_errors(self, errors):
+        for key, msgs in errors.items():
+            if key.startswith("parties[") and "]." in key:
+                index, field = key[len("parties[") :].split("].", 1)
+                forms = self.parties.forms
+                if index.isdigit() and int(index) < len(forms):
+                    form = forms[int(index)]
+                    form.add_error(field if field in form.fields else None, list(msgs))
+                    continue
+            name = key if key in self.form.fields else None
+            self.form.add_error(name, list(msgs))
+
+    def post(self, request):
+        self.setup_forms(request.POST, request.FILES)
+        forms_ok = self.form.is_valid()
+        parties_ok = self.parties.is_valid()
+        if not (forms_ok and parties_ok):
+            return self.form_invalid(self.form)
+        data = self.form.cleaned_data
+        parties = [
+            PartyInput(**{k: v for k, v in f.cleaned_data.items() if k != "DELETE"})
+            for f in self.parties.forms
+            if f.has_changed() or not f.empty_permitted
+        ]
+        report = ReportInput(
+            title=data["title"] or self.form.default_title(),
+            narrative=data["narrative"],
+            category_id=data["category"].pk,
+            community_id=data["community"],
+            risk_level=data["risk_level"],
+            source=data["source"],
+            address=data["address"],
+            parties=parties,
+            reporter_unit_id=data.get("reporter_unit"),
+        )
+        # The report and its files commit together; a reporter always sees its report.
+        with transaction.atomic():
+            order = services.order_report(actor=request.user, data=report)
+            for upload in data["files"]:
+                services.order_add_note(
+                    order_id=order.pk, actor=request.user, note="", upload=upload
+                )
+        messages.success(request, _("已报单，编号 %(number)s。") % {"number": order.number})
+        return redirect("order-detail", pk=order.pk)
+
+
+@login_required
+@require_GET
+def report_party_form(request):
+    """One more party on the report form (htmx), with the formset's count updated."""
+    try:
+        index = int(request.GET.get("index", "1"))
+    except ValueError:
+        index = 1
+    index = max(1, min(index, 19))
+    form = PartyForm(prefix=f"parties-{index}")
     return render(
-        request,
-        "disputes/order_detail.html",
-        {"order": order, "actions": allowed_actions(request.user, order)},
+        request, "disputes/_party_form.html", {"pf": form, "index": index, "total": index + 1}
     )
+
+
+# --- actions on an order ---------------------------------------------------------------------
+
+
+class OrderActionView(LoginRequiredMixin, DomainErrorMixin, View):
+    """One view for every action form: load the visible order (404), check the role
+    (403) and the state (a message on the order page), show the form, and on POST call
+    the service, which checks all of it again under a row lock."""
+
+    action = ""
+    form_class = None
+    title = ""
+    submit_label = gettext_lazy("提交")
+    template_name = "disputes/action.html"
+    success_message = gettext_lazy("已保存。")
+
+    def order_url(self) -> str:
+        return reverse("order-detail", args=[self.kwargs["pk"]])
+
+    def conflict_url(self) -> str:
+        return self.order_url()
+
+    def load(self) -> None:
+        self.order = _load(self.request.user, self.kwargs["pk"])
+
+    def check_role(self) -> None:
+        user = self.request.user
+        if self.action not in allowed_actions(user, self.order, ignore_assignee=True):
+            raise Forbidden()
+        if self.action not in allowed_actions(user, self.order):
+            raise Forbidden(_("此订单已指定其他责任人。"))
+
+    def check_state(self) -> None:
+        if self.action not in available_actions(self.request.user, self.order):
+            raise Conflict(
+                _("当前状态“%(state)s”不能执行此操作。")
+                % {"state": self.order.get_state_display()},
+                state=self.order.state,
+            )
+
+    def form_kwargs(self) -> dict:
+        return {}
+
+    def get_form(self, data=None, files=None):
+        return self.form_class(data, files, **self.form_kwargs())
+
+    def context(self) -> dict:
+        return {}
+
+    def render(self, status=200):
+        context = {
+            "order": self.order,
+            "form": self.form,
+            "title": self.title,
+            "submit_label": self.submit_label,
+            "action": self.action,
+            "next": safe_next(self.request, ""),
+            **self.context(),
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def form_invalid(self, form):
+        return self.render(status=400)
+
+    def get(self, request, pk):
+        self.load()
+        self.check_role()
+        self.check_state()
+        self.form = self.get_form()
+        return self.render()
+
+    def post(self, request, pk):
+        self.load()
+        self.check_role()  # a forged POST stops here; the service would refuse it too
+        self.form = self.get_form(request.POST, request.FILES)
+        if not self.form.is_valid():
+            return self.form_invalid(self.form)
+        self.perform(self.form.cleaned_data)
+        messages.success(request, self.success_message)
+        return redirect(safe_next(request, self.order_url()))
+
+    def perform(self, data) -> None:
+        raise NotImplementedError
+
+
+class RouteView(OrderActionView):
+    form_class = RouteForm
+    error_aliases = {"assisting_unit_ids": "assisting_units"}
+
+    def form_kwargs(self):
+        suggested = suggested_units_by_order([self.order]).get(self.order.pk, [])
+        self.suggested = suggested
+        # The unit asked for (a queue button, the form), else the best suggestion.
+        lead = self.request.POST.get("lead_unit") or self.request.GET.get("lead_unit") or ""
+        if not lead.isdigit() and self.action == "dispatch" and suggested:
+            lead = str(suggested[0].pk)
+        lead_id = int(lead) if lead.isdigit() else None
+        initial = {"lead_unit": lead_id} if lead_id else {}
+        handlers = handlers_of_unit(lead_id) if lead_id else []
+        return {
+            "order": self.order,
+            "suggested": suggested,
+            "handlers": handlers,
+            "initial": initial,
+        }
+
+    def context(self):
+        return {"suggested": self.suggested, "route_form": True}
+
+    def perform(self, data):
+        service = services.order_dispatch if self.action == "dispatch" else services.order_reassign
+        order = service(
+            order_id=self.order.pk,
+            actor=self.request.user,
+            lead_unit_id=data["lead_unit"],
+            assignee_id=data.get("assignee"),
+            assisting_unit_ids=data.get("assisting_units") or [],
+            note=data.get("note", ""),
+        )
+        self.success_message = _("已派至 %(unit)s。") % {"unit": order.lead_unit.name}
+
+
+class DispatchView(RouteView):
+    action = "dispatch"
+    title = gettext_lazy("派单")
+    submit_label = gettext_lazy("派单")
+
+
+class ReassignView(RouteView):
+    action = "reassign"
+    title = gettext_lazy("改派")
+    submit_label = gettext_lazy("改派")
+
+
+class CancelView(OrderActionView):
+    action = "cancel"
+    form_class = ReasonForm
+    title = gettext_lazy("撤销订单")
+    submit_label = gettext_lazy("撤销")
+    success_message = gettext_lazy("订单已撤销。")
+
+    def context(self):
+        return {"reason_hint": _("如：重复报单、无效报单")}
+
+    def perform(self, data):
+        services.order_cancel(
+            order_id=self.order.pk, actor=self.request.user, reason=data["reason"]
+        )
+
+
+class ReturnView(OrderActionView):
+    action = "return"
+    form_class = ReasonForm
+    title = gettext_lazy("退单")
+    submit_label = gettext_lazy("退回派单队列")
+    success_message = gettext_lazy("已退回派单队列。")
+
+    def context(self):
+        return {"reason_hint": _("如：不属本单位职责")}
+
+    def perform(self, data):
+        services.order_return(
+            order_id=self.order.pk, actor=self.request.user, reason=data["reason"]
+        )
+
+    def post(self, request, pk):
+        response = super().post(request, pk)
+        # After a handler's return the order usually leaves the unit's sight.
+        if (
+            response.status_code == 302
+            and not orders_visible_to(request.user).filter(pk=pk).exists()
+        ):
+            return redirect("home")
+        return response
+
+
+class ContactView(OrderActionView):
+    action = "contact"
+    form_class = ContactForm
+    title = gettext_lazy("记录联系")
+    success_message = gettext_lazy("已记录联系。")
+
+    def perform(self, data):
+        services.order_record_contact(
+            order_id=self.order.pk,
+            actor=self.request.user,
+            method=data["method"],
+            note=data.get("note", ""),
+            contacted_at=data.get("contacted_at"),
+        )
+
+
+class MeetingView(OrderActionView):
+    action = "meet"
+    form_class = MeetingForm
+    title = gettext_lazy("记录见面调解")
+    success_message = gettext_lazy("已记录见面调解。")
+
+    def perform(self, data):
+        services.order_record_meeting(
+            order_id=self.order.pk,
+            actor=self.request.user,
+            place=data["place"],
+            participants=data["participants"],
+            result=data["result"],
+            met_at=data.get("met_at"),
+        )
+
+
+class CloseView(OrderActionView):
+    action = "close"
+    form_class = CloseForm
+    title = gettext_lazy("结单")
+    submit_label = gettext_lazy("结单")
+    success_message = gettext_lazy("已结单。")
+
+    def form_kwargs(self):
+        return {"parties": list(self.order.parties.all())}
+
+    def perform(self, data):
+        services.order_close(
+            order_id=self.order.pk,
+            actor=self.request.user,
+            outcome=data["outcome"],
+            summary=data["summary"],
+            confirmed_party_ids=[p.pk for p in data["confirmed_parties"]],
+            grade=data.get("grade", ""),
+            referral=data.get("referral", ""),
+        )
+
+
+class NoteView(OrderActionView):
+    action = "note"
+    form_class = NoteForm
+    title = gettext_lazy("备注/附件")
+    success_message = gettext_lazy("已添加。")
+
+    def check_state(self) -> None:
+        pass  # notes and attachments are welcome in any state
+
+    def perform(self, data):
+        services.order_add_note(
+            order_id=self.order.pk,
+            actor=self.request.user,
+            note=data.get("note", ""),
+            upload=data.get("file"),
+        )
+
+
+class ReturnVisitView(OrderActionView):
+    action = "return_visit"
+    form_class = ReturnVisitForm
+    title = gettext_lazy("回访")
+    success_message = gettext_lazy("已记录回访。")
+
+    def perform(self, data):
+        services.order_record_return_visit(
+            order_id=self.order.pk,
+            actor=self.request.user,
+            satisfied=ReturnVisitForm.SATISFIED.get(data.get("satisfied") or "", None),
+            note=data.get("note", ""),
+            visited_at=data.get("visited_at"),
+        )
+
+
+class SignView(LoginRequiredMixin, DomainErrorMixin, View):
+    """One-tap signing (POST only). If a colleague signed first, say so plainly."""
+
+    http_method_names = ["post"]
+
+    def conflict_url(self):
+        return safe_next(self.request, reverse("order-detail", args=[self.kwargs["pk"]]))
+
+    def conflict_message(self, error):
+        order = (
+            orders_visible_to(self.request.user)
+            .select_related("assignee")
+            .filter(pk=self.kwargs["pk"])
+            .first()
+        )
+        if order is not None and order.signed_at and order.state != State.DISPATCHED:
+            return _("%(number)s 已由%(name)s于 %(time)s 签收，无需再签。") % {
+                "number": order.number,
+                "name": display_name(order.assignee),
+                "time": timezone.localtime(order.signed_at).strftime("%H:%M"),
+            }
+        return str(error.message)
+
+    def post(self, request, pk):
+        order = services.order_sign(order_id=pk, actor=request.user)
+        messages.success(request, _("已签收 %(number)s。") % {"number": order.number})
+        return redirect(safe_next(request, reverse("order-detail", args=[pk])))
+
+
+@login_required
+@require_GET
+def assignee_options(request):
+    """The people of a unit, as ``<option>``s for the dispatch form (htmx)."""
+    if not (has_role(request.user, Role.DISPATCHER) or request.user.is_superuser):
+        return HttpResponse(status=403)
+    unit = request.GET.get("lead_unit", "")
+    users = handlers_of_unit(int(unit)) if unit.isdigit() else []
+    return render(request, "disputes/_assignee_options.html", {"users": users})

@@ -258,3 +258,11 @@ def test_inbox_page_shows_unread_count_and_marks_read(client, world):
 
 def test_inbox_requires_login(client, db):
     assert client.get("/inbox/").status_code == 302
+
+
+def test_mark_read_never_redirects_off_site(client, world):
+    client.force_login(world.handler)
+    response = client.post("/inbox/read/", {"next": "https://evil.example.com/phish"})
+    assert response.status_code == 302 and response["Location"] == "/inbox/"
+    response = client.post("/inbox/read/", {"next": "/orders/"})
+    assert response["Location"] == "/orders/"

@@ -1,0 +1,366 @@
+"""Forms of the web pages. They shape and pre-check input; the services decide.
+
+Every rule that matters (who may act, which state, required fields, dates) is checked
+again by the service the view calls, whose ``InvalidInput`` lands on these same fields.
+"""
+
+from django import forms
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dispatch.models import Area, Category, RiskLevel, Unit
+from shishi_mediation.text import display_name
+
+from .models import (
+    ContactMethod,
+    Grade,
+    Outcome,
+    Party,
+    Referral,
+    Source,
+    validate_attachment,
+)
+from .validators import validate_id_number, validate_phone
+
+ACCEPT = ",".join(f".{ext}" for ext in settings.ATTACHMENT_EXTENSIONS) + ",image/*"
+
+
+def local_now_input() -> str:
+    """Now in the value format of ``<input type="datetime-local">`` (Asia/Shanghai)."""
+    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+def moment_or_now(value):
+    """A time entered to the minute; the current minute means "now" (None), so a step
+    recorded within a minute of the previous one is not "before" it."""
+    if value is None:
+        return None
+    if value == timezone.now().replace(second=0, microsecond=0):
+        return None
+    return value
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (photos from the phone's camera or gallery)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        kwargs.setdefault("validators", [validate_attachment])
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        one = super().clean
+        if isinstance(data, list | tuple):
+            return [one(d, initial) for d in data]
+        return [one(data, initial)] if data else []
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and obj.name_en:
+            return obj.name_en
+        return obj.name
+
+
+def community_choices() -> list:
+    """Communities grouped by their street (one query)."""
+    groups: dict[str, list] = {}
+    for c in (
+        Area.objects.filter(level=Area.Level.COMMUNITY)
+        .select_related("parent")
+        .order_by("parent__path", "path")
+    ):
+        groups.setdefault(c.parent.name if c.parent else "", []).append((c.pk, c.name))
+    return [("", "—")] + list(groups.items())
+
+
+# --- reporting -------------------------------------------------------------------------
+
+
+class ReportForm(forms.Form):
+    category = CategoryChoiceField(
+        label=_("纠纷类别"), queryset=Category.objects.filter(is_active=True), empty_label="—"
+    )
+    community = forms.TypedChoiceField(label=_("社区/村"), coerce=int)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    risk_level = forms.ChoiceField(
+        label=_("风险等级"),
+        choices=RiskLevel.choices,
+        initial=RiskLevel.LOW,
+        widget=forms.RadioSelect(attrs={"class": "segmented"}),
+    )
+    narrative = forms.CharField(
+        label=_("情况描述"),
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("发生了什么、诉求是什么")}),
+    )
+    title = forms.CharField(
+        label=_("标题"),
+        max_length=120,
+        required=False,
+        help_text=_("可不填，默认为“社区 + 类别”。"),
+    )
+    source = forms.ChoiceField(label=_("来源"), choices=Source.choices, initial=Source.PATROL)
+    reporter_unit = forms.TypedChoiceField(label=_("报单单位"), coerce=int, required=False)
+    files = MultipleFileField(label=_("照片/附件"), required=False)
+
+    def __init__(self, *args, units=(), default_community=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = community_choices()
+        if default_community:
+            self.fields["community"].initial = default_community
+        units = list({u.pk: u for u in units}.values())
+        if len(units) > 1:
+            self.fields["reporter_unit"].choices = [(u.pk, u.name) for u in units]
+            self.fields["reporter_unit"].initial = units[0].pk
+        else:
+            del self.fields["reporter_unit"]
+
+    def default_title(self) -> str:
+        data = self.cleaned_data
+        community = dict(
+            (pk, name)
+            for _group, options in self.fields["community"].choices[1:]
+            for pk, name in options
+        ).get(data.get("community"), "")
+        category = data.get("category")
+        return f"{community}{category.name if category else ''}"[:120]
+
+
+class PartyForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=64)
+    role = forms.ChoiceField(
+        label=_("身份"), choices=Party.PartyRole.choices, initial=Party.PartyRole.APPLICANT
+    )
+    phone = forms.CharField(
+        label=_("电话"),
+        max_length=20,
+        required=False,
+        validators=[validate_phone],
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    id_number = forms.CharField(
+        label=_("身份证号"),
+        max_length=18,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    is_elderly_alone = forms.BooleanField(label=_("独居老人"), required=False)
+    is_disabled = forms.BooleanField(label=_("残疾人"), required=False)
+    has_mental_illness = forms.BooleanField(label=_("精神障碍"), required=False)
+    is_minor = forms.BooleanField(label=_("未成年人"), required=False)
+
+    FLAGS = ("is_elderly_alone", "is_disabled", "has_mental_illness", "is_minor")
+
+    def clean_phone(self):
+        return self.cleaned_data["phone"].strip()
+
+    def clean_id_number(self):
+        value = self.cleaned_data["id_number"].strip().upper()
+        validate_id_number(value)
+        return value
+
+    def flag_fields(self):
+        return [self[name] for name in self.FLAGS]
+
+
+PartyFormSet = forms.formset_factory(
+    PartyForm, extra=0, min_num=1, validate_min=True, max_num=20, validate_max=True
+)
+
+
+# --- dispatching -------------------------------------------------------------------------
+
+
+class RouteForm(forms.Form):
+    """Dispatch or reassign: lead unit (suggested ones first), optional person,
+    assisting units, note."""
+
+    lead_unit = forms.TypedChoiceField(label=_("责任单位"), coerce=int)
+    assignee = forms.TypedChoiceField(
+        label=_("责任人（可选）"), coerce=int, required=False, empty_value=None
+    )
+    assisting_units = forms.TypedMultipleChoiceField(
+        label=_("协办单位"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
+    )
+    note = forms.CharField(
+        label=_("派单说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, order=None, suggested=(), handlers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # Supervision units assess the work; they never handle an order.
+        units = list(
+            Unit.objects.filter(is_active=True)
+            .exclude(kind=Unit.Kind.SUPERVISION)
+            .select_related("area")
+        )
+        if order is not None:
+            # The units that can work here: city-wide ones, the street's, its communities'.
+            street_path, community_path = order.street.path, order.community.path
+            units = [
+                u
+                for u in units
+                if community_path.startswith(u.area.path) or u.area.path.startswith(street_path)
+            ]
+        suggested_ids = [u.pk for u in suggested]
+        others = [(u.pk, u.name) for u in units if u.pk not in suggested_ids]
+        lead_choices: list = [("", "—")]
+        if suggested:
+            lead_choices.append((_("建议单位"), [(u.pk, u.name) for u in suggested]))
+            lead_choices.append((_("其他单位"), others))
+        else:
+            lead_choices += others
+        self.fields["lead_unit"].choices = lead_choices
+        # Picking the lead unit loads its people into the assignee list (htmx).
+        self.fields["lead_unit"].widget.attrs.update(
+            {
+                "hx-get": reverse("assignee-options"),
+                "hx-target": "#id_assignee",
+                "hx-trigger": "change",
+            }
+        )
+        self.fields["assisting_units"].choices = [(u.pk, u.name) for u in suggested] + others
+        self.fields["assignee"].choices = [("", _("不指定，由单位签收"))] + [
+            (u.pk, display_name(u)) for u in handlers
+        ]
+
+    def clean(self):
+        data = super().clean()
+        lead = data.get("lead_unit")
+        if lead and lead in (data.get("assisting_units") or []):
+            self.add_error("assisting_units", _("责任单位不能同时是协办单位。"))
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# --- handling ----------------------------------------------------------------------------
+
+
+class ContactForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("联系方式"),
+        choices=ContactMethod.choices,
+        widget=forms.RadioSelect(attrs={"class": "segmented"}),
+    )
+    contacted_at = forms.DateTimeField(
+        label=_("联系时间"), required=False, widget=DateTimeLocalInput()
+    )
+    note = forms.CharField(
+        label=_("联系对象及情况"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("与谁联系、谈了什么")}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contacted_at"].initial = local_now_input
+
+    def clean_contacted_at(self):
+        return moment_or_now(self.cleaned_data["contacted_at"])
+
+
+class MeetingForm(forms.Form):
+    place = forms.CharField(label=_("调解地点"), max_length=200)
+    participants = forms.CharField(label=_("参加人员"), widget=forms.Textarea(attrs={"rows": 2}))
+    result = forms.CharField(label=_("调解经过及结果"), widget=forms.Textarea(attrs={"rows": 4}))
+    met_at = forms.DateTimeField(label=_("调解时间"), required=False, widget=DateTimeLocalInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["met_at"].initial = local_now_input
+
+    def clean_met_at(self):
+        return moment_or_now(self.cleaned_data["met_at"])
+
+
+class PartyChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Party) -> str:
+        return f"{obj.name}（{obj.get_role_display()}）"
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("调解结果"), choices=Outcome.choices, widget=forms.RadioSelect()
+    )
+    summary = forms.CharField(label=_("协议摘要"), widget=forms.Textarea(attrs={"rows": 3}))
+    confirmed_parties = PartyChoiceField(
+        label=_("当事人确认结单"),
+        queryset=Party.objects.none(),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
+        help_text=_("每位当事人都须确认。"),
+    )
+    grade = forms.ChoiceField(
+        label=_("案件等级"),
+        choices=[("", "—"), *Grade.choices],
+        required=False,
+        help_text=_("调解成功或部分成功时必填（以案定补）。"),
+    )
+    referral = forms.ChoiceField(
+        label=_("移交途径"),
+        choices=[("", "—"), *Referral.choices],
+        required=False,
+        help_text=_("调解不成时必填。"),
+    )
+
+    def __init__(self, *args, parties=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirmed_parties"].queryset = Party.objects.filter(
+            pk__in=[p.pk for p in parties]
+        )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    file = forms.FileField(
+        label=_("附件"),
+        required=False,
+        validators=[validate_attachment],
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
+
+
+class ReturnVisitForm(forms.Form):
+    SATISFIED = {"yes": True, "no": False, "": None}
+
+    satisfied = forms.ChoiceField(
+        label=_("当事人是否满意"),
+        choices=[("yes", _("满意")), ("no", _("不满意")), ("", _("未表态"))],
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "segmented"}),
+    )
+    visited_at = forms.DateTimeField(
+        label=_("回访时间"), required=False, widget=DateTimeLocalInput()
+    )
+    note = forms.CharField(
+        label=_("回访情况"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visited_at"].initial = local_now_input
+
+    def clean_visited_at(self):
+        return moment_or_now(self.cleaned_data["visited_at"])

@@ -1,0 +1,217 @@
+"""The web pages' one translation of domain errors, and small helpers the views share.
+
+``DomainErrorMixin`` wraps a class-based view: the services' ``InvalidInput`` becomes
+field errors on the view's form (re-rendered in place, 400); ``Conflict`` (the state
+moved on, e.g. a colleague signed first) becomes a message on the order page;
+``Forbidden`` and ``NotFound`` become a plain 403 / 404 page that says why.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dispatch.models import Stage
+from shishi_mediation.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+
+from .models import Order, State
+
+PAGE_SIZE = 25
+PAGE_SIZES = (10, 25, 50, 100)
+
+
+def error_page(request: HttpRequest, error: DomainError, status: int) -> HttpResponse:
+    titles = {
+        400: gettext_lazy("输入有误"),
+        403: gettext_lazy("无权操作"),
+        404: gettext_lazy("未找到"),
+        409: gettext_lazy("状态已变化"),
+    }
+    return render(
+        request,
+        "disputes/error.html",
+        {"title": titles.get(status, ""), "message": error.message, "status": status},
+        status=status,
+    )
+
+
+def add_domain_errors(form, errors: dict[str, list], aliases: dict[str, str] | None = None):
+    """Put a service's field errors on the form fields of the same name (or alias);
+    anything else becomes a form-wide error."""
+    aliases = aliases or {}
+    for key, msgs in errors.items():
+        name = aliases.get(key, key)
+        form.add_error(name if name in form.fields else None, list(msgs))
+
+
+class DomainErrorMixin:
+    """Turns domain errors raised while handling a request into what a person should
+    see. A view sets ``self.form`` before calling a service and implements
+    ``form_invalid(form)``; ``conflict_url()`` says where a 409 message is shown."""
+
+    error_aliases: dict[str, str] = {}
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except InvalidInput as e:
+            form = getattr(self, "form", None)
+            if form is None:
+                return error_page(request, e, 400)
+            self.apply_errors(e.errors)
+            return self.form_invalid(form)
+        except Conflict as e:
+            messages.warning(request, self.conflict_message(e))
+            url = self.conflict_url()
+            return redirect(url) if url else error_page(request, e, 409)
+        except Forbidden as e:
+            return error_page(request, e, 403)
+        except NotFound as e:
+            return error_page(request, e, 404)
+
+    def apply_errors(self, errors: dict[str, list]) -> None:
+        add_domain_errors(self.form, errors, self.error_aliases)
+
+    def conflict_message(self, error: Conflict) -> str:
+        return str(error.message)
+
+    def conflict_url(self) -> str | None:
+        return None
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The ``next`` parameter if it points inside this site, else ``default``."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def paginate(request: HttpRequest, queryset, *, default: int = PAGE_SIZE) -> Page:
+    """One page of a list; ``?per_page=`` picks one of ``PAGE_SIZES``."""
+    try:
+        size = int(request.GET.get("per_page", default))
+    except ValueError:
+        size = default
+    if size not in PAGE_SIZES:
+        size = default
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+# --- SLA clocks ---------------------------------------------------------------------------
+
+CLOCK_FIELDS = {
+    State.DISPATCHED: Stage.SIGN,
+    State.SIGNED: Stage.CONTACT,
+    State.CONTACTED: Stage.MEET,
+}
+
+
+@dataclass
+class Clock:
+    """The running deadline an order is measured against now, for display."""
+
+    stage: str
+    label: str
+    due: datetime
+    limit: timedelta | None
+    urgency: str  # "ok", "warning" (past 80% of the limit) or "overdue"
+    remaining: timedelta
+
+    @property
+    def text(self) -> str:
+        if self.urgency == "overdue":
+            return _("超时 %(t)s") % {"t": duration_text(-self.remaining)}
+        return _("剩余 %(t)s") % {"t": duration_text(self.remaining)}
+
+
+def duration_text(delta: timedelta) -> str:
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)d天%(h)d小时") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d小时%(m)d分") % {"h": hours, "m": mins}
+    return _("%(m)d分钟") % {"m": mins}
+
+
+def urgency(*, due: datetime, limit: timedelta | None, now: datetime) -> str:
+    """On time, warning once 80% of the limit has passed, overdue after the deadline."""
+    if now > due:
+        return "overdue"
+    if limit and now >= due - limit / 5:
+        return "warning"
+    return "ok"
+
+
+def order_clock(order: Order, now: datetime | None = None) -> Clock | None:
+    """The nearest running deadline: signing, else contacting, else the meeting."""
+    now = now or timezone.now()
+    running = order.running_clocks()
+    if not running:
+        return None
+    stage, due = min(running.items(), key=lambda item: item[1])
+    if due is None:
+        return None
+    limit = getattr(order, f"{stage}_limit")
+    return Clock(
+        stage=stage,
+        label=Stage(stage).label,
+        due=due,
+        limit=limit,
+        urgency=urgency(due=due, limit=limit, now=now),
+        remaining=due - now,
+    )
+
+
+def stage_rows(order: Order, now: datetime | None = None) -> list[dict]:
+    """Each SLA stage of the order: its due time and whether it was met on time, is
+    running (with its clock), or has not started."""
+    now = now or timezone.now()
+    running = order.running_clocks()
+    done_at = {
+        Stage.SIGN: order.signed_at,
+        Stage.CONTACT: order.contacted_at,
+        Stage.MEET: order.met_at,
+    }
+    rows = []
+    for stage in Stage:
+        due = getattr(order, f"{stage.value}_due_at")
+        limit = getattr(order, f"{stage.value}_limit")
+        row = {
+            "stage": stage.value,
+            "label": stage.label,
+            "due": due,
+            "done_at": done_at[stage],
+            "on_time": getattr(order, f"{stage.value}_on_time"),
+            "clock": None,
+        }
+        if stage.value in running and due is not None:
+            row["clock"] = Clock(
+                stage=stage.value,
+                label=stage.label,
+                due=due,
+                limit=limit,
+                urgency=urgency(due=due, limit=limit, now=now),
+                remaining=due - now,
+            )
+        rows.append(row)
+    return rows
+
+
+def with_clocks(orders, now: datetime | None = None):
+    """Attach ``.clock`` to each order of a page (no queries)."""
+    now = now or timezone.now()
+    for order in orders:
+        order.clock = order_clock(order, now)
+    return orders
