@@ -391,3 +391,50 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} #{self.notification_id} {self.status}"
+
+
+# --- the per-case subsidy (以案定补) ----------------------------------------------------
+
+
+def grade_choices() -> list[tuple[str, str]]:
+    """The case grades of ``disputes.Grade`` (imported late: disputes imports this module)."""
+    from disputes.models import Grade
+
+    return Grade.choices
+
+
+class SubsidyTier(models.Model):
+    """The subsidy paid per successfully mediated case of a grade, from a date on.
+
+    A case is paid at the tier of its grade in force on its closing date (Asia/Shanghai):
+    the one with the latest ``effective_from`` on or before that date. A change of rates is
+    a new row with a new date, so the statements of past months never change.
+    """
+
+    grade = models.CharField(_("案件等级"), max_length=16, choices=grade_choices)
+    amount = models.DecimalField(
+        _("每案补贴（元）"),
+        max_digits=10,
+        decimal_places=2,
+        help_text=_("每件调解成功案件的补贴金额，单位元。"),
+    )
+    effective_from = models.DateField(
+        _("生效日期"),
+        help_text=_("自此日（含）起结案的案件适用此标准，直到同一等级的下一个生效日期。"),
+    )
+
+    class Meta:
+        verbose_name = _("以案定补标准")
+        verbose_name_plural = _("以案定补标准")
+        ordering = ["grade", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grade", "effective_from"], name="subsidy_tier_once_per_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="subsidy_tier_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_grade_display()} ¥{self.amount} ({self.effective_from:%Y-%m-%d})"

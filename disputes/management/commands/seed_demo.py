@@ -36,11 +36,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from dispatch.models import Area, Category, Membership, Role, RoutingRule, SlaPolicy, Unit
 from disputes import services
+from disputes.filters import overdue_q
+from disputes.incidents import incident_types_seed
 from disputes.models import Order, Party, State
 from disputes.services import PartyInput, ReportInput
 from disputes.validators import id_check_digit
@@ -94,6 +95,8 @@ HEALTH = "石狮市卫生健康局"
 GARMENT = "石狮市服装行业协会"
 VOLUNTEER = "石狮市志愿者协会"
 SUPERVISION = "石狮市公安局督导考核办"
+# The command room pushes dispute-type 警情 to the community police (a police unit).
+COMMAND = "石狮市公安局指挥中心"
 
 # (name, kind, duty categories, phone), all at city level.
 CITY_UNITS = [
@@ -104,6 +107,7 @@ CITY_UNITS = [
     (GARMENT, Unit.Kind.SOCIAL_FORCE, ["wages", "contract"], "0595-88716688"),
     (VOLUNTEER, Unit.Kind.SOCIAL_FORCE, ["crisis", "family"], "0595-88719090"),
     (SUPERVISION, Unit.Kind.SUPERVISION, [], "0595-88712110"),
+    (COMMAND, Unit.Kind.POLICE_STATION, [], "0595-88712110"),
 ]
 
 KIND_CATEGORIES = {
@@ -150,14 +154,26 @@ USERS: list[tuple[str, str, str, list[tuple[str, str]], str]] = [
         [("湖滨派出所", Role.HANDLER), ("湖滨派出所", Role.REPORTER)],
         "湖滨派出所社区民警（办理+报单）",
     ),
-    ("committee", "王", "秀英", [("曾坑社区人民调解委员会", Role.HANDLER)], "曾坑社区调委会主任"),
+    (
+        "committee",
+        "王",
+        "秀英",
+        [("曾坑社区人民调解委员会", Role.HANDLER), ("曾坑社区人民调解委员会", Role.UNIT_HEAD)],
+        "曾坑社区调委会主任（办理+负责人）",
+    ),
     ("head", "黄", "建国", [("湖滨派出所", Role.UNIT_HEAD)], "湖滨派出所所长"),
     ("supervisor", "施", "明辉", [(SUPERVISION, Role.SUPERVISOR)], "市局督导考核办（全市）"),
     ("admin", "李", "伟", [], "系统管理员（超级用户）"),
     ("grid", "吴", "雅婷", [("曾坑社区居委会", Role.REPORTER)], "曾坑社区网格员"),
     ("center_fl", "郑", "美玲", [("凤里街道多元调处中心", Role.DISPATCHER)], "凤里街道派单员"),
     ("labour", "许", "国平", [(LABOUR, Role.HANDLER)], "人社局劳动监察员"),
-    ("yuhu", "洪", "素珍", [("玉湖社区人民调解委员会", Role.HANDLER)], "玉湖社区调委会主任"),
+    (
+        "yuhu",
+        "洪",
+        "素珍",
+        [("玉湖社区人民调解委员会", Role.HANDLER), ("玉湖社区人民调解委员会", Role.UNIT_HEAD)],
+        "玉湖社区调委会主任",
+    ),
     (
         "police_fl",
         "邱",
@@ -166,10 +182,17 @@ USERS: list[tuple[str, str, str, list[tuple[str, str]], str]] = [
         "凤里派出所社区民警（办理+报单）",
     ),
     ("grid_fl", "颜", "丽君", [("新华社区居委会", Role.REPORTER)], "新华社区网格员"),
-    ("xinhua", "姚", "金水", [("新华社区人民调解委员会", Role.HANDLER)], "新华社区调委会主任"),
+    (
+        "xinhua",
+        "姚",
+        "金水",
+        [("新华社区人民调解委员会", Role.HANDLER), ("新华社区人民调解委员会", Role.UNIT_HEAD)],
+        "新华社区调委会主任",
+    ),
     ("market", "杨", "帆", [(MARKET, Role.HANDLER)], "市场监管局消费维权科"),
     ("housing", "张", "宏", [(HOUSING, Role.HANDLER)], "住建局物业科"),
     ("volunteer", "卓", "慧敏", [(VOLUNTEER, Role.HANDLER)], "志愿者协会心理援助队"),
+    ("command", "陈", "志远", [(COMMAND, Role.REPORTER)], "市局指挥中心（警情推送接口账号）"),
 ]
 SUPERUSERS = {"admin"}
 
@@ -1506,11 +1529,7 @@ class Command(BaseCommand):
         )
         states = ", ".join(f"{s} {by_state.get(s, 0)}" for s in State.values)
         out(f"orders {sum(by_state.values())} ({created} created now): {states}")
-        overdue = Order.objects.filter(
-            Q(state=State.DISPATCHED, sign_due_at__lt=now)
-            | Q(state=State.SIGNED, contact_due_at__lt=now)
-            | Q(state__in=[State.SIGNED, State.CONTACTED], meet_due_at__lt=now)
-        ).count()
+        overdue = Order.objects.filter(overdue_q(now)).count()
         out(f"open orders overdue now: {overdue}")
         out(self.style.SUCCESS(f"demo logins (password {DEMO_PASSWORD}):"))
         for username, last, first, _m, what in USERS:
@@ -1528,6 +1547,7 @@ class Seeder:
     def run(self) -> int:
         self.seed_areas()
         self.seed_categories()
+        incident_types_seed()
         self.seed_units()
         self.seed_routing_rules()
         self.seed_sla_policies()

@@ -1,0 +1,457 @@
+"""CSV and XLSX of the monthly report and the subsidy statement, with Chinese headers.
+
+The tables are the page's tables, column for column (``FIGURE_COLUMNS``); the XLSX adds
+the ranking, the trend, the definitions (``FIGURE_NOTES``) and, for the subsidy, every
+paid case. CSV files start with a byte-order mark so that Excel reads them as UTF-8.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .reports import SCORE_WEIGHTS, SHANGHAI, MonthlyReport, Row
+from .subsidy import SubsidyReport
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+# (key of Row.as_dict(), header). The page, CSV, XLSX and JSON use these keys.
+FIGURE_COLUMNS: list[tuple[str, str]] = [
+    ("received", gettext_lazy("报单数")),
+    ("cancelled", gettext_lazy("其中撤销")),
+    ("dispatched", gettext_lazy("派单数")),
+    ("sign_on_time", gettext_lazy("按时签收")),
+    ("sign_late", gettext_lazy("超时签收")),
+    ("sign_open", gettext_lazy("逾期未签收")),
+    ("sign_rate", gettext_lazy("按时签收率(%)")),
+    ("contact_on_time", gettext_lazy("按时联系")),
+    ("contact_late", gettext_lazy("超时联系")),
+    ("contact_open", gettext_lazy("逾期未联系")),
+    ("contact_rate", gettext_lazy("按时联系率(%)")),
+    ("meet_on_time", gettext_lazy("按时见面调解")),
+    ("meet_late", gettext_lazy("超时见面调解")),
+    ("meet_open", gettext_lazy("逾期未见面调解")),
+    ("meet_rate", gettext_lazy("按时见面调解率(%)")),
+    ("closed", gettext_lazy("结单数")),
+    ("mediated", gettext_lazy("调解成功")),
+    ("success_rate", gettext_lazy("调解成功率(%)")),
+    ("median_sign_minutes", gettext_lazy("签收用时中位数(分钟)")),
+    ("median_contact_minutes", gettext_lazy("联系用时中位数(分钟)")),
+    ("median_meet_minutes", gettext_lazy("见面调解用时中位数(分钟)")),
+    ("escalations_warning", gettext_lazy("未解除临期预警")),
+    ("escalations_level1", gettext_lazy("未解除一级督办")),
+    ("escalations_level2", gettext_lazy("未解除二级督办")),
+    ("reviews_good", gettext_lazy("好评")),
+    ("reviews_bad", gettext_lazy("差评")),
+    ("good_rate", gettext_lazy("好评率(%)")),
+    ("return_visits", gettext_lazy("回访次数")),
+    ("score", gettext_lazy("综合得分")),
+]
+RATE_KEYS = {"sign_rate", "contact_rate", "meet_rate", "success_rate", "good_rate", "score"}
+MINUTE_KEYS = {"median_sign_minutes", "median_contact_minutes", "median_meet_minutes"}
+
+# The footnotes: what each figure counts, in the words of docs/REPORTS.md.
+FIGURE_NOTES: list[tuple[str, str]] = [
+    (
+        gettext_lazy("统计月份"),
+        gettext_lazy(
+            "按北京时间（Asia/Shanghai）自然月统计：当月1日00:00（含）至次月1日00:00（不含）。"
+        ),
+    ),
+    (
+        gettext_lazy("归属"),
+        gettext_lazy(
+            "街道按订单所在街道；单位按订单当前的责任单位（已结单的即结单时的责任单位）。"
+            "尚未派单或已退回待派的订单列入“（未派单）”。督办按发出时的责任单位归属。"
+        ),
+    ),
+    (
+        gettext_lazy("报单数"),
+        gettext_lazy("报单时间在当月的订单数，含其后撤销的；“其中撤销”为其中已撤销的订单数。"),
+    ),
+    (
+        gettext_lazy("派单数"),
+        gettext_lazy(
+            "派单时间在当月的订单数（已撤销的除外）。改派会重新派单并重新起算签收时限，"
+            "订单只计一次：计入最后一次派单或改派的月份和单位；退单后重新派单的按重新派单计。"
+        ),
+    ),
+    (
+        gettext_lazy("按时/超时/逾期未办"),
+        gettext_lazy(
+            "签收、联系、见面调解三个环节分别统计截止时间在当月的环节（已撤销订单除外）："
+            "按时＝在截止时间前（含）完成；超时＝截止后完成；逾期未办＝统计时仍未完成且已过截止时间。"
+            "截止时间未到且尚未完成的不计入。是否按时以环节完成时记录的结果为准。"
+        ),
+    ),
+    (
+        gettext_lazy("按时率"),
+        gettext_lazy("按时 ÷（按时＋超时＋逾期未办）。逾期未办的环节计为未按时。"),
+    ),
+    (
+        gettext_lazy("结单数、调解成功率"),
+        gettext_lazy(
+            "结单时间在当月的订单数；调解成功率＝结果为“调解成功”的 ÷ 结单数"
+            "（部分调解、调解不成、撤回均不计为成功）。"
+        ),
+    ),
+    (
+        gettext_lazy("用时中位数"),
+        gettext_lazy(
+            "上述当月到期且已完成的环节的用时中位数（分钟）：签收＝派单（或最后一次改派）至签收；"
+            "联系＝签收至联系；见面调解＝签收至见面调解。偶数个时取中间两个的平均值。"
+        ),
+    ),
+    (
+        gettext_lazy("未解除督办"),
+        gettext_lazy(
+            "月末（当月尚未结束的，为统计时）已发出且尚未解除的临期预警、一级督办、二级督办数。"
+        ),
+    ),
+    (
+        gettext_lazy("好评、差评、好评率"),
+        gettext_lazy("当月提交的群众评价；好评率＝好评 ÷（好评＋差评）。"),
+    ),
+    (gettext_lazy("回访次数"), gettext_lazy("回访时间在当月的回访记录数。")),
+    (
+        gettext_lazy("综合得分"),
+        gettext_lazy(
+            "按时签收率×25％＋按时联系率×20％＋按时见面调解率×20％＋调解成功率×20％"
+            "＋好评率×15％（满分100）；某项无数据时不计入，其余各项按权重比例折算。"
+            "排名按综合得分从高到低，得分相同并列；环比＝本月得分－上月得分。"
+        ),
+    ),
+]
+
+
+def cell(value):
+    """A figure as a CSV/XLSX cell: counts and Decimals as they are, None as empty."""
+    return "" if value is None else value
+
+
+# --- the monthly report ---------------------------------------------------------------------
+
+
+def _kind_label(row: Row) -> str:
+    return {
+        "street": _("街道"),
+        "unit": _("单位"),
+        "unassigned": _("单位"),
+        "total": _("合计"),
+    }[row.kind]
+
+
+def monthly_table(report: MonthlyReport) -> tuple[list[str], list[list]]:
+    """The CSV table: the total, each street, each unit, with the unit's rank."""
+    ranks = {r.row.id: r for r in report.ranking}
+    header = [
+        _("月份"),
+        _("类别"),
+        _("名称"),
+        _("单位类型"),
+        *[str(h) for _k, h in FIGURE_COLUMNS],
+        _("排名"),
+        _("上月得分"),
+        _("得分环比"),
+    ]
+    rows = []
+    for row in [report.total, *report.streets, *report.units]:
+        data = row.as_dict()
+        rank = ranks.get(row.id) if row.kind == "unit" else None
+        rows.append(
+            [
+                str(report.month),
+                _kind_label(row),
+                row.name,
+                row.unit_kind_label,
+                *[cell(data[k]) for k, _h in FIGURE_COLUMNS],
+                cell(rank and rank.rank),
+                cell(rank and rank.previous_score),
+                cell(rank and rank.score_change),
+            ]
+        )
+    return header, rows
+
+
+def csv_bytes(header: list, rows: Iterable[list]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+HEAD_FONT = Font(bold=True)
+HEAD_FILL = PatternFill("solid", fgColor="DDE5EE")
+
+
+def _sheet(wb: Workbook, title: str, header: list, rows: Iterable[list], *, first=False):
+    ws = wb.active if first else wb.create_sheet()
+    ws.title = title
+    ws.append([str(h) for h in header])
+    for c in ws[1]:
+        c.font, c.fill = HEAD_FONT, HEAD_FILL
+        c.alignment = Alignment(wrap_text=True, vertical="center")
+    for row in rows:
+        ws.append([_xlsx_value(v) for v in row])
+    ws.freeze_panes = "A2"
+    for i, h in enumerate(header, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(8, min(28, len(str(h)) * 2 + 2))
+    return ws
+
+
+def _xlsx_value(value):
+    if value is None:
+        return None
+    if isinstance(value, datetime) and value.tzinfo is not None:  # openpyxl wants naive
+        return timezone.localtime(value, SHANGHAI).replace(tzinfo=None)
+    if isinstance(value, Promise):  # a lazy label (a choice's display name)
+        return str(value)
+    return value
+
+
+def _format_numbers(ws, header: list, keys: list[str | None]) -> None:
+    for col, key in enumerate(keys, start=1):
+        fmt = "0.0" if key in RATE_KEYS or key in MINUTE_KEYS else None
+        fmt = "#,##0.00" if key == "yuan" else fmt
+        if fmt:
+            for (c,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+                c.number_format = fmt
+
+
+def monthly_xlsx(report: MonthlyReport) -> bytes:
+    wb = Workbook()
+    keys = [k for k, _h in FIGURE_COLUMNS]
+    headers = [str(h) for _k, h in FIGURE_COLUMNS]
+
+    def figures(rows: list[Row], with_kind: bool) -> list[list]:
+        out = []
+        for row in rows:
+            data = row.as_dict()
+            head = [row.name, row.unit_kind_label] if with_kind else [row.name]
+            out.append([*head, *[data[k] for k in keys]])
+        return out
+
+    ws = _sheet(
+        wb,
+        _("街道"),
+        [_("街道"), *headers],
+        figures([*report.streets, report.total], False),
+        first=True,
+    )
+    _format_numbers(ws, headers, [None, *keys])
+    ws = _sheet(
+        wb,
+        _("单位"),
+        [_("单位"), _("单位类型"), *headers],
+        figures([*report.units, report.total], True),
+    )
+    _format_numbers(ws, headers, [None, None, *keys])
+
+    rank_header = [
+        _("排名"),
+        _("单位"),
+        _("单位类型"),
+        *[str(h) for k, h in FIGURE_COLUMNS if k in SCORE_WEIGHTS],
+        _("综合得分"),
+        _("上月排名"),
+        _("上月得分"),
+        _("得分环比"),
+        _("名次变化"),
+    ]
+    rank_rows = []
+    for r in report.ranking:
+        data = r.row.as_dict()
+        rank_rows.append(
+            [
+                r.rank,
+                r.row.name,
+                r.row.unit_kind_label,
+                *[data[k] for k, _h in FIGURE_COLUMNS if k in SCORE_WEIGHTS],
+                r.score,
+                r.previous_rank,
+                r.previous_score,
+                r.score_change,
+                r.rank_change,
+            ]
+        )
+    ws = _sheet(wb, _("综合排名"), rank_header, rank_rows)
+    _format_numbers(
+        ws, rank_header, [None, None, None, *SCORE_WEIGHTS, "score", None, "score", "score"]
+    )
+
+    trend_keys = ["sign_rate", "contact_rate", "meet_rate", "success_rate", "good_rate"]
+    labels = dict(FIGURE_COLUMNS)
+    ws = _sheet(
+        wb,
+        _("近12个月趋势"),
+        [_("月份"), *[str(labels[k]) for k in trend_keys]],
+        [[str(p.month), *[p.rates[k] for k in trend_keys]] for p in report.trend],
+    )
+    _format_numbers(ws, [], [None, *trend_keys])
+
+    notes = [
+        [_("报表"), _("月度考核报表")],
+        [_("月份"), report.month.label],
+        [_("范围"), report.scope.name],
+        [_("统计时间"), report.as_of],
+        *[[str(term), str(text)] for term, text in FIGURE_NOTES],
+    ]
+    ws = _sheet(wb, _("指标说明"), [_("项目"), _("说明")], notes)
+    ws.column_dimensions["B"].width = 100
+    return _save(wb)
+
+
+def _save(wb: Workbook) -> bytes:
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --- the subsidy statement ------------------------------------------------------------------
+
+
+def subsidy_lines(report: SubsidyReport) -> tuple[list[str], list[list]]:
+    """One row per (committee, grade, rate), a total row per committee and a grand total."""
+    header = [
+        _("月份"),
+        _("人民调解委员会"),
+        _("主任"),
+        _("案件等级"),
+        _("每案补贴(元)"),
+        _("案件数"),
+        _("小计(元)"),
+    ]
+    rows: list[list] = []
+    month = str(report.month)
+    for s in report.statements:
+        for line in s.lines:
+            amount = line.amount if line.amount is not None else _("未设标准")
+            rows.append(
+                [month, s.committee, s.director, line.grade_label, amount, line.cases]
+                + [line.subtotal if line.subtotal is not None else Decimal("0.00")]
+            )
+        rows.append(
+            [month, s.committee, s.director, _("小计"), None, s.total_cases, s.total_amount]
+        )
+    rows.append([month, _("合计"), None, None, None, report.total_cases, report.total_amount])
+    return header, rows
+
+
+def subsidy_xlsx(report: SubsidyReport) -> bytes:
+    wb = Workbook()
+    header, rows = subsidy_lines(report)
+    ws = _sheet(wb, _("补贴汇总"), header, rows, first=True)
+    _format_numbers(ws, header, [None, None, None, None, "yuan", None, "yuan"])
+    for r in range(2, ws.max_row + 1):
+        if ws.cell(r, 4).value in (_("小计"), None):
+            for c in ws[r]:
+                c.font = HEAD_FONT
+
+    case_header = [
+        _("人民调解委员会"),
+        _("主任"),
+        _("订单编号"),
+        _("标题"),
+        _("结单时间"),
+        _("案件等级"),
+        _("补贴(元)"),
+    ]
+    case_rows = [
+        [s.committee, s.director, c.number, c.title, c.closed_at, c.grade_label, c.amount]
+        for s in report.statements
+        for c in s.cases
+    ]
+    ws = _sheet(wb, _("案件明细"), case_header, case_rows)
+    _format_numbers(ws, case_header, [None, None, None, None, None, None, "yuan"])
+    for (c,) in ws.iter_rows(min_row=2, min_col=5, max_col=5):
+        c.number_format = "yyyy-mm-dd hh:mm"
+
+    tier_header = [_("案件等级"), _("每案补贴(元)"), _("生效日期")]
+    ws = _sheet(
+        wb,
+        _("补贴标准"),
+        tier_header,
+        [[t.get_grade_display(), t.amount, t.effective_from] for t in report.tiers],
+    )
+    _format_numbers(ws, tier_header, [None, "yuan", None])
+    for (c,) in ws.iter_rows(min_row=2, min_col=3, max_col=3):
+        c.number_format = "yyyy-mm-dd"
+
+    notes = [
+        [_("月份"), report.month.label],
+        [_("范围"), report.scope.name],
+        [
+            _("计补案件"),
+            _(
+                "结单时间在当月（北京时间）、结果为“调解成功”、结单时责任单位为人民调解委员会的订单，"
+                "每件只计一次。"
+            ),
+        ],
+        [
+            _("补贴标准"),
+            _(
+                "按案件等级，适用结单日期（北京时间）当日有效的标准：生效日期不晚于结单日期的最新一条。"
+            ),
+        ],
+        [_("主任"), _("该调委会的“单位负责人”成员。")],
+    ]
+    ws = _sheet(wb, _("说明"), [_("项目"), _("说明")], notes)
+    ws.column_dimensions["B"].width = 100
+    return _save(wb)
+
+
+# --- responses ------------------------------------------------------------------------------
+
+
+def download(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def report_filename(kind: str, report, ext: str) -> str:
+    street = f"-{report.scope.street.code}" if report.scope.street else ""
+    return f"{kind}-{report.month}{street}.{ext}"
+
+
+def monthly_download(report: MonthlyReport, fmt: str) -> HttpResponse:
+    if fmt == "csv":
+        return download(
+            csv_bytes(*monthly_table(report)),
+            filename=report_filename("monthly-report", report, "csv"),
+            content_type=CSV_TYPE,
+        )
+    return download(
+        monthly_xlsx(report),
+        filename=report_filename("monthly-report", report, "xlsx"),
+        content_type=XLSX_TYPE,
+    )
+
+
+def subsidy_download(report: SubsidyReport, fmt: str) -> HttpResponse:
+    if fmt == "csv":
+        return download(
+            csv_bytes(*subsidy_lines(report)),
+            filename=report_filename("subsidy", report, "csv"),
+            content_type=CSV_TYPE,
+        )
+    return download(
+        subsidy_xlsx(report),
+        filename=report_filename("subsidy", report, "xlsx"),
+        content_type=XLSX_TYPE,
+    )

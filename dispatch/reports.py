@@ -1,0 +1,789 @@
+"""The supervisors' monthly assessment (考核): figures per unit and per street, the ranking
+with its month-over-month change, and the 12-month trend.
+
+Every figure is a database aggregate over the orders' stored columns (the on-time flags
+recorded at each transition, the stored due times), one query per section whatever the
+number of orders; Python only adds up the per-(street, unit) rows and divides. The
+precise definition of each figure is in ``docs/REPORTS.md`` and the page's footnotes.
+
+A month is the Asia/Shanghai calendar month, [1st 00:00, next 1st 00:00) local time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from functools import reduce
+from operator import or_
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import Aggregate, Case, Count, F, FloatField, Func, Q, When, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from disputes.models import Order, Outcome, ReturnVisit, Review, State
+from shishi_mediation.errors import Forbidden, NotFound
+
+from .models import Area, Escalation, EscalationLevel, Role, Unit
+from .selectors import area_ancestor_paths, memberships_of
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+STAGES = ("sign", "contact", "meet")
+# Each stage's clock starts at the first column and is met at the second (DESIGN §4).
+STAGE_SPAN = {
+    "sign": ("dispatched_at", "signed_at"),
+    "contact": ("signed_at", "contacted_at"),
+    "meet": ("signed_at", "met_at"),
+}
+# The composite score: weights of the rates that make it (percentage points each).
+SCORE_WEIGHTS = {
+    "sign_rate": 25,
+    "contact_rate": 20,
+    "meet_rate": 20,
+    "success_rate": 20,
+    "good_rate": 15,
+}
+TREND_MONTHS = 12
+ONE_DECIMAL = Decimal("0.1")
+
+
+# --- months --------------------------------------------------------------------------------
+
+MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    """A calendar month in Asia/Shanghai."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """``"2026-11"`` → Month(2026, 11); ``ValueError`` for anything else."""
+        m = MONTH_RE.match((text or "").strip())
+        if not m:
+            raise ValueError(_("月份格式应为 YYYY-MM，例如 2026-11。"))
+        year, month = int(m[1]), int(m[2])
+        if not (2000 <= year <= 2100 and 1 <= month <= 12):
+            raise ValueError(_("月份超出范围。"))
+        return cls(year, month)
+
+    @classmethod
+    def containing(cls, moment: datetime) -> Month:
+        local = timezone.localtime(moment, SHANGHAI)
+        return cls(local.year, local.month)
+
+    def shifted(self, months: int) -> Month:
+        index = self.year * 12 + (self.month - 1) + months
+        return Month(index // 12, index % 12 + 1)
+
+    @property
+    def previous(self) -> Month:
+        return self.shifted(-1)
+
+    @property
+    def start(self) -> datetime:
+        return datetime(self.year, self.month, 1, tzinfo=SHANGHAI)
+
+    @property
+    def end(self) -> datetime:
+        return self.shifted(1).start
+
+    @property
+    def label(self) -> str:
+        return _("%(year)d年%(month)d月") % {"year": self.year, "month": self.month}
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def parse_month(text: str | None, *, now: datetime | None = None) -> Month:
+    """A month from a request (``YYYY-MM``); not after the current month. Empty → the
+    current month. ``ValueError`` with a message for the user otherwise."""
+    current = Month.containing(now or timezone.now())
+    if not text:
+        return current
+    month = Month.parse(text)
+    if month > current:
+        raise ValueError(_("不能选择未来的月份。"))
+    return month
+
+
+def in_month(field_name: str, month: Month, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}{field_name}__gte": month.start, f"{prefix}{field_name}__lt": month.end})
+
+
+# --- jurisdiction ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a supervisor's report covers: its jurisdiction's areas (each with everything
+    below it), optionally narrowed to one street."""
+
+    areas: tuple[Area, ...]
+    streets: tuple[Area, ...]  # the streets the jurisdiction reaches, for the picker
+    street: Area | None = None
+
+    @property
+    def name(self) -> str:
+        if self.street is not None:
+            return self.street.name
+        return "、".join(a.name for a in self.areas)
+
+    def orders_q(self, prefix: str = "") -> Q:
+        """A filter on Order (or, with ``prefix="order__"``, on a model pointing at one).
+
+        The same orders as ``community__path__startswith`` on each area (the supervisor
+        visibility rule), written on the order's own ``street_id`` / ``community_id`` so
+        the report's scans need no join with the area table."""
+        whole = [
+            s.pk
+            for s in self.streets
+            if any(s.path.startswith(a.path) for a in self.areas)
+            and (self.street is None or s.pk == self.street.pk)
+        ]
+        communities = [
+            a.pk
+            for a in self.areas
+            if a.level == Area.Level.COMMUNITY
+            and a.parent_id not in whole
+            and (self.street is None or a.parent_id == self.street.pk)
+        ]
+        q = Q(**{f"{prefix}street_id__in": whole})
+        if communities:
+            q |= Q(**{f"{prefix}community_id__in": communities})
+        return q
+
+
+def supervised_areas(user) -> list[Area]:
+    """The areas of the user's supervisor memberships; every top area for a superuser."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if user.is_superuser:
+        return list(Area.objects.filter(parent__isnull=True))
+    return [m.unit.area for m in memberships_of(user) if m.role == Role.SUPERVISOR]
+
+
+def can_view_reports(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and (
+        user.is_superuser or any(m.role == Role.SUPERVISOR for m in memberships_of(user))
+    )
+
+
+def report_scope(user, *, street_id: int | None = None) -> Scope:
+    """The scope of ``user``'s reports. ``Forbidden`` unless a supervisor (or superuser);
+    ``NotFound`` for a street outside the jurisdiction."""
+    areas = supervised_areas(user)
+    if not areas:
+        raise Forbidden(_("只有督导员可以查看考核报表。"))
+    below = reduce(or_, (Q(path__startswith=a.path) for a in areas))
+    above = Q(path__in=[p for a in areas for p in area_ancestor_paths(a)])
+    streets = tuple(Area.objects.filter(Q(level=Area.Level.STREET) & (below | above)))
+    street = None
+    if street_id is not None:
+        street = next((s for s in streets if s.pk == street_id), None)
+        if street is None:
+            raise NotFound(_("该街道不在您的管辖范围内。"))
+    return Scope(areas=tuple(areas), streets=streets, street=street)
+
+
+# --- rates ---------------------------------------------------------------------------------
+
+
+def ratio(numerator: int, denominator: int) -> Fraction | None:
+    return Fraction(numerator, denominator) if denominator else None
+
+
+def percent(value: Fraction | None) -> Decimal | None:
+    """A fraction as a percentage with one decimal, rounded half up (66.666… → 66.7)."""
+    if value is None:
+        return None
+    exact = value * 100
+    return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
+        ONE_DECIMAL, rounding=ROUND_HALF_UP
+    )
+
+
+def minutes(microseconds: float | None) -> Decimal | None:
+    """A duration in microseconds as minutes with one decimal, rounded half up."""
+    if microseconds is None:
+        return None
+    return (Decimal(repr(microseconds)) / Decimal(60_000_000)).quantize(
+        ONE_DECIMAL, rounding=ROUND_HALF_UP
+    )
+
+
+def composite_score(rates: dict[str, Fraction | None]) -> Decimal | None:
+    """The weighted mean (0–100) of the rates that apply, with ``SCORE_WEIGHTS``; a rate
+    without a denominator is left out and the other weights carry the score. ``None``
+    when none applies."""
+    parts = [
+        (SCORE_WEIGHTS[k], r) for k, r in rates.items() if k in SCORE_WEIGHTS and r is not None
+    ]
+    if not parts:
+        return None
+    weighted = sum((w * r for w, r in parts), Fraction(0))
+    return percent(weighted / sum(w for w, _r in parts))
+
+
+# --- one row of figures ---------------------------------------------------------------------
+
+COUNT_FIELDS = (
+    "received",
+    "cancelled",
+    "dispatched",
+    *(f"{s}_{k}" for s in STAGES for k in ("on_time", "late", "open")),
+    "closed",
+    "mediated",
+    "escalations_warning",
+    "escalations_level1",
+    "escalations_level2",
+    "reviews_good",
+    "reviews_bad",
+    "return_visits",
+)
+ESCALATION_FIELDS = {
+    EscalationLevel.WARNING: "escalations_warning",
+    EscalationLevel.LEVEL1: "escalations_level1",
+    EscalationLevel.LEVEL2: "escalations_level2",
+}
+
+
+@dataclass
+class Figures:
+    """The counts of one unit, street or the whole scope for one month, and the rates,
+    medians and score derived from them."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_FIELDS, 0))
+    # Median stage durations in microseconds (None when no stage was completed).
+    medians: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(STAGES))
+
+    def add(self, values: dict[str, int]) -> None:
+        for key, value in values.items():
+            if key in self.counts:
+                self.counts[key] += value or 0
+
+    def __getattr__(self, name: str):
+        counts = self.__dict__.get("counts", {})
+        if name in counts:
+            return counts[name]
+        raise AttributeError(name)
+
+    def stage_total(self, stage: str) -> int:
+        c = self.counts
+        return c[f"{stage}_on_time"] + c[f"{stage}_late"] + c[f"{stage}_open"]
+
+    @property
+    def rates(self) -> dict[str, Fraction | None]:
+        c = self.counts
+        return {
+            **{f"{s}_rate": ratio(c[f"{s}_on_time"], self.stage_total(s)) for s in STAGES},
+            "success_rate": ratio(c["mediated"], c["closed"]),
+            "good_rate": ratio(c["reviews_good"], c["reviews_good"] + c["reviews_bad"]),
+        }
+
+    @property
+    def score(self) -> Decimal | None:
+        return composite_score(self.rates)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.counts.values())
+
+    def as_dict(self) -> dict:
+        """Counts, rates (percent, one decimal), medians (minutes, one decimal), score."""
+        data: dict = dict(self.counts)
+        data.update({k: percent(v) for k, v in self.rates.items()})
+        data.update({f"median_{s}_minutes": minutes(self.medians[s]) for s in STAGES})
+        data["score"] = self.score
+        return data
+
+
+@dataclass
+class Row:
+    """A line of a report table: a street, a unit, the unassigned queue or the total."""
+
+    kind: str  # "street", "unit", "unassigned", "total"
+    id: int | None
+    name: str
+    figures: Figures = field(default_factory=Figures)
+    unit_kind: str = ""
+    sort_key: tuple = ()
+
+    @property
+    def unit_kind_label(self) -> str:
+        return Unit.Kind(self.unit_kind).label if self.unit_kind else ""
+
+    def as_dict(self) -> dict:
+        head = {"id": self.id, "name": self.name}
+        if self.kind in ("unit", "unassigned"):
+            head["unit_kind"] = self.unit_kind
+        return head | self.figures.as_dict()
+
+
+@dataclass
+class RankRow:
+    rank: int
+    row: Row
+    score: Decimal
+    previous_score: Decimal | None
+    previous_rank: int | None
+
+    @property
+    def score_change(self) -> Decimal | None:
+        return None if self.previous_score is None else self.score - self.previous_score
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places moved up since last month (negative: down); None if not ranked then."""
+        return None if self.previous_rank is None else self.previous_rank - self.rank
+
+    def as_dict(self) -> dict:
+        return {
+            "rank": self.rank,
+            "unit_id": self.row.id,
+            "unit": self.row.name,
+            "score": self.score,
+            "previous_score": self.previous_score,
+            "score_change": self.score_change,
+            "previous_rank": self.previous_rank,
+            "rank_change": self.rank_change,
+        }
+
+
+@dataclass
+class TrendPoint:
+    month: Month
+    rates: dict[str, Decimal | None]
+
+    def as_dict(self) -> dict:
+        return {"month": str(self.month), **self.rates}
+
+
+@dataclass
+class MonthlyReport:
+    month: Month
+    scope: Scope
+    as_of: datetime
+    total: Row
+    streets: list[Row]
+    units: list[Row]  # units by area and name; the unassigned queue last, if any
+    ranking: list[RankRow]
+    trend: list[TrendPoint]
+
+    @property
+    def ranked_units(self) -> list[Row]:
+        return [r.row for r in self.ranking]
+
+    def as_dict(self) -> dict:
+        return {
+            "month": str(self.month),
+            "jurisdiction": self.scope.name,
+            "street": self.scope.street.pk if self.scope.street else None,
+            "as_of": timezone.localtime(self.as_of, SHANGHAI).isoformat(),
+            "total": self.total.as_dict(),
+            "streets": [r.as_dict() for r in self.streets],
+            "units": [r.as_dict() for r in self.units],
+            "ranking": [r.as_dict() for r in self.ranking],
+            "trend": [p.as_dict() for p in self.trend],
+        }
+
+
+# --- the sections (one query each) ----------------------------------------------------------
+
+Key = tuple[int | None, int | None]  # (street id, unit id)
+# A section's counts: per (street, unit), per month index (0 = oldest of the trend window).
+Counts = dict[Key, dict[int, dict[str, int]]]
+
+
+def _live() -> Q:
+    """Cancelled orders (duplicates, invalid reports) count as received only."""
+    return ~Q(state=State.CANCELLED)
+
+
+def _stage_cohort(stage: str, month: Month, as_of: datetime) -> dict[str, Q]:
+    """The stage clocks that fell due in the month: on time, late, or still open with the
+    due time already passed at ``as_of``. Open clocks not yet due are not judged."""
+    due = in_month(f"{stage}_due_at", month) & _live()
+    flag = f"{stage}_on_time"
+    return {
+        "on_time": due & Q(**{flag: True}),
+        "late": due & Q(**{flag: False}),
+        "open": due & Q(**{f"{flag}__isnull": True, f"{stage}_due_at__lt": as_of}),
+    }
+
+
+def _grouped(queryset, keys: tuple[str, str], aggregates: dict[tuple[int, str], Count]) -> Counts:
+    """``{(street id, unit id): {month index: {name: count}}}`` from one GROUP BY query.
+    Aggregates are aliased ``m<i>__<name>`` so that none shadows a model field of the same
+    name (``sign_on_time``)."""
+    rows = (
+        queryset.order_by()
+        .values(*keys)
+        .annotate(**{f"m{i}__{name}": agg for (i, name), agg in aggregates.items()})
+    )
+    out: Counts = {}
+    for row in rows:
+        months: dict[int, dict[str, int]] = {}
+        for i, name in aggregates:
+            months.setdefault(i, {})[name] = row[f"m{i}__{name}"]
+        out[(row[keys[0]], row[keys[1]])] = months
+    return out
+
+
+def _order_counts(scope: Scope, months: list[Month], as_of: datetime) -> Counts:
+    """Per (street, lead unit), one query for every month of the trend window: each
+    stage's cohort (on time, late, open), closed and mediated; and for the last month
+    (the report's) also received, cancelled and dispatched."""
+    month, last = months[-1], len(months) - 1
+    received = in_month("reported_at", month)
+    aggregates: dict[tuple[int, str], Count] = {
+        (last, "received"): Count("pk", filter=received),
+        (last, "cancelled"): Count("pk", filter=received & Q(state=State.CANCELLED)),
+        (last, "dispatched"): Count("pk", filter=in_month("dispatched_at", month) & _live()),
+    }
+    for i, m in enumerate(months):
+        for stage in STAGES:
+            for outcome, q in _stage_cohort(stage, m, as_of).items():
+                aggregates[(i, f"{stage}_{outcome}")] = Count("pk", filter=q)
+        closed = in_month("closed_at", m)
+        aggregates[(i, "closed")] = Count("pk", filter=closed)
+        aggregates[(i, "mediated")] = Count("pk", filter=closed & Q(outcome=Outcome.MEDIATED))
+    window = months[0]
+    touched = [received, in_month("dispatched_at", month)]
+    for column in (*(f"{s}_due_at" for s in STAGES), "closed_at"):
+        touched.append(Q(**{f"{column}__gte": window.start, f"{column}__lt": month.end}))
+    return _grouped(
+        Order.objects.filter(scope.orders_q() & reduce(or_, touched)),
+        ("street_id", "lead_unit_id"),
+        aggregates,
+    )
+
+
+def _review_counts(scope: Scope, months: list[Month]) -> Counts:
+    """Reviews submitted in each month of the window, good and bad, per (street, lead
+    unit): one query."""
+    aggregates: dict[tuple[int, str], Count] = {}
+    for i, m in enumerate(months):
+        submitted = in_month("submitted_at", m)
+        aggregates[(i, "reviews_good")] = Count(
+            "pk", filter=submitted & Q(rating=Review.Rating.GOOD)
+        )
+        aggregates[(i, "reviews_bad")] = Count("pk", filter=submitted & Q(rating=Review.Rating.BAD))
+    return _grouped(
+        Review.objects.filter(
+            scope.orders_q("order__"),
+            submitted_at__gte=months[0].start,
+            submitted_at__lt=months[-1].end,
+        ),
+        ("order__street_id", "order__lead_unit_id"),
+        aggregates,
+    )
+
+
+def _escalation_counts(scope: Scope, month: Month, as_of: datetime) -> Counts:
+    """Escalations open at the end of the month (or at ``as_of`` if earlier), by level, per
+    (street, unit the escalation was raised against): one query."""
+    cut = min(month.end, as_of)
+    return _grouped(
+        Escalation.objects.filter(scope.orders_q("order__"), raised_at__lt=cut).filter(
+            Q(resolved_at__isnull=True) | Q(resolved_at__gte=cut)
+        ),
+        ("order__street_id", "unit_id"),
+        {
+            (0, name): Count("pk", filter=Q(level=level))
+            for level, name in ESCALATION_FIELDS.items()
+        },
+    )
+
+
+def _visit_counts(scope: Scope, month: Month) -> Counts:
+    """Return visits made in the month, per (street, lead unit): one query."""
+    return _grouped(
+        ReturnVisit.objects.filter(scope.orders_q("order__") & in_month("visited_at", month)),
+        ("order__street_id", "order__lead_unit_id"),
+        {(0, "return_visits"): Count("pk")},
+    )
+
+
+# --- medians ---------------------------------------------------------------------------------
+
+
+class StageMicroseconds(Func):
+    """``end - start`` in microseconds, exact: an integer on SQLite (Django's own
+    ``django_timestamp_diff``), an integral double precision on PostgreSQL."""
+
+    output_field = FloatField()
+
+    def __init__(self, stage: str):
+        start, end = STAGE_SPAN[stage]
+        super().__init__(F(end), F(start))
+
+    def as_sql(self, compiler, connection, **extra):  # pragma: no cover - other backends
+        raise NotImplementedError(f"stage durations on {connection.vendor}")
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template="django_timestamp_diff(%(expressions)s)", **extra
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="(EXTRACT(EPOCH FROM (%(expressions)s)) * 1000000)::double precision",
+            arg_joiner=" - ",
+            **extra,
+        )
+
+
+class Median(Aggregate):
+    """PostgreSQL's ``percentile_cont(0.5)``: the middle value, or the mean of the two
+    middle values for an even count."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def _completed(stage: str, month: Month) -> Q:
+    """The stage clocks due in the month that were met (on time or late)."""
+    return in_month(f"{stage}_due_at", month) & _live() & Q(**{f"{stage}_on_time__isnull": False})
+
+
+GROUPINGS = {"unit": "lead_unit_id", "street": "street_id", "total": None}
+
+
+def stage_medians(
+    scope: Scope, month: Month, *, method: str | None = None
+) -> dict[str, dict[int | None, dict[str, float | None]]]:
+    """Median stage durations, ``{"unit"|"street"|"total": {id: {stage: µs}}}`` (the total
+    under id None). ``percentile_cont`` on PostgreSQL, else the window-function method;
+    both give the same numbers (``method`` forces one, for the test that says so)."""
+    method = method or ("percentile" if connection.vendor == "postgresql" else "window")
+    if method == "percentile":
+        return _medians_percentile(scope, month)
+    return _medians_window(scope, month)
+
+
+def _medians_percentile(scope: Scope, month: Month):
+    """One query: ``percentile_cont`` over the cohort, grouped by unit, by street and in
+    total at once (``GROUPING SETS``). A duration outside its stage's cohort is NULL,
+    which ``percentile_cont`` skips."""
+    cohort = (
+        Order.objects.filter(scope.orders_q() & reduce(or_, (_completed(s, month) for s in STAGES)))
+        .order_by()
+        .annotate(
+            **{
+                f"d_{s}": Case(
+                    When(_completed(s, month), then=StageMicroseconds(s)),
+                    default=None,
+                    output_field=FloatField(),
+                )
+                for s in STAGES
+            }
+        )
+        .values("street_id", "lead_unit_id", *(f"d_{s}" for s in STAGES))
+    )
+    inner, params = cohort.query.sql_with_params()
+    medians = ", ".join(
+        f"percentile_cont(0.5) WITHIN GROUP (ORDER BY cohort.d_{s})" for s in STAGES
+    )
+    sql = (
+        "SELECT GROUPING(cohort.street_id, cohort.lead_unit_id), cohort.street_id, "
+        f"cohort.lead_unit_id, {medians} FROM ({inner}) AS cohort "
+        "GROUP BY GROUPING SETS ((cohort.lead_unit_id), (cohort.street_id), ())"
+    )
+    # GROUPING() sets a bit for each column not grouped on: 2 = by unit, 1 = by street.
+    result: dict = {"unit": {}, "street": {}, "total": {None: dict.fromkeys(STAGES)}}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for grouping, street_id, unit_id, *values in cursor.fetchall():
+            stages = dict(zip(STAGES, values, strict=True))
+            if grouping == 2:
+                result["unit"][unit_id] = stages
+            elif grouping == 1:
+                result["street"][street_id] = stages
+            else:
+                result["total"][None] = stages
+    return result
+
+
+def _medians_window(scope: Scope, month: Month):
+    """Nine queries (grouping × stage), for SQLite. Each numbers the durations within its group and
+    keeps the middle one or two rows (``(n+1) div 2`` and ``(n+2) div 2``), whose mean is
+    the median; a group contributes at most two rows."""
+    result: dict = {g: defaultdict(lambda: dict.fromkeys(STAGES)) for g in GROUPINGS}
+    for grouping, column in GROUPINGS.items():
+        partition = [F(column)] if column else None
+        for stage in STAGES:
+            rows = (
+                Order.objects.filter(scope.orders_q() & _completed(stage, month))
+                .order_by()
+                .annotate(
+                    duration=StageMicroseconds(stage),
+                    position=Window(
+                        RowNumber(), partition_by=partition, order_by=F("duration").asc()
+                    ),
+                    size=Window(Count("pk"), partition_by=partition),
+                )
+                .filter(position__gte=(F("size") + 1) / 2, position__lte=(F("size") + 2) / 2)
+                .values_list(column or "pk", "duration")
+            )
+            middles: dict = defaultdict(list)
+            for key, duration in rows:
+                middles[key if column else None].append(float(duration))
+            for key, values in middles.items():
+                result[grouping][key][stage] = sum(values) / len(values)
+    return {g: dict(v) for g, v in result.items()}
+
+
+# --- assembling the report ------------------------------------------------------------------
+
+
+def _unit_rows(units: Iterable[dict]) -> dict[int, Row]:
+    return {
+        u["pk"]: Row(
+            kind="unit",
+            id=u["pk"],
+            name=u["name"],
+            unit_kind=u["kind"],
+            sort_key=(u["area__path"], u["name"]),
+        )
+        for u in units
+    }
+
+
+def _add(rows: dict, unassigned: Row, streets: dict, total: Row, key: Key, values: dict):
+    street_id, unit_id = key
+    rows.get(unit_id, unassigned).figures.add(values)
+    if street_id in streets:
+        streets[street_id].figures.add(values)
+    total.figures.add(values)
+
+
+@dataclass
+class _Assembled:
+    streets: list[Row]
+    units: list[Row]
+    total: Row
+    previous_units: list[Row]
+    trend: list[TrendPoint]
+
+
+def _assemble(scope: Scope, month: Month, as_of: datetime) -> _Assembled:
+    """Run the sections and add their per-(street, unit) counts up into the rows of the
+    month, the units' rows of the month before (for the ranking's change) and the
+    trend's totals."""
+    months = [month.shifted(-i) for i in reversed(range(TREND_MONTHS))]
+    current, previous = len(months) - 1, len(months) - 2
+    windowed = [_order_counts(scope, months, as_of), _review_counts(scope, months)]
+    escalations = _escalation_counts(scope, month, as_of)  # raised-against unit
+    visits = _visit_counts(scope, month)
+
+    unit_ids = {u for section in (*windowed, escalations, visits) for (_s, u) in section if u}
+    unit_values = list(
+        Unit.objects.filter(pk__in=unit_ids).values("pk", "name", "kind", "area__path")
+    )
+    units, previous_units = _unit_rows(unit_values), _unit_rows(unit_values)
+    streets = {
+        s.pk: Row(kind="street", id=s.pk, name=s.name, sort_key=(s.path,))
+        for s in scope.streets
+        if scope.street is None or s.pk == scope.street.pk
+    }
+    unassigned = Row(kind="unassigned", id=None, name=_("（未派单）"))
+    total = Row(kind="total", id=None, name=_("合计"))
+    totals = [Figures() for _m in months]
+
+    for section in windowed:
+        for key, by_month in section.items():
+            if current in by_month:
+                _add(units, unassigned, streets, total, key, by_month[current])
+            if previous in by_month and key[1] in previous_units:  # units only
+                previous_units[key[1]].figures.add(by_month[previous])
+            for i, values in by_month.items():
+                totals[i].add(values)
+    for section in (escalations, visits):
+        for key, by_month in section.items():
+            _add(units, unassigned, streets, total, key, by_month[0])
+
+    medians = stage_medians(scope, month)
+    for grouping, rows in (("unit", units), ("street", streets), ("total", {None: total})):
+        for key, values in medians[grouping].items():
+            if key in rows:
+                rows[key].figures.medians.update(values)
+
+    unit_list = sorted(
+        (r for r in units.values() if not r.figures.is_empty), key=lambda r: r.sort_key
+    )
+    if not unassigned.figures.is_empty:
+        unit_list.append(unassigned)
+    trend = [
+        TrendPoint(month=m, rates={k: percent(v) for k, v in totals[i].rates.items()})
+        for i, m in enumerate(months)
+    ]
+    return _Assembled(
+        streets=sorted(streets.values(), key=lambda r: r.sort_key),
+        units=unit_list,
+        total=total,
+        previous_units=list(previous_units.values()),
+        trend=trend,
+    )
+
+
+def rank(units: Iterable[Row]) -> list[tuple[int, Row, Decimal]]:
+    """Units with a score, best first; equal scores share a rank (1, 2, 2, 4), then by
+    name."""
+    scored = sorted(
+        ((r.figures.score, r) for r in units if r.kind == "unit" and r.figures.score is not None),
+        key=lambda sr: (-sr[0], sr[1].name),
+    )
+    ranked, previous_score, previous_rank = [], None, 0
+    for position, (score, row) in enumerate(scored, start=1):
+        current = previous_rank if score == previous_score else position
+        ranked.append((current, row, score))
+        previous_score, previous_rank = score, current
+    return ranked
+
+
+def monthly_report(*, scope: Scope, month: Month, now: datetime | None = None) -> MonthlyReport:
+    """The month's figures for the scope, as at ``now`` (default: the present).
+
+    Queries, whatever the number of orders: the orders and the reviews of the 12-month
+    window (which give the month, the month before for the ranking's change, and the
+    trend), the escalations, the return visits, the units' names, and the medians (one
+    query on PostgreSQL, nine elsewhere).
+    """
+    as_of = now or timezone.now()
+    built = _assemble(scope, month, as_of)
+    before = {row.id: (position, score) for position, row, score in rank(built.previous_units)}
+    ranking = [
+        RankRow(
+            rank=position,
+            row=row,
+            score=score,
+            previous_score=before.get(row.id, (None, None))[1],
+            previous_rank=before.get(row.id, (None, None))[0],
+        )
+        for position, row, score in rank(built.units)
+    ]
+    return MonthlyReport(
+        month=month,
+        scope=scope,
+        as_of=as_of,
+        total=built.total,
+        streets=built.streets,
+        units=built.units,
+        ranking=ranking,
+        trend=built.trend,
+    )
