@@ -17,6 +17,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from disputes.chain import chain_event
 from disputes.models import EventKind, Order, OrderEvent
 from shishi_mediation.text import local_iso
 
@@ -94,16 +95,17 @@ def _sweep_batch(*, stage: str, now: datetime, batch_size: int, result: SweepRes
                 setattr(order, alert_at, escalation_fire_at(due=due, limit=limit, level=level))
                 setattr(order, alert_level, level)
         Escalation.objects.bulk_create(escalations, ignore_conflicts=True)
-        Order.objects.bulk_update(orders, [alert_at, alert_level])
         raised = list(Escalation.objects.filter(sweep_token=token).order_by("order_id", "level"))
         by_id = {o.pk: o for o in orders}
-        OrderEvent.objects.bulk_create(
-            OrderEvent(
+        events = []
+        for e in raised:
+            order = by_id[e.order_id]
+            event = OrderEvent(
                 order_id=e.order_id,
                 kind=EventKind.ESCALATED,
                 actor=None,
                 at=now,
-                note=escalation_subject(e, by_id[e.order_id].number),
+                note=escalation_subject(e, order.number),
                 data={
                     "escalation_id": e.pk,
                     "stage": e.stage,
@@ -111,8 +113,13 @@ def _sweep_batch(*, stage: str, now: datetime, batch_size: int, result: SweepRes
                     "stage_due_at": local_iso(e.stage_due_at),
                 },
             )
-            for e in raised
-        )
+            # Chained after the order's last event; the rows are locked, so no one else
+            # appends to these timelines meanwhile.
+            chain_event(event, prev=order.timeline_hash, seq=order.timeline_seq + 1)
+            order.timeline_seq, order.timeline_hash = event.seq, event.hash
+            events.append(event)
+        OrderEvent.objects.bulk_create(events)
+        Order.objects.bulk_update(orders, [alert_at, alert_level, "timeline_seq", "timeline_hash"])
         notify_escalations(raised, by_id, now=now)
         result.raised += len(raised)
         for e in raised:

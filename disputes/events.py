@@ -1,8 +1,13 @@
-"""Timeline events, written inside the transaction of the change they record."""
+"""Timeline events, written inside the transaction of the change they record.
+
+The caller holds the order's row lock (the transition services do), so events of one
+order are numbered and chained one after the other.
+"""
 
 from datetime import datetime
 from typing import Any
 
+from .chain import chain_event
 from .models import EventKind, Order, OrderEvent
 
 
@@ -17,7 +22,7 @@ def record_event(
     note: str = "",
     data: dict[str, Any] | None = None,
 ) -> OrderEvent:
-    return OrderEvent.objects.create(
+    event = OrderEvent(
         order=order,
         kind=kind,
         actor=actor,
@@ -27,3 +32,10 @@ def record_event(
         note=note,
         data=data or {},
     )
+    chain_event(event, prev=order.timeline_hash, seq=order.timeline_seq + 1)
+    event.save()
+    order.timeline_seq, order.timeline_hash = event.seq, event.hash
+    Order.objects.filter(pk=order.pk).update(
+        timeline_seq=order.timeline_seq, timeline_hash=order.timeline_hash
+    )
+    return event

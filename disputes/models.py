@@ -170,6 +170,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
     meet_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
     meet_alert_level = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
+    # The head of the timeline's hash chain (see disputes/chain.py).
+    timeline_seq = models.PositiveIntegerField(default=0, editable=False)
+    timeline_hash = models.CharField(max_length=64, blank=True, editable=False)
+
     contact_method = models.CharField(
         _("联系方式"), max_length=16, choices=ContactMethod.choices, blank=True
     )
@@ -453,6 +457,9 @@ class OrderEvent(models.Model):
     to_state = models.CharField(_("新状态"), max_length=16, choices=State.choices, blank=True)
     note = models.TextField(_("说明"), blank=True)
     data = models.JSONField(_("数据"), default=dict, blank=True)
+    # Position in the order's timeline and the chained hash (disputes/chain.py).
+    seq = models.PositiveIntegerField(_("序号"), editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -460,6 +467,9 @@ class OrderEvent(models.Model):
         verbose_name = _("流转记录")
         verbose_name_plural = _("流转记录")
         ordering = ["order", "at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "seq"], name="order_event_seq_unique")
+        ]
         indexes = [models.Index(fields=["order", "at", "id"])]
 
     def __str__(self) -> str:

@@ -1,0 +1,33 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Prefetch
+
+from disputes.chain import broken_link
+from disputes.models import Order, OrderEvent
+
+
+class Command(BaseCommand):
+    help = (
+        "Check every order's timeline against its hash chain and report the orders whose "
+        "history was edited, reordered or deleted in the database behind the application."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--chunk", type=int, default=500, help="orders per query batch")
+
+    def handle(self, *args, chunk: int, **options):
+        events = OrderEvent.objects.order_by("seq", "id")
+        orders = (
+            Order.objects.only("pk", "number", "timeline_seq", "timeline_hash")
+            .order_by("pk")
+            .prefetch_related(Prefetch("events", queryset=events))
+        )
+        checked = bad = 0
+        for order in orders.iterator(chunk_size=chunk):
+            checked += 1
+            reason = broken_link(order, order.events.all())
+            if reason:
+                bad += 1
+                self.stdout.write(f"{order.number}: {reason}")
+        self.stdout.write(f"checked {checked} orders: {bad} with a broken timeline")
+        if bad:
+            raise CommandError(f"{bad} order(s) failed verification")
