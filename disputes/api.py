@@ -314,28 +314,21 @@ class OrderViewSet(
     # Named dispatch_ because ``dispatch`` is the view's request entry point.
     @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
     def dispatch_(self, request, pk=None):
-        return self._run(
-            request,
-            RouteSerializer,
-            lambda order_id, d: services.order_dispatch(
-                order_id=order_id,
-                actor=request.user,
-                lead_unit_id=d["lead_unit"],
-                assignee_id=d.get("assignee"),
-                assisting_unit_ids=d["assisting_units"],
-                note=d["note"],
-            ),
-        )
+        return self._route(request, services.order_dispatch)
 
     @_action_schema(
         _("改派"), RouteSerializer, description=_("本街道派单员；待签收的订单换单位，重新计时。")
     )
     @action(detail=True, methods=["post"])
     def reassign(self, request, pk=None):
+        return self._route(request, services.order_reassign)
+
+    def _route(self, request, service):
+        """Dispatch and reassign take the same fields."""
         return self._run(
             request,
             RouteSerializer,
-            lambda order_id, d: services.order_reassign(
+            lambda order_id, d: service(
                 order_id=order_id,
                 actor=request.user,
                 lead_unit_id=d["lead_unit"],

@@ -41,10 +41,8 @@ def event_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def chain_event(event, *, prev: str, seq: int) -> None:
-    """Number and hash an unsaved event after the one hashed ``prev``."""
-    event.seq = seq
-    event.hash = event_hash(
+def _hash_of(event, *, prev: str, seq: int) -> str:
+    return event_hash(
         prev=prev,
         order_id=event.order_id,
         seq=seq,
@@ -58,6 +56,11 @@ def chain_event(event, *, prev: str, seq: int) -> None:
     )
 
 
+def chain_event(event, *, prev: str, seq: int) -> None:
+    """Number and hash an unsaved event after the one hashed ``prev``."""
+    event.seq, event.hash = seq, _hash_of(event, prev=prev, seq=seq)
+
+
 def broken_link(order, events) -> str | None:
     """Why the order's stored timeline does not verify, or None when it does."""
     prev, seq = "", 0
@@ -65,18 +68,7 @@ def broken_link(order, events) -> str | None:
         seq += 1
         if event.seq != seq:
             return f"event #{event.pk}: sequence {event.seq}, expected {seq} (missing event)"
-        expected = event_hash(
-            prev=prev,
-            order_id=order.pk,
-            seq=seq,
-            kind=event.kind,
-            actor_id=event.actor_id,
-            at=event.at,
-            from_state=event.from_state,
-            to_state=event.to_state,
-            note=event.note,
-            data=event.data,
-        )
+        expected = _hash_of(event, prev=prev, seq=seq)
         if event.hash != expected:
             return f"event #{event.pk} (seq {seq}, {event.kind}): content does not match its hash"
         prev = event.hash
