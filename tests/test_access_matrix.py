@@ -1,0 +1,626 @@
+"""The access-control matrix (issue 8): every page, API endpoint, export and action ×
+every kind of user, with the status each must get.
+
+One table, one parametrized test: a case per row, a subtest per role (pytest's
+``subtests``), so every (row, role) pair passes or fails on its own. The ``world`` is built
+once per row and the orders a row needs are built on first use; a request that changes
+the row's order gives the next role fresh orders.
+
+Roles (columns, in this order in ``E(...)``)::
+
+    reporter    world.reporter        grid worker of 曾坑 who reported every HB order
+    dispatcher  world.dispatcher      HB street center
+    handler     world.handler         HB police station (the lead unit; signs the orders)
+    head        world.head            head of the HB police station
+    supervisor  world.supervisor      city supervision (read-only everywhere)
+    x_dispatch  world.fl_dispatcher   FL street center: a cross-street dispatcher
+    x_handler   world.committee_handler  曾坑 mediation committee: a cross-unit handler
+    anonymous   nobody logged in      pages → 302 to the login page, API → 401
+
+A row may add extra columns for a single point (``handler2``: a colleague when the
+order is signed by ``handler``; ``hb_supervisor``: a street supervisor).
+
+The rules come from DESIGN.md §2: an order outside the user's scope is a 404 (never a
+403), an action the user's role does not allow on a visible order is a 403, a wrong state
+is a 409 in the API (the web pages show the message on the order page: 302), and every
+refused POST leaves the order exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from dispatch.models import Notification
+from disputes import services
+from disputes.models import Attachment, Order, State
+
+pytestmark = pytest.mark.django_db
+
+ROLES = {
+    "reporter": "reporter",
+    "dispatcher": "dispatcher",
+    "handler": "handler",
+    "head": "head",
+    "supervisor": "supervisor",
+    "x_dispatch": "fl_dispatcher",
+    "x_handler": "committee_handler",
+    "anonymous": None,
+}
+EXTRA_ROLES = {"handler2": "handler2", "hb_supervisor": "hb_supervisor"}
+LOGIN = "/accounts/login/"
+ADMIN_LOGIN = "/admin/login/"
+MISSING_ID = 987654321
+
+
+# --- the orders a row may use ------------------------------------------------------------
+
+
+class Ctx:
+    """The world plus orders built on first use:
+    R reported (HB), D dispatched (HB), S signed by ``handler`` (HB, with an attachment),
+    C closed (HB), A dispatched (HB) with the 曾坑 mediation committee assisting,
+    F dispatched in FL (reported by FL's own reporter)."""
+
+    def __init__(self, world):
+        self.w = world
+        self._orders: dict[str, Order] = {}
+        self._attachment: Attachment | None = None
+
+    def o(self, key: str) -> Order:
+        if key not in self._orders:
+            w = self.w
+            if key == "R":
+                order = w.order(State.REPORTED)
+            elif key == "D":
+                order = w.order(State.DISPATCHED)
+            elif key == "S":
+                order = w.order(State.SIGNED, assignee=w.handler)
+            elif key == "C":
+                order = w.order(State.CLOSED)
+            elif key == "A":
+                order = w.order(State.DISPATCHED, assisting_units=[w.hb_committee])
+            elif key == "F":
+                order = w.order(State.DISPATCHED, community=w.fl_community, reporter=w.fl_reporter)
+            else:  # pragma: no cover
+                raise KeyError(key)
+            self._orders[key] = order
+        return self._orders[key]
+
+    def pk(self, key: str) -> int:
+        return self.o(key).pk
+
+    def notification(self) -> Notification:
+        """One of ``handler``'s notifications (the dispatch of D notifies the station)."""
+        self.o("D")
+        return Notification.objects.filter(recipient=self.w.handler).earliest("pk")
+
+    def attachment(self) -> Attachment:
+        if self._attachment is None:
+            upload = SimpleUploadedFile(
+                "现场.pdf", b"%PDF-1.4 matrix", content_type="application/pdf"
+            )
+            services.order_add_note(
+                order_id=self.pk("S"), actor=self.w.reporter, note="照片", upload=upload
+            )
+            self._attachment = Attachment.objects.get(order_id=self.pk("S"))
+        return self._attachment
+
+
+def snapshot(order_id: int) -> tuple:
+    """What a refused action must not change."""
+    order = Order.objects.get(pk=order_id)
+    return (
+        order.state,
+        order.lead_unit_id,
+        order.assignee_id,
+        order.events.count(),
+        order.attachments.count(),
+        order.return_visits.count(),
+    )
+
+
+# --- rows --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    desc: str
+    api: bool  # True: DRF APIClient (JSON); False: Django's test client (forms)
+    method: str
+    url: Callable[[Ctx], str]
+    expect: dict[str, int]
+    data: Callable[[Ctx], dict] | None = None
+    order: str | None = None  # for POSTs: the order that must stay unchanged when refused
+    # The web pages answer a state conflict with a redirect to the order page: a 302
+    # that changes nothing.
+    conflict: bool = False
+    anon_location: str = LOGIN
+
+
+def E(reporter, dispatcher, handler, head, supervisor, x_dispatch, x_handler, anonymous, **extra):
+    """Expected statuses in the column order of the module docstring."""
+    return {
+        "reporter": reporter,
+        "dispatcher": dispatcher,
+        "handler": handler,
+        "head": head,
+        "supervisor": supervisor,
+        "x_dispatch": x_dispatch,
+        "x_handler": x_handler,
+        "anonymous": anonymous,
+        **extra,
+    }
+
+
+def page(desc, url, expect, **kw) -> Row:
+    return Row(desc, False, "get", url, expect, **kw)
+
+
+def form(desc, url, data, order, expect, **kw) -> Row:
+    return Row(desc, False, "post", url, expect, data=data, order=order, **kw)
+
+
+def api_get(desc, url, expect, **kw) -> Row:
+    return Row(desc, True, "get", url, expect, **kw)
+
+
+def api_post(desc, url, data, order, expect, **kw) -> Row:
+    return Row(desc, True, "post", url, expect, data=data, order=order, **kw)
+
+
+def everyone(code: int, anonymous: int) -> dict[str, int]:
+    return E(code, code, code, code, code, code, code, anonymous)
+
+
+def rev(name: str, key: str | None = None) -> Callable[[Ctx], str]:
+    if key is None:
+        return lambda c: reverse(name)
+    if key == "missing":
+        return lambda c: reverse(name, args=[MISSING_ID])
+    return lambda c: reverse(name, args=[c.pk(key)])
+
+
+def api_order(key: str, action: str = "") -> Callable[[Ctx], str]:
+    def build(c: Ctx) -> str:
+        pk = MISSING_ID if key == "missing" else c.pk(key)
+        return f"/api/v1/orders/{pk}/" + (f"{action}/" if action else "")
+
+    return build
+
+
+def lead(unit_attr: str) -> Callable[[Ctx], dict]:
+    return lambda c: {"lead_unit": getattr(c.w, unit_attr).pk}
+
+
+def reason(c: Ctx) -> dict:
+    return {"reason": "矩阵测试"}
+
+
+def contact(c: Ctx) -> dict:
+    return {"method": "phone", "note": "已电话联系"}
+
+
+VISIBLE_HB_HANDLED = E(200, 200, 200, 200, 200, 404, 404, 302)  # D, S, C: lead unit HB police
+VISIBLE_HB_REPORTED = E(200, 200, 404, 404, 200, 404, 404, 302)  # R: no unit yet
+VISIBLE_FL = E(404, 404, 404, 404, 200, 200, 404, 302, hb_supervisor=404)
+SUPERVISOR_ONLY = E(403, 403, 403, 403, 200, 403, 403, 302)
+DISPATCHER_ONLY = E(403, 200, 403, 403, 403, 200, 403, 302)
+
+
+def _api(expect: dict[str, int]) -> dict[str, int]:
+    """The same columns for the API, where the anonymous get 401."""
+    return {**expect, "anonymous": 401}
+
+
+ROWS: list[Row] = [
+    # --- pages -------------------------------------------------------------------------
+    page("home redirects to each role's page", rev("home"), everyone(302, 302)),
+    page("order search", rev("order-list"), everyone(200, 302)),
+    page("board", rev("board"), everyone(200, 302)),
+    page("dispatch queue", rev("queue"), DISPATCHER_ONLY),
+    page("handling list", rev("handling"), everyone(200, 302)),
+    page("my reports", rev("my-reports"), everyone(200, 302)),
+    page("overview", rev("overview"), everyone(200, 302)),
+    page("report form", rev("report"), E(200, 200, 200, 200, 403, 200, 200, 302)),
+    page("report: one more party (htmx)", rev("report-party"), everyone(200, 302)),
+    page(
+        "assignee options (htmx)",
+        lambda c: reverse("assignee-options") + f"?lead_unit={c.w.hb_police.pk}",
+        DISPATCHER_ONLY,
+    ),
+    page(
+        "assignee options of another street's unit (names only; not an order)",
+        lambda c: reverse("assignee-options") + f"?lead_unit={c.w.fl_police.pk}",
+        DISPATCHER_ONLY,
+    ),
+    page("inbox", rev("inbox"), everyone(200, 302)),
+    form("inbox: mark all read", rev("inbox-read"), lambda c: {}, None, everyone(302, 302)),
+    page(
+        "admin: non-staff to the admin login",
+        lambda c: "/admin/",
+        everyone(302, 302),
+        anon_location=ADMIN_LOGIN,
+    ),
+    # --- reports and exports (supervisors only) ----------------------------------------
+    page(
+        "reports index redirects to the monthly report",
+        lambda c: "/reports/",
+        everyone(302, 302),
+        anon_location="/reports/monthly/",
+    ),
+    page("monthly report page", lambda c: "/reports/monthly/", SUPERVISOR_ONLY),
+    page(
+        "monthly report CSV",
+        lambda c: "/reports/monthly/?month=2026-11&format=csv",
+        SUPERVISOR_ONLY,
+    ),
+    page(
+        "monthly report XLSX",
+        lambda c: "/reports/monthly/?month=2026-11&format=xlsx",
+        SUPERVISOR_ONLY,
+    ),
+    page("bulletin page", lambda c: "/reports/bulletin/", SUPERVISOR_ONLY),
+    page("subsidy page", lambda c: "/reports/subsidy/", SUPERVISOR_ONLY),
+    page("subsidy XLSX", lambda c: "/reports/subsidy/?month=2026-11&format=xlsx", SUPERVISOR_ONLY),
+    page(
+        "monthly report of FL (street outside an HB supervisor's jurisdiction)",
+        lambda c: f"/reports/monthly/?month=2026-11&format=csv&street={c.w.fl.pk}",
+        {**SUPERVISOR_ONLY, "hb_supervisor": 404},
+    ),
+    api_get(
+        "API monthly report CSV",
+        lambda c: "/api/v1/reports/monthly/?month=2026-11&format=csv",
+        _api(SUPERVISOR_ONLY),
+    ),
+    api_get(
+        "API monthly report JSON",
+        lambda c: "/api/v1/reports/monthly/?month=2026-11",
+        _api(SUPERVISOR_ONLY),
+    ),
+    api_get(
+        "API monthly report of FL for an HB supervisor",
+        lambda c: f"/api/v1/reports/monthly/?month=2026-11&format=csv&street={c.w.fl.pk}",
+        {**_api(SUPERVISOR_ONLY), "hb_supervisor": 404},
+    ),
+    # --- the order page, by id ---------------------------------------------------------
+    page("order page: reported (HB)", rev("order-detail", "R"), VISIBLE_HB_REPORTED),
+    page("order page: dispatched (HB)", rev("order-detail", "D"), VISIBLE_HB_HANDLED),
+    page("order page: signed (HB)", rev("order-detail", "S"), VISIBLE_HB_HANDLED),
+    page("order page: closed (HB)", rev("order-detail", "C"), VISIBLE_HB_HANDLED),
+    page("order page: FL order (cross-street)", rev("order-detail", "F"), VISIBLE_FL),
+    page(
+        "order page: assisted by the committee (cross-unit handler now inside)",
+        rev("order-detail", "A"),
+        E(200, 200, 200, 200, 200, 404, 200, 302),
+    ),
+    page("order page: no such id", rev("order-detail", "missing"), everyone(404, 302)),
+    page(
+        "attachment of the signed order",
+        lambda c: reverse("attachment", args=[c.attachment().pk]),
+        VISIBLE_HB_HANDLED,
+    ),
+    page("attachment: no such id", rev("attachment", "missing"), everyone(404, 302)),
+    # --- action forms (GET) ------------------------------------------------------------
+    page(
+        "dispatch form of a reported order",
+        rev("order-dispatch", "R"),
+        E(403, 200, 404, 404, 403, 404, 404, 302),
+    ),
+    page(
+        "dispatch form of the FL order (cross-street)",
+        rev("order-dispatch", "F"),
+        E(404, 404, 404, 404, 403, 302, 404, 302),  # FL dispatcher: wrong state → order page
+    ),
+    page(
+        "contact form of the signed order",
+        rev("order-contact", "S"),
+        E(403, 403, 200, 200, 403, 404, 404, 302, handler2=403),
+    ),
+    page(
+        "close form of a dispatched order (role ok, state not: back to the order page)",
+        rev("order-close", "D"),
+        E(403, 302, 302, 302, 403, 404, 404, 302),
+    ),
+    page(
+        "return-visit form of the closed order",
+        rev("order-return-visit", "C"),
+        E(403, 403, 200, 200, 403, 404, 404, 302),
+    ),
+    page("sign is POST only", rev("order-sign", "D"), everyone(405, 302)),
+    # --- forged form posts -------------------------------------------------------------
+    form(
+        "POST dispatch a reported order",
+        rev("order-dispatch", "R"),
+        lead("hb_police"),
+        "R",
+        E(403, 302, 404, 404, 403, 404, 404, 302),
+    ),
+    form(
+        "POST reassign a dispatched order",
+        rev("order-reassign", "D"),
+        lead("hb_committee"),
+        "D",
+        E(403, 302, 403, 403, 403, 404, 404, 302),
+    ),
+    form(
+        "POST cancel a dispatched order",
+        rev("order-cancel", "D"),
+        reason,
+        "D",
+        E(403, 302, 403, 403, 403, 404, 404, 302),
+    ),
+    form(
+        "POST sign a dispatched order",
+        rev("order-sign", "D"),
+        lambda c: {},
+        "D",
+        E(403, 403, 302, 302, 403, 404, 404, 302),
+    ),
+    form(
+        "POST return a dispatched order",
+        rev("order-return", "D"),
+        reason,
+        "D",
+        E(403, 302, 302, 302, 403, 404, 404, 302),
+    ),
+    form(
+        "POST record contact on the signed order",
+        rev("order-contact", "S"),
+        contact,
+        "S",
+        E(403, 403, 302, 302, 403, 404, 404, 302, handler2=403),
+    ),
+    form(
+        "POST note on the signed order",
+        rev("order-note", "S"),
+        lambda c: {"note": "补充"},
+        "S",
+        E(302, 302, 302, 302, 403, 404, 404, 302),
+    ),
+    form(
+        "POST sign as the assisting unit (visible, not the lead)",
+        rev("order-sign", "A"),
+        lambda c: {},
+        "A",
+        E(403, 403, 302, 302, 403, 404, 403, 302),
+    ),
+    form(
+        "POST note as the assisting unit",
+        rev("order-note", "A"),
+        lambda c: {"note": "协办意见"},
+        "A",
+        E(302, 302, 302, 302, 403, 404, 302, 302),
+    ),
+    form(
+        "POST return visit on the closed order",
+        rev("order-return-visit", "C"),
+        lambda c: {"satisfied": "yes", "note": "满意"},
+        "C",
+        E(403, 403, 302, 302, 403, 404, 404, 302),
+    ),
+    form(
+        "POST cancel the closed order (role ok, state not: message, nothing changes)",
+        rev("order-cancel", "C"),
+        reason,
+        "C",
+        E(403, 302, 403, 403, 403, 404, 404, 302),
+        conflict=True,
+    ),
+    form(
+        "POST cancel the FL order (cross-street)",
+        rev("order-cancel", "F"),
+        reason,
+        "F",
+        E(404, 404, 404, 404, 403, 302, 404, 302),
+    ),
+    # --- API: orders -------------------------------------------------------------------
+    api_get("API order list", lambda c: "/api/v1/orders/", everyone(200, 401)),
+    api_get("API order: reported (HB)", api_order("R"), _api(VISIBLE_HB_REPORTED)),
+    api_get("API order: dispatched (HB)", api_order("D"), _api(VISIBLE_HB_HANDLED)),
+    api_get("API order: closed (HB)", api_order("C"), _api(VISIBLE_HB_HANDLED)),
+    api_get("API order: FL (cross-street)", api_order("F"), _api(VISIBLE_FL)),
+    api_get("API order: no such id", api_order("missing"), everyone(404, 401)),
+    api_get("API timeline: dispatched (HB)", api_order("D", "timeline"), _api(VISIBLE_HB_HANDLED)),
+    api_get("API timeline: FL (cross-street)", api_order("F", "timeline"), _api(VISIBLE_FL)),
+    api_post(
+        "API report an order",
+        lambda c: "/api/v1/orders/",
+        lambda c: {
+            "title": "邻居噪音",
+            "narrative": "楼上夜间装修噪音扰民。",
+            "category": c.w.neighbours.pk,
+            "community": c.w.zk.pk,
+            "parties": [{"name": "陈某"}],
+        },
+        None,
+        E(201, 201, 201, 201, 403, 201, 201, 401),
+    ),
+    api_post(
+        "API dispatch a reported order",
+        api_order("R", "dispatch"),
+        lead("hb_police"),
+        "R",
+        E(403, 200, 404, 404, 403, 404, 404, 401),
+    ),
+    api_post(
+        "API reassign a dispatched order",
+        api_order("D", "reassign"),
+        lead("hb_committee"),
+        "D",
+        E(403, 200, 403, 403, 403, 404, 404, 401),
+    ),
+    api_post(
+        "API sign a dispatched order",
+        api_order("D", "sign"),
+        lambda c: {},
+        "D",
+        E(403, 403, 200, 200, 403, 404, 404, 401),
+    ),
+    api_post(
+        "API cancel a dispatched order",
+        api_order("D", "cancel"),
+        reason,
+        "D",
+        E(403, 200, 403, 403, 403, 404, 404, 401),
+    ),
+    api_post(
+        "API return a dispatched order",
+        api_order("D", "return"),
+        reason,
+        "D",
+        E(403, 200, 200, 200, 403, 404, 404, 401),
+    ),
+    api_post(
+        "API record contact on the signed order",
+        api_order("S", "contact"),
+        contact,
+        "S",
+        E(403, 403, 200, 200, 403, 404, 404, 401, handler2=403),
+    ),
+    api_post(
+        "API sign as the assisting unit",
+        api_order("A", "sign"),
+        lambda c: {},
+        "A",
+        E(403, 403, 200, 200, 403, 404, 403, 401),
+    ),
+    api_post(
+        "API cancel the closed order (state conflict)",
+        api_order("C", "cancel"),
+        reason,
+        "C",
+        E(403, 409, 403, 403, 403, 404, 404, 401),
+    ),
+    api_post(
+        "API cancel the FL order (cross-street)",
+        api_order("F", "cancel"),
+        reason,
+        "F",
+        E(404, 404, 404, 404, 403, 200, 404, 401),
+    ),
+    api_post(
+        "API any action on a missing id",
+        api_order("missing", "cancel"),
+        reason,
+        None,
+        everyone(404, 401),
+    ),
+    # --- API: reference data, escalations, notifications --------------------------------
+    api_get("API schema (public by design)", lambda c: "/api/schema/", everyone(200, 200)),
+    page("API docs page (public by design)", lambda c: "/api/docs/", everyone(200, 200)),
+    api_get("API areas", lambda c: "/api/v1/areas/", everyone(200, 401)),
+    api_get("API units", lambda c: "/api/v1/units/", everyone(200, 401)),
+    api_get("API categories", lambda c: "/api/v1/categories/", everyone(200, 401)),
+    api_get("API escalations", lambda c: "/api/v1/escalations/", everyone(200, 401)),
+    api_get("API notifications", lambda c: "/api/v1/notifications/", everyone(200, 401)),
+    api_get(
+        "API someone else's notification by id",
+        lambda c: f"/api/v1/notifications/{c.notification().pk}/",
+        E(404, 404, 200, 404, 404, 404, 404, 401),
+    ),
+    page(
+        "public review page with a bad token",
+        lambda c: "/review/not-a-real-token/",
+        everyone(404, 404),
+    ),
+    api_post(
+        "API mark notifications read",
+        lambda c: "/api/v1/notifications/mark-read/",
+        lambda c: {},
+        None,
+        everyone(200, 401),
+    ),
+]
+
+
+def _user_attr(role: str) -> str | None:
+    return ROLES[role] if role in ROLES else EXTRA_ROLES[role]
+
+
+def _check_columns():
+    for row in ROWS:
+        missing = set(ROLES) - set(row.expect)
+        assert not missing, f"row {row.desc!r} lacks {missing}"
+        for role in row.expect:
+            _user_attr(role)  # every column is a known role
+
+
+_check_columns()
+
+
+@pytest.fixture(autouse=True)
+def _no_throttle_carry_over():
+    cache.clear()  # throttles count in the cache; many requests run within a minute
+    yield
+    cache.clear()
+
+
+def request_as(row: Row, ctx: Ctx, user):
+    """Send the row's request as ``user`` (None: anonymous)."""
+    url = row.url(ctx)
+    data = row.data(ctx) if row.data else {}
+    if row.api:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        if row.method == "get":
+            return client.get(url)
+        return client.post(url, data, format="json")
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    if row.method == "get":
+        return client.get(url)
+    return client.post(url, data)
+
+
+def check(row: Row, role: str, ctx: Ctx) -> None:
+    attr = _user_attr(role)
+    user = getattr(ctx.w, attr) if attr else None
+    order_id = ctx.pk(row.order) if row.order else None
+    before = snapshot(order_id) if order_id else None
+
+    response = request_as(row, ctx, user)
+
+    expected = row.expect[role]
+    assert response.status_code == expected, (
+        f"{row.desc} as {role}: {response.status_code}, expected {expected}"
+    )
+    if expected == 302 and row.anon_location == ADMIN_LOGIN:
+        assert response["Location"].startswith(ADMIN_LOGIN)
+    elif expected == 302 and user is None:
+        assert response["Location"].startswith(row.anon_location)
+    elif expected == 302:
+        assert not response["Location"].startswith(LOGIN)  # never sent to log in again
+
+    if before is not None and not succeeds(row, role):
+        assert snapshot(order_id) == before, f"{row.desc} as {role} changed the order"
+
+
+def succeeds(row: Row, role: str) -> bool:
+    """Whether the row's request is expected to do something as ``role``."""
+    expected = row.expect[role]
+    return (200 <= expected < 300) or (expected == 302 and role != "anonymous" and not row.conflict)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[f"{i:02d}-{r.desc}" for i, r in enumerate(ROWS)])
+def test_access_matrix(world, media_root, subtests, row: Row):
+    """One row of the matrix; each role is a subtest, reported on its own. The world is
+    built once per row and its orders are shared until a request changes the row's
+    order; the next role then gets fresh orders, so one role's success (or a wrongly
+    allowed action) never changes what the next one sees."""
+    ctx = Ctx(world)
+    for role in row.expect:
+        before = snapshot(ctx.pk(row.order)) if row.order else None
+        with subtests.test(role=role):
+            check(row, role, ctx)
+        if before is not None and snapshot(ctx.pk(row.order)) != before:
+            ctx = Ctx(world)
