@@ -5,9 +5,12 @@ and kombu's filesystem transport as the Celery broker, so neither PostgreSQL nor
 needed to try it. Production sets ``DJANGO_ENV=production`` (see ``.env.example``).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -21,7 +24,13 @@ VAR_DIR.mkdir(exist_ok=True)  # beat's schedule file and the embedded broker liv
 PRODUCTION = env.str("DJANGO_ENV", default="development") == "production"
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 if PRODUCTION:
-    SECRET_KEY = env.str("SECRET_KEY")  # no default: refuse to start without one
+    # No default: refuse to start without one, or with the placeholder or a short key.
+    SECRET_KEY = env.str("SECRET_KEY", default="")
+    if not SECRET_KEY or SECRET_KEY.startswith("change-me") or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production needs SECRET_KEY: a random string of at least 50 "
+            "characters, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
@@ -40,12 +49,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
+    "csp",
     "dispatch",
     "disputes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -55,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shishi_mediation.urls"
@@ -92,6 +106,13 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a locked-out username and address before any password
+# is checked (see "Login lockout" below).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -151,8 +172,19 @@ ATTACHMENT_EXTENSIONS = [
     "mp3",
     "m4a",
 ]
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request limits. Form fields and JSON bodies (everything but uploaded files) are small
+# here: 2 MiB is ample and refuses a huge body with 400 before it is parsed. Uploaded files
+# are not counted there: up to FILE_UPLOAD_MAX_MEMORY_SIZE a file is held in memory, a
+# larger one streams to a temporary file; validate_attachment then refuses a file over
+# ATTACHMENT_MAX_BYTES or of another type. The reverse proxy should cap the whole body
+# (e.g. nginx client_max_body_size 12m) so an oversized upload never reaches gunicorn.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# Uploaded files and their folders: readable by the service account only.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 # --- Celery -------------------------------------------------------------------------
 # Without a broker URL, kombu's filesystem transport keeps messages in var/broker/, so
@@ -221,11 +253,74 @@ NOTIFICATION_WEBHOOK_URL = env.str("NOTIFICATION_WEBHOOK_URL", default="")
 NOTIFICATION_WEBHOOK_TIMEOUT = env.float("NOTIFICATION_WEBHOOK_TIMEOUT", default=5.0)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 
+# How many reverse proxies stand in front of gunicorn: the API throttles and the login
+# lockout take the client address from X-Forwarded-For only then.
+NUM_PROXIES = env.int("NUM_PROXIES", default=None)
+
 # --- Cache ----------------------------------------------------------------------------
 # API throttles and the public review page's rate limit count in the cache. The default
 # is per process; production sets CACHE_URL (e.g. redis://redis:6379/1) so every web
 # worker shares the counts.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# --- Login lockout (django-axes) --------------------------------------------------------
+# After AXES_FAILURE_LIMIT wrong passwords for one username from one client address, that
+# pair is locked for AXES_COOLOFF_MINUTES: the login page (and the admin's) answers 429,
+# the token endpoint 400, whatever the password. A successful login clears the count.
+# Another user, or the same user from another address, is not affected. Unlock early with
+# `manage.py axes_reset_username <name>` or in the admin (Axes → access attempts).
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A fixed lock: more tries during it do not extend it, and the middleware can say why.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_COOLOFF_MESSAGE = _("登录失败次数过多，账号已暂时锁定，请稍后再试。")
+# Successful logins are not logged in the database (only failures are, for the lockout).
+AXES_DISABLE_ACCESS_LOG = True
+
+
+def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or, behind NUM_PROXIES reverse proxies, the
+    address that many entries from the right of X-Forwarded-For (DRF's rule), so a client
+    cannot choose its own address by sending the header."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if NUM_PROXIES and forwarded:
+        addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if addresses:
+            return addresses[-min(NUM_PROXIES, len(addresses))]
+    return request.META.get("REMOTE_ADDR")
+
+
+# The client address, counted the same way as the API throttles (see NUM_PROXIES).
+AXES_CLIENT_IP_CALLABLE = client_ip
+
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------------
+# Everything from this origin only: no inline script, style or event handler, no
+# javascript: links, no framing. CSP_REPORT_URI, if set, receives violation reports.
+CONTENT_SECURITY_POLICY = {
+    # Swagger UI (drf-spectacular's SpectacularSwaggerView) inlines its start-up script
+    # and a <style> block, so the API docs page goes without the header for now.
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
+_csp_report_uri = env.str("CSP_REPORT_URI", default="")
+if _csp_report_uri:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [_csp_report_uri]
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -253,7 +348,7 @@ REST_FRAMEWORK = {
         # The command system may send a burst after an outage.
         "incidents": env.str("API_THROTTLE_INCIDENTS", default="600/min"),
     },
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shishi mediation API",
@@ -302,6 +397,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes logs every login at INFO; its warnings (failures, lockouts) are enough.
+    "loggers": {"axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")}},
 }
 
 # --- Production -----------------------------------------------------------------------
