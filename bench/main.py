@@ -1,0 +1,433 @@
+"""The bench: ``python -m bench.main --scale N`` (``bench/run`` starts PostgreSQL first).
+
+Migrates a fresh database, generates the data, measures our side, runs the peer
+(django-helpdesk, in its own virtualenv) on the same server with the same shape of data,
+and prints every figure beside the peer's and the target. Results also go to
+``bench/out/results-<scale>.json`` and ``.txt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PEER_DIR = ROOT / "bench" / "peer"
+
+
+def log(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+LOADS: dict[str, float] = {}
+
+
+def section(title: str) -> None:
+    """Print a heading; remember the 1-minute load average as the section starts (other
+    work on the same two CPUs inflates every figure: the results say how much there was)."""
+    LOADS[title] = round(os.getloadavg()[0], 2)
+    log(f"\n==== {title} ==== (load {LOADS[title]:.2f})")
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--scale", type=int, default=int(os.environ.get("SCALE", 1_000_000)))
+    p.add_argument("--due", type=int, default=None, help="stages newly due (default: scale / 100)")
+    p.add_argument("--months", type=int, default=int(os.environ.get("BENCH_MONTHS", 12)))
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument(
+        "--reuse", action="store_true", help="keep the data of a previous run of this scale"
+    )
+    p.add_argument(
+        "--skip-peer", action="store_true", default=os.environ.get("BENCH_SKIP_PEER") == "1"
+    )
+    p.add_argument("--skip-http", action="store_true")
+    p.add_argument("--http-seconds", type=float, default=None)
+    p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument(
+        "--only",
+        default="sweep,pages,report,http,peer",
+        help="comma-separated parts to run (with --reuse to keep the data): "
+        "sweep, pages, report, http, peer",
+    )
+    return p.parse_args()
+
+
+def database_urls() -> tuple[str, str]:
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        sys.exit("bench: BENCH_DATABASE_URL is not set (use bench/run, which starts PostgreSQL)")
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if "bench" not in name:
+        sys.exit(f"bench: refusing to recreate database {name!r}: its name must contain 'bench'")
+    peer = urlunsplit(parts._replace(path=f"/{name}_peer"))
+    return url, peer
+
+
+def recreate_database(url: str) -> None:
+    import psycopg2
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def setup_django(url: str) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ["DATABASE_URL"] = url
+    import django
+
+    django.setup()
+
+
+def meta_matches(scale: int, due: int, months: int, seed: int) -> datetime | None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass('bench_meta')")
+        if cur.fetchone()[0] is None:
+            return None
+        cur.execute("SELECT scale, due, months, seed, now FROM bench_meta")
+        row = cur.fetchone()
+    if row and tuple(row[:4]) == (scale, due, months, seed):
+        return row[4]
+    return None
+
+
+def save_meta(scale: int, due: int, months: int, seed: int, now: datetime) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_meta")
+        cur.execute(
+            "CREATE TABLE bench_meta (scale int, due int, months int, seed int, now timestamptz)"
+        )
+        cur.execute(
+            "INSERT INTO bench_meta VALUES (%s, %s, %s, %s, %s)", [scale, due, months, seed, now]
+        )
+
+
+def machine() -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        version = cur.fetchone()[0]
+        settings = {}
+        for name in (
+            "shared_buffers",
+            "work_mem",
+            "effective_cache_size",
+            "random_page_cost",
+            "fsync",
+            "synchronous_commit",
+            "jit",
+        ):
+            cur.execute(f"SHOW {name}")
+            settings[name] = cur.fetchone()[0]
+    mem = ""
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal"):
+            mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    cpu = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory": mem,
+        "load_before": os.getloadavg()[0],
+        "python": platform.python_version(),
+        "postgresql": version,
+        "pg_settings": settings,
+    }
+
+
+def export_shape(path: Path) -> int:
+    """One line per order for the peer's generator: its street, report time, state, end
+    time, risk, assignee and whether it is due at the bench's now."""
+    from django.db import connection
+
+    from bench.measure import REARM
+
+    sql = f"""
+        COPY (
+            SELECT s.code, extract(epoch FROM o.reported_at)::bigint, o.state,
+                   extract(epoch FROM COALESCE(o.closed_at, o.cancelled_at))::bigint,
+                   o.risk_level, COALESCE(o.assignee_id, 0),
+                   (r.id IS NOT NULL)::int
+            FROM disputes_order o
+            JOIN dispatch_area s ON s.id = o.street_id
+            LEFT JOIN {REARM} r ON r.id = o.id
+            ORDER BY o.id
+        ) TO STDOUT
+    """
+    with open(path, "w") as f, connection.cursor() as cur:
+        cur.cursor.copy_expert(sql, f)
+        cur.execute(f"SELECT count(*) FROM {REARM}")
+        return cur.fetchone()[0]
+
+
+def run_peer(args, peer_url, shape: Path, due_orders: int, month: str, runs: int, seconds: float):
+    python = os.environ.get("BENCH_PEER_PYTHON", str(ROOT / "bench" / ".peer" / "bin" / "python"))
+    if not Path(python).exists():
+        return {"error": f"peer virtualenv missing ({python}); bench/run creates it"}
+    recreate_database(peer_url)
+    result_file = OUT / f"peer-{args.scale}.json"
+    env = dict(os.environ)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env["PEER_DATABASE_URL"] = peer_url
+    cmd = [
+        python,
+        str(PEER_DIR / "run_peer.py"),
+        "--shape",
+        str(shape),
+        "--due",
+        str(due_orders),
+        "--runs",
+        str(runs),
+        "--seconds",
+        str(seconds),
+        "--out",
+        str(result_file),
+        "--month",
+        month,
+    ]
+    timeout = 600 + args.scale / 1000  # about 25 min at 1M: the peer's sweep is slow
+    done = subprocess.run(cmd, cwd=PEER_DIR, env=env, timeout=timeout, check=False)
+    if done.returncode != 0:
+        return {"error": f"peer run failed (exit {done.returncode}); see its output above"}
+    return json.loads(result_file.read_text())
+
+
+def measure_http(args, seconds: float, results: dict) -> None:
+    from bench import httpload, measure
+
+    paths = measure.api_paths()
+    token = measure.api_token("center")
+    cookie = measure.session_cookie("center")
+    handler_cookie = measure.session_cookie("police")
+    ids = measure.detail_ids("center")
+    http = results["http"] = {"concurrency": args.concurrency, "rows": []}
+    workers = os.cpu_count() or 2
+    http["workers"] = workers
+    with httpload.gunicorn(workers) as (proc, port):
+        auth = {"Authorization": f"Token {token}"}
+        plan = [("bare Django JSON view (ceiling)", ["/bench/bare/"], {})]
+        if paths["detail"]:
+            detail_paths = [paths["detail"].replace(f"/{ids[0]}/", f"/{i}/") for i in ids]
+            plan.append(("order detail API", detail_paths, auth))
+        else:
+            http["rows"].append({"label": "order detail API", "result": measure.NOT_BUILT})
+        if paths["list"]:
+            plan.append(("order list API (first page)", [paths["list"]], auth))
+        else:
+            http["rows"].append({"label": "order list API", "result": measure.NOT_BUILT})
+        for label, name, ck in (
+            ("dispatcher board page over HTTP", "board", cookie),
+            ("handler list page over HTTP", "handling", handler_cookie),
+        ):
+            url = measure.url_or_none(name)
+            if url:
+                plan.append((label, [url], {"Cookie": f"sessionid={ck}"}))
+        for label, urls, headers in plan:
+            try:
+                status = httpload.check(port, urls[0], headers)
+                if status != 200:
+                    http["rows"].append({"label": label, "result": f"HTTP {status} at {urls[0]}"})
+                    continue
+                warm = min(2.0, seconds / 3)
+                httpload.load(port, urls, headers, concurrency=args.concurrency, seconds=warm)
+                row = httpload.load(
+                    port, urls, headers, concurrency=args.concurrency, seconds=seconds
+                )
+            except Exception as exc:  # noqa: BLE001 - report it and load the next one
+                http["rows"].append({"label": label, "result": measure.failed(exc)})
+                continue
+            row["label"] = label
+            row["path"] = urls[0]
+            http["rows"].append(row)
+            log(
+                f"  {label}: {row['rps']:.0f} req/s, p50 {row['p50_ms']:.1f} ms, "
+                f"p99 {row['p99_ms']:.1f} ms ({row['requests']} requests, "
+                f"{row['non2xx']} non-2xx)"
+            )
+        worker_pids = httpload.children(proc.pid)
+        http["web_worker_rss_mb"] = max(
+            (httpload.memory_kb(pid).get("VmHWM", 0) / 1024 for pid in worker_pids), default=0
+        )
+    log(f"  peak RSS of a web worker: {http['web_worker_rss_mb']:.0f} MB")
+
+
+def measure_celery_rss(now: datetime, results: dict) -> None:
+    from bench import httpload, measure
+    from bench.tasks import DONE
+
+    measure.rearm(now)
+    DONE.unlink(missing_ok=True)
+    from bench.tasks import sweep_at
+
+    with httpload.celery_worker() as proc:
+        time.sleep(3)
+        before = httpload.memory_kb(proc.pid)
+        sweep_at.apply_async(args=[now.isoformat()], queue="bench")
+        deadline = time.monotonic() + 600
+        while not DONE.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        after = httpload.memory_kb(proc.pid)
+    done = json.loads(DONE.read_text()) if DONE.exists() else {}
+    results["celery"] = {
+        "rss_before_mb": before.get("VmRSS", 0) / 1024,
+        "peak_rss_mb": after.get("VmHWM", 0) / 1024,
+        "raised": done.get("raised"),
+    }
+    log(
+        f"  Celery worker (solo pool): RSS {results['celery']['rss_before_mb']:.0f} MB idle, "
+        f"peak {results['celery']['peak_rss_mb']:.0f} MB during a sweep raising "
+        f"{done.get('raised')}"
+    )
+
+
+def attempt(fn, default=None):
+    """Run one measurement; if it raises (another issue's code mid-change, say), print the
+    error and go on with the others."""
+    try:
+        return fn()
+    except Exception:  # noqa: BLE001 - one broken target must not lose the whole run
+        import traceback
+
+        log("  ERROR, this measurement is skipped:")
+        log("  " + traceback.format_exc().strip().replace("\n", "\n  ")[-2000:])
+        return default
+
+
+def main() -> None:
+    args = parse_args()
+    due = args.due if args.due is not None else max(1, args.scale // 100)
+    url, peer_url = database_urls()
+    small = args.scale < 100_000
+    http_seconds = args.http_seconds or (3.0 if small else 10.0)
+    runs, seconds = (20, 5.0) if small else (30, 15.0)
+    OUT.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+
+    section(f"Setup: {args.scale:,} orders, {due:,} stages newly due, {args.months} months")
+    if not args.reuse:
+        recreate_database(url)
+    setup_django(url)
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from bench import generate, measure
+    from bench.report import render
+
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    log(f"  migrated in {time.perf_counter() - t0:.1f} s")
+    results: dict = {"scale": args.scale, "due_wanted": due, "months": args.months}
+    results["machine"] = machine()
+
+    now = meta_matches(args.scale, due, args.months, args.seed) if args.reuse else None
+    if now is None:
+        if args.reuse:
+            recreate_database(url)
+            from django.db import connection
+
+            connection.close()
+            call_command("migrate", verbosity=0, interactive=False)
+        now = timezone.now().replace(second=0, microsecond=0)
+        section("Generating data")
+        stats = generate.generate(
+            scale=args.scale, due=due, now=now, months=args.months, seed=args.seed, log=log
+        )
+        save_meta(args.scale, due, args.months, args.seed, now)
+        results["generation"] = {
+            "by_state": dict(stats.by_state),
+            "backlog": stats.backlog,
+            "redraws": stats.redraws,
+            "rows": stats.rows,
+            "seconds": stats.seconds,
+        }
+        log(
+            f"  {args.scale:,} orders in {stats.seconds['total']:.0f} s "
+            f"({', '.join(f'{k} {v:.0f} s' for k, v in stats.seconds.items() if k != 'total')})"
+        )
+        log(f"  states: {dict(stats.by_state.most_common())}")
+    else:
+        log(f"  reusing the data generated for now = {now.isoformat()}")
+        measure.rearm_if_swept(now)
+    results["now"] = now.isoformat()
+
+    only = {part.strip() for part in args.only.split(",")}
+    if "sweep" in only:
+        section("1. SLA sweep")
+        results["sweep"] = attempt(lambda: measure.measure_sweep(now, runs=3, log=log))
+    else:
+        measure.snapshot_due(now)  # the Celery worker's sweep and the peer's shape need it
+    if "pages" in only:
+        section("2. Pages (Django test client, in-process)")
+        results["pages"] = attempt(lambda: measure.measure_pages(runs=runs, seconds=seconds), [])
+        results["selectors"] = attempt(
+            lambda: measure.measure_selectors(runs=runs, seconds=seconds), []
+        )
+    for row in results.get("pages", []) + results.get("selectors", []):
+        if "median_ms" in row:
+            log(
+                f"  {row['label']}: median {row['median_ms']:.1f} ms, p95 "
+                f"{row['p95_ms']:.1f} ms, {row['queries']} queries"
+            )
+        else:
+            log(f"  {row['label']}: {row['result']}")
+    if "report" in only:
+        section("4. Monthly report")
+        results["report"] = attempt(
+            lambda: measure.measure_report(now, runs=max(5, runs // 3), seconds=seconds),
+            {"month": "-", "orders_in_month": 0, "rows": []},
+        )
+        for row in results["report"]["rows"]:
+            log(f"  {row['label']}: {row.get('median_ms', row.get('result'))}")
+    if not args.skip_http and "http" in only:
+        section("3 + 5. HTTP under gunicorn, RSS")
+        attempt(lambda: measure_http(args, http_seconds, results))
+        attempt(lambda: measure_celery_rss(now, results))
+    # Leave the backlog swept, as the sweep measurements did.
+    from dispatch.sla import sla_sweep
+
+    measure.rearm(now)
+    shape = OUT / f"shape-{args.scale}.tsv"
+    due_orders = export_shape(shape)
+    sla_sweep(now=now)
+
+    if not args.skip_peer and "peer" in only:
+        section("Peer: django-helpdesk (its own virtualenv and database)")
+        month = f"{measure.report_month(now):%Y-%m}"
+        results["peer"] = run_peer(args, peer_url, shape, due_orders, month, runs, seconds)
+    results["load"] = {**LOADS, "end": round(os.getloadavg()[0], 2)}
+    results["seconds"] = time.perf_counter() - started
+    results["finished"] = datetime.now(UTC).isoformat()
+    text = render(results)
+    (OUT / f"results-{args.scale}.json").write_text(json.dumps(results, indent=2, default=str))
+    (OUT / f"results-{args.scale}.txt").write_text(text)
+    section("Results")
+    log(text)
+
+
+if __name__ == "__main__":
+    main()

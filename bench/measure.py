@@ -1,0 +1,526 @@
+"""What the bench measures on our side (issue 7, items 1-5).
+
+Every function returns plain dicts (printed by ``bench.main`` and saved as JSON). A
+target another issue has not built yet is reported as ``NOT_BUILT`` rather than failing:
+the board and handler pages, the order API and the monthly report plug in by URL name or
+module function as soon as they exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import statistics
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+NOT_BUILT = "n/a (not built yet)"
+
+
+def timed(fn: Callable, *, runs: int, seconds: float, warmup: int = 2) -> dict:
+    """Run ``fn`` up to ``runs`` times or for ``seconds`` (after ``warmup`` runs; at least
+    once). Wall times in ms (median, p95, min) and the query count of one run: a separate
+    run with a query counter, or, with a single run and no warmup (slow targets),
+    that run itself."""
+    if runs == 1 and warmup == 0:
+        with counting() as ctx:
+            t0 = time.perf_counter()
+            fn()
+            elapsed = (time.perf_counter() - t0) * 1000
+        return {
+            "runs": 1,
+            "median_ms": elapsed,
+            "p95_ms": elapsed,
+            "min_ms": elapsed,
+            "queries": ctx.count,
+        }
+    for _ in range(warmup):
+        fn()
+    times = []
+    deadline = time.perf_counter() + seconds
+    while len(times) < runs and (not times or time.perf_counter() < deadline):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    with counting() as ctx:
+        fn()
+    return {
+        "runs": len(times),
+        "median_ms": statistics.median(times),
+        "p95_ms": percentile(times, 95),
+        "min_ms": min(times),
+        "queries": ctx.count,
+    }
+
+
+class QueryCounter:
+    """Counts the statements a block runs (an execute wrapper: unlike the debug query
+    log it has no 9,000-query cap and does not format every statement), without BEGIN,
+    COMMIT and savepoints."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        if (
+            not sql.lstrip()
+            .upper()
+            .startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"))
+        ):
+            self.count += 1
+        return execute(sql, params, many, context)
+
+
+@contextlib.contextmanager
+def counting():
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        yield counter
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def user(username: str):
+    return get_user_model().objects.get(username=username)
+
+
+# --- 1. the SLA sweep ------------------------------------------------------------------------
+
+REARM = "bench_rearm"
+
+
+REARM_COLUMNS = [
+    "sign_alert_at",
+    "sign_alert_level",
+    "contact_alert_at",
+    "contact_alert_level",
+    "meet_alert_at",
+    "meet_alert_level",
+]
+
+
+def chain_columns() -> list[str]:
+    """The order's timeline head, where the schema has the timeline hash chain."""
+    with connection.cursor() as cur:
+        names = {
+            c.name for c in connection.introspection.get_table_description(cur, "disputes_order")
+        }
+    return [c for c in ("timeline_seq", "timeline_hash") if c in names]
+
+
+def snapshot_due(now: datetime) -> dict:
+    """Remember the alert columns of every order with a stage due at ``now``, so the
+    sweep can be measured several times on the same backlog."""
+    with connection.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {REARM}")
+        cur.execute(
+            f"""
+            CREATE UNLOGGED TABLE {REARM} AS
+            SELECT id, {", ".join(REARM_COLUMNS + chain_columns())}
+            FROM disputes_order
+            WHERE sign_alert_at <= %(now)s OR contact_alert_at <= %(now)s
+               OR meet_alert_at <= %(now)s
+            """,
+            {"now": now},
+        )
+        cur.execute(f"ALTER TABLE {REARM} ADD PRIMARY KEY (id)")
+        cur.execute(
+            f"""
+            SELECT count(*) FILTER (WHERE sign_alert_at <= %(now)s),
+                   count(*) FILTER (WHERE contact_alert_at <= %(now)s),
+                   count(*) FILTER (WHERE meet_alert_at <= %(now)s),
+                   count(*)
+            FROM {REARM}
+            """,
+            {"now": now},
+        )
+        sign, contact, meet, orders = cur.fetchone()
+    return {
+        "due_stages": sign + contact + meet,
+        "by_stage": {"sign": sign, "contact": contact, "meet": meet},
+        "orders": orders,
+    }
+
+
+def rearm(now: datetime) -> None:
+    """Undo what a sweep at ``now`` wrote and restore the snapshot's alert columns."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "DELETE FROM dispatch_delivery WHERE notification_id IN "
+            "(SELECT id FROM dispatch_notification WHERE created_at = %s)",
+            [now],
+        )
+        cur.execute("DELETE FROM dispatch_notification WHERE created_at = %s", [now])
+        cur.execute(
+            f"DELETE FROM disputes_orderevent WHERE order_id IN (SELECT id FROM {REARM}) "
+            "AND kind = 'escalated' AND at = %s",
+            [now],
+        )
+        cur.execute("DELETE FROM dispatch_escalation WHERE raised_at = %s", [now])
+        cur.execute(f"SELECT * FROM {REARM} LIMIT 0")
+        saved = [c.name for c in cur.description if c.name != "id"]
+        assignments = ", ".join(f"{c} = r.{c}" for c in saved)
+        cur.execute(f"UPDATE disputes_order o SET {assignments} FROM {REARM} r WHERE o.id = r.id")
+        for table in (
+            "disputes_order",
+            "dispatch_escalation",
+            "disputes_orderevent",
+            "dispatch_notification",
+            "dispatch_delivery",
+        ):
+            cur.execute(f"VACUUM {table}")
+
+
+def rearm_if_swept(now: datetime) -> None:
+    """On reused data: undo the sweeps of the previous run, if it left a snapshot."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT to_regclass('{REARM}')")
+        exists = cur.fetchone()[0] is not None
+    if exists:
+        rearm(now)
+
+
+def written_by_sweep(now: datetime) -> dict:
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM dispatch_escalation WHERE raised_at = %s", [now])
+        escalations = cur.fetchone()[0]
+        cur.execute(
+            f"SELECT count(*) FROM disputes_orderevent WHERE order_id IN "
+            f"(SELECT id FROM {REARM}) AND kind = 'escalated' AND at = %s",
+            [now],
+        )
+        events = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM dispatch_notification WHERE created_at = %s", [now])
+        notifications = cur.fetchone()[0]
+        cur.execute(
+            "SELECT count(*) FROM dispatch_delivery d JOIN dispatch_notification n "
+            "ON n.id = d.notification_id WHERE n.created_at = %s",
+            [now],
+        )
+        deliveries = cur.fetchone()[0]
+    return {
+        "escalations": escalations,
+        "events": events,
+        "notifications": notifications,
+        "deliveries": deliveries,
+    }
+
+
+def measure_sweep(now: datetime, *, runs: int = 3, log=print) -> dict:
+    from dispatch.delivery import deliver_due
+    from dispatch.sla import BATCH_SIZE, sla_sweep
+
+    due = snapshot_due(now)
+    busy, idle, delivery = [], [], []
+    written = {}
+    for run in range(runs):
+        if run:
+            rearm(now)
+        with counting() as ctx:
+            t0 = time.perf_counter()
+            result = sla_sweep(now=now)
+            busy.append(
+                {
+                    "ms": (time.perf_counter() - t0) * 1000,
+                    "queries": ctx.count,
+                    "raised": result.raised,
+                    "batches": result.batches,
+                }
+            )
+        written = written_by_sweep(now)
+        for _ in range(5):
+            with counting() as ctx:
+                t0 = time.perf_counter()
+                again = sla_sweep(now=now)
+                idle.append(
+                    {
+                        "ms": (time.perf_counter() - t0) * 1000,
+                        "queries": ctx.count,
+                        "raised": again.raised,
+                    }
+                )
+        if run:  # delivering is measured once: it is not a target, and slow at 1M
+            log(
+                f"  sweep run {run + 1}/{runs}: {busy[-1]['ms']:.0f} ms, "
+                f"{busy[-1]['queries']} queries, raised {busy[-1]['raised']}; idle "
+                f"{idle[-1]['ms']:.1f} ms"
+            )
+            continue
+        from django.core import mail
+
+        mail.outbox = []
+        with counting() as ctx:
+            t0 = time.perf_counter()
+            sent = deliver_due(now=now + timedelta(seconds=1)).sent
+            delivery.append(
+                {
+                    "ms": (time.perf_counter() - t0) * 1000,
+                    "queries": ctx.count,
+                    "sent": sent,
+                    "emails": len(getattr(mail, "outbox", [])),
+                }
+            )
+        log(
+            f"  sweep run {run + 1}/{runs}: {busy[-1]['ms']:.0f} ms, "
+            f"{busy[-1]['queries']} queries, raised {busy[-1]['raised']}; idle "
+            f"{idle[-1]['ms']:.1f} ms; delivering its e-mails {delivery[-1]['ms']:.0f} ms "
+            f"({sent} e-mails)"
+        )
+    ms = sorted(b["ms"] for b in busy)
+    return {
+        "due": due,
+        "batch_size": BATCH_SIZE,
+        "runs": busy,
+        "median_ms": statistics.median(ms),
+        "min_ms": ms[0],
+        "queries": busy[-1]["queries"],
+        "batches": busy[-1]["batches"],
+        "raised": busy[-1]["raised"],
+        "written": written,
+        "orders_updated": due["due_stages"],
+        "idle_median_ms": statistics.median(i["ms"] for i in idle),
+        "idle_queries": idle[-1]["queries"],
+        "idle_raised": max(i["raised"] for i in idle),
+        "delivery_median_ms": statistics.median(d["ms"] for d in delivery),
+        "delivery_queries": delivery[-1]["queries"],
+        "delivery_sent": delivery[-1]["sent"],
+    }
+
+
+# --- 2. pages ------------------------------------------------------------------------------
+
+
+def url_or_none(name: str, *args) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def pick_order(username: str, *, open_only: bool = True) -> int | None:
+    from disputes.models import OPEN_STATES
+    from disputes.selectors import orders_visible_to
+
+    qs = orders_visible_to(user(username))
+    if open_only:
+        qs = qs.filter(state__in=OPEN_STATES)
+    return qs.order_by("-reported_at").values_list("pk", flat=True).first()
+
+
+# (label, URL name, username, takes an order id)
+PAGES = [
+    ("dispatcher board (HB center)", "board", "center", False),
+    ("handler list (HB police)", "handling", "police", False),
+    ("dispatch queue (HB center)", "queue", "center", False),
+    ("order search list (HB center)", "order-list", "center", False),
+    ("order page (HB center)", "order-detail", "center", True),
+]
+
+
+def failed(exc: BaseException) -> str:
+    """How a target that raised is reported (the bench goes on with the next one)."""
+    return f"error: {type(exc).__name__}: {str(exc)[:160]}"
+
+
+def measure_pages(*, runs: int, seconds: float) -> list[dict]:
+    out = []
+    for label, name, username, with_id in PAGES:
+        try:
+            args = (pick_order(username),) if with_id else ()
+            url = url_or_none(name, *args)
+            if url is None:
+                out.append({"label": label, "url": name, "result": NOT_BUILT})
+                continue
+            client = Client(raise_request_exception=True)
+            client.force_login(user(username))
+            status = client.get(url).status_code
+            if status != 200:
+                out.append({"label": label, "url": url, "result": f"HTTP {status}"})
+                continue
+            out.append(
+                {
+                    "label": label,
+                    "url": url,
+                    **timed(lambda c=client, u=url: c.get(u), runs=runs, seconds=seconds),
+                }
+            )
+        except Exception as exc:  # noqa: BLE001 - report it and measure the next page
+            out.append({"label": label, "url": name, "result": failed(exc)})
+    return out
+
+
+def measure_selectors(*, runs: int, seconds: float) -> list[dict]:
+    """The reads every list and page starts from, without templates."""
+
+    out: list[dict] = []
+    try:
+        _selectors(out, runs=runs, seconds=seconds)
+    except Exception as exc:  # noqa: BLE001 - report it; the other figures stand
+        out.append({"label": "selectors", "result": failed(exc)})
+    return out
+
+
+def _selectors(out: list[dict], *, runs: int, seconds: float) -> None:
+    from disputes.selectors import order_for_page, orders_visible_to
+
+    for label, username in (("HB center", "center"), ("HB police", "police")):
+        u = user(username)
+        out.append(
+            {
+                "label": f"orders_visible_to, first 50 newest ({label})",
+                **timed(
+                    lambda u=u: list(
+                        orders_visible_to(u).select_related(
+                            "category", "community", "street", "lead_unit", "assignee"
+                        )[:50]
+                    ),
+                    runs=runs,
+                    seconds=seconds,
+                ),
+            }
+        )
+    u = user("center")
+    pk = pick_order("center", open_only=False)
+    out.append(
+        {
+            "label": "order_for_page (HB center)",
+            **timed(lambda: order_for_page(u, pk), runs=runs, seconds=seconds),
+        }
+    )
+
+
+# --- 4. the monthly report -------------------------------------------------------------------
+
+
+def report_month(now: datetime) -> date:
+    """The last full calendar month before ``now`` (Asia/Shanghai)."""
+    local = timezone.localtime(now)
+    first = local.date().replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1)
+
+
+def orders_in_month(month: date) -> int:
+    from disputes.models import Order
+
+    start = timezone.make_aware(datetime(month.year, month.month, 1))
+    nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    end = timezone.make_aware(datetime(nxt.year, nxt.month, 1))
+    return Order.objects.filter(reported_at__gte=start, reported_at__lt=end).count()
+
+
+def report_targets(month: date, now: datetime) -> list[tuple[str, Callable | None, str]]:
+    """(label, callable, how) for the city and one street; callable None when missing.
+
+    Calls ``dispatch.reports.monthly_report(scope=, month=, now=)`` (issue 6) for the city
+    supervisor's scope and for one street in it, and GETs the report API (JSON) the same
+    way; ``NOT_BUILT`` while neither exists."""
+    from dispatch.models import Area
+
+    hb = Area.objects.get(level=Area.Level.STREET, code="HB")
+    supervisor = user("supervisor")
+    targets: list[tuple[str, Callable | None, str]] = []
+    try:
+        reports = importlib.import_module("dispatch.reports")
+    except ImportError:
+        reports = None
+    fn = getattr(reports, "monthly_report", None)
+    if callable(fn) and hasattr(reports, "report_scope") and hasattr(reports, "Month"):
+        the_month = reports.Month(month.year, month.month)
+        how = "dispatch.reports.monthly_report(scope=, month=, now=)"
+        for label, street_id in (("city", None), ("street HB", hb.pk)):
+
+            def call(street_id=street_id):
+                # Fresh user object: memberships are cached per user object, as per request.
+                scope = reports.report_scope(user("supervisor"), street_id=street_id)
+                return fn(scope=scope, month=the_month, now=now)
+
+            targets.append((label, call, how))
+    url = url_or_none("api-report-monthly")
+    if url:
+        client = Client()
+        client.force_login(supervisor)
+        q = f"?month={month:%Y-%m}"
+        for label, extra in (("city, API JSON", ""), ("street HB, API JSON", f"&street={hb.pk}")):
+            targets.append(
+                (label, lambda u=url + q + extra: _ok(client.get(u)), f"GET {url}{q}{extra}")
+            )
+    return targets or [("city", None, NOT_BUILT), ("street HB", None, NOT_BUILT)]
+
+
+def _ok(response):
+    if response.status_code != 200:
+        raise RuntimeError(f"HTTP {response.status_code}: {response.content[:300]!r}")
+    return response
+
+
+def _path_if_resolves(path: str) -> str | None:
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve(path)
+        return path
+    except Resolver404:
+        return None
+
+
+def measure_report(now: datetime, *, runs: int, seconds: float) -> dict:
+    month = report_month(now)
+    out = {"month": f"{month:%Y-%m}", "orders_in_month": orders_in_month(month), "rows": []}
+    for label, fn, how in report_targets(month, now):
+        if fn is None:
+            out["rows"].append({"label": label, "result": how})
+            continue
+        try:
+            row = {"label": label, "how": how, **timed(fn, runs=runs, seconds=seconds, warmup=1)}
+        except Exception as exc:  # noqa: BLE001 - report it and measure the next one
+            row = {"label": label, "how": how, "result": failed(exc)}
+        out["rows"].append(row)
+    return out
+
+
+# --- helpers for the HTTP part ---------------------------------------------------------------
+
+
+def api_paths() -> dict[str, str | None]:
+    detail_pk = pick_order("center", open_only=False)
+    detail = url_or_none("order-api-detail", detail_pk) or url_or_none(
+        "api-order-detail", detail_pk
+    )
+    listing = url_or_none("order-api-list") or url_or_none("api-order-list")
+    if detail is None:
+        detail = _path_if_resolves(f"/api/v1/orders/{detail_pk}/")
+    if listing is None:
+        listing = _path_if_resolves("/api/v1/orders/")
+    return {"detail": detail, "list": listing}
+
+
+def api_token(username: str) -> str:
+    from rest_framework.authtoken.models import Token
+
+    token, _ = Token.objects.get_or_create(user=user(username))
+    return token.key
+
+
+def session_cookie(username: str) -> str:
+    client = Client()
+    client.force_login(user(username))
+    return client.cookies["sessionid"].value
+
+
+def detail_ids(username: str, n: int = 500) -> list[int]:
+    from disputes.selectors import orders_visible_to
+
+    return list(
+        orders_visible_to(user(username)).order_by("-reported_at").values_list("pk", flat=True)[:n]
+    )
