@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 export PORT
 
-.PHONY: run test install migrate demo lint format messages clean bench
+.PHONY: run test install migrate demo lint format messages clean bench loadtest
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ format: install
 SCALE ?= 1000000
 bench: install
 	SCALE=$(SCALE) bash bench/run
+
+# Load test (issue 8): gunicorn + PostgreSQL + Redis + Celery on loopback, locust for
+# LOAD_SECONDS (default 600) at a fixed rate; local only, as root. See docs/RELIABILITY.md.
+loadtest: install
+	bash loadtest/run
 
 # Refresh the English catalogue after adding strings (msgids are the Chinese source text);
 # translate the new entries in locale/en/LC_MESSAGES/django.po, then compile. The .mo is

@@ -1,0 +1,526 @@
+"""Mixed workload of the demo's real roles (issue 8), for locust.
+
+Run by ``loadtest/run`` (headless, fixed users, fixed time); it also works against any
+seeded server (``make run``): ``locust -f loadtest/locustfile.py --host
+http://127.0.0.1:8000 --headless -u 19 -r 19 -t 60s``.
+
+Who does what (demo logins from ``manage.py seed_demo``, password demo12345):
+
+* **Reporter** (community police ``police`` ×2, ``police_fl`` ×2): reports orders through
+  the REST API (``POST /api/v1/orders/``) and through the web form (``GET`` then ``POST
+  /report/``, session and CSRF), looks at "my reports" and at one of its orders.
+* **Dispatcher** (``center`` ×4 for 湖滨, ``center_fl`` ×2 for 凤里): lists and filters orders
+  (API), views the live board (HTML, and its htmx refresh), the dispatch queue (HTML),
+  an order (API), open escalations (API), and dispatches a reported order (API) to the
+  unit whose handler is a load-test user.
+* **Handler** (``police`` ×2 and the unit head ``head`` of 湖滨派出所, ``police_fl`` ×2 of
+  凤里派出所, the directors of three mediation committees ``committee`` 曾坑, ``yuhu`` 玉湖,
+  ``xinhua`` 新华): its unit's list (HTML ``/handling/``), an order (API and HTML page),
+  the timeline and unread notifications (API), signs a dispatched order and records the
+  contact of an order it signed itself (API; signing names the signer as the assignee).
+* **Supervisor** (``supervisor``): the monthly report (API JSON and the HTML page), the
+  overview page, open escalations.
+
+API calls use a token (``Authorization: Token …``), fetched once per demo login at test
+start (the token endpoint allows 10 calls a minute per address); HTML pages use a session
+opened by each simulated user through the login form.
+
+The rate is fixed: a fixed number of users per class (``fixed_count``) each running its
+tasks at ``constant_throughput`` (tasks per second, scaled by ``LOAD_PACE``). Every
+response whose status is not the expected one is a failure in locust's statistics. A 409
+on a race that the workload provokes on purpose (two users of one unit signing the same
+order, two dispatchers of one street dispatching the same order, two handlers recording
+the same contact) is expected and counted apart, by name, in the outcome file
+(``LOAD_OUTCOMES``, JSON) that ``loadtest/summary.py`` reads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+from collections import Counter, deque
+from datetime import datetime, timedelta, timezone
+
+import requests
+from locust import HttpUser, constant_throughput, events, task
+
+PASSWORD = os.environ.get("LOAD_PASSWORD", "demo12345")
+PACE = float(os.environ.get("LOAD_PACE", "1.0"))
+OUTCOMES_PATH = os.environ.get("LOAD_OUTCOMES", "")
+SHANGHAI = timezone(timedelta(hours=8))
+
+# (request name, classification) → count. Classifications: "ok", "expected 409 …",
+# "unexpected <status>". Written at the end of the test.
+OUTCOMES: Counter = Counter()
+# 5xx and connection errors, with the X-Request-ID the server logged them under.
+SERVER_ERRORS: list[dict] = []
+
+# Filled once at test start (not counted in the statistics).
+CATALOG: dict = {}
+TOKENS: dict[str, str] = {}
+_token_lock = threading.Lock()
+
+
+def _results(body):
+    return body["results"] if isinstance(body, dict) and "results" in body else body
+
+
+@events.test_start.add_listener
+def load_catalog(environment, **_kwargs):
+    """Ids the workload needs (categories, communities per street, units), read from the
+    API as the dispatcher once, before any user starts."""
+    host = environment.host.rstrip("/")
+    token = token_for(host, "center")
+    headers = {"Authorization": f"Token {token}"}
+
+    def get(path):
+        r = requests.get(host + path, headers=headers, timeout=30)
+        r.raise_for_status()
+        return _results(r.json())
+
+    categories = [c for c in get("/api/v1/categories/") if c["code"] != "crisis"]
+    communities = get("/api/v1/areas/?level=community")
+    units = {u["name"]: u["id"] for u in get("/api/v1/units/")}
+    by_street: dict[str, list[dict]] = {"HB": [], "FL": []}
+    for c in communities:
+        street = c["path"].split("/")[1]
+        if street in by_street:
+            by_street[street].append(c)
+    CATALOG.update(
+        categories=[c["id"] for c in categories],
+        communities=by_street,
+        units=units,
+        # Which unit each street's dispatcher sends an order to: a community's own
+        # mediation committee where a load-test handler sits there, else the station.
+        route={
+            "HB": {
+                "ZK": units["曾坑社区人民调解委员会"],
+                "YH": units["玉湖社区人民调解委员会"],
+                None: units["湖滨派出所"],
+            },
+            "FL": {"XH": units["新华社区人民调解委员会"], None: units["凤里派出所"]},
+        },
+        handler_unit={
+            "police": units["湖滨派出所"],
+            "head": units["湖滨派出所"],
+            "committee": units["曾坑社区人民调解委员会"],
+            "yuhu": units["玉湖社区人民调解委员会"],
+            "police_fl": units["凤里派出所"],
+            "xinhua": units["新华社区人民调解委员会"],
+        },
+    )
+
+
+def token_for(host: str, username: str) -> str:
+    """The demo login's API token (one call to the token endpoint per login)."""
+    with _token_lock:
+        if username not in TOKENS:
+            r = requests.post(
+                host.rstrip("/") + "/api/v1/auth/token/",
+                data={"username": username, "password": PASSWORD},
+                timeout=60,
+            )
+            r.raise_for_status()
+            TOKENS[username] = r.json()["token"]
+        return TOKENS[username]
+
+
+@events.quitting.add_listener
+def write_outcomes(environment, **_kwargs):
+    if not OUTCOMES_PATH:
+        return
+    rows = [
+        {"name": name, "outcome": outcome, "count": count}
+        for (name, outcome), count in sorted(OUTCOMES.items())
+    ]
+    with open(OUTCOMES_PATH, "w", encoding="utf-8") as f:
+        json.dump(
+            {"outcomes": rows, "server_errors": SERVER_ERRORS}, f, ensure_ascii=False, indent=1
+        )
+
+
+def this_month() -> str:
+    return datetime.now(SHANGHAI).strftime("%Y-%m")
+
+
+class Role(HttpUser):
+    """Shared plumbing: a demo login, its token, a session for the HTML pages, and one
+    request helper that classifies every response."""
+
+    abstract = True
+    logins: tuple[str, ...] = ()
+    pace = 1.0  # tasks per second per user, before LOAD_PACE
+    web_login = True
+    _next_login: Counter = Counter()
+
+    def on_start(self):
+        cls = type(self)
+        with _token_lock:
+            i = Role._next_login[cls.__name__]
+            Role._next_login[cls.__name__] += 1
+        self.username = cls.logins[i % len(cls.logins)]
+        self.token = token_for(self.host, self.username)
+        self.api_headers = {"Authorization": f"Token {self.token}"}
+        self.seen: deque[int] = deque(maxlen=50)  # order ids this user saw in lists
+        if self.web_login:
+            self.login()
+
+    # --- requests ----------------------------------------------------------------------
+
+    def call(self, method, path, *, name, expect=(200,), races=(), api=True, **kwargs):
+        """One request. ``expect``: the statuses that mean success; ``races``: statuses
+        that are an expected race (counted apart, not a failure). Anything else is a
+        failure named by its status (and the API's detail, shortened)."""
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if api:
+            headers.update(self.api_headers)
+        with self.client.request(
+            method,
+            path,
+            name=name,
+            headers=headers,
+            allow_redirects=False,
+            catch_response=True,
+            **kwargs,
+        ) as r:
+            status = r.status_code
+            if status in expect:
+                OUTCOMES[(name, "ok")] += 1
+                r.success()
+            elif status in races:
+                OUTCOMES[(name, f"expected {status} (race: another user acted first)")] += 1
+                r.success()
+            else:
+                if status == 0 or status >= 500:
+                    what = (
+                        f"HTTP {status}"
+                        if status
+                        else f"connection error: {type(r.error).__name__}"
+                    )
+                    if len(SERVER_ERRORS) < 200:
+                        SERVER_ERRORS.append(
+                            {
+                                "at": datetime.now(SHANGHAI).isoformat(timespec="seconds"),
+                                "name": name,
+                                "path": path,
+                                "status": status,
+                                "request_id": r.headers.get("X-Request-ID", ""),
+                            }
+                        )
+                else:
+                    detail = ""
+                    try:
+                        detail = str(r.json().get("detail", ""))[:60]
+                    except Exception:  # noqa: BLE001 - an HTML page or no body
+                        location = r.headers.get("Location", "")
+                        detail = f"-> {location}" if location else ""
+                    what = f"HTTP {status} {detail}".strip()
+                OUTCOMES[(name, f"unexpected {status}")] += 1
+                r.failure(what)
+            return r
+
+    def api_list(self, query: str, name="GET /api/v1/orders/ (list)") -> list[dict]:
+        r = self.call("GET", f"/api/v1/orders/?{query}", name=name)
+        if r.status_code != 200:
+            return []
+        rows = r.json().get("results", [])
+        self.seen.extend(o["id"] for o in rows)
+        return rows
+
+    def page(self, path, name, headers=None):
+        return self.call("GET", path, name=name, api=False, headers=headers)
+
+    def csrf(self) -> str:
+        return self.client.cookies.get("csrftoken", "")
+
+    def login(self):
+        """The login form: GET sets the CSRF cookie, POST answers 302 on success."""
+        self.page("/accounts/login/", "GET /accounts/login/")
+        self.call(
+            "POST",
+            "/accounts/login/",
+            name="POST /accounts/login/",
+            expect=(302,),
+            api=False,
+            data={
+                "username": self.username,
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": self.csrf(),
+            },
+        )
+
+    def some_order(self) -> int | None:
+        return random.choice(self.seen) if self.seen else None
+
+
+def street_of(username: str) -> str:
+    return "FL" if username.endswith("_fl") else "HB"
+
+
+class Reporter(Role):
+    """A community police officer reporting disputes from the street."""
+
+    logins = ("police", "police_fl", "police", "police_fl")
+    fixed_count = 4
+    pace = 0.5
+    wait_time = constant_throughput(pace * PACE)
+
+    def report_data(self) -> dict:
+        community = random.choice(CATALOG["communities"][street_of(self.username)])
+        n = random.randint(1000, 9999)
+        return {
+            "title": f"压测报单 {community['name']} {n}",
+            "narrative": f"{community['name']}居民反映纠纷（负载测试 {n}），请尽快处理。",
+            "category": random.choice(CATALOG["categories"]),
+            "community": community["id"],
+            "risk_level": random.choice(["low", "low", "medium"]),
+            "address": f"{community['name']}{random.randint(1, 40)}号",
+            "phone": f"139{random.randint(0, 99999999):08d}",
+        }
+
+    @task(3)
+    def report_api(self):
+        d = self.report_data()
+        body = {k: d[k] for k in ("title", "narrative", "category", "community", "risk_level")} | {
+            "address": d["address"],
+            "parties": [
+                {"name": "陈某", "role": "applicant", "phone": d["phone"]},
+                {"name": "林某", "role": "respondent"},
+            ],
+        }
+        r = self.call(
+            "POST",
+            "/api/v1/orders/",
+            name="POST /api/v1/orders/ (report)",
+            expect=(201,),
+            json=body,
+        )
+        if r.status_code == 201:
+            self.seen.append(r.json()["id"])
+
+    @task(2)
+    def report_web(self):
+        self.page("/report/", "GET /report/ (form)")
+        d = self.report_data()
+        r = self.call(
+            "POST",
+            "/report/",
+            name="POST /report/ (form)",
+            expect=(302,),
+            api=False,
+            data={
+                "csrfmiddlewaretoken": self.csrf(),
+                "category": d["category"],
+                "community": d["community"],
+                "address": d["address"],
+                "risk_level": d["risk_level"],
+                "narrative": d["narrative"],
+                "title": "",
+                "source": "patrol",
+                "parties-TOTAL_FORMS": "1",
+                "parties-INITIAL_FORMS": "0",
+                "parties-MIN_NUM_FORMS": "1",
+                "parties-MAX_NUM_FORMS": "20",
+                "parties-0-name": "王某",
+                "parties-0-role": "applicant",
+                "parties-0-phone": d["phone"],
+            },
+        )
+        location = r.headers.get("Location", "")
+        if r.status_code == 302 and location.startswith("/orders/"):
+            self.seen.append(int(location.strip("/").split("/")[-1]))
+
+    @task(2)
+    def my_reports(self):
+        self.page("/my-reports/", "GET /my-reports/")
+
+    @task(2)
+    def my_order(self):
+        pk = self.some_order()
+        if pk:
+            self.call("GET", f"/api/v1/orders/{pk}/", name="GET /api/v1/orders/[id]/")
+        else:
+            self.api_list("page_size=10")
+
+
+class Dispatcher(Role):
+    """The street center's dispatcher: queue, board, search, dispatch."""
+
+    logins = ("center", "center_fl", "center", "center", "center_fl", "center")
+    fixed_count = 6
+    pace = 1.2
+    wait_time = constant_throughput(pace * PACE)
+
+    FILTERS = (
+        "state=reported",
+        "overdue=true",
+        "state=dispatched&state=signed",
+        "risk_level=medium",
+        "state=contacted",
+        "q=%E7%BA%A0%E7%BA%B7",  # 纠纷
+        "source=patrol",
+    )
+
+    def on_start(self):
+        super().on_start()
+        self.street = street_of(self.username)
+        self.api_list("page_size=25")
+
+    @task(4)
+    def search(self):
+        query = random.choice(self.FILTERS)
+        if random.random() < 0.3:
+            community = random.choice(CATALOG["communities"][self.street])
+            query = f"community={community['id']}"
+        self.api_list(f"{query}&page_size=25")
+
+    @task(3)
+    def board(self):
+        self.page("/board/", "GET /board/")
+
+    @task(2)
+    def board_refresh(self):
+        # The board's htmx poll (every BOARD_REFRESH_SECONDS): the fragment only.
+        self.page("/board/", "GET /board/ (htmx refresh)", headers={"HX-Request": "true"})
+
+    @task(1)
+    def queue(self):
+        self.page("/queue/", "GET /queue/")
+
+    @task(2)
+    def detail(self):
+        pk = self.some_order()
+        if pk:
+            self.call("GET", f"/api/v1/orders/{pk}/", name="GET /api/v1/orders/[id]/")
+
+    @task(1)
+    def escalations(self):
+        self.call(
+            "GET", "/api/v1/escalations/?open=true", name="GET /api/v1/escalations/?open=true"
+        )
+
+    @task(3)
+    def dispatch(self):
+        waiting = self.api_list("state=reported&page_size=10")
+        if not waiting:
+            return
+        order = random.choice(waiting)
+        routes = CATALOG["route"][self.street]
+        lead = routes.get(order["community"]["code"], routes[None])
+        self.call(
+            "POST",
+            f"/api/v1/orders/{order['id']}/dispatch/",
+            name="POST /api/v1/orders/[id]/dispatch/",
+            races=(409,),
+            json={"lead_unit": lead, "note": "负载测试派单"},
+        )
+
+
+class Handler(Role):
+    """A handler of the lead unit: its list, orders, signing and the contact record."""
+
+    logins = ("police", "committee", "police_fl", "head", "yuhu", "police", "xinhua", "police_fl")
+    fixed_count = 8
+    pace = 1.2
+    wait_time = constant_throughput(pace * PACE)
+
+    def on_start(self):
+        super().on_start()
+        self.unit = CATALOG["handler_unit"][self.username]
+        self.api_list(f"unit={self.unit}&page_size=25")
+
+    @task(3)
+    def handling(self):
+        self.page("/handling/", "GET /handling/")
+
+    @task(2)
+    def detail_api(self):
+        pk = self.some_order()
+        if pk:
+            self.call("GET", f"/api/v1/orders/{pk}/", name="GET /api/v1/orders/[id]/")
+
+    @task(2)
+    def detail_page(self):
+        pk = self.some_order()
+        if pk:
+            self.page(f"/orders/{pk}/", "GET /orders/[id]/")
+
+    @task(1)
+    def timeline(self):
+        pk = self.some_order()
+        if pk:
+            self.call(
+                "GET", f"/api/v1/orders/{pk}/timeline/", name="GET /api/v1/orders/[id]/timeline/"
+            )
+
+    @task(1)
+    def notifications(self):
+        self.call(
+            "GET",
+            "/api/v1/notifications/?unread=true",
+            name="GET /api/v1/notifications/?unread=true",
+        )
+
+    @task(3)
+    def sign(self):
+        waiting = self.api_list(f"state=dispatched&unit={self.unit}&page_size=10")
+        if waiting:
+            order = random.choice(waiting)
+            self.call(
+                "POST",
+                f"/api/v1/orders/{order['id']}/sign/",
+                name="POST /api/v1/orders/[id]/sign/",
+                races=(409,),
+            )
+
+    @task(2)
+    def contact(self):
+        # Signing names the signer as the assignee; only that person records the contact
+        # (a colleague gets 403 "此订单已指定其他责任人"), so pick one's own signed orders.
+        signed = [
+            o
+            for o in self.api_list(f"state=signed&unit={self.unit}&page_size=25")
+            if (o.get("assignee") or {}).get("username", self.username) == self.username
+        ]
+        if signed:
+            order = random.choice(signed)
+            self.call(
+                "POST",
+                f"/api/v1/orders/{order['id']}/contact/",
+                name="POST /api/v1/orders/[id]/contact/",
+                races=(409,),
+                json={"method": random.choice(["phone", "visit"]), "note": "已电话联系双方"},
+            )
+
+
+class Supervisor(Role):
+    """The city supervisor: the monthly report, the overview, escalations."""
+
+    logins = ("supervisor",)
+    fixed_count = 1
+    pace = 0.25
+    wait_time = constant_throughput(pace * PACE)
+
+    @task(2)
+    def monthly_api(self):
+        self.call(
+            "GET",
+            f"/api/v1/reports/monthly/?month={this_month()}",
+            name="GET /api/v1/reports/monthly/",
+        )
+
+    @task(1)
+    def monthly_page(self):
+        self.page(f"/reports/monthly/?month={this_month()}", "GET /reports/monthly/")
+
+    @task(1)
+    def overview(self):
+        self.page("/overview/", "GET /overview/")
+
+    @task(1)
+    def escalations(self):
+        self.call(
+            "GET", "/api/v1/escalations/?open=true", name="GET /api/v1/escalations/?open=true"
+        )
