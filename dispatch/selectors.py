@@ -1,6 +1,6 @@
 """Reads about units, memberships and routing."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Area, Membership, Notification, Role, RoutingRule, SlaPolicy, Unit
 
@@ -47,6 +47,18 @@ def suggested_units(*, category_id: int, community: Area) -> list[Unit]:
     for rule in sorted(rules, key=lambda r: (-len(r.area.path), r.rank)):
         seen.setdefault(rule.unit_id, rule.unit)
     return list(seen.values())
+
+
+def units_serving(*streets: Area) -> QuerySet[Unit]:
+    """The units a street's orders may be sent to (lead or assisting): active, not a
+    supervision unit, and city-wide, the street's own or one of its communities'. With
+    several streets, the units serving any of them."""
+    scope = Q(pk__in=[])
+    for street in streets:
+        scope |= Q(area__path__in=area_ancestor_paths(street)) | Q(
+            area__path__startswith=street.path
+        )
+    return Unit.objects.filter(scope, is_active=True).exclude(kind=Unit.Kind.SUPERVISION)
 
 
 def sla_policy_for(*, category_id: int, risk_level: str) -> SlaPolicy:

@@ -250,7 +250,8 @@ def _order_input(
         "summary": summary,
         "number": data.number.strip(),
         "received": received,
-        "caller": " ".join(filter(None, [data.caller_name.strip(), phone])) or _("未留姓名"),
+        # The phone goes to the caller's party record, where it is masked per role.
+        "caller": data.caller_name.strip() or _("未留姓名"),
     }
     return ReportInput(
         title=title,

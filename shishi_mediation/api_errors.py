@@ -1,10 +1,24 @@
 """The one translation of domain errors for the API (the web views have their own)."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 from rest_framework import status
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import Conflict, DomainError, InvalidInput
+
+
+class ContentTooLarge(APIException):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE. 413 (RFC 9110 "Content Too Large") rather
+    than 400: the body may be well formed, it is only too big, and 413 is what the reverse
+    proxy answers for a body over its own cap, so a client sees one status either way."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "content_too_large"
 
 
 def domain_error_body(exc: DomainError) -> dict:
@@ -16,9 +30,21 @@ def domain_error_body(exc: DomainError) -> dict:
     return body
 
 
+def request_limit_error(exc: Exception) -> APIException | None:
+    """Django's request limits, raised while DRF reads the body, as API errors (else
+    Django's HTML "Bad Request (400)" page)."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return ContentTooLarge(_("请求内容过大，不能超过 %(limit)s。") % {"limit": limit})
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return ParseError(_("请求中的字段或文件过多。"))
+    return None
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response(domain_error_body(exc), status=exc.status_code)
+    exc = request_limit_error(exc) or exc
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -32,6 +32,7 @@ from disputes.incidents import (
     parse_received_at,
 )
 from shishi_mediation.errors import DomainError, InvalidInput
+from shishi_mediation.logs import mask_numbers
 
 COLUMNS = [
     "number",
@@ -100,7 +101,8 @@ class Command(BaseCommand):
                         duplicate += 1
                     else:
                         rejected += 1
-                        self.stdout.write(f"line {line}: rejected: {detail}")
+                        # A cell that slipped columns may hold a phone or ID number.
+                        self.stdout.write(f"line {line}: rejected: {mask_numbers(detail)}")
             except (UnicodeDecodeError, csv.Error) as e:
                 raise CommandError(f"{file}: unreadable CSV ({e}); try --encoding") from None
         self.stdout.write(
