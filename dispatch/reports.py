@@ -6,6 +6,13 @@ recorded at each transition, the stored due times), one query per section whatev
 number of orders; Python only adds up the per-(street, unit) rows and divides. The
 precise definition of each figure is in ``docs/REPORTS.md`` and the page's footnotes.
 
+What can no longer change (closed or cancelled orders, submitted reviews, resolved
+escalations, recorded visits) is kept in monthly roll-ups (the ``rollups`` app, rebuilt
+nightly); the report adds them to the same aggregates over what is not in them, read
+live, so its figures are those of the data as it is now. The stage medians of an ended
+month come from a snapshot while the clocks that could change them have not
+(``_month_medians``). See docs/REPORTS.md, "How it is computed".
+
 A month is the Asia/Shanghai calendar month, [1st 00:00, next 1st 00:00) local time.
 """
 
@@ -15,20 +22,37 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import reduce
 from operator import or_
 from zoneinfo import ZoneInfo
 
-from django.db import connection
-from django.db.models import Aggregate, Case, Count, F, FloatField, Func, Q, When, Window
-from django.db.models.functions import RowNumber
+from django.db import connection, transaction
+from django.db.models import (
+    Aggregate,
+    BigIntegerField,
+    Case,
+    Count,
+    DateField,
+    F,
+    FloatField,
+    Func,
+    Min,
+    Q,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disputes.models import Order, Outcome, ReturnVisit, Review, State
+from disputes.models import HANDLING_STATES, OPEN_STATES, Order, Outcome, ReturnVisit, Review, State
+from rollups.models import COUNT_FIELDS as SETTLED_FIELDS
+from rollups.models import MedianSnapshot, MonthlyRollup
 from shishi_mediation.errors import Forbidden, NotFound
 
 from .models import Area, Escalation, EscalationLevel, Role, Unit
@@ -140,25 +164,37 @@ class Scope:
             return self.street.name
         return "、".join(a.name for a in self.areas)
 
+    def members(self) -> tuple[list[int], list[int]]:
+        """The ids of the streets taken whole, and of the communities taken alone."""
+        whole = sorted(
+            s.pk
+            for s in self.streets
+            if any(s.path.startswith(a.path) for a in self.areas)
+            and (self.street is None or s.pk == self.street.pk)
+        )
+        communities = sorted(
+            a.pk
+            for a in self.areas
+            if a.level == Area.Level.COMMUNITY
+            and a.parent_id not in whole
+            and (self.street is None or a.parent_id == self.street.pk)
+        )
+        return whole, communities
+
+    @property
+    def key(self) -> str:
+        """The scope's orders as text (``s:3,7|c:``): the same for every user who sees the
+        same orders. Names a median snapshot (``rollups.models.MedianSnapshot``)."""
+        whole, communities = self.members()
+        return f"s:{','.join(map(str, whole))}|c:{','.join(map(str, communities))}"
+
     def orders_q(self, prefix: str = "") -> Q:
         """A filter on Order (or, with ``prefix="order__"``, on a model pointing at one).
 
         The same orders as ``community__path__startswith`` on each area (the supervisor
         visibility rule), written on the order's own ``street_id`` / ``community_id`` so
         the report's scans need no join with the area table."""
-        whole = [
-            s.pk
-            for s in self.streets
-            if any(s.path.startswith(a.path) for a in self.areas)
-            and (self.street is None or s.pk == self.street.pk)
-        ]
-        communities = [
-            a.pk
-            for a in self.areas
-            if a.level == Area.Level.COMMUNITY
-            and a.parent_id not in whole
-            and (self.street is None or a.parent_id == self.street.pk)
-        ]
+        whole, communities = self.members()
         q = Q(**{f"{prefix}street_id__in": whole})
         if communities:
             q |= Q(**{f"{prefix}community_id__in": communities})
@@ -411,16 +447,45 @@ def _live() -> Q:
     return ~Q(state=State.CANCELLED)
 
 
-def _stage_cohort(stage: str, month: Month, as_of: datetime) -> dict[str, Q]:
-    """The stage clocks that fell due in the month: on time, late, or still open with the
-    due time already passed at ``as_of``. Open clocks not yet due are not judged."""
-    due = in_month(f"{stage}_due_at", month) & _live()
-    flag = f"{stage}_on_time"
-    return {
-        "on_time": due & Q(**{flag: True}),
-        "late": due & Q(**{flag: False}),
-        "open": due & Q(**{f"{flag}__isnull": True, f"{stage}_due_at__lt": as_of}),
-    }
+@dataclass(frozen=True)
+class Stream:
+    """One kind of count an order gives, in the month of its ``column``: the counts by
+    name (with their filter; None: every order) among the orders ``where`` selects."""
+
+    column: str
+    counts: dict[str, Q | None]
+    where: Q = field(default_factory=Q)
+
+
+def order_streams(as_of: datetime) -> list[Stream]:
+    """Every count an order gives to a month (docs/REPORTS.md, "The figures"): received
+    and cancelled by its report time, dispatched by its dispatch time, each stage clock
+    (on time, late, or open and overdue at ``as_of``) by its due time, closed and
+    mediated by its closing time. The report's live query and the roll-up's refresh both
+    read these, so the two always add up to the same figures."""
+    stages = [
+        Stream(
+            f"{s}_due_at",
+            {
+                f"{s}_on_time": Q(**{f"{s}_on_time": True}),
+                f"{s}_late": Q(**{f"{s}_on_time": False}),
+                f"{s}_open": Q(**{f"{s}_on_time__isnull": True, f"{s}_due_at__lt": as_of}),
+            },
+            _live(),
+        )
+        for s in STAGES
+    ]
+    return [
+        Stream("reported_at", {"received": None, "cancelled": Q(state=State.CANCELLED)}),
+        Stream("dispatched_at", {"dispatched": None}, _live()),
+        *stages,
+        Stream("closed_at", {"closed": None, "mediated": Q(outcome=Outcome.MEDIATED)}),
+    ]
+
+
+def month_of(column: str) -> TruncMonth:
+    """The Asia/Shanghai month of a timestamp column, as the date of its 1st."""
+    return TruncMonth(column, tzinfo=SHANGHAI, output_field=DateField())
 
 
 def _grouped(queryset, keys: tuple[str, str], aggregates: dict[tuple[int, str], Count]) -> Counts:
@@ -441,49 +506,160 @@ def _grouped(queryset, keys: tuple[str, str], aggregates: dict[tuple[int, str], 
     return out
 
 
-def _order_counts(scope: Scope, months: list[Month], as_of: datetime) -> Counts:
-    """Per (street, lead unit), one query for every month of the trend window: each
-    stage's cohort (on time, late, open), closed and mediated; and for the last month
-    (the report's) also received, cancelled and dispatched."""
-    month, last = months[-1], len(months) - 1
-    received = in_month("reported_at", month)
-    aggregates: dict[tuple[int, str], Count] = {
-        (last, "received"): Count("pk", filter=received),
-        (last, "cancelled"): Count("pk", filter=received & Q(state=State.CANCELLED)),
-        (last, "dispatched"): Count("pk", filter=in_month("dispatched_at", month) & _live()),
-    }
-    for i, m in enumerate(months):
-        for stage in STAGES:
-            for outcome, q in _stage_cohort(stage, m, as_of).items():
-                aggregates[(i, f"{stage}_{outcome}")] = Count("pk", filter=q)
-        closed = in_month("closed_at", m)
-        aggregates[(i, "closed")] = Count("pk", filter=closed)
-        aggregates[(i, "mediated")] = Count("pk", filter=closed & Q(outcome=Outcome.MEDIATED))
-    window = months[0]
-    touched = [received, in_month("dispatched_at", month)]
-    for column in (*(f"{s}_due_at" for s in STAGES), "closed_at"):
-        touched.append(Q(**{f"{column}__gte": window.start, f"{column}__lt": month.end}))
-    return _grouped(
-        Order.objects.filter(scope.orders_q() & reduce(or_, touched)),
-        ("street_id", "lead_unit_id"),
-        aggregates,
+@dataclass
+class _Settled:
+    """What the roll-ups hold for the scope and window (``rollups.models``): counts per
+    (street, unit) and month index; the ``cutoff`` they were settled before and the last
+    return visit they count (None: no roll-up, read everything live); per month index,
+    the earliest report time among the settled orders with a stage clock due then."""
+
+    counts: Counts
+    cutoff: datetime | None = None
+    visits_through: int | None = None
+    first_due_reported_at: dict[int, datetime] = field(default_factory=dict)
+
+
+# The roll-up counts a month of the window takes: the report's month all of them (the
+# escalations only when counted at its end), the others what the trend and last month's
+# ranking need, as the live query gives them.
+REPORT_MONTH_FIELDS = SETTLED_FIELDS
+WINDOW_FIELDS = tuple(
+    f
+    for f in SETTLED_FIELDS
+    if f not in ("received", "cancelled", "dispatched", "return_visits")
+    and not f.startswith("escalations_")
+)
+
+
+def _settled(scope: Scope, months: list[Month], *, escalations: bool) -> _Settled:
+    """The roll-up rows of the window in the scope, summed per (street, unit, month) for
+    the report's month and the one before, per month for the trend's older months: one
+    query. All rows of a refresh share its cutoff (it replaces them in one transaction)."""
+    index = {date(m.year, m.month, 1): i for i, m in enumerate(months)}
+    last = len(months) - 1
+    by_unit = Q(month__gte=date(months[-2].year, months[-2].month, 1))
+    rows = (
+        MonthlyRollup.objects.filter(scope.orders_q(), month__gte=min(index), month__lte=max(index))
+        .order_by()
+        .annotate(
+            row_street=Case(When(by_unit, then=F("street_id")), default=None),
+            row_unit=Case(When(by_unit, then=F("unit_id")), default=None),
+        )
+        .values("cutoff", "visits_through", "month", "row_street", "row_unit")
+        .annotate(
+            **{f"s_{name}": Sum(name) for name in SETTLED_FIELDS},
+            s_first=Min("first_due_reported_at"),
+        )
     )
+    out = _Settled(counts={})
+    for row in rows:
+        out.cutoff, out.visits_through = row["cutoff"], row["visits_through"]
+        i = index[row["month"]]
+        names = REPORT_MONTH_FIELDS if i == last else WINDOW_FIELDS
+        if i == last and not escalations:
+            names = tuple(f for f in names if not f.startswith("escalations_"))
+        out.counts.setdefault((row["row_street"], row["row_unit"]), {})[i] = {
+            name: row[f"s_{name}"] for name in names
+        }
+        first = row["s_first"]
+        if first is not None:
+            known = out.first_due_reported_at.get(i)
+            out.first_due_reported_at[i] = first if known is None else min(known, first)
+    return out
 
 
-def _review_counts(scope: Scope, months: list[Month]) -> Counts:
+def _unsettled(cutoff: datetime | None, month: Month, *, cancelled: bool) -> Q:
+    """The orders of the window the roll-up does not count: not closed or cancelled
+    before the cutoff (a cancelled one only matters, with ``cancelled``, in the month it
+    was reported). An order is reported before anything else happens to it, so none
+    reported after the month touches the window. Each branch is an index range: (state,
+    reported_at), closed_at, cancelled_at (a closed or cancelled order always has that
+    time); for a month that has ended they hold only the orders still open (a few stuck
+    ones) or closed or cancelled since the cutoff."""
+    if cutoff is None:
+        return Q()
+    before = Q(reported_at__lt=month.end)
+    q = (Q(state__in=OPEN_STATES) & before) | (
+        Q(state=State.CLOSED, closed_at__gte=cutoff) & before
+    )
+    if cancelled:
+        q |= Q(state=State.CANCELLED, cancelled_at__gte=cutoff) & in_month("reported_at", month)
+    return q
+
+
+def _order_counts(
+    scope: Scope, months: list[Month], as_of: datetime, cutoff: datetime | None
+) -> Counts:
+    """The orders' counts not in the roll-up, per (street, lead unit) and month of the
+    window: one query, a ``UNION ALL`` of one grouped select per stream
+    (``order_streams``); received, cancelled and dispatched only for the report's month.
+    On PostgreSQL, with a roll-up, the stage streams also sum ``ClockChecksum`` over the
+    met clocks (the report month's is compared with the median snapshot's)."""
+    month = months[-1]
+    index = {date(m.year, m.month, 1): i for i, m in enumerate(months)}
+    streams = order_streams(as_of)
+    width = max(len(stream.counts) for stream in streams)
+    checksums = cutoff is not None and connection.vendor == "postgresql"
+    # The scope and the live part resolved once; each stream only adds its own filter.
+    live = {
+        cancelled: Order.objects.filter(
+            scope.orders_q() & _unsettled(cutoff, month, cancelled=cancelled)
+        )
+        for cancelled in (True, False)
+    }
+    selects = []
+    for kind, stream in enumerate(streams):
+        column = stream.column
+        first = month if column in ("reported_at", "dispatched_at") else months[0]
+        counts: dict = {
+            f"n{j}": Count("pk", filter=q) if q is not None else Count("pk")
+            for j, q in enumerate(stream.counts.values())
+        }
+        counts.update({f"n{j}": Value(0) for j in range(len(counts), width)})
+        stage = column.removesuffix("_due_at")
+        counts["checksum"] = (
+            Sum(ClockChecksum(stage), filter=Q(**{f"{stage}_on_time__isnull": False}))
+            if checksums and stage in STAGES
+            else Value(0)
+        )
+        selects.append(
+            live[column == "reported_at"]
+            .filter(stream.where & Q(**{f"{column}__gte": first.start, f"{column}__lt": month.end}))
+            .order_by()
+            .annotate(report_month=month_of(column))
+            .values("report_month", "street_id", "lead_unit_id")
+            .annotate(kind=Value(kind), **counts)
+        )
+    out: Counts = {}
+    for row in selects[0].union(*selects[1:], all=True):
+        values = out.setdefault((row["street_id"], row["lead_unit_id"]), {}).setdefault(
+            index[row["report_month"]], {}
+        )
+        for j, name in enumerate(streams[row["kind"]].counts):
+            values[name] = values.get(name, 0) + row[f"n{j}"]
+        if row["checksum"]:
+            values["checksum"] = values.get("checksum", 0) + int(row["checksum"])
+    return out
+
+
+def _review_counts(scope: Scope, months: list[Month], cutoff: datetime | None) -> Counts:
     """Reviews submitted in each month of the window, good and bad, per (street, lead
-    unit): one query."""
-    aggregates: dict[tuple[int, str], Count] = {}
+    unit), but not before the cutoff (those are in the roll-up): one query, none if the
+    window ended before the cutoff."""
+    aggregates: dict[tuple[int, str], Aggregate] = {}
     for i, m in enumerate(months):
         submitted = in_month("submitted_at", m)
         aggregates[(i, "reviews_good")] = Count(
             "pk", filter=submitted & Q(rating=Review.Rating.GOOD)
         )
         aggregates[(i, "reviews_bad")] = Count("pk", filter=submitted & Q(rating=Review.Rating.BAD))
+    start = months[0].start if cutoff is None else max(months[0].start, cutoff)
+    if start >= months[-1].end:
+        return {}
     return _grouped(
         Review.objects.filter(
             scope.orders_q("order__"),
-            submitted_at__gte=months[0].start,
+            submitted_at__gte=start,
             submitted_at__lt=months[-1].end,
         ),
         ("order__street_id", "order__lead_unit_id"),
@@ -491,13 +667,24 @@ def _review_counts(scope: Scope, months: list[Month]) -> Counts:
     )
 
 
-def _escalation_counts(scope: Scope, month: Month, as_of: datetime) -> Counts:
+def _escalation_cut(month: Month, as_of: datetime) -> datetime:
+    """The instant escalations are counted open at: the month's end, or ``as_of`` if
+    earlier (the current month)."""
+    return min(month.end, as_of)
+
+
+def _escalation_counts(
+    scope: Scope, month: Month, as_of: datetime, cutoff: datetime | None
+) -> Counts:
     """Escalations open at the end of the month (or at ``as_of`` if earlier), by level, per
-    (street, unit the escalation was raised against): one query."""
-    cut = min(month.end, as_of)
+    (street, unit the escalation was raised against): one query. Counted at the month's
+    end, with a roll-up, only the ones not resolved before its cutoff: the roll-up has
+    the others (``_settled``)."""
+    cut = _escalation_cut(month, as_of)
+    resolved_from = max(cut, cutoff) if cutoff and cut == month.end else cut
     return _grouped(
         Escalation.objects.filter(scope.orders_q("order__"), raised_at__lt=cut).filter(
-            Q(resolved_at__isnull=True) | Q(resolved_at__gte=cut)
+            Q(resolved_at__isnull=True) | Q(resolved_at__gte=resolved_from)
         ),
         ("order__street_id", "unit_id"),
         {
@@ -507,12 +694,14 @@ def _escalation_counts(scope: Scope, month: Month, as_of: datetime) -> Counts:
     )
 
 
-def _visit_counts(scope: Scope, month: Month) -> Counts:
-    """Return visits made in the month, per (street, lead unit): one query."""
+def _visit_counts(scope: Scope, month: Month, through: int | None) -> Counts:
+    """Return visits made in the month, per (street, lead unit), but none the roll-up
+    counts (an id up to ``through``): one query."""
+    visits = ReturnVisit.objects.filter(scope.orders_q("order__") & in_month("visited_at", month))
+    if through is not None:
+        visits = visits.filter(pk__gt=through)
     return _grouped(
-        ReturnVisit.objects.filter(scope.orders_q("order__") & in_month("visited_at", month)),
-        ("order__street_id", "order__lead_unit_id"),
-        {(0, "return_visits"): Count("pk")},
+        visits, ("order__street_id", "order__lead_unit_id"), {(0, "return_visits"): Count("pk")}
     )
 
 
@@ -547,6 +736,31 @@ class StageMicroseconds(Func):
         )
 
 
+class ClockChecksum(Func):
+    """A 64-bit hash of one met stage clock: its order, lead unit, street, stage and
+    duration (PostgreSQL's ``hashtextextended``). Summed over the month's clocks of the
+    orders not settled, it tells whether those clocks are still the ones a median
+    snapshot was computed from (``rollups.models.MedianSnapshot``)."""
+
+    output_field = BigIntegerField()
+
+    def __init__(self, stage: str):
+        super().__init__(
+            F("pk"), F("lead_unit_id"), F("street_id"), Value(stage), StageMicroseconds(stage)
+        )
+
+    def as_sql(self, compiler, connection, **extra):  # pragma: no cover - other backends
+        raise NotImplementedError(f"clock checksums on {connection.vendor}")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="hashtextextended(concat_ws(':', %(expressions)s), 0)",
+            **extra,
+        )
+
+
 class Median(Aggregate):
     """PostgreSQL's ``percentile_cont(0.5)``: the middle value, or the mean of the two
     middle values for an even count."""
@@ -562,73 +776,118 @@ def _completed(stage: str, month: Month) -> Q:
 
 
 GROUPINGS = {"unit": "lead_unit_id", "street": "street_id", "total": None}
+Medians = dict[str, dict[int | None, dict[str, float | None]]]
+
+
+def median_candidates(month: Month, cutoff: datetime | None, first: datetime | None) -> Q:
+    """A superset of the orders whose stage clocks make the month's medians, written as
+    index ranges on (state, reported_at) and closed_at, so that the medians read about a
+    month of orders instead of all of them. A met clock's order is now signed, contacted,
+    met or closed. If closed before the roll-up's ``cutoff``, the roll-up knows the
+    earliest report time ``first`` among such orders with a clock due in the month (None:
+    there is none), and no clock falls due before its order is reported. No cutoff (no
+    roll-up): no narrowing."""
+    if cutoff is None:
+        return Q()
+    q = Q(state__in=HANDLING_STATES) | Q(state=State.CLOSED, closed_at__gte=cutoff)
+    if first is not None:
+        q |= Q(state=State.CLOSED, reported_at__gte=first, reported_at__lt=month.end)
+    return q
 
 
 def stage_medians(
-    scope: Scope, month: Month, *, method: str | None = None
-) -> dict[str, dict[int | None, dict[str, float | None]]]:
+    scope: Scope, month: Month, *, method: str | None = None, candidates: Q | None = None
+) -> Medians:
     """Median stage durations, ``{"unit"|"street"|"total": {id: {stage: µs}}}`` (the total
     under id None). ``percentile_cont`` on PostgreSQL, else the window-function method;
-    both give the same numbers (``method`` forces one, for the test that says so)."""
+    both give the same numbers (``method`` forces one, for the test that says so).
+    ``candidates`` (``median_candidates``) only narrows what is read."""
     method = method or ("percentile" if connection.vendor == "postgresql" else "window")
+    within = scope.orders_q() & (candidates or Q())
     if method == "percentile":
-        return _medians_percentile(scope, month)
-    return _medians_window(scope, month)
+        result: Medians = {"unit": {}, "street": {}, "total": {None: dict.fromkeys(STAGES)}}
+        for grouping, key, stages, _checksum in percentile_medians(within, month):
+            result[grouping][key] = stages
+        return result
+    return _medians_window(within, month)
 
 
-def _medians_percentile(scope: Scope, month: Month):
-    """One query: ``percentile_cont`` over the cohort, grouped by unit, by street and in
-    total at once (``GROUPING SETS``). A duration outside its stage's cohort is NULL,
-    which ``percentile_cont`` skips."""
-    cohort = (
-        Order.objects.filter(scope.orders_q() & reduce(or_, (_completed(s, month) for s in STAGES)))
-        .order_by()
-        .annotate(
-            **{
-                f"d_{s}": Case(
-                    When(_completed(s, month), then=StageMicroseconds(s)),
-                    default=None,
-                    output_field=FloatField(),
-                )
-                for s in STAGES
-            }
+# GROUPING(street_id, lead_unit_id) sets a bit for each column not grouped on.
+_GROUPING_BITS = {2: "unit", 1: "street", 0: "street_unit", 3: "total"}
+
+
+def percentile_medians(
+    within: Q, month: Month, *, street_units: bool = False, unsettled_before: datetime | None = None
+) -> list[tuple[str, int | tuple[int, int] | None, dict[str, float | None], int]]:
+    """One query: ``percentile_cont`` over the month's cohort, grouped by unit, by street
+    and in total at once (``GROUPING SETS``), and with ``street_units`` also by (street,
+    unit). A duration outside its stage's cohort is NULL, which ``percentile_cont``
+    skips. Rows ``(grouping, key, {stage: µs}, checksum)``; the checksum sums
+    ``ClockChecksum`` over the clocks of the orders not closed before
+    ``unsettled_before`` (0 without it). PostgreSQL only."""
+    completed = {s: _completed(s, month) for s in STAGES}
+    columns: dict = {
+        f"d_{s}": Case(
+            When(completed[s], then=StageMicroseconds(s)), default=None, output_field=FloatField()
         )
-        .values("street_id", "lead_unit_id", *(f"d_{s}" for s in STAGES))
+        for s in STAGES
+    }
+    if unsettled_before is not None:
+        unsettled = ~Q(state=State.CLOSED, closed_at__lt=unsettled_before)
+        for s in STAGES:
+            columns[f"h_{s}"] = Case(
+                When(completed[s] & unsettled, then=ClockChecksum(s)),
+                default=None,
+                output_field=BigIntegerField(),
+            )
+    cohort = (
+        Order.objects.filter(within & reduce(or_, completed.values()))
+        .order_by()
+        .annotate(**columns)
+        .values("street_id", "lead_unit_id", *columns)
     )
     inner, params = cohort.query.sql_with_params()
     medians = ", ".join(
         f"percentile_cont(0.5) WITHIN GROUP (ORDER BY cohort.d_{s})" for s in STAGES
     )
+    checksum = (
+        " + ".join(f"COALESCE(SUM(cohort.h_{s}), 0)" for s in STAGES)
+        if unsettled_before is not None
+        else "0"
+    )
+    sets = "(cohort.lead_unit_id), (cohort.street_id), ()"
+    if street_units:
+        sets += ", (cohort.street_id, cohort.lead_unit_id)"
     sql = (
         "SELECT GROUPING(cohort.street_id, cohort.lead_unit_id), cohort.street_id, "
-        f"cohort.lead_unit_id, {medians} FROM ({inner}) AS cohort "
-        "GROUP BY GROUPING SETS ((cohort.lead_unit_id), (cohort.street_id), ())"
+        f"cohort.lead_unit_id, {medians}, {checksum} FROM ({inner}) AS cohort "
+        f"GROUP BY GROUPING SETS ({sets})"
     )
-    # GROUPING() sets a bit for each column not grouped on: 2 = by unit, 1 = by street.
-    result: dict = {"unit": {}, "street": {}, "total": {None: dict.fromkeys(STAGES)}}
+    rows = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for grouping, street_id, unit_id, *values in cursor.fetchall():
-            stages = dict(zip(STAGES, values, strict=True))
-            if grouping == 2:
-                result["unit"][unit_id] = stages
-            elif grouping == 1:
-                result["street"][street_id] = stages
-            else:
-                result["total"][None] = stages
-    return result
+        for bits, street_id, unit_id, *values, total in cursor.fetchall():
+            grouping = _GROUPING_BITS[bits]
+            key = {
+                "unit": unit_id,
+                "street": street_id,
+                "street_unit": (street_id, unit_id),
+                "total": None,
+            }[grouping]
+            rows.append((grouping, key, dict(zip(STAGES, values, strict=True)), int(total)))
+    return rows
 
 
-def _medians_window(scope: Scope, month: Month):
-    """Nine queries (grouping × stage), for SQLite. Each numbers the durations within its group and
-    keeps the middle one or two rows (``(n+1) div 2`` and ``(n+2) div 2``), whose mean is
-    the median; a group contributes at most two rows."""
+def _medians_window(within: Q, month: Month) -> Medians:
+    """Nine queries (grouping × stage), for SQLite. Each numbers the durations within its
+    group and keeps the middle one or two rows (``(n+1) div 2`` and ``(n+2) div 2``), whose
+    mean is the median; a group contributes at most two rows."""
     result: dict = {g: defaultdict(lambda: dict.fromkeys(STAGES)) for g in GROUPINGS}
     for grouping, column in GROUPINGS.items():
         partition = [F(column)] if column else None
         for stage in STAGES:
             rows = (
-                Order.objects.filter(scope.orders_q() & _completed(stage, month))
+                Order.objects.filter(within & _completed(stage, month))
                 .order_by()
                 .annotate(
                     duration=StageMicroseconds(stage),
@@ -648,7 +907,63 @@ def _medians_window(scope: Scope, month: Month):
     return {g: dict(v) for g, v in result.items()}
 
 
+def _snapshot_medians(scope: Scope, month: Month, cutoff: datetime) -> tuple[Medians, int] | None:
+    """The month's median snapshot for the scope made with the roll-up of ``cutoff``, and
+    its checksum; None if there is none: one query."""
+    rows = MedianSnapshot.objects.filter(
+        month=date(month.year, month.month, 1), scope=scope.key, cutoff=cutoff
+    ).values_list("grouping", "key", *STAGES, "checksum")
+    result: Medians = {"unit": {}, "street": {}, "total": {}}
+    checksum = None
+    for grouping, key, *values, total in rows:
+        result[grouping][key] = dict(zip(STAGES, values, strict=True))
+        if grouping == MedianSnapshot.Grouping.TOTAL:
+            checksum = int(total)
+    if checksum is None:
+        return None
+    return result, checksum
+
+
+def _month_medians(
+    scope: Scope, month: Month, settled: _Settled, orders: Counts, current: int
+) -> Medians:
+    """The month's medians: the snapshot taken at the roll-up's refresh while the clocks
+    of the orders not settled are still the same (their checksum, summed per (street,
+    unit) by the live order query, is the snapshot's), else computed live over about a
+    month of orders (``median_candidates``)."""
+    cutoff = settled.cutoff
+    if cutoff is not None and month.end <= cutoff and connection.vendor == "postgresql":
+        snapshot = _snapshot_medians(scope, month, cutoff)
+        if snapshot is not None:
+            live = sum(
+                by_month[current].get("checksum", 0)
+                for by_month in orders.values()
+                if current in by_month
+            )
+            if live == snapshot[1]:
+                return snapshot[0]
+    if cutoff is not None and month.end <= cutoff:
+        _parallel_plans(allowed=True)  # about a month of orders: workers help here
+    return stage_medians(
+        scope,
+        month,
+        candidates=median_candidates(month, cutoff, settled.first_due_reported_at.get(current)),
+    )
+
+
 # --- assembling the report ------------------------------------------------------------------
+
+
+def _parallel_plans(*, allowed: bool) -> None:
+    """Allow or forbid parallel plans for the rest of the report's transaction
+    (PostgreSQL). With the roll-up, a month that has ended reads only a few hundred live
+    rows; the planner overestimates them (it cannot know that the orders still open are
+    nearly all recent ones) and starts two workers, which at 1M orders took 10–25 ms of
+    a 1–5 ms query."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            value = "DEFAULT" if allowed else "0"
+            cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {value}")
 
 
 def _unit_rows(units: Iterable[dict]) -> dict[int, Row]:
@@ -684,12 +999,17 @@ class _Assembled:
 def _assemble(scope: Scope, month: Month, as_of: datetime) -> _Assembled:
     """Run the sections and add their per-(street, unit) counts up into the rows of the
     month, the units' rows of the month before (for the ranking's change) and the
-    trend's totals."""
+    trend's totals. The roll-ups give what was settled; the live queries the rest."""
     months = [month.shifted(-i) for i in reversed(range(TREND_MONTHS))]
     current, previous = len(months) - 1, len(months) - 2
-    windowed = [_order_counts(scope, months, as_of), _review_counts(scope, months)]
-    escalations = _escalation_counts(scope, month, as_of)  # raised-against unit
-    visits = _visit_counts(scope, month)
+    settled = _settled(scope, months, escalations=_escalation_cut(month, as_of) == month.end)
+    cutoff = settled.cutoff
+    if cutoff is not None and month.end <= cutoff:
+        _parallel_plans(allowed=False)
+    orders = _order_counts(scope, months, as_of, cutoff)
+    windowed = [settled.counts, orders, _review_counts(scope, months, cutoff)]
+    escalations = _escalation_counts(scope, month, as_of, cutoff)  # raised-against unit
+    visits = _visit_counts(scope, month, settled.visits_through)
 
     unit_ids = {u for section in (*windowed, escalations, visits) for (_s, u) in section if u}
     unit_values = list(
@@ -717,7 +1037,7 @@ def _assemble(scope: Scope, month: Month, as_of: datetime) -> _Assembled:
         for key, by_month in section.items():
             _add(units, unassigned, streets, total, key, by_month[0])
 
-    medians = stage_medians(scope, month)
+    medians = _month_medians(scope, month, settled, orders, current)
     for grouping, rows in (("unit", units), ("street", streets), ("total", {None: total})):
         for key, values in medians[grouping].items():
             if key in rows:
@@ -745,7 +1065,7 @@ def rank(units: Iterable[Row]) -> list[tuple[int, Row, Decimal]]:
     """Units with a score, best first; equal scores share a rank (1, 2, 2, 4), then by
     name."""
     scored = sorted(
-        ((r.figures.score, r) for r in units if r.kind == "unit" and r.figures.score is not None),
+        ((score, r) for r in units if r.kind == "unit" and (score := r.figures.score) is not None),
         key=lambda sr: (-sr[0], sr[1].name),
     )
     ranked, previous_score, previous_rank = [], None, 0
@@ -759,13 +1079,17 @@ def rank(units: Iterable[Row]) -> list[tuple[int, Row, Decimal]]:
 def monthly_report(*, scope: Scope, month: Month, now: datetime | None = None) -> MonthlyReport:
     """The month's figures for the scope, as at ``now`` (default: the present).
 
-    Queries, whatever the number of orders: the orders and the reviews of the 12-month
-    window (which give the month, the month before for the ranking's change, and the
-    trend), the escalations, the return visits, the units' names, and the medians (one
-    query on PostgreSQL, nine elsewhere).
+    Queries, whatever the number of orders: the roll-ups of the 12-month window; the
+    orders and the reviews of the window not in them (which with the roll-ups give the
+    month, the month before for the ranking's change, and the trend; no reviews query
+    when the window ended before the roll-up's cutoff); the escalations; the return
+    visits; the units' names; and the medians: the snapshot (PostgreSQL, an ended month
+    with a roll-up), else one query on PostgreSQL, nine elsewhere. In one read-only
+    transaction (see ``_parallel_plans``).
     """
     as_of = now or timezone.now()
-    built = _assemble(scope, month, as_of)
+    with transaction.atomic():  # for _parallel_plans' SET LOCAL; it only reads
+        built = _assemble(scope, month, as_of)
     before = {row.id: (position, score) for position, row, score in rank(built.previous_units)}
     ranking = [
         RankRow(

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -53,9 +54,12 @@ INSTALLED_APPS = [
     "csp",
     "dispatch",
     "disputes",
+    "rollups",
 ]
 
 MIDDLEWARE = [
+    # First: every line logged while serving a request carries its id (shishi_mediation.logs).
+    "shishi_mediation.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -239,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "refresh-report-rollups": {  # the monthly report's roll-ups (docs/REPORTS.md)
+        "task": "rollups.refresh",
+        "schedule": crontab(hour=2, minute=30),  # nightly, Asia/Shanghai (CELERY_TIMEZONE)
+        "options": {"expires": 3600},
+    },
 }
 
 # --- Notifications -----------------------------------------------------------------------
@@ -265,8 +274,8 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # --- Login lockout (django-axes) --------------------------------------------------------
 # After AXES_FAILURE_LIMIT wrong passwords for one username from one client address, that
-# pair is locked for AXES_COOLOFF_MINUTES: the login page (and the admin's) answers 429,
-# the token endpoint 400, whatever the password. A successful login clears the count.
+# pair is locked for AXES_COOLOFF_MINUTES: the login page (and the admin's) and the token
+# endpoint answer 429, whatever the password. A successful login clears the count.
 # Another user, or the same user from another address, is not affected. Unlock early with
 # `manage.py axes_reset_username <name>` or in the admin (Axes → access attempts).
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
@@ -300,11 +309,9 @@ AXES_CLIENT_IP_CALLABLE = client_ip
 
 # --- Content-Security-Policy (django-csp) ------------------------------------------------
 # Everything from this origin only: no inline script, style or event handler, no
-# javascript: links, no framing. CSP_REPORT_URI, if set, receives violation reports.
+# javascript: links, no framing. CSP_REPORT_URI, if set, receives violation reports. Every
+# page is covered, the API docs too (Swagger UI's start-up script and style are files).
 CONTENT_SECURITY_POLICY = {
-    # Swagger UI (drf-spectacular's SpectacularSwaggerView) inlines its start-up script
-    # and a <style> block, so the API docs page goes without the header for now.
-    "EXCLUDE_URL_PREFIXES": ["/api/docs/"],
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
@@ -356,7 +363,7 @@ SPECTACULAR_SETTINGS = {
         "订单分包 dispute orders: report, dispatch, handle, close; police incident intake.\n\n"
         "Authenticate with `Authorization: Token <token>` (POST /api/v1/auth/token/) or a "
         "browser session. Errors: 400 `{detail, errors}`, 401, 403, 404 (also for orders "
-        "outside your scope), 409 `{detail, state}`, 429."
+        "outside your scope), 409 `{detail, state}`, 413 (body over 2 MiB), 429."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -391,14 +398,41 @@ globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@shishi-mediation.local")
 
 # --- Logging --------------------------------------------------------------------------
+# One line per record on stderr. LOG_FORMAT=json (production's default): one JSON object per
+# line with time (Asia/Shanghai), level, logger, message and, when known, the order number
+# the line concerns, the request id and the user id (see shishi_mediation/logs.py).
+# LOG_FORMAT=plain (development's default): the same fields for a human. Either way, phone
+# and ID numbers in a message are masked.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "context": {"()": "shishi_mediation.logs.ContextFilter"},
+        "mask": {"()": "shishi_mediation.logs.MaskFilter"},
+    },
+    "formatters": {
+        "plain": {"()": "shishi_mediation.logs.PlainFormatter"},
+        "json": {"()": "shishi_mediation.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context", "mask"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # django-axes logs every login at INFO; its warnings (failures, lockouts) are enough.
-    "loggers": {"axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")}},
+    "loggers": {
+        # Django's own handlers (a DEBUG-only console, mail_admins, runserver's) are
+        # replaced: its lines go through the handler above like everyone else's.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        # django-axes logs every login at INFO; its warnings (failures, lockouts) are enough.
+        "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
+    },
 }
 
 # --- Production -----------------------------------------------------------------------

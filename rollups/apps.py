@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RollupsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "rollups"
+    verbose_name = _("报表月度汇总")
