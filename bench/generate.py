@@ -11,11 +11,11 @@ computing every field the services would have computed, consistently:
   a little busier, daytime hours busier), then dispatched, signed, contacted, met and
   closed after delays drawn from log-normal distributions scaled by its SLA policy's
   limits (so ~10 % of stages are late), or cancelled (3 %); its state is the last step
-  that happened before ``now``. Limits, due times, on-time flags and the alert columns
-  follow the model's transition methods exactly;
+  that happened before ``now``. Limits, due times, on-time flags and the alarms
+  (``dispatch.Alarm``) follow the model's transition methods exactly;
 * the SLA sweep is taken to have last run at ``now - SWEEP_GAP`` (one hour ago): every
   escalation that fired before then exists (raised a few seconds after it fired, resolved
-  when its stage was met), the alert columns point at the next level, and exactly ``due``
+  when its stage was met), the alarms point at the next level, and exactly ``due``
   running stages have come due since (``backlog`` orders, picked among the last ten days'
   reports and re-timed so one of their levels fired in the last hour). Other open orders
   are re-drawn until none of their levels falls in that hour, so the count is exact;
@@ -454,12 +454,6 @@ ORDER_FIELDS = [
     "sign_on_time",
     "contact_on_time",
     "meet_on_time",
-    "sign_alert_at",
-    "sign_alert_level",
-    "contact_alert_at",
-    "contact_alert_level",
-    "meet_alert_at",
-    "meet_alert_level",
     "contact_method",
     "contact_note",
     "meeting_place",
@@ -572,8 +566,11 @@ def generate(*, scale: int, due: int, now: datetime, months: int = 12, seed: int
     counters: Counter = Counter()
     order_rows: list[str] = []
     assisting_rows: list[str] = []
+    alarm_rows: list[str] = []
     legacy_replication = _fast_load_begin()
-    dropped = _drop_secondary_indexes(["disputes_order", "disputes_order_assisting_units"])
+    dropped = _drop_secondary_indexes(
+        ["disputes_order", "disputes_order_assisting_units", "dispatch_alarm"]
+    )
     for i in range(scale):
         r = times[i]
         street, community, cat, risk = draws[i]
@@ -627,9 +624,10 @@ def generate(*, scale: int, due: int, now: datetime, months: int = 12, seed: int
             contact_ok = sim.contacted <= contact_due
         if sim.met is not None:
             meet_ok = sim.met <= meet_due
-        alerts = {"sign": (None, None), "contact": (None, None), "meet": (None, None)}
         for stage, stage_due, limit in running(sim, limits):
-            alerts[stage] = alert(stage_due, limit, swept)
+            fire, level = alert(stage_due, limit, swept)
+            if fire is not None:
+                alarm_rows.append(f"{i + 1}\t{stage}\t{level}\t{ts(fire)}\n")
 
         contact_method = contact_note = ""
         place = participants = result = ""
@@ -688,12 +686,6 @@ def generate(*, scale: int, due: int, now: datetime, months: int = 12, seed: int
                     boolean(sign_ok),
                     boolean(contact_ok),
                     boolean(meet_ok),
-                    ts(alerts["sign"][0]),
-                    num(alerts["sign"][1]),
-                    ts(alerts["contact"][0]),
-                    num(alerts["contact"][1]),
-                    ts(alerts["meet"][0]),
-                    num(alerts["meet"][1]),
                     contact_method,
                     contact_note,
                     place,
@@ -716,6 +708,7 @@ def generate(*, scale: int, due: int, now: datetime, months: int = 12, seed: int
         copy_rows("disputes_order", columns, order_rows)
     if assisting_rows:
         copy_rows("disputes_order_assisting_units", ["order_id", "unit_id"], assisting_rows)
+    copy_rows("dispatch_alarm", ["order_id", "stage", "level", "fire_at"], alarm_rows)
     stats.orders = scale
     stats.rows["orders"] = scale
     stats.rows["assisting units"] = len(assisting_rows)
@@ -862,9 +855,9 @@ def _derived_rows(rng: random.Random, world: World, now_s: float, swept: float, 
             "escalations",
             """
             INSERT INTO dispatch_escalation (order_id, stage, level, stage_due_at, fire_at,
-                raised_at, resolved_at, unit_id, sweep_token)
+                raised_at, resolved_at, unit_id, notified_at)
             SELECT id, stage, lvl, due, fire, fire + interval '20 seconds', ended,
-                   lead_unit_id, md5(id || stage || lvl)::uuid
+                   lead_unit_id, fire + interval '20 seconds'
             FROM (
                 SELECT o.id, o.lead_unit_id, s.stage, s.due, s.ended, l.lvl,
                        CASE l.lvl WHEN 0 THEN s.due - s.lim / 5 WHEN 1 THEN s.due

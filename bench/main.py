@@ -172,16 +172,16 @@ def export_shape(path: Path) -> int:
             SELECT s.code, extract(epoch FROM o.reported_at)::bigint, o.state,
                    extract(epoch FROM COALESCE(o.closed_at, o.cancelled_at))::bigint,
                    o.risk_level, COALESCE(o.assignee_id, 0),
-                   (r.id IS NOT NULL)::int
+                   (r.order_id IS NOT NULL)::int
             FROM disputes_order o
             JOIN dispatch_area s ON s.id = o.street_id
-            LEFT JOIN {REARM} r ON r.id = o.id
+            LEFT JOIN (SELECT DISTINCT order_id FROM {REARM}) r ON r.order_id = o.id
             ORDER BY o.id
         ) TO STDOUT
     """
     with open(path, "w") as f, connection.cursor() as cur:
         cur.cursor.copy_expert(sql, f)
-        cur.execute(f"SELECT count(*) FROM {REARM}")
+        cur.execute(f"SELECT count(DISTINCT order_id) FROM {REARM}")
         return cur.fetchone()[0]
 
 
@@ -370,6 +370,7 @@ def main() -> None:
             f"({', '.join(f'{k} {v:.0f} s' for k, v in stats.seconds.items() if k != 'total')})"
         )
         log(f"  states: {dict(stats.by_state.most_common())}")
+        results["rollups"] = measure.build_report_rollups(now, log=log)
     else:
         log(f"  reusing the data generated for now = {now.isoformat()}")
         measure.rearm_if_swept(now)

@@ -100,50 +100,30 @@ def user(username: str):
 REARM = "bench_rearm"
 
 
-REARM_COLUMNS = [
-    "sign_alert_at",
-    "sign_alert_level",
-    "contact_alert_at",
-    "contact_alert_level",
-    "meet_alert_at",
-    "meet_alert_level",
-]
-
-
-def chain_columns() -> list[str]:
-    """The order's timeline head, where the schema has the timeline hash chain."""
-    with connection.cursor() as cur:
-        names = {
-            c.name for c in connection.introspection.get_table_description(cur, "disputes_order")
-        }
-    return [c for c in ("timeline_seq", "timeline_hash") if c in names]
-
-
 def snapshot_due(now: datetime) -> dict:
-    """Remember the alert columns of every order with a stage due at ``now``, so the
-    sweep can be measured several times on the same backlog."""
+    """Remember every alarm due at ``now`` and its order's timeline head, so the sweep can
+    be measured several times on the same backlog."""
     with connection.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {REARM}")
         cur.execute(
             f"""
             CREATE UNLOGGED TABLE {REARM} AS
-            SELECT id, {", ".join(REARM_COLUMNS + chain_columns())}
-            FROM disputes_order
-            WHERE sign_alert_at <= %(now)s OR contact_alert_at <= %(now)s
-               OR meet_alert_at <= %(now)s
+            SELECT a.id, a.order_id, a.stage, a.level, a.fire_at, o.timeline_seq,
+                   o.timeline_hash
+            FROM dispatch_alarm a JOIN disputes_order o ON o.id = a.order_id
+            WHERE a.fire_at <= %(now)s
             """,
             {"now": now},
         )
         cur.execute(f"ALTER TABLE {REARM} ADD PRIMARY KEY (id)")
         cur.execute(
             f"""
-            SELECT count(*) FILTER (WHERE sign_alert_at <= %(now)s),
-                   count(*) FILTER (WHERE contact_alert_at <= %(now)s),
-                   count(*) FILTER (WHERE meet_alert_at <= %(now)s),
-                   count(*)
+            SELECT count(*) FILTER (WHERE stage = 'sign'),
+                   count(*) FILTER (WHERE stage = 'contact'),
+                   count(*) FILTER (WHERE stage = 'meet'),
+                   count(DISTINCT order_id)
             FROM {REARM}
-            """,
-            {"now": now},
+            """
         )
         sign, contact, meet, orders = cur.fetchone()
     return {
@@ -154,7 +134,8 @@ def snapshot_due(now: datetime) -> dict:
 
 
 def rearm(now: datetime) -> None:
-    """Undo what a sweep at ``now`` wrote and restore the snapshot's alert columns."""
+    """Undo what a sweep at ``now`` wrote: its rows go, the snapshot's alarms and timeline
+    heads come back."""
     with connection.cursor() as cur:
         cur.execute(
             "DELETE FROM dispatch_delivery WHERE notification_id IN "
@@ -163,17 +144,29 @@ def rearm(now: datetime) -> None:
         )
         cur.execute("DELETE FROM dispatch_notification WHERE created_at = %s", [now])
         cur.execute(
-            f"DELETE FROM disputes_orderevent WHERE order_id IN (SELECT id FROM {REARM}) "
+            f"DELETE FROM disputes_orderevent WHERE order_id IN (SELECT order_id FROM {REARM}) "
             "AND kind = 'escalated' AND at = %s",
             [now],
         )
         cur.execute("DELETE FROM dispatch_escalation WHERE raised_at = %s", [now])
-        cur.execute(f"SELECT * FROM {REARM} LIMIT 0")
-        saved = [c.name for c in cur.description if c.name != "id"]
-        assignments = ", ".join(f"{c} = r.{c}" for c in saved)
-        cur.execute(f"UPDATE disputes_order o SET {assignments} FROM {REARM} r WHERE o.id = r.id")
+        cur.execute(
+            f"""
+            INSERT INTO dispatch_alarm (id, order_id, stage, level, fire_at)
+            SELECT id, order_id, stage, level, fire_at FROM {REARM}
+            ON CONFLICT (id) DO UPDATE SET level = EXCLUDED.level, fire_at = EXCLUDED.fire_at
+            """
+        )
+        cur.execute(
+            f"""
+            UPDATE disputes_order o SET timeline_seq = r.timeline_seq,
+                   timeline_hash = r.timeline_hash
+            FROM (SELECT DISTINCT order_id, timeline_seq, timeline_hash FROM {REARM}) r
+            WHERE o.id = r.order_id
+            """
+        )
         for table in (
             "disputes_order",
+            "dispatch_alarm",
             "dispatch_escalation",
             "disputes_orderevent",
             "dispatch_notification",
@@ -197,7 +190,7 @@ def written_by_sweep(now: datetime) -> dict:
         escalations = cur.fetchone()[0]
         cur.execute(
             f"SELECT count(*) FROM disputes_orderevent WHERE order_id IN "
-            f"(SELECT id FROM {REARM}) AND kind = 'escalated' AND at = %s",
+            f"(SELECT order_id FROM {REARM}) AND kind = 'escalated' AND at = %s",
             [now],
         )
         events = cur.fetchone()[0]
@@ -219,10 +212,11 @@ def written_by_sweep(now: datetime) -> dict:
 
 def measure_sweep(now: datetime, *, runs: int = 3, log=print) -> dict:
     from dispatch.delivery import deliver_due
+    from dispatch.notifications import notify_raised
     from dispatch.sla import BATCH_SIZE, sla_sweep
 
     due = snapshot_due(now)
-    busy, idle, delivery = [], [], []
+    busy, idle, notices, delivery = [], [], [], []
     written = {}
     for run in range(runs):
         if run:
@@ -238,7 +232,16 @@ def measure_sweep(now: datetime, *, runs: int = 3, log=print) -> dict:
                     "batches": result.batches,
                 }
             )
+        raised_only = written_by_sweep(now)
+        # The notices of the escalations just raised: the beat task's second step.
+        with counting() as ctx:
+            t0 = time.perf_counter()
+            told = notify_raised(now=now)
+            notices.append(
+                {"ms": (time.perf_counter() - t0) * 1000, "queries": ctx.count, "told": told}
+            )
         written = written_by_sweep(now)
+        assert raised_only["notifications"] == 0, "the sweep itself writes no notices"
         for _ in range(5):
             with counting() as ctx:
                 t0 = time.perf_counter()
@@ -253,7 +256,8 @@ def measure_sweep(now: datetime, *, runs: int = 3, log=print) -> dict:
         if run:  # delivering is measured once: it is not a target, and slow at 1M
             log(
                 f"  sweep run {run + 1}/{runs}: {busy[-1]['ms']:.0f} ms, "
-                f"{busy[-1]['queries']} queries, raised {busy[-1]['raised']}; idle "
+                f"{busy[-1]['queries']} queries, raised {busy[-1]['raised']}; notices "
+                f"{notices[-1]['ms']:.0f} ms ({notices[-1]['told']}); idle "
                 f"{idle[-1]['ms']:.1f} ms"
             )
             continue
@@ -273,7 +277,8 @@ def measure_sweep(now: datetime, *, runs: int = 3, log=print) -> dict:
             )
         log(
             f"  sweep run {run + 1}/{runs}: {busy[-1]['ms']:.0f} ms, "
-            f"{busy[-1]['queries']} queries, raised {busy[-1]['raised']}; idle "
+            f"{busy[-1]['queries']} queries, raised {busy[-1]['raised']}; notices "
+            f"{notices[-1]['ms']:.0f} ms ({notices[-1]['told']}); idle "
             f"{idle[-1]['ms']:.1f} ms; delivering its e-mails {delivery[-1]['ms']:.0f} ms "
             f"({sent} e-mails)"
         )
@@ -288,7 +293,11 @@ def measure_sweep(now: datetime, *, runs: int = 3, log=print) -> dict:
         "batches": busy[-1]["batches"],
         "raised": busy[-1]["raised"],
         "written": written,
-        "orders_updated": due["due_stages"],
+        "raised_only": raised_only,
+        "orders_updated": due["orders"],
+        "notices_median_ms": statistics.median(n["ms"] for n in notices),
+        "notices_queries": notices[-1]["queries"],
+        "notices_told": notices[-1]["told"],
         "idle_median_ms": statistics.median(i["ms"] for i in idle),
         "idle_queries": idle[-1]["queries"],
         "idle_raised": max(i["raised"] for i in idle),
@@ -474,9 +483,28 @@ def _path_if_resolves(path: str) -> str | None:
         return None
 
 
+def build_report_rollups(now: datetime, *, log: Callable[[str], None] = print) -> dict:
+    """The report's roll-ups and median snapshots as the nightly task builds them
+    (``rollups.services.rollups_refresh``), settled as at the bench's ``now``."""
+    from rollups.services import rollups_refresh
+
+    t0 = time.perf_counter()
+    result = rollups_refresh(now=now)
+    seconds = time.perf_counter() - t0
+    log(
+        f"  report roll-ups: {result.rows:,} rows and {result.medians:,} median rows "
+        f"in {seconds:.1f} s"
+    )
+    return {"rows": result.rows, "medians": result.medians, "seconds": seconds}
+
+
 def measure_report(now: datetime, *, runs: int, seconds: float) -> dict:
+    from rollups.models import MonthlyRollup
+
     month = report_month(now)
     out = {"month": f"{month:%Y-%m}", "orders_in_month": orders_in_month(month), "rows": []}
+    if not MonthlyRollup.objects.exists():  # data generated before the roll-ups existed
+        out["rollups"] = build_report_rollups(now)
     for label, fn, how in report_targets(month, now):
         if fn is None:
             out["rows"].append({"label": label, "result": how})

@@ -7,6 +7,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 
+from shishi_mediation.bulk import update_rows
+from shishi_mediation.logs import order_log_context
+
 from .channels import sender_for
 from .models import Delivery
 
@@ -43,28 +46,37 @@ def deliver_due(*, now: datetime, batch_size: int = 100) -> DeliveryResult:
             )
             for delivery in batch:
                 _attempt(delivery, now=now, result=result)
-            Delivery.objects.bulk_update(
-                batch, ["status", "attempts", "next_attempt_at", "sent_at", "last_error"]
-            )
+            fields = ("status", "attempts", "next_attempt_at", "sent_at", "last_error")
+            update_rows(Delivery, fields, [(d.pk, *(getattr(d, f) for f in fields)) for d in batch])
         if len(batch) < batch_size:
             return result
 
 
 def _attempt(delivery: Delivery, *, now: datetime, result: DeliveryResult) -> None:
-    delivery.attempts += 1
-    try:
-        sender_for(delivery.channel)(delivery)
-    except Exception as exc:  # noqa: BLE001 - any failure is retried, then recorded
-        delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if delivery.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
-            delivery.status = Delivery.Status.FAILED
-            result.failed += 1
-            log.error("delivery %s failed for good: %s", delivery.pk, delivery.last_error)
-        else:
-            delivery.next_attempt_at = now + backoff(delivery.attempts)
-            result.retried += 1
-            log.warning("delivery %s failed, retry at %s", delivery.pk, delivery.next_attempt_at)
-        return
+    note = delivery.notification
+    number = note.order.number if note.order_id else None
+    # Whatever the sender or this function logs names the notification's order.
+    with order_log_context(number):
+        delivery.attempts += 1
+        what = f"delivery {delivery.pk} ({delivery.channel}, order {number or '-'})"
+        try:
+            sender_for(delivery.channel)(delivery)
+        except Exception as exc:  # noqa: BLE001 - any failure is retried, then recorded
+            delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if delivery.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+                delivery.status = Delivery.Status.FAILED
+                result.failed += 1
+                log.error("%s failed for good: %s", what, delivery.last_error)
+            else:
+                delivery.next_attempt_at = now + backoff(delivery.attempts)
+                result.retried += 1
+                log.warning(
+                    "%s failed, retry at %s: %s",
+                    what,
+                    delivery.next_attempt_at,
+                    delivery.last_error,
+                )
+            return
     delivery.status = Delivery.Status.SENT
     delivery.sent_at = now
     delivery.last_error = ""

@@ -4,16 +4,30 @@ the delivery worker's job (``dispatch.delivery``), kicked after commit."""
 
 import logging
 import time
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Delivery, Escalation, EscalationLevel, Membership, Notification, Role, Unit
+from shishi_mediation.bulk import insert_rows
+
+from .models import (
+    Delivery,
+    Escalation,
+    EscalationLevel,
+    Membership,
+    Notification,
+    Role,
+    Stage,
+    Unit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +36,9 @@ def _fmt(moment: datetime | None) -> str:
     return timezone.localtime(moment).strftime("%m-%d %H:%M") if moment else ""
 
 
-def _channels_for(user) -> list[str]:
-    channels = []
-    for channel in settings.NOTIFICATION_CHANNELS:
-        if channel == "email" and not user.email:
-            continue
-        channels.append(channel)
-    return channels
+def _channels(email: str) -> list[str]:
+    """The external channels a user with this e-mail address gets (no address, no mail)."""
+    return [c for c in settings.NOTIFICATION_CHANNELS if c != "email" or email]
 
 
 # After a failed publish, skip kicks for a while: requests stay fast while the broker
@@ -83,7 +93,7 @@ def notify_many(items: list[tuple], *, now: datetime) -> list[Notification]:
     Delivery.objects.bulk_create(
         Delivery(notification=note, channel=channel, next_attempt_at=now)
         for note, (user, *_rest) in zip(notes, items, strict=True)
-        for channel in _channels_for(user)
+        for channel in _channels(user.email)
     )
     transaction.on_commit(kick_delivery)
     return notes
@@ -140,61 +150,151 @@ def notify_order_event(*, order, kind: str, actor, now: datetime, note: str = ""
     )
 
 
-def escalation_subject(escalation: Escalation, number: str) -> str:
-    params = {
-        "number": number,
-        "stage": escalation.get_stage_display(),
-        "due": _fmt(escalation.stage_due_at),
+@dataclass(frozen=True, slots=True)
+class Raised:
+    """An escalation the sweep has just inserted, with the order fields its notices need."""
+
+    escalation_id: int
+    order_id: int
+    number: str
+    title: str
+    stage: str
+    level: int
+    stage_due_at: datetime
+    lead_unit_id: int | None
+    assignee_id: int | None
+    street_id: int
+    community_path: str
+    subject: str = ""
+
+
+def escalation_subjects() -> dict[int, Callable[[str, str, datetime], str]]:
+    """The subject of each level's notice, by (number, stage, stage due time); translated
+    once per batch rather than once per row."""
+    stages = {value: str(label) for value, label in Stage.choices}
+    templates = {
+        EscalationLevel.WARNING: _("【临期预警】%(number)s %(stage)s将于 %(due)s 到期"),
+        EscalationLevel.LEVEL1: _("【一级督办】%(number)s %(stage)s已超时（截止 %(due)s）"),
+        EscalationLevel.LEVEL2: _("【二级督办】%(number)s %(stage)s严重超时（截止 %(due)s）"),
     }
-    if escalation.level == EscalationLevel.WARNING:
-        return _("【临期预警】%(number)s %(stage)s将于 %(due)s 到期") % params
-    if escalation.level == EscalationLevel.LEVEL1:
-        return _("【一级督办】%(number)s %(stage)s已超时（截止 %(due)s）") % params
-    return _("【二级督办】%(number)s %(stage)s严重超时（截止 %(due)s）") % params
+
+    tz = timezone.get_current_timezone()
+
+    def formatter(template: str):
+        return lambda number, stage, due: (
+            template
+            % {
+                "number": number,
+                "stage": stages[stage],
+                "due": due.astimezone(tz).strftime("%m-%d %H:%M"),
+            }
+        )
+
+    return {level: formatter(template) for level, template in templates.items()}
 
 
-def notify_escalations(escalations: list[Escalation], orders: dict, *, now: datetime) -> None:
+NOTIFY_BATCH_SIZE = 1000
+
+
+def notify_raised(*, now: datetime, batch_size: int = NOTIFY_BATCH_SIZE) -> int:
+    """Tell the people each new escalation concerns, once: batches of escalations not yet
+    notified (SKIP LOCKED, so two workers share the work), their notices and outbox rows,
+    and ``notified_at``, in one transaction per batch. Runs right after each sweep and
+    with every delivery round, so a sweep that died before it loses nothing."""
+    told = 0
+    subjects = escalation_subjects()
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Escalation.objects.filter(notified_at__isnull=True)
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("id")
+                .values_list(
+                    "id",
+                    "order_id",
+                    "order__number",
+                    "order__title",
+                    "stage",
+                    "level",
+                    "stage_due_at",
+                    "order__lead_unit_id",
+                    "order__assignee_id",
+                    "order__street_id",
+                    "order__community__path",
+                )[:batch_size]
+            )
+            raised = [
+                Raised(*row, subject=subjects[row[5]](row[2], row[4], row[6])) for row in rows
+            ]
+            told += notify_escalations(raised, now=now)
+            if rows:
+                Escalation.objects.filter(pk__in=[row[0] for row in rows]).update(notified_at=now)
+        if len(rows) < batch_size:
+            return told
+
+
+def notify_escalations(raised: list[Raised], *, now: datetime) -> int:
     """Warning → the assignee (or the lead unit's handlers); level 1 → the lead unit's
     heads and the street center's dispatchers; level 2 → supervisors whose jurisdiction
-    holds the order's street. One membership query for the whole batch."""
-    if not escalations:
-        return
-    lead_units = {orders[e.order_id].lead_unit_id for e in escalations}
-    streets = {orders[e.order_id].street_id for e in escalations}
+    holds the order's street. Two reads and two inserts for the whole batch."""
+    if not raised:
+        return 0
+    lead_units = {r.lead_unit_id for r in raised}
+    streets = {r.street_id for r in raised}
     memberships = list(
         Membership.objects.filter(
             Q(unit_id__in=lead_units, role__in=[Role.HANDLER, Role.UNIT_HEAD])
             | Q(role=Role.DISPATCHER, unit__area_id__in=streets, unit__kind=Unit.Kind.STREET_CENTER)
             | Q(role=Role.SUPERVISOR),
             user__is_active=True,
-        ).select_related("user", "unit__area")
+        ).values_list(
+            "user_id", "user__email", "unit_id", "role", "unit__area_id", "unit__area__path"
+        )
     )
-    items = []
-    for e in escalations:
-        order = orders[e.order_id]
-        if e.level == EscalationLevel.WARNING:
-            if order.assignee_id:
-                users = [order.assignee]
-            else:
-                users = [
-                    m.user
-                    for m in memberships
-                    if m.unit_id == order.lead_unit_id and m.role == Role.HANDLER
-                ]
-        elif e.level == EscalationLevel.LEVEL1:
-            users = [
-                m.user
-                for m in memberships
-                if (m.unit_id == order.lead_unit_id and m.role == Role.UNIT_HEAD)
-                or (m.role == Role.DISPATCHER and m.unit.area_id == order.street_id)
-            ]
+    emails = {user_id: email for user_id, email, *_rest in memberships}
+    assignees = {r.assignee_id for r in raised if r.assignee_id} - emails.keys()
+    emails.update(
+        get_user_model().objects.filter(pk__in=assignees, is_active=True).values_list("pk", "email")
+    )
+    # Who holds which role where, grouped once for the batch.
+    by_unit: dict[tuple[int, str], list[int]] = defaultdict(list)
+    dispatchers: dict[int, list[int]] = defaultdict(list)
+    supervisors: list[tuple[int, str]] = []
+    for user_id, _email, unit_id, role, area_id, path in memberships:
+        if role == Role.DISPATCHER:
+            dispatchers[area_id].append(user_id)
+        elif role == Role.SUPERVISOR:
+            supervisors.append((user_id, path))
         else:
-            users = [
-                m.user
-                for m in memberships
-                if m.role == Role.SUPERVISOR and order.community.path.startswith(m.unit.area.path)
-            ]
-        subject = escalation_subject(e, order.number)
-        for user in {u.pk: u for u in users}.values():
-            items.append((user, order, f"escalation_{e.level}", subject, order.title))
-    notify_many(items, now=now)
+            by_unit[unit_id, role].append(user_id)
+    rows = []
+    for r in raised:
+        if r.level == EscalationLevel.WARNING:
+            if r.assignee_id:
+                users = [r.assignee_id] if r.assignee_id in emails else []
+            else:
+                users = by_unit[r.lead_unit_id, Role.HANDLER]
+        elif r.level == EscalationLevel.LEVEL1:
+            users = by_unit[r.lead_unit_id, Role.UNIT_HEAD] + dispatchers[r.street_id]
+        else:
+            users = [u for u, path in supervisors if r.community_path.startswith(path)]
+        kind = f"escalation_{r.level}"
+        for user_id in dict.fromkeys(users):
+            rows.append((user_id, r.order_id, kind, r.subject[:200], r.title, now))
+    notes = insert_rows(
+        Notification,
+        ("recipient", "order", "kind", "subject", "body", "created_at"),
+        rows,
+        returning=("id", "recipient"),
+    )
+    insert_rows(
+        Delivery,
+        ("notification", "channel", "status", "attempts", "next_attempt_at", "last_error"),
+        [
+            (note_id, channel, Delivery.Status.PENDING, 0, now, "")
+            for note_id, user_id in notes
+            for channel in _channels(emails[user_id])
+        ],
+    )
+    transaction.on_commit(kick_delivery)
+    return len(notes)

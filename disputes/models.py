@@ -11,7 +11,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Least
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -161,15 +162,6 @@ class Order(ConcurrentTransitionMixin, models.Model):
     contact_on_time = models.BooleanField(_("按时联系"), null=True, blank=True)
     meet_on_time = models.BooleanField(_("按时调解"), null=True, blank=True)
 
-    # The next escalation instant of each running stage and the level it raises; empty
-    # once the stage is met or its last level raised. The sweep reads only these.
-    sign_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
-    sign_alert_level = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
-    contact_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
-    contact_alert_level = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
-    meet_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
-    meet_alert_level = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
-
     # The head of the timeline's hash chain (see disputes/chain.py).
     timeline_seq = models.PositiveIntegerField(default=0, editable=False)
     timeline_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -211,14 +203,31 @@ class Order(ConcurrentTransitionMixin, models.Model):
                 fields=["meet_due_at"],
                 condition=Q(state__in=["signed", "contacted"]),
             ),
+            # The lists (disputes/selectors.py): each visibility branch read in the list's
+            # order. The board and the handler list go by the next deadline; the second
+            # expression must stay the same as ``selectors.next_due_expression()`` (a
+            # test compares them), or PostgreSQL no longer uses these two.
             *(
                 models.Index(
-                    name=f"order_{stage}_alert",
-                    fields=[f"{stage}_alert_at"],
-                    condition=Q(**{f"{stage}_alert_at__isnull": False}),
+                    F(column),
+                    Case(
+                        When(state="dispatched", then=F("sign_due_at")),
+                        When(state="signed", then=Least("contact_due_at", "meet_due_at")),
+                        When(state="contacted", then=F("meet_due_at")),
+                        default=Value(None),
+                        output_field=models.DateTimeField(),
+                    ),
+                    F("reported_at"),
+                    F("id"),
+                    name=name,
+                    condition=Q(state__in=OPEN_STATES),
                 )
-                for stage in ("sign", "contact", "meet")
+                for column, name in (
+                    ("street", "order_street_next_due"),
+                    ("lead_unit", "order_unit_next_due"),
+                )
             ),
+            models.Index(fields=["street", "-reported_at", "-id"], name="order_street_newest"),
         ]
 
     def __str__(self) -> str:
@@ -299,16 +308,21 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self.sign_on_time = None
         self._arm(Stage.SIGN)
 
+    # A stage's clock starting arms its alarm (``dispatch.Alarm``: the warning first);
+    # meeting it, or leaving the states it runs in, disarms it. The transition only notes
+    # the change; the service saves it with the order (``dispatch.sla.save_alarms``).
+    @property
+    def alarm_changes(self) -> dict[str, tuple[int, datetime] | None]:
+        return self.__dict__.setdefault("_alarm_changes", {})
+
     def _arm(self, stage: str) -> None:
         due, limit = getattr(self, f"{stage}_due_at"), getattr(self, f"{stage}_limit")
         level = EscalationLevel.WARNING
-        setattr(self, f"{stage}_alert_at", escalation_fire_at(due=due, limit=limit, level=level))
-        setattr(self, f"{stage}_alert_level", level)
+        self.alarm_changes[stage] = (level, escalation_fire_at(due=due, limit=limit, level=level))
 
     def _disarm(self, *stages: str) -> None:
         for stage in stages:
-            setattr(self, f"{stage}_alert_at", None)
-            setattr(self, f"{stage}_alert_level", None)
+            self.alarm_changes[stage] = None
 
     def running_clocks(self) -> dict[str, datetime]:
         """The stages whose clocks run now, with their due times."""
@@ -443,7 +457,10 @@ class AppendOnlyQuerySet(models.QuerySet):
 class OrderEvent(models.Model):
     """One step of an order's timeline. Written once, never changed."""
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
+    # Indexed as the leading column of (order, seq) and (order, at, id).
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     kind = models.CharField(_("事件"), max_length=16, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -22,9 +22,10 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from dispatch.models import Area, Category, Membership, Role, Unit
 from dispatch.notifications import notify_order_event
-from dispatch.selectors import sla_policy_for
-from dispatch.sla import resolve_escalations
+from dispatch.selectors import sla_policy_for, units_serving
+from dispatch.sla import resolve_escalations, save_alarms
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shishi_mediation.logs import order_log_context
 from shishi_mediation.text import display_name, local_iso
 
 from .events import record_event
@@ -176,7 +177,8 @@ def order_report(
     parties = _clean_parties(data.parties, errors)
     _raise_if(errors)
 
-    with transaction.atomic():
+    # Every line logged from here on, on_commit callbacks included, names the order.
+    with order_log_context() as log_scope, transaction.atomic():
         order = Order(
             number=_next_number(street=community.parent, now=now),
             title=data.title.strip(),
@@ -192,6 +194,7 @@ def order_report(
             reported_at=now,
         )
         order.save()
+        log_scope.bind(order.number)
         for party in parties:
             party.order = order
         Party.objects.bulk_create(parties)
@@ -200,7 +203,7 @@ def order_report(
         )
         if announce:
             notify_order_event(order=order, kind=EventKind.REPORTED, actor=actor, now=now)
-    log.info("order %s reported by %s", order.number, actor)
+    log.info("order %s reported by %s", order.number, actor, extra={"order": order.number})
     return order
 
 
@@ -237,8 +240,10 @@ def _transition(
 ) -> Order:
     """Lock, check, transition, save, record, defer. ``apply`` runs the FSM method and
     returns the event's note and data."""
-    with transaction.atomic():
+    # Every line logged inside, on_commit callbacks included, names the order.
+    with order_log_context() as log_scope, transaction.atomic():
         order = _lock_visible(actor=actor, order_id=order_id)
+        log_scope.bind(order.number)
         # Role first (403), then state (409): a handler whose colleague signed a moment
         # earlier hears "already signed", not "not allowed"; then the named assignee.
         if action not in allowed_actions(actor, order, ignore_assignee=True):
@@ -254,6 +259,7 @@ def _transition(
         try:
             note, data = apply(order)
             order.save()
+            save_alarms(order=order)
         except (TransitionNotAllowed, ConcurrentTransition):
             raise Conflict(state=from_state) from None
         record_event(
@@ -270,7 +276,7 @@ def _transition(
         # Inbox rows and outbox deliveries commit with the change; sending is kicked by
         # transaction.on_commit inside notify.
         notify_order_event(order=order, kind=kind, actor=actor, now=now, note=note)
-    log.info("order %s %s by %s", order.number, kind, actor)
+    log.info("order %s %s by %s", order.number, kind, actor, extra={"order": order.number})
     return order
 
 
@@ -329,6 +335,15 @@ def _route(
     )
 
     def apply(o: Order):
+        # Only units serving the order's street, as the dispatch form offers them.
+        wanted = {lead_unit.pk, *(u.pk for u in assisting)}
+        serving = set(units_serving(o.street).filter(pk__in=wanted).values_list("pk", flat=True))
+        errors = {}
+        if lead_unit.pk not in serving:
+            errors["lead_unit"] = _("请选择有效的责任单位。")
+        if not wanted - {lead_unit.pk} <= serving:
+            errors["assisting_units"] = _("协办单位无效。")
+        _raise_if(errors)
         policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
         previous = o.lead_unit.name if o.lead_unit else ""
         getattr(o, action)(
@@ -635,8 +650,9 @@ def order_add_note(
     if not (note or "").strip() and upload is None:
         errors["note"] = _("请填写备注或上传附件。")
     _raise_if(errors)
-    with transaction.atomic():
+    with order_log_context() as log_scope, transaction.atomic():
         order = _lock_for(actor=actor, order_id=order_id, action="note")
+        log_scope.bind(order.number)
         data: dict[str, Any] = {}
         kind = EventKind.NOTE
         if upload is not None:
@@ -675,8 +691,9 @@ def order_record_return_visit(
     at = visited_at or now
     if at > now:
         raise InvalidInput({"visited_at": _("回访时间不能晚于现在。")})
-    with transaction.atomic():
+    with order_log_context() as log_scope, transaction.atomic():
         order = _lock_for(actor=actor, order_id=order_id, action="return_visit")
+        log_scope.bind(order.number)
         if order.state != State.CLOSED:
             raise Conflict(_("结单后才能回访。"), state=order.state)
         if at < order.closed_at:
@@ -705,12 +722,13 @@ def review_submit(
         raise InvalidInput({"rating": _("请选择好评或差评。")})
     if len(comment) > 1000:
         raise InvalidInput({"comment": _("意见不超过1000字。")})
-    with transaction.atomic():
+    with order_log_context() as log_scope, transaction.atomic():
         review = (
             Review.objects.select_for_update().select_related("order").filter(token=token).first()
         )
         if review is None:
             raise NotFound(_("评价链接无效。"))
+        log_scope.bind(review.order.number)
         if review.submitted_at is not None:
             raise Conflict(_("此链接已评价过，感谢您的反馈。"))
         review.rating, review.comment, review.submitted_at = rating, comment.strip(), now

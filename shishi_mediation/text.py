@@ -1,6 +1,6 @@
 """Small shared presentation helpers."""
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from django.utils import timezone
 
@@ -12,6 +12,9 @@ def display_name(user) -> str:
     return f"{user.last_name}{user.first_name}".strip() or user.get_username()
 
 
-def local_iso(moment: datetime | None) -> str | None:
-    """ISO-8601 in Asia/Shanghai, so stored event data reads the same whoever wrote it."""
-    return timezone.localtime(moment).isoformat() if moment else None
+def local_iso(moment: datetime | None, tz: tzinfo | None = None) -> str | None:
+    """ISO-8601 in Asia/Shanghai, so stored event data reads the same whoever wrote it.
+    (Loops pass ``tz``: looking up the current time zone costs more than converting.)"""
+    if not moment:
+        return None
+    return moment.astimezone(tz or timezone.get_current_timezone()).isoformat()

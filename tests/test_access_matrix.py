@@ -231,15 +231,17 @@ ROWS: list[Row] = [
     page("overview", rev("overview"), everyone(200, 302)),
     page("report form", rev("report"), E(200, 200, 200, 200, 403, 200, 200, 302)),
     page("report: one more party (htmx)", rev("report-party"), everyone(200, 302)),
+    # A dispatcher may list the people of a unit its street may send orders to; another
+    # street's unit is outside its scope: 404, like an order.
     page(
-        "assignee options (htmx)",
+        "assignee options of an HB unit (htmx)",
         lambda c: reverse("assignee-options") + f"?lead_unit={c.w.hb_police.pk}",
-        DISPATCHER_ONLY,
+        E(403, 200, 403, 403, 403, 404, 403, 302),
     ),
     page(
-        "assignee options of another street's unit (names only; not an order)",
+        "assignee options of an FL unit (htmx)",
         lambda c: reverse("assignee-options") + f"?lead_unit={c.w.fl_police.pk}",
-        DISPATCHER_ONLY,
+        E(403, 404, 403, 403, 403, 200, 403, 302),
     ),
     page("inbox", rev("inbox"), everyone(200, 302)),
     form("inbox: mark all read", rev("inbox-read"), lambda c: {}, None, everyone(302, 302)),
@@ -624,3 +626,46 @@ def test_access_matrix(world, media_root, subtests, row: Row):
             check(row, role, ctx)
         if before is not None and snapshot(ctx.pk(row.order)) != before:
             ctx = Ctx(world)
+
+
+# --- the assignee lookup follows the dispatch form's units ---------------------------------------
+
+
+def test_assignee_lookup_offers_exactly_the_dispatch_forms_units(world):
+    """``/dispatch/assignees/`` answers for the units the dispatch form offers an order of
+    the dispatcher's street (``dispatch.selectors.units_serving``) and 404 for any other:
+    a city-wide unit yes, another street's or a supervision unit no."""
+    from dispatch.models import Unit
+    from disputes.forms import RouteForm
+    from tests.factories import UnitFactory, user_with_role
+
+    city_labour = UnitFactory(department=True, name="石狮市人社局", area=world.city)
+    user_with_role("handler", city_labour, username="city_labour", first_name="林科员")
+    order = Ctx(world).o("R")
+    offered = {pk for pk, _name in RouteForm(order=order).fields["lead_unit"].choices if pk}
+    assert city_labour.pk in offered and world.fl_police.pk not in offered
+
+    client = Client()
+    client.force_login(world.dispatcher)
+    for unit in Unit.objects.all():
+        response = client.get(reverse("assignee-options"), {"lead_unit": unit.pk})
+        assert response.status_code == (200 if unit.pk in offered else 404), unit.name
+    page = client.get(reverse("assignee-options"), {"lead_unit": city_labour.pk})
+    assert "林科员" in page.content.decode()
+    # Nonsense is an empty list, never a 500.
+    for junk in ["", "abc", "99999999999999999999999", "-1"]:
+        response = client.get(reverse("assignee-options"), {"lead_unit": junk})
+        assert response.status_code == 200
+        assert response.content.decode().count("<option") == 1  # "not named" only
+
+
+def test_the_dispatch_service_refuses_a_unit_outside_the_street(world):
+    api = APIClient()
+    api.force_authenticate(world.dispatcher)
+    for unit in (world.fl_police, world.city_supervision):
+        order = Ctx(world).o("R")
+        response = api.post(
+            f"/api/v1/orders/{order.pk}/dispatch/", {"lead_unit": unit.pk}, format="json"
+        )
+        assert response.status_code == 400, (unit.name, response.status_code)
+        assert Order.objects.get(pk=order.pk).state == State.REPORTED

@@ -6,9 +6,11 @@ from unittest import mock
 import pytest
 from django.db import OperationalError
 
-from dispatch import sla
+from dispatch import notifications, sla
 from dispatch.models import Escalation, Notification
+from dispatch.notifications import notify_raised
 from dispatch.sla import sla_sweep
+from dispatch.tasks import deliver_notifications
 from disputes import services
 from disputes.models import EventKind, Order, OrderEvent, OrderNumberCounter, Party, State
 from tests.factories import STEP_OFFSETS, T0, report_input
@@ -22,35 +24,55 @@ class WorkerKilled(BaseException):
 
 def test_a_sweep_killed_mid_batch_leaves_nothing_and_the_rerun_raises_once(world):
     orders = [world.order(State.DISPATCHED) for _ in range(3)]
+    # Killed after the escalations and events are written, before the alarms move on.
     with (
-        mock.patch.object(sla, "notify_escalations", side_effect=WorkerKilled),
+        mock.patch.object(sla, "update_rows", side_effect=WorkerKilled),
         pytest.raises(WorkerKilled),
     ):
         sla_sweep(now=DUE)
     # The batch's transaction rolled back: no escalation, no event, clocks untouched.
     assert Escalation.objects.count() == 0
     assert not OrderEvent.objects.filter(kind=EventKind.ESCALATED).exists()
-    assert all(Order.objects.get(pk=o.pk).sign_alert_level == 0 for o in orders)
+    assert all(list(o.alarms.values_list("stage", "level")) == [("sign", 0)] for o in orders)
 
     assert sla_sweep(now=DUE).raised == 9  # the retried task
     assert sla_sweep(now=DUE).raised == 0
     assert Escalation.objects.count() == 9
+    assert notify_raised(now=DUE) == 3 * (2 + 2 + 2)
     assert Notification.objects.filter(kind__startswith="escalation").count() == 3 * (2 + 2 + 2)
+
+
+def test_notices_killed_mid_batch_are_written_once_by_the_next_round(world):
+    for _ in range(3):
+        world.order(State.DISPATCHED)
+    assert sla_sweep(now=DUE).raised == 9
+    with (
+        mock.patch.object(notifications, "transaction") as tx,
+        pytest.raises(WorkerKilled),
+    ):
+        tx.atomic.side_effect = WorkerKilled
+        notify_raised(now=DUE)
+    assert not Notification.objects.filter(kind__startswith="escalation").exists()
+    # The periodic delivery round announces them, once.
+    deliver_notifications()
+    deliver_notifications()
+    assert Notification.objects.filter(kind__startswith="escalation").count() == 3 * (2 + 2 + 2)
+    assert not Escalation.objects.filter(notified_at=None).exists()
 
 
 def test_a_sweep_killed_in_its_second_batch_keeps_the_first(world):
     for _ in range(4):
         world.order(State.DISPATCHED)
-    real = sla.notify_escalations
+    real = sla.update_rows
     calls = {"n": 0}
 
-    def die_on_second(*args, **kwargs):
+    def die_on_second(*args, **kwargs):  # the second batch's alarms
         calls["n"] += 1
-        if calls["n"] == 2:
+        if calls["n"] == 4:  # per batch: timeline heads, then alarms
             raise WorkerKilled
         return real(*args, **kwargs)
 
-    with mock.patch.object(sla, "notify_escalations", die_on_second), pytest.raises(WorkerKilled):
+    with mock.patch.object(sla, "update_rows", die_on_second), pytest.raises(WorkerKilled):
         sla_sweep(now=DUE, batch_size=2)
     assert Escalation.objects.count() == 6  # the first batch (2 orders × 3 levels) committed
     assert sla_sweep(now=DUE, batch_size=2).raised == 6
@@ -88,7 +110,7 @@ def test_a_database_error_mid_transition_leaves_the_order_as_it_was(world):
         services.order_sign(order_id=order.pk, actor=world.handler, now=DUE)
     order.refresh_from_db()
     assert order.state == State.DISPATCHED and order.signed_at is None
-    assert order.sign_alert_at is not None  # still watched by the sweep
+    assert order.alarms.filter(stage="sign").exists()  # still watched by the sweep
     services.order_sign(order_id=order.pk, actor=world.handler, now=DUE)
     assert Order.objects.get(pk=order.pk).state == State.SIGNED
 

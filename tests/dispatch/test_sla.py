@@ -8,6 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from dispatch.models import Escalation, EscalationLevel, Notification, Stage
+from dispatch.notifications import notify_raised
 from dispatch.sla import sla_sweep
 from disputes import services
 from disputes.models import EventKind, OrderEvent, State
@@ -114,7 +115,6 @@ def test_the_unique_constraint_refuses_a_second_row(world):
             stage_due_at=first.stage_due_at,
             fire_at=first.fire_at,
             raised_at=first.raised_at,
-            sweep_token=first.sweep_token,
         )
 
 
@@ -232,9 +232,27 @@ def recipients(order, kind):
     )
 
 
+def sweep_and_notify(now):
+    """What the beat task does: raise, then announce."""
+    sla_sweep(now=now)
+    return notify_raised(now=now)
+
+
+def test_the_sweep_raises_and_the_notices_follow_once(world):
+    order = world.order(State.DISPATCHED)
+    now = DISPATCHED_AT + timedelta(minutes=24)
+    sla_sweep(now=now)
+    assert raised(order) == [(Stage.SIGN, W)]
+    assert not Notification.objects.filter(order=order, kind__startswith="escalation").exists()
+    assert notify_raised(now=now) == 2  # the unit's two handlers
+    assert notify_raised(now=now) == 0
+    assert Escalation.objects.get(order=order).notified_at == now
+    assert recipients(order, "escalation_0") == {"police", "police2"}
+
+
 def test_who_is_told_at_each_level(world):
     order = world.order(State.DISPATCHED)  # HB police station, no named assignee
-    sla_sweep(now=DISPATCHED_AT + timedelta(hours=1))
+    sweep_and_notify(DISPATCHED_AT + timedelta(hours=1))
     assert recipients(order, "escalation_0") == {"police", "police2"}  # the unit's handlers
     assert recipients(order, "escalation_1") == {"head", "center"}  # head + HB dispatchers
     assert recipients(order, "escalation_2") == {"supervisor", "hb_supervisor"}
@@ -242,13 +260,13 @@ def test_who_is_told_at_each_level(world):
 
 def test_warning_goes_to_the_named_assignee_only(world):
     order = world.order(State.DISPATCHED, assignee=world.handler2)
-    sla_sweep(now=DISPATCHED_AT + timedelta(minutes=24))
+    sweep_and_notify(DISPATCHED_AT + timedelta(minutes=24))
     assert recipients(order, "escalation_0") == {"police2"}
 
 
 def test_level_two_stays_within_the_supervisors_jurisdiction(world):
     order = world.order(State.DISPATCHED, community=world.fl_community)
-    sla_sweep(now=DISPATCHED_AT + timedelta(hours=1))
+    sweep_and_notify(DISPATCHED_AT + timedelta(hours=1))
     assert recipients(order, "escalation_1") == {"fl_center"}  # FL has no unit head
     assert recipients(order, "escalation_2") == {"supervisor"}  # not HB's supervisor
 
@@ -280,7 +298,7 @@ def test_query_count_does_not_grow_with_orders_in_the_table(world):
 
 def test_query_count_does_not_grow_with_due_orders_in_a_batch(world):
     """2 or 20 orders due at once: the same queries (bulk reads and writes), and an idle
-    sweep is one indexed probe per stage."""
+    sweep is one indexed probe of the alarms."""
     for _ in range(2):
         world.order(State.DISPATCHED)
     small = count_queries(lambda: sla_sweep(now=DISPATCHED_AT + timedelta(hours=2)))
@@ -294,8 +312,8 @@ def test_query_count_does_not_grow_with_due_orders_in_a_batch(world):
 
     assert Escalation.objects.count() == 22 * 3
     assert small == big
-    # each stage: savepoint, probe, release
-    assert idle_small == idle_big == 3 * len(Stage.values)
+    # savepoint, probe, release
+    assert idle_small == idle_big == 3
 
 
 def test_batches_cap_the_work_per_transaction(world):
@@ -324,4 +342,6 @@ def test_a_sweep_in_the_past_does_nothing(world):
     order = world.order(State.DISPATCHED)
     assert sla_sweep(now=T0 - timedelta(days=1)).raised == 0
     assert raised(order) == []
-    assert order.sign_alert_at == DISPATCHED_AT + timedelta(minutes=24)
+    assert list(order.alarms.values_list("stage", "level", "fire_at")) == [
+        (Stage.SIGN, W, DISPATCHED_AT + timedelta(minutes=24))
+    ]

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from dispatch.notifications import notify_raised
 from dispatch.sla import sla_sweep
 
 
@@ -24,7 +25,9 @@ class Command(BaseCommand):
             if timezone.is_naive(moment):
                 moment = timezone.make_aware(moment)
         result = sla_sweep(now=moment)
+        told = notify_raised(now=moment)
         self.stdout.write(
             f"sla sweep at {timezone.localtime(moment).isoformat()}: raised {result.raised} "
             f"in {result.batches} batch(es) {result.by_level or ''}".rstrip()
+            + f"; {told} notice(s)"
         )
