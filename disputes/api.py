@@ -5,9 +5,14 @@ domain errors the project's exception handler turns into 400 / 403 / 404 / 409. 
 that is not a positive 64-bit integer is a 404 like any other invisible order.
 """
 
+import functools
+from datetime import datetime
+
 import django_filters
 from django import forms
-from django.db.models import Prefetch
+from django.db import connection
+from django.db.models import JSONField, Prefetch
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -26,14 +31,16 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dispatch.models import Area, Unit
 from shishi_mediation.errors import NotFound
 
-from . import services
+from . import reference, services
 from .filters import OrderFilter
 from .incidents import incident_receive
-from .models import Incident, Order, OrderEvent, Party
+from .models import Attachment, Incident, Order, OrderEvent, Party
 from .selectors import (
     ACTION_METHODS,
+    REFERENCE_FIELDS,
     available_actions,
     can_see_party_contacts,
     orders_visible_to,
@@ -178,20 +185,133 @@ def actions_now(user, order: Order) -> set[str]:
     return available_actions(user, order) & API_ACTIONS
 
 
+DETAIL_PREFETCHES = (
+    "assisting_units",
+    Prefetch("parties", queryset=Party.objects.order_by("id")),
+    "attachments",
+    "incidents",
+)
+ATTACHMENT_FIELDS = ("id", "original_name", "size", "uploaded_at")  # what the detail shows
+DATETIME_FIELDS = {"confirmed_at", "uploaded_at"}
+
+
 def _detail_queryset(user):
-    """Visible orders with what the detail shows; every order if ``user`` is None."""
+    """Visible orders with what the detail shows; every order if ``user`` is None.
+    ``_detail_order`` completes each with its configuration rows."""
     return (
         (orders_visible_to(user) if user is not None else Order.objects.all())
-        .select_related(
-            "category", "street", "community", "reporter", "reporter_unit", "lead_unit", "assignee"
-        )
-        .prefetch_related(
-            "assisting_units",
-            Prefetch("parties", queryset=Party.objects.order_by("id")),
-            "attachments",
-            "incidents",
-        )
+        .select_related("reporter", "assignee")
+        .prefetch_related(*DETAIL_PREFETCHES)
     )
+
+
+def _children_as_json(queryset):
+    """On PostgreSQL, the order's assisting units, parties, attachments and incidents
+    come in the order's own row, as JSON arrays in the order ``DETAIL_PREFETCHES`` reads
+    them: one statement instead of five (each cost a round trip and most of a
+    millisecond of Django's time). The SQL is written out because building the same
+    from ORM subqueries cost as much as the statements it saved. ``_unpack_children``
+    makes them the prefetched objects the serializer reads."""
+    return queryset.annotate(
+        **{
+            name: RawSQL(sql, (), output_field=JSONField())
+            for name, sql in _child_json_sql(queryset.model._meta.db_table).items()
+        }
+    )
+
+
+def qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+@functools.cache
+def _child_json_sql(order_table: str) -> dict[str, str]:
+    def columns(model, names) -> str:
+        fields = [model._meta.get_field(name) for name in names]
+        return ", ".join(f"'{f.attname}', c.{qn(f.column)}" for f in fields)
+
+    def array(model, value: str, where: str, order: str, joins: str = "") -> str:
+        return (
+            f"SELECT COALESCE(jsonb_agg({value} ORDER BY {order}), '[]'::jsonb) "
+            f"FROM {qn(model._meta.db_table)} c {joins}WHERE {where}"
+        )
+
+    through = Order.assisting_units.through._meta
+    mine = f"c.{qn('order_id')} = {qn(order_table)}.{qn('id')}"
+    party_fields = [f.name for f in Party._meta.concrete_fields if f.name != "order"]
+    return {
+        # Unit.Meta.ordering: the area's path, then the name.
+        "_assisting": array(
+            Unit,
+            "c.id",
+            f"t.{qn('order_id')} = {qn(order_table)}.{qn('id')}",
+            "a.path, c.name",
+            f"JOIN {qn(through.db_table)} t ON t.{qn('unit_id')} = c.id "
+            f"JOIN {qn(Area._meta.db_table)} a ON a.id = c.{qn('area_id')} ",
+        ),
+        "_parties": array(
+            Party, f"jsonb_build_object({columns(Party, party_fields)})", mine, "c.id"
+        ),
+        # Attachment.Meta.ordering: uploaded_at, id.
+        "_attachments": array(
+            Attachment,
+            f"jsonb_build_object({columns(Attachment, ATTACHMENT_FIELDS)})",
+            mine,
+            "c.uploaded_at, c.id",
+        ),
+        # Incident.Meta.ordering: newest received first.
+        "_incidents": array(Incident, "c.number", mine, "c.received_at DESC, c.id DESC"),
+    }
+
+
+def _prefetched(queryset, rows: list):
+    """``queryset`` with ``rows`` as its result, as ``prefetch_related`` leaves it."""
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    return queryset
+
+
+def _instance(model, data: dict):
+    for name in DATETIME_FIELDS & data.keys():
+        if data[name] is not None:
+            data[name] = datetime.fromisoformat(data[name])
+    return model(**data)
+
+
+def _unpack_children(order: Order) -> None:
+    order._prefetched_objects_cache = {
+        "assisting_units": _prefetched(
+            Unit.objects.all(), [reference.get(Unit, pk) for pk in order._assisting]
+        ),
+        "parties": _prefetched(
+            Party.objects.all(), [_instance(Party, data) for data in order._parties]
+        ),
+        "attachments": _prefetched(
+            Attachment.objects.all(), [_instance(Attachment, data) for data in order._attachments]
+        ),
+        "incidents": _prefetched(
+            Incident.objects.all(), [Incident(number=number) for number in order._incidents]
+        ),
+    }
+
+
+def _detail_order(user, order_id: int) -> Order:
+    """The order as the detail shows it, among those ``user`` may see (any if None)."""
+    queryset = (orders_visible_to(user) if user is not None else Order.objects.all()).filter(
+        pk=order_id
+    )
+    queryset = queryset.select_related("reporter", "assignee")
+    one_statement = connection.vendor == "postgresql"
+    if one_statement:
+        order = _children_as_json(queryset).first()
+    else:
+        order = queryset.prefetch_related(*DETAIL_PREFETCHES).first()
+    if order is None:
+        raise NotFound()
+    if one_statement:
+        _unpack_children(order)
+    reference.attach([order], *REFERENCE_FIELDS)
+    return order
 
 
 # --- orders -----------------------------------------------------------------------------------
@@ -256,28 +376,27 @@ class OrderViewSet(
     def get_queryset(self):
         user = self.request.user
         if self.action == "list":
-            return orders_visible_to(user).select_related(
-                "category", "street", "community", "lead_unit", "assignee"
-            )
+            return orders_visible_to(user).select_related("assignee")
         return _detail_queryset(user)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            reference.attach(page, *REFERENCE_FIELDS)
+        return page
 
     def get_serializer_class(self):
         return OrderListSerializer if self.action == "list" else OrderDetailSerializer
 
     def get_object(self):
-        pk = parse_id(self.kwargs["pk"])
-        order = self.get_queryset().filter(pk=pk).first()
-        if order is None:
-            raise NotFound()
-        return order
+        return _detail_order(self.request.user, parse_id(self.kwargs["pk"]))
 
-    def _detail(self, order_id: int, *, status_code=status.HTTP_200_OK, scoped=True) -> Response:
+    def _detail(self, order_id: int, *, status_code=status.HTTP_200_OK) -> Response:
         # After an action the actor may no longer see the order (a handler who returned
         # it): the answer still shows the result of what they just did, masked for them.
-        queryset = _detail_queryset(self.request.user) if scoped else _detail_queryset(None)
-        order = queryset.filter(pk=order_id).first()
-        if order is None:
-            raise NotFound()
+        return self._respond(_detail_order(None, order_id), status_code=status_code)
+
+    def _respond(self, order: Order, *, status_code=status.HTTP_200_OK) -> Response:
         user = self.request.user
         context = {
             **self.get_serializer_context(),
@@ -287,14 +406,14 @@ class OrderViewSet(
         return Response(OrderDetailSerializer(order, context=context).data, status=status_code)
 
     def retrieve(self, request, *args, **kwargs):
-        return self._detail(self.get_object().pk)
+        return self._respond(self.get_object())
 
     def create(self, request, *args, **kwargs):
         serializer = OrderReportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = services.order_report(actor=request.user, data=serializer.to_input())
         # A reporter without the reporter role (e.g. a handler) may not see it afterwards.
-        return self._detail(order.pk, status_code=status.HTTP_201_CREATED, scoped=False)
+        return self._detail(order.pk, status_code=status.HTTP_201_CREATED)
 
     def _run(self, request, serializer_class, call) -> Response:
         order_id = parse_id(self.kwargs["pk"])
@@ -308,7 +427,7 @@ class OrderViewSet(
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
         call(order_id, data)
-        return self._detail(order_id, scoped=False)
+        return self._detail(order_id)
 
     @_action_schema(_("派单"), RouteSerializer, description=_("本街道派单员；待派单 → 待签收。"))
     # Named dispatch_ because ``dispatch`` is the view's request entry point.

@@ -6,3 +6,8 @@ class DisputesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "disputes"
     verbose_name = _("纠纷订单")
+
+    def ready(self) -> None:
+        # Connects the signals that clear the per-process copy of units, areas and
+        # categories, in every process (a save from a Celery task or a command too).
+        from . import reference  # noqa: F401

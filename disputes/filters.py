@@ -1,12 +1,19 @@
 """One filter set for order lists: the web pages and the API both use it."""
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelChoiceField
 
 from dispatch.models import Area, Category, RiskLevel, Unit
 
+from . import reference
 from .models import Order, Party, Source, State
 
 
@@ -19,24 +26,159 @@ def overdue_q(now) -> Q:
     )
 
 
+class ReferenceChoiceIterator(BaseChoiceIterator):
+    """The choices of a ``ReferenceChoiceField``: its rows from ``disputes.reference``,
+    without a query (``ModelChoiceIterator`` reads its queryset on every render)."""
+
+    def __init__(self, field):
+        self.field = field
+
+    def __iter__(self):
+        field = self.field
+        if field.empty_label is not None:
+            yield ("", field.empty_label)
+        for obj in field.reference_rows():
+            yield (obj.pk, field.label_from_instance(obj))
+
+    def __len__(self) -> int:
+        return len(self.field.reference_rows()) + (self.field.empty_label is not None)
+
+
+class ReferenceChoiceField(ModelChoiceField):
+    """A model choice whose choices and validation come from ``disputes.reference``:
+    the rows of ``model`` that ``keep`` accepts, which must be those of ``queryset``."""
+
+    iterator = ReferenceChoiceIterator
+
+    def __init__(self, *args, model, keep, **kwargs):
+        self.model, self.keep = model, keep
+        super().__init__(*args, **kwargs)
+
+    def reference_rows(self) -> list:
+        return [obj for obj in reference.rows(self.model) if self.keep(obj)]
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        try:
+            pk = int(value)
+        except (TypeError, ValueError):
+            pk = None
+        for obj in self.reference_rows():
+            if obj.pk == pk:
+                return obj
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+
+class ReferenceChoiceFilter(django_filters.ModelChoiceFilter):
+    """``ModelChoiceFilter`` over a configuration table (same schema, same lookups),
+    rendered and validated from the per-process copy: the board's filter form has three
+    of them, which would otherwise cost a query each on every render."""
+
+    field_class = ReferenceChoiceField
+
+
+def _attrs(attrs: dict) -> str:
+    """Django's ``attrs.html``."""
+    return mark_safe(
+        "".join(
+            format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+            for name, value in attrs.items()
+            if value is not False
+        )
+    )
+
+
+class QuickSelectMixin:
+    """The HTML of Django's ``select.html`` and ``select_option.html`` (without option
+    groups), written in Python: the board's filter form has ~140 options, and building
+    and rendering a template context per option cost more than the rest of the form."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        choices = list(self.choices)
+        if any(isinstance(label, list | tuple) for _value, label in choices):
+            return super().render(name, value, attrs, renderer)  # option groups
+        selected_values = self.format_value(value)
+        widget_attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            widget_attrs["multiple"] = True
+        html = [format_html('<select name="{}"{}>', name, _attrs(widget_attrs))]
+        has_selected = False
+        for option_value, label in choices:
+            option_value = "" if option_value is None else str(option_value)
+            selected = (
+                not has_selected or self.allow_multiple_selected
+            ) and option_value in selected_values
+            has_selected |= selected
+            html += [
+                '\n  <option value="',
+                conditional_escape(option_value),
+                '" selected>' if selected else '">',
+                conditional_escape(label),
+                "</option>\n",
+            ]
+        html.append("\n</select>")
+        return mark_safe("".join(html))
+
+
+class QuickSelect(QuickSelectMixin, forms.Select):
+    pass
+
+
+class QuickSelectMultiple(QuickSelectMixin, forms.SelectMultiple):
+    pass
+
+
+def _active(obj) -> bool:
+    return obj.is_active
+
+
+def _level(level: str):
+    return lambda area: area.level == level
+
+
 class OrderFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(
-        label=_("状态"), choices=State.choices, distinct=False
+        label=_("状态"), choices=State.choices, distinct=False, widget=QuickSelectMultiple
     )
-    category = django_filters.ModelChoiceFilter(
-        label=_("类别"), queryset=Category.objects.filter(is_active=True)
+    category = ReferenceChoiceFilter(
+        label=_("类别"),
+        widget=QuickSelect,
+        queryset=Category.objects.filter(is_active=True),
+        model=Category,
+        keep=_active,
     )
-    unit = django_filters.ModelChoiceFilter(
-        label=_("责任单位"), field_name="lead_unit", queryset=Unit.objects.filter(is_active=True)
+    unit = ReferenceChoiceFilter(
+        label=_("责任单位"),
+        widget=QuickSelect,
+        field_name="lead_unit",
+        queryset=Unit.objects.filter(is_active=True),
+        model=Unit,
+        keep=_active,
     )
-    street = django_filters.ModelChoiceFilter(
-        label=_("街道/镇"), queryset=Area.objects.filter(level=Area.Level.STREET)
+    street = ReferenceChoiceFilter(
+        label=_("街道/镇"),
+        widget=QuickSelect,
+        queryset=Area.objects.filter(level=Area.Level.STREET),
+        model=Area,
+        keep=_level(Area.Level.STREET),
     )
-    community = django_filters.ModelChoiceFilter(
-        label=_("社区"), queryset=Area.objects.filter(level=Area.Level.COMMUNITY)
+    community = ReferenceChoiceFilter(
+        label=_("社区"),
+        widget=QuickSelect,
+        queryset=Area.objects.filter(level=Area.Level.COMMUNITY),
+        model=Area,
+        keep=_level(Area.Level.COMMUNITY),
     )
-    risk_level = django_filters.ChoiceFilter(label=_("风险等级"), choices=RiskLevel.choices)
-    source = django_filters.ChoiceFilter(label=_("来源"), choices=Source.choices)
+    risk_level = django_filters.ChoiceFilter(
+        label=_("风险等级"), choices=RiskLevel.choices, widget=QuickSelect
+    )
+    source = django_filters.ChoiceFilter(
+        label=_("来源"), choices=Source.choices, widget=QuickSelect
+    )
     overdue = django_filters.BooleanFilter(label=_("已超时"), method="filter_overdue")
     reported_after = django_filters.DateFilter(
         label=_("报单起始日"), field_name="reported_at", lookup_expr="date__gte"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import Area, Category, RiskLevel, Unit
+from dispatch.selectors import units_serving
 from shishi_mediation.text import display_name
 
 from .models import (
@@ -206,20 +207,16 @@ class RouteForm(forms.Form):
 
     def __init__(self, *args, order=None, suggested=(), handlers=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # The units that can work here: city-wide ones, the street's, its communities'.
         # Supervision units assess the work; they never handle an order.
-        units = list(
-            Unit.objects.filter(is_active=True)
-            .exclude(kind=Unit.Kind.SUPERVISION)
-            .select_related("area")
-        )
         if order is not None:
-            # The units that can work here: city-wide ones, the street's, its communities'.
-            street_path, community_path = order.street.path, order.community.path
-            units = [
-                u
-                for u in units
-                if community_path.startswith(u.area.path) or u.area.path.startswith(street_path)
-            ]
+            units = list(units_serving(order.street).select_related("area"))
+        else:
+            units = list(
+                Unit.objects.filter(is_active=True)
+                .exclude(kind=Unit.Kind.SUPERVISION)
+                .select_related("area")
+            )
         suggested_ids = [u.pk for u in suggested]
         others = [(u.pk, u.name) for u in units if u.pk not in suggested_ids]
         lead_choices: list = [("", "—")]

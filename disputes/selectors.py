@@ -1,6 +1,9 @@
 """Reads about orders. Every list, detail, export and API view starts from
 ``orders_visible_to``; ``allowed_actions`` decides both the buttons and the server check."""
 
+from collections.abc import Callable
+
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -21,40 +24,158 @@ from django_fsm import can_proceed
 from dispatch.models import Escalation, Membership, RiskLevel, Role, RoutingRule, Unit
 from dispatch.selectors import area_ancestor_paths, memberships_of
 
+from . import reference
 from .filters import overdue_q
 from .models import OPEN_STATES, Attachment, EventKind, Order, OrderEvent, Source, State
 
 HANDLER_ROLES = (Role.HANDLER, Role.UNIT_HEAD)
 
 
-def visibility_q(user) -> Q:
-    """A filter on Order for what the user may see; matches nothing for no role."""
-    q = Q(pk__in=[])
+def visibility_branches(user) -> dict[str, Q] | None:
+    """What the user may see, as one filter per way of seeing an order: ``"reports"``
+    (what it reported), ``"street:<id>"`` (each street it dispatches for),
+    ``"jurisdiction:<path>"`` (each area it supervises), ``"lead"`` and ``"assisting"``
+    (its units' orders). ``None`` for everything (a superuser), ``{}`` for nothing.
+
+    ``visibility_q`` is their OR; ``VisibleRows`` reads a page as their UNION."""
     if not getattr(user, "is_authenticated", False):
-        return q
+        return {}
     if user.is_superuser:
-        return Q()
+        return None
+    return _ways_of_seeing(user)
+
+
+def _ways_of_seeing(user) -> dict[str, Q]:
+    """``visibility_branches`` from the user's roles alone (a superuser's too)."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    branches: dict[str, Q] = {}
     handled_units: list[int] = []
     if can_report(user):
-        q |= Q(reporter=user)  # whoever may report sees what it reported
+        branches["reports"] = Q(reporter=user)  # whoever may report sees what it reported
     for m in memberships_of(user):
         if m.role == Role.DISPATCHER:
-            q |= Q(street_id=m.unit.area_id)
+            branches[f"street:{m.unit.area_id}"] = Q(street_id=m.unit.area_id)
         elif m.role in HANDLER_ROLES:
             handled_units.append(m.unit_id)
         elif m.role == Role.SUPERVISOR:
             # A jurisdiction is an area and everything below it (city, street or community).
-            q |= Q(community__path__startswith=m.unit.area.path)
+            path = m.unit.area.path
+            branches[f"jurisdiction:{path}"] = Q(community__path__startswith=path)
     if handled_units:
         assisting = Order.assisting_units.through.objects.filter(
             order_id=OuterRef("pk"), unit_id__in=handled_units
         )
-        q |= Q(lead_unit_id__in=handled_units) | Q(Exists(assisting))
+        branches["lead"] = Q(lead_unit_id__in=handled_units)
+        branches["assisting"] = Q(Exists(assisting))
+    return branches
+
+
+def visibility_q(user) -> Q:
+    """A filter on Order for what the user may see; matches nothing for no role."""
+    branches = visibility_branches(user)
+    if branches is None:
+        return Q()
+    q = Q(pk__in=[])
+    for branch in branches.values():
+        q |= branch
     return q
 
 
 def orders_visible_to(user) -> QuerySet[Order]:
     return Order.objects.filter(visibility_q(user))
+
+
+# Foreign keys of an order to configuration tables, which list pages take from
+# ``disputes.reference`` instead of joining them (planning a join costs more here than
+# running it: the order table has two dozen indexes to consider for each).
+REFERENCE_FIELDS = ("category", "street", "community", "reporter_unit", "lead_unit")
+
+Refine = Callable[[QuerySet[Order]], QuerySet[Order]]
+
+
+class VisibleRows:
+    """A list of orders: ``refine(orders_visible_to(user))``, with ``refine`` adding
+    the list's row filters, annotations and order (nothing that groups rows). It is read
+    a page at a time (a slice, as ``Paginator`` does) as a UNION of the ways the user
+    sees orders (``visibility_branches``).
+
+    The scope is an OR (a dispatcher also sees what it reported, a handler its units'
+    orders as lead and as assisting unit), and no index delivers an OR in order:
+    PostgreSQL would fetch and sort every visible row to return the first page. Each
+    branch alone usually has an index in the list's order (``Order.Meta.indexes``), so
+    each is read in order up to the end of the page, and the page is cut from their
+    union by the list's own query, scope and all, restricted to those ids. A branch is
+    part of the scope by definition, so its part starts from that branch alone, without
+    the whole scope's OR (which would also keep PostgreSQL from answering a part from an
+    index only). Together the branches are the scope, so no row is missed.
+
+    A list about some ways of seeing orders only names them in ``within`` (keys of
+    ``visibility_branches``), each with a filter narrowing it (``Q()`` for none): the
+    list is then what the user sees through those, narrowed, and only they are read. With
+    ``union`` false, or a database that cannot order and limit the parts of a UNION
+    (SQLite), the list's query is read directly. ``count()`` counts the parts' union.
+
+    The rows' units, areas and categories come from ``disputes.reference``.
+    """
+
+    ordered = True
+
+    def __init__(
+        self,
+        user,
+        refine: Refine,
+        *,
+        within: dict[str, Q] | None = None,
+        union: bool = True,
+    ):
+        queryset = refine(orders_visible_to(user))
+        if not queryset.query.order_by:  # the parts need the order spelled out
+            queryset = queryset.order_by(*Order._meta.ordering)
+        # A page cut from the parts' union needs the scope checked again, not ``within``:
+        # each part is already inside it.
+        self._scoped = queryset
+        if within is None:
+            branches = visibility_branches(user)
+            parts = list(branches.values()) if branches is not None else []
+        else:
+            # A way of seeing the user lacks adds nothing (a superuser's are its roles').
+            ways = _ways_of_seeing(user)
+            parts = [ways[kind] & narrow for kind, narrow in within.items() if kind in ways]
+            narrowed = Q(pk__in=[])
+            for part in parts:
+                narrowed |= part
+            queryset = queryset.filter(narrowed)
+        self.queryset = queryset
+        self.parts = None
+        if union and len(parts) > 1:
+            unscoped = refine(Order.objects.all()).order_by(*queryset.query.order_by)
+            self.parts = [unscoped.filter(part) for part in parts]
+
+    def count(self) -> int:
+        if self.parts is None:
+            return self.queryset.count()
+        ids = [part.order_by().values("pk") for part in self.parts]
+        return ids[0].union(*ids[1:]).count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key) -> list[Order]:
+        if not isinstance(key, slice) or key.step is not None or key.stop is None:
+            raise TypeError("VisibleRows supports bounded slices only")
+        start, stop = key.start or 0, key.stop
+        if (
+            self.parts is None
+            or stop <= start
+            or not connection.features.supports_slicing_ordering_in_compound
+        ):
+            rows = list(self.queryset[start:stop])
+        else:
+            ids = [part.values("pk")[:stop] for part in self.parts]
+            rows = list(self._scoped.filter(pk__in=ids[0].union(*ids[1:]))[start:stop])
+        reference.attach(rows, *REFERENCE_FIELDS)
+        return rows
 
 
 MAX_PK = 2**63 - 1
@@ -72,14 +193,14 @@ def order_for_page(user, pk: int) -> Order:
     """One visible order with what its page shows; raises Order.DoesNotExist otherwise."""
     if not is_valid_pk(pk):
         raise Order.DoesNotExist
-    return (
+    order = (
         orders_visible_to(user)
-        .select_related(
-            "category", "community", "street", "reporter", "reporter_unit", "lead_unit", "assignee"
-        )
+        .select_related("reporter", "assignee")
         .prefetch_related("parties", "assisting_units", "attachments", "events__actor")
         .get(pk=pk)
     )
+    reference.attach([order], *REFERENCE_FIELDS)
+    return order
 
 
 def _units(user, *roles: str) -> set[int]:
@@ -208,62 +329,92 @@ def next_due_expression():
 
 
 def _list_rows(qs: QuerySet[Order]) -> QuerySet[Order]:
-    """What a list row shows (and ``available_actions`` reads) in constant queries."""
-    return qs.select_related(
-        "category", "community", "street", "lead_unit", "assignee", "reporter"
-    ).prefetch_related("assisting_units")
+    """What a list row shows, read through ``VisibleRows`` (which adds the units, areas
+    and categories)."""
+    return qs.select_related("assignee")
 
 
-def order_list(user) -> QuerySet[Order]:
-    """Every visible order, newest first (the search page)."""
-    return _list_rows(orders_visible_to(user)).annotate(next_due=next_due_expression())
+def _nearest_deadline_first(qs: QuerySet[Order]) -> QuerySet[Order]:
+    return qs.order_by(F("next_due").asc(nulls_last=True), "reported_at", "id")
 
 
-def board_orders(user) -> QuerySet[Order]:
+def order_list(user, *, filters: Refine | None = None) -> VisibleRows:
+    """Every visible order, newest first (the search page), with the page's ``filters``."""
+
+    def refine(qs: QuerySet[Order]) -> QuerySet[Order]:
+        qs = filters(qs) if filters else qs
+        return (
+            _list_rows(qs).annotate(next_due=next_due_expression()).order_by("-reported_at", "-id")
+        )
+
+    return VisibleRows(user, refine)
+
+
+def board_orders(user, *, filters: Refine | None = None) -> VisibleRows:
     """Open orders the user may see, the nearest deadline first; orders waiting for
     dispatch (no clock yet) after them, oldest first. ``escalation_level`` is the
     highest unresolved escalation level of each (NULL if none)."""
     open_escalations = Escalation.objects.filter(
         order_id=OuterRef("pk"), resolved_at__isnull=True
     ).order_by("-level")
-    return (
-        _list_rows(orders_visible_to(user).filter(state__in=OPEN_STATES))
-        .annotate(
-            next_due=next_due_expression(),
-            escalation_level=Subquery(open_escalations.values("level")[:1]),
+
+    def refine(qs: QuerySet[Order]) -> QuerySet[Order]:
+        qs = qs.filter(state__in=OPEN_STATES)
+        qs = filters(qs) if filters else qs
+        return _nearest_deadline_first(
+            _list_rows(qs).annotate(
+                next_due=next_due_expression(),
+                escalation_level=Subquery(open_escalations.values("level")[:1]),
+            )
         )
-        .order_by(F("next_due").asc(nulls_last=True), "reported_at", "id")
-    )
+
+    return VisibleRows(user, refine)
 
 
 def handled_unit_ids(user) -> list[int]:
     return sorted(_units(user, *HANDLER_ROLES))
 
 
-def handler_orders(user) -> QuerySet[Order]:
-    """Open orders of the user's units (lead or assisting), the nearest deadline first."""
-    units = handled_unit_ids(user)
-    assisting = Order.assisting_units.through.objects.filter(
-        order_id=OuterRef("pk"), unit_id__in=units
+def open_orders_assisted_by(units) -> list[int]:
+    """Ids of the open orders the units assist. A unit may assist thousands of orders,
+    of which a few dozen are open: one hash join of the units' assisting rows with the
+    open orders' ids (an index-only scan of a partial index) finds them in a few ms,
+    where testing each open order, or each assisting row, costs ten times more."""
+    if not units:
+        return []
+    assisted = Order.assisting_units.through.objects.filter(unit_id__in=units)
+    return list(
+        Order.objects.filter(state__in=OPEN_STATES, pk__in=assisted.values("order_id"))
+        .order_by()
+        .values_list("pk", flat=True)
     )
-    return (
-        _list_rows(
-            orders_visible_to(user)
-            .filter(state__in=OPEN_STATES)
-            .filter(Q(lead_unit_id__in=units) | Q(Exists(assisting)))
+
+
+def handler_orders(user) -> VisibleRows:
+    """Open orders of the user's units (lead or assisting), the nearest deadline first:
+    what it sees as lead unit, and as assisting unit of the open orders it assists."""
+    assisted = open_orders_assisted_by(handled_unit_ids(user))
+
+    def refine(qs: QuerySet[Order]) -> QuerySet[Order]:
+        # Its buttons come from ``available_actions``, which reads the assisting units.
+        qs = _list_rows(qs.filter(state__in=OPEN_STATES)).prefetch_related("assisting_units")
+        return _nearest_deadline_first(qs.annotate(next_due=next_due_expression()))
+
+    return VisibleRows(user, refine, within={"lead": Q(), "assisting": Q(pk__in=assisted)})
+
+
+def my_reports(user) -> VisibleRows:
+    """Orders the user reported (and may still see), newest first: one query, along
+    the index of its reports."""
+
+    def refine(qs: QuerySet[Order]) -> QuerySet[Order]:
+        return (
+            _list_rows(qs.filter(reporter_id=user.pk))
+            .annotate(next_due=next_due_expression())
+            .order_by("-reported_at", "-id")
         )
-        .annotate(next_due=next_due_expression())
-        .order_by(F("next_due").asc(nulls_last=True), "reported_at", "id")
-    )
 
-
-def my_reports(user) -> QuerySet[Order]:
-    """Orders the user reported (and may still see), newest first."""
-    return (
-        _list_rows(orders_visible_to(user).filter(reporter_id=user.pk))
-        .annotate(next_due=next_due_expression())
-        .order_by("-reported_at", "-id")
-    )
+    return VisibleRows(user, refine, union=False)
 
 
 def dispatch_queue(user) -> QuerySet[Order]:

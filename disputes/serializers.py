@@ -5,6 +5,7 @@ check the business rules and raise domain errors. Output serializers mask party 
 ID numbers unless the view says the user may see them (``context["show_contact"]``).
 """
 
+import copy
 from datetime import datetime
 
 from django.utils import timezone
@@ -123,6 +124,23 @@ class ConflictSerializer(serializers.Serializer):
     )
 
 
+# --- output ------------------------------------------------------------------------------------
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's, with its fields built once per class: DRF introspects the model and builds
+    every field again for each instance, which for the order detail (six nested
+    serializers) cost more than its database queries. Each instance still gets its own
+    copy of the fields, as DRF gives each a copy of its declared fields."""
+
+    def get_fields(self):
+        built = type(self).__dict__.get("_fields_built")
+        if built is None:
+            built = super().get_fields()
+            type(self)._fields_built = built
+        return copy.deepcopy(built)
+
+
 # --- small nested shapes -----------------------------------------------------------------------
 
 
@@ -135,19 +153,19 @@ class UserBriefSerializer(serializers.Serializer):
         return display_name(user)
 
 
-class UnitBriefSerializer(serializers.ModelSerializer):
+class UnitBriefSerializer(ModelSerializer):
     class Meta:
         model = Unit
         fields = ["id", "name", "kind"]
 
 
-class AreaBriefSerializer(serializers.ModelSerializer):
+class AreaBriefSerializer(ModelSerializer):
     class Meta:
         model = Area
         fields = ["id", "name", "code"]
 
 
-class CategoryBriefSerializer(serializers.ModelSerializer):
+class CategoryBriefSerializer(ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "code", "name"]
@@ -156,7 +174,7 @@ class CategoryBriefSerializer(serializers.ModelSerializer):
 # --- orders out ---------------------------------------------------------------------------------
 
 
-class PartySerializer(serializers.ModelSerializer):
+class PartySerializer(ModelSerializer):
     is_vulnerable = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -183,13 +201,13 @@ class PartySerializer(serializers.ModelSerializer):
         return data
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(ModelSerializer):
     class Meta:
         model = Attachment
         fields = ["id", "original_name", "size", "uploaded_at"]
 
 
-class OrderListSerializer(serializers.ModelSerializer):
+class OrderListSerializer(ModelSerializer):
     category = CategoryBriefSerializer(read_only=True)
     street = AreaBriefSerializer(read_only=True)
     community = AreaBriefSerializer(read_only=True)
@@ -284,7 +302,7 @@ class OrderDetailSerializer(OrderListSerializer):
         return sorted(self.context.get("actions", {}).get(order.pk, ()))
 
 
-class OrderEventSerializer(serializers.ModelSerializer):
+class OrderEventSerializer(ModelSerializer):
     actor = UserBriefSerializer(read_only=True, allow_null=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     kind = serializers.ChoiceField(choices=EventKind.choices, read_only=True)
@@ -416,7 +434,7 @@ class IncidentInputSerializer(serializers.Serializer):
         )
 
 
-class IncidentOrderSerializer(serializers.ModelSerializer):
+class IncidentOrderSerializer(ModelSerializer):
     state = Choice(choices=State.choices, read_only=True)
     lead_unit = UnitBriefSerializer(read_only=True, allow_null=True)
 
@@ -426,7 +444,7 @@ class IncidentOrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(ModelSerializer):
     type = serializers.CharField(source="type.code", read_only=True)
     type_name = serializers.CharField(source="type.name", read_only=True)
     is_dispute = serializers.BooleanField(source="type.is_dispute", read_only=True)

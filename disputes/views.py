@@ -2,6 +2,8 @@
 selectors); every write goes through ``disputes.services``; buttons come from
 ``available_actions`` and the services check again."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +19,7 @@ from django.views import View
 from django.views.decorators.http import require_GET
 
 from dispatch.models import Escalation, EscalationLevel, Role
-from dispatch.selectors import has_role, memberships_of
+from dispatch.selectors import has_role, memberships_of, units_serving
 from shishi_mediation.errors import Conflict, Forbidden, NotFound
 from shishi_mediation.text import display_name
 
@@ -47,6 +49,7 @@ from .models import (
 )
 from .selectors import (
     HANDLER_ROLES,
+    VisibleRows,
     allowed_actions,
     attachment_for,
     available_actions,
@@ -57,6 +60,7 @@ from .selectors import (
     handled_unit_ids,
     handler_orders,
     handlers_of_unit,
+    is_valid_pk,
     my_reports,
     order_for_page,
     order_list,
@@ -68,6 +72,8 @@ from .selectors import (
 from .services import PartyInput, ReportInput
 from .validators import mask_id_number, mask_phone
 from .web import (
+    PAGE_SIZE,
+    PAGE_SIZES,
     DomainErrorMixin,
     error_page,
     paginate,
@@ -107,29 +113,94 @@ def home(request):
     return render(request, "disputes/no_role.html")
 
 
-def _filtered(request, queryset):
-    """OrderFilter (the API's filters too) over a scoped queryset."""
-    filterset = OrderFilter(request.GET or None, queryset=queryset, request=request)
+def _filters(request) -> tuple[OrderFilter, Callable | None]:
+    """OrderFilter (the API's filters too) from the query string, and the function that
+    applies it to a list's queryset (``VisibleRows`` applies it to each of its parts)."""
+    filterset = OrderFilter(request.GET or None, request=request)
     filterset.form.fields["q"].widget.attrs.update(
         {"placeholder": _("编号、当事人姓名或内容"), "type": "search", "aria-label": _("搜索")}
     )
     filterset.is_open = any(k not in ("q", "page", "per_page") for k in request.GET)
-    return filterset, filterset.qs
+    if not filterset.is_bound:
+        return filterset, None
+    filterset.form.is_valid()  # invalid fields show their errors and filter nothing
+    return filterset, filterset.filter_queryset
+
+
+def _shown(filterset: OrderFilter, names) -> list:
+    """The filter form's fields a page offers under "筛选", in its order."""
+    return [filterset.form[name] for name in names if name != "q"]
 
 
 # --- lists --------------------------------------------------------------------------------
 
 
+class PageWithoutCount:
+    """A page of a list that is never counted: one row more than the page is read, and
+    a next page exists if it came back. The total is known on the last page only."""
+
+    paginator = None
+
+    def __init__(self, rows: list, *, number: int, size: int):
+        self.number = number
+        self.object_list = rows[:size]
+        self._more = len(rows) > size
+        last = not self._more and (self.object_list or number == 1)
+        self.total = (number - 1) * size + len(self.object_list) if last else None
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def has_next(self) -> bool:
+        return self._more
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+MAX_PAGE = 10_000  # deeper than that, a search or a filter finds it sooner
+
+
+def page_without_count(request, rows: VisibleRows, *, default: int = PAGE_SIZE) -> PageWithoutCount:
+    """``?page=`` of a list (``?per_page=`` as ``paginate``), without counting it."""
+    try:
+        size = int(request.GET.get("per_page", default))
+    except ValueError:
+        size = default
+    if size not in PAGE_SIZES:
+        size = default
+    try:
+        number = min(max(int(request.GET.get("page", 1)), 1), MAX_PAGE)
+    except ValueError:
+        number = 1
+    start = (number - 1) * size
+    return PageWithoutCount(rows[start : start + size + 1], number=number, size=size)
+
+
 @login_required
 def order_search(request):
-    """Every order the user may see, with filters and search."""
-    filterset, qs = _filtered(request, order_list(request.user))
-    page = paginate(request, qs)
+    """Every order the user may see, with filters and search. Its pages are not counted:
+    a street's center sees ~160,000 orders at a million, and counting them would cost
+    more than the page."""
+    filterset, filters = _filters(request)
+    page = page_without_count(request, order_list(request.user, filters=filters))
     with_clocks(page.object_list)
     return render(
         request,
         "disputes/order_list.html",
-        {"page": page, "filter": filterset, "filter_fields": LIST_FILTERS},
+        {"page": page, "filter": filterset, "filter_fields": _shown(filterset, LIST_FILTERS)},
     )
 
 
@@ -137,17 +208,17 @@ def order_search(request):
 def board(request):
     """The live board: open orders with their SLA countdowns, refreshed by htmx polling
     of the same URL (which then answers with the board fragment only)."""
-    filterset, qs = _filtered(request, board_orders(request.user))
-    page = paginate(request, qs, default=50)
+    filterset, filters = _filters(request)
+    page = paginate(request, board_orders(request.user, filters=filters), default=50)
     now = timezone.now()
     with_clocks(page.object_list, now)
     for order in page.object_list:
         level = order.escalation_level
-        order.escalation = EscalationLevel(level).label if level is not None else ""
+        order.escalation = str(EscalationLevel(level).label) if level is not None else ""
     context = {
         "page": page,
         "filter": filterset,
-        "filter_fields": BOARD_FILTERS,
+        "filter_fields": _shown(filterset, BOARD_FILTERS),
         "now": now,
         "refresh_seconds": getattr(settings, "BOARD_REFRESH_SECONDS", 30),
     }
@@ -739,9 +810,17 @@ class SignView(LoginRequiredMixin, DomainErrorMixin, View):
 @login_required
 @require_GET
 def assignee_options(request):
-    """The people of a unit, as ``<option>``s for the dispatch form (htmx)."""
+    """The people of a unit, as ``<option>``s for the dispatch form (htmx). Only a unit
+    the dispatcher's street may send orders to (the dispatch form's choices); another
+    street's unit is a 404, like an order outside one's scope."""
     if not (has_role(request.user, Role.DISPATCHER) or request.user.is_superuser):
         return HttpResponse(status=403)
     unit = request.GET.get("lead_unit", "")
-    users = handlers_of_unit(int(unit)) if unit.isdigit() else []
+    if not (unit.isdigit() and is_valid_pk(unit)):
+        return render(request, "disputes/_assignee_options.html", {"users": []})
+    if not request.user.is_superuser:
+        streets = [m.unit.area for m in memberships_of(request.user) if m.role == Role.DISPATCHER]
+        if not units_serving(*streets).filter(pk=int(unit)).exists():
+            raise Http404
+    users = handlers_of_unit(int(unit))
     return render(request, "disputes/_assignee_options.html", {"users": users})

@@ -1,11 +1,17 @@
 """``/api/v1/orders/``: list, report, detail, the eight actions and the timeline, per role,
 with the status codes DESIGN §6 promises (400 / 401 / 403 / 404 / 409)."""
 
+from datetime import timedelta
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from disputes.models import Order, OrderEvent, Source, State
+from disputes import api as orders_api
+from disputes import reference, services
+from disputes.models import Incident, Order, OrderEvent, Source, State
+from disputes.serializers import OrderDetailSerializer
 from tests.factories import valid_id_number
 
 pytestmark = pytest.mark.django_db
@@ -147,6 +153,7 @@ def test_cursor_pagination_is_stable_and_complete(world, api, order_in, t0):
 def test_list_query_count_does_not_grow_with_orders(world, api, order_in):
     client = api(world.dispatcher)
     order_in("dispatched")
+    client.get(url())  # the first request of a process also loads disputes.reference
     with CaptureQueriesContext(connection) as few:
         client.get(url())
     for _ in range(6):
@@ -488,3 +495,39 @@ def test_multiple_states_and_booleans_are_fine(world, api, order_in):
     client = api(world.dispatcher)
     assert client.get(url() + "?state=reported&state=met").status_code == 200
     assert client.get(url() + "?overdue=false").status_code == 200
+
+
+# --- the detail in one statement (PostgreSQL) ----------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite prefetches")
+def test_the_detail_in_one_statement_is_the_prefetched_one(
+    world, order_in, incident_types, media_root
+):
+    order = order_in("closed", assisting_units=[world.hb_labour, world.hb_committee])
+    for name in ["现场.jpg", "说明.txt"]:
+        upload = SimpleUploadedFile(name, b"\xff\xd8\xff", content_type="image/jpeg")
+        services.order_add_note(order_id=order.pk, actor=world.dispatcher, note="", upload=upload)
+    for i in range(2):
+        Incident.objects.create(
+            number=f"J-{i}",
+            received_at=order.reported_at - timedelta(minutes=i),
+            type=incident_types["wages"],
+            summary="欠薪",
+            community=world.zk,
+            order=order,
+            created_at=order.reported_at,
+        )
+    prefetched = orders_api._detail_queryset(None).get(pk=order.pk)
+    reference.attach([prefetched], *orders_api.REFERENCE_FIELDS)
+    with CaptureQueriesContext(connection) as ctx:
+        one = orders_api._detail_order(None, order.pk)
+    assert len(ctx.captured_queries) == 1
+    for show_contact in (True, False):
+        context = {"show_contact": show_contact, "actions": {order.pk: {"close"}}}
+        expected = OrderDetailSerializer(prefetched, context=context).data
+        assert OrderDetailSerializer(one, context=context).data == expected
+    assert len(expected["assisting_units"]) == 2
+    assert expected["incidents"] == ["J-0", "J-1"] and len(expected["attachments"]) == 2
+    assert all(p["confirmed_at"] for p in expected["parties"])

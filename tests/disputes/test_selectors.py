@@ -1,20 +1,31 @@
 """Who sees which orders (``orders_visible_to``) and may press which buttons
 (``allowed_actions``); the scoping path every list, page and export starts from."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from dispatch.models import Role
-from disputes.models import Order, State
+from disputes.models import OPEN_STATES, Order, State
 from disputes.selectors import (
+    VisibleRows,
     allowed_actions,
+    board_orders,
     can_report,
+    handler_orders,
+    my_reports,
+    next_due_expression,
     order_for_page,
+    order_list,
     orders_visible_to,
+    visibility_branches,
+    visibility_q,
 )
-from tests.factories import MembershipFactory, UnitFactory, fresh
+from tests.factories import T0, MembershipFactory, UnitFactory, fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -190,6 +201,7 @@ def test_the_order_page_query_count_does_not_grow_with_its_timeline(world, order
             list(page.assisting_units.all())
         return len(ctx.captured_queries)
 
+    page_queries(short)  # the first read of a process also loads disputes.reference
     assert page_queries(long) == page_queries(short)
 
 
@@ -275,3 +287,119 @@ def test_who_may_report(world, who, may):
 
 def test_anonymous_may_not_report():
     assert can_report(AnonymousUser()) is False
+
+
+# --- lists read as a union of the ways a user sees orders ---------------------------------------
+
+
+@pytest.fixture
+def many_orders(world, order_in):
+    """Orders in every state, both streets, with assisting units, reported by people who
+    also dispatch or handle, so that each user's ways of seeing them overlap."""
+    made = []
+    for i, state in enumerate(["reported", "dispatched", "signed", "contacted", "met"] * 2):
+        start = T0 + timedelta(minutes=7 * i)
+        made.append(order_in(state, start=start))
+        made.append(order_in(state, start=start, assisting_units=[world.hb_committee]))
+        made.append(order_in(state, start=start, community=world.sg, lead_unit=world.hb_committee))
+    made.append(order_in("closed", assisting_units=[world.hb_committee]))
+    made.append(order_in("cancelled"))
+    # The HB dispatcher and the police officer report too, one in the other street.
+    made.append(order_in("signed", reporter=world.dispatcher, community=world.fl_community))
+    made.append(order_in("dispatched", reporter=world.handler))
+    made.append(order_in("signed", reporter=world.fl_reporter, community=world.fl_community))
+    # The grid worker also handles for the committee.
+    MembershipFactory(user=world.reporter, unit=world.hb_committee, role=Role.HANDLER)
+    return made
+
+
+LISTS = {
+    "board": board_orders,
+    "board, signed or met": lambda user: board_orders(
+        user, filters=lambda qs: qs.filter(state__in=["signed", "met"])
+    ),
+    "search": order_list,
+    "search, by the committee": lambda user: order_list(
+        user, filters=lambda qs: qs.filter(lead_unit__name__contains="曾坑")
+    ),
+    "handler list": handler_orders,
+    "my reports": my_reports,
+}
+WHO = [
+    "reporter",
+    "dispatcher",
+    "fl_dispatcher",
+    "handler",
+    "head",
+    "committee_handler",
+    "labour_handler",
+    "supervisor",
+    "hb_supervisor",
+    "admin",
+    "nobody",
+]
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_a_list_read_by_its_branches_is_its_plain_query(world, many_orders, name):
+    """Every page and the count of a ``VisibleRows`` equal those of its query read
+    directly (on PostgreSQL the pages come from a UNION of per-branch queries)."""
+    for who in WHO:
+        rows = LISTS[name](fresh(getattr(world, who)))
+        expected = [o.pk for o in rows.queryset]
+        assert rows.count() == len(expected), who
+        for start, stop in [(0, 1), (0, 5), (3, 9), (0, 200), (len(expected), len(expected) + 5)]:
+            assert [o.pk for o in rows[start:stop]] == expected[start:stop], (who, start, stop)
+
+
+def test_the_lists_keep_to_the_scope(world, many_orders):
+    for who in WHO:
+        user = fresh(getattr(world, who))
+        scope = set(orders_visible_to(user).values_list("pk", flat=True))
+        for name, make in LISTS.items():
+            assert {o.pk for o in make(user)[0:500]} <= scope, (who, name)
+
+
+def test_the_handler_list_is_its_units_open_orders(world, many_orders):
+    user = fresh(world.committee_handler)
+    mine = Q(lead_unit=world.hb_committee) | Q(assisting_units=world.hb_committee)
+    expected = set(
+        Order.objects.filter(mine, state__in=OPEN_STATES).values_list("pk", flat=True).distinct()
+    )
+    assert {o.pk for o in handler_orders(user)[0:500]} == expected
+    assert handler_orders(user).count() == len(expected)
+
+
+def test_visibility_q_is_the_or_of_the_branches(world, many_orders):
+    for who in WHO:
+        user = fresh(getattr(world, who))
+        branches = visibility_branches(user)
+        either = set()
+        for branch in (branches or {}).values():
+            either |= set(Order.objects.filter(branch).values_list("pk", flat=True))
+        if branches is None:
+            either = set(Order.objects.values_list("pk", flat=True))
+        assert set(Order.objects.filter(visibility_q(user)).values_list("pk", flat=True)) == either
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite reads the plain query")
+def test_on_postgresql_the_board_is_read_as_a_union(world, many_orders):
+    user = fresh(world.dispatcher)  # it reports and dispatches: two branches
+    rows = board_orders(user)
+    with CaptureQueriesContext(connection) as ctx:
+        rows[0:50]
+    (page_sql,) = [q["sql"] for q in ctx.captured_queries if "disputes_order" in q["sql"]]
+    assert " UNION " in page_sql and page_sql.count("LIMIT 50") == 3
+
+
+def test_the_list_indexes_use_the_next_due_expression():
+    """PostgreSQL uses an expression index only for the same expression."""
+    for name in ("order_street_next_due", "order_unit_next_due"):
+        index = next(i for i in Order._meta.indexes if i.name == name)
+        assert index.expressions[1] == next_due_expression()
+
+
+def test_within_a_way_of_seeing_the_user_lacks_is_empty(world, many_orders):
+    rows = VisibleRows(fresh(world.supervisor), lambda qs: qs.order_by("id"), within={"lead": Q()})
+    assert rows.count() == 0 and rows[0:10] == []

@@ -1,0 +1,75 @@
+"""The list pages' cheaper parts: the search list's pages are not counted, the filter
+form renders as Django would, and names of units, areas and categories come from the
+per-process copy (``disputes.reference``) yet follow an edit at once."""
+
+import pytest
+from django import forms
+from django.urls import reverse
+
+from disputes.filters import OrderFilter, QuickSelect, QuickSelectMultiple
+from disputes.models import State
+
+from .conftest import html
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_search_list_is_paged_without_a_count(world, order_in, as_user):
+    for _ in range(12):
+        order_in(State.REPORTED)
+    client = as_user(world.dispatcher)
+
+    def page(n):
+        return html(client.get(reverse("order-list"), {"per_page": 10, "page": n}))
+
+    first, last = page(1), page(2)
+    assert 'rel="next"' in first and 'rel="prev"' not in first and "共" not in first
+    assert 'rel="prev"' in last and 'rel="next"' not in last
+    assert "共 12 条" in last  # known on the last page without counting
+    beyond = client.get(reverse("order-list"), {"per_page": 10, "page": 9})
+    assert beyond.status_code == 200 and "没有符合条件的订单" in html(beyond)
+    for bad in ["0", "-3", "abc", "99999999999999999999999999"]:
+        assert client.get(reverse("order-list"), {"page": bad}).status_code == 200
+
+
+def test_the_quick_selects_render_as_django_does(world):
+    filterset = OrderFilter(
+        {"state": ["signed", "met"], "category": str(world.wages.pk), "risk_level": "high"}
+    )
+    filterset.form.is_valid()
+    for name in ["state", "category", "unit", "street", "community", "risk_level", "source"]:
+        field = filterset.form[name]
+        widget = field.field.widget
+        assert isinstance(widget, QuickSelect | QuickSelectMultiple)
+        quick = field.as_widget()
+        widget.__class__ = (
+            forms.SelectMultiple if isinstance(widget, QuickSelectMultiple) else forms.Select
+        )
+        assert quick == field.as_widget(), name
+    assert f'<option value="{world.wages.pk}" selected>' in filterset.form["category"].as_widget()
+
+
+def test_filter_choices_are_validated_like_a_queryset(world, order_in, as_user):
+    order_in(State.SIGNED)
+    client = as_user(world.dispatcher)
+    for bad in ["abc", "99999999999999999999999", str(world.fl_community.pk + 1000)]:
+        response = client.get(reverse("board"), {"community": bad})
+        assert response.status_code == 200
+        assert "errorlist" in html(response)  # a field error, never a 500
+    world.hb_labour.is_active = False  # the form offers active units only
+    world.hb_labour.save()
+    response = client.get(reverse("board"), {"unit": world.hb_labour.pk})
+    assert "errorlist" in html(response)
+
+
+def test_an_edited_unit_shows_its_new_name_at_once(world, order_in, as_user):
+    order = order_in(State.SIGNED)
+    client = as_user(world.dispatcher)
+    assert world.hb_police.name in html(client.get(reverse("board")))
+    world.hb_police.name = "湖滨派出所（新址）"
+    world.hb_police.save()
+    page = html(client.get(reverse("board")))
+    row = page.split(f'data-order="{order.number}"')[1].split("</tr>")[0]
+    assert "湖滨派出所（新址）" in row
+    filters = page.split('name="unit"')[1].split("</select>")[0]
+    assert "湖滨派出所（新址）" in filters
