@@ -73,9 +73,9 @@ from .services import PartyInput, ReportInput
 from .validators import mask_id_number, mask_phone
 from .web import (
     PAGE_SIZE,
-    PAGE_SIZES,
     DomainErrorMixin,
     error_page,
+    page_size,
     paginate,
     safe_next,
     stage_rows,
@@ -175,12 +175,7 @@ MAX_PAGE = 10_000  # deeper than that, a search or a filter finds it sooner
 
 def page_without_count(request, rows: VisibleRows, *, default: int = PAGE_SIZE) -> PageWithoutCount:
     """``?page=`` of a list (``?per_page=`` as ``paginate``), without counting it."""
-    try:
-        size = int(request.GET.get("per_page", default))
-    except ValueError:
-        size = default
-    if size not in PAGE_SIZES:
-        size = default
+    size = page_size(request, default=default)
     try:
         number = min(max(int(request.GET.get("page", 1)), 1), MAX_PAGE)
     except ValueError:

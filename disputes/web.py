@@ -96,15 +96,20 @@ def safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
-def paginate(request: HttpRequest, queryset, *, default: int = PAGE_SIZE) -> Page:
-    """One page of a list; ``?per_page=`` picks one of ``PAGE_SIZES``."""
+def page_size(request: HttpRequest, *, default: int = PAGE_SIZE) -> int:
+    """``?per_page=``: one of ``PAGE_SIZES``, else the default."""
     try:
         size = int(request.GET.get("per_page", default))
     except ValueError:
-        size = default
-    if size not in PAGE_SIZES:
-        size = default
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+        return default
+    return size if size in PAGE_SIZES else default
+
+
+def paginate(request: HttpRequest, queryset, *, default: int = PAGE_SIZE) -> Page:
+    """One page of a list; ``?per_page=`` picks one of ``PAGE_SIZES``."""
+    return Paginator(queryset, page_size(request, default=default)).get_page(
+        request.GET.get("page")
+    )
 
 
 # --- SLA clocks ---------------------------------------------------------------------------

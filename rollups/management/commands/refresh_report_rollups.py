@@ -1,8 +1,8 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from rollups.services import rollups_refresh
+from shishi_mediation.commands import add_now_argument, parse_now
 
 
 class Command(BaseCommand):
@@ -12,20 +12,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--now",
-            help="ISO time to settle as of, e.g. 2026-11-29T03:00+08:00 (default: now). "
-            "A naive time is read in Asia/Shanghai.",
-        )
+        add_now_argument(parser, what="settle")
 
     def handle(self, *args, now=None, **options):
-        moment = timezone.now()
-        if now:
-            moment = parse_datetime(now)
-            if moment is None:
-                raise CommandError(f"--now: not an ISO date-time: {now!r}")
-            if timezone.is_naive(moment):
-                moment = timezone.make_aware(moment)
+        moment = parse_now(now)
         result = rollups_refresh(now=moment)
         self.stdout.write(
             f"report roll-ups settled before {timezone.localtime(result.cutoff).isoformat()}: "
