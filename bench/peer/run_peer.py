@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
 import io
 import json
 import os
@@ -40,6 +39,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# bench/ after everything else, for bench/timing.py only (the peer's modules come first).
+sys.path.append(str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peer_site.settings")
 
 import django  # noqa: E402
@@ -55,6 +56,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from helpdesk.models import FollowUp, Queue, Ticket  # noqa: E402
 from helpdesk.views.staff import update_summary_tables  # noqa: E402
+from timing import counting, timed  # noqa: E402
 
 DAY = 86400
 PRIORITY = {"high": 2, "medium": 3, "low": 4}
@@ -68,72 +70,6 @@ def log(msg: str) -> None:
 
 def ts(x: float | None) -> str:
     return r"\N" if x is None else datetime.fromtimestamp(x, UTC).isoformat(sep=" ")
-
-
-class QueryCounter:
-    """Counts the statements a block runs (an execute wrapper: unlike the debug query
-    log it has no 9,000-query cap and does not format every statement), without BEGIN,
-    COMMIT and savepoints."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        if (
-            not sql.lstrip()
-            .upper()
-            .startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"))
-        ):
-            self.count += 1
-        return execute(sql, params, many, context)
-
-
-@contextlib.contextmanager
-def counting():
-    counter = QueryCounter()
-    with connection.execute_wrapper(counter):
-        yield counter
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))]
-
-
-def timed(fn, *, runs: int, seconds: float, warmup: int = 2) -> dict:
-    """Run ``fn`` up to ``runs`` times or for ``seconds`` (after ``warmup`` runs; at least
-    once). Wall times in ms (median, p95, min) and the query count of one run: a separate
-    run with a query counter, or, with a single run and no warmup (slow targets),
-    that run itself."""
-    if runs == 1 and warmup == 0:
-        with counting() as ctx:
-            t0 = time.perf_counter()
-            fn()
-            elapsed = (time.perf_counter() - t0) * 1000
-        return {
-            "runs": 1,
-            "median_ms": elapsed,
-            "p95_ms": elapsed,
-            "min_ms": elapsed,
-            "queries": ctx.count,
-        }
-    for _ in range(warmup):
-        fn()
-    times = []
-    deadline = time.perf_counter() + seconds
-    while len(times) < runs and (not times or time.perf_counter() < deadline):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    with counting() as ctx:
-        fn()
-    return {
-        "runs": len(times),
-        "median_ms": statistics.median(times),
-        "p95_ms": percentile(times, 95),
-        "min_ms": min(times),
-        "queries": ctx.count,
-    }
 
 
 # --- data ------------------------------------------------------------------------------------
