@@ -78,6 +78,8 @@ def over_limit(request, token: str) -> bool:
 def _page(request, template: str, context: dict | None = None, *, status: int = 200):
     response = render(request, template, context or {}, status=status)
     response["X-Robots-Tag"] = "noindex, nofollow"
+    # The token is in the path: send only the origin as Referer, here and from the form.
+    response["Referrer-Policy"] = "strict-origin"
     return response
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from dispatch.models import Role
 from dispatch.sla import sla_sweep
 from disputes.models import EventKind, Order, State
+from tests.browser.conftest import PHONE
 from tests.factories import MembershipFactory, RoutingRuleFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,7 +63,9 @@ def street(world, order_in, media_root, settings):
     return world
 
 
-def test_noise_dispute_from_report_to_supervisor(street, open_as, screenshot, settings):
+def test_noise_dispute_from_report_to_supervisor(
+    street, open_as, screenshot, settings, browser, live_server
+):
     world = street
 
     # --- 1. the officer reports on a phone ------------------------------------------------
@@ -178,8 +181,32 @@ def test_noise_dispute_from_report_to_supervisor(street, open_as, screenshot, se
     assert "13860712235" in mediator.locator("#parties").inner_text()
     assert mediator.locator("#reviews .review-url").count() == 2
 
+    review_urls = mediator.locator("#reviews .review-url").all_inner_texts()
+
     desk.goto(f"/orders/{order.pk}/")
     screenshot(desk, "order-page")
+
+    # --- 4b. a party rates the service from her own phone, with no login ------------------
+    # The page sends only its origin as Referer (the token stays private) while the form's
+    # POST still carries a real Origin, so Django's CSRF check lets it through.
+    public = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **PHONE)
+    try:
+        party = public.new_page()
+        party.goto(review_urls[0])
+        party.get_by_label("好评").check()
+        party.fill("#id_comment", "调解员很耐心，问题解决了。")
+        screenshot(party, "review-phone")
+        with party.expect_response(lambda r: r.request.method == "POST") as posted:
+            party.get_by_role("button", name="提交评价").click()
+        request_headers = posted.value.request.all_headers()
+        assert posted.value.status == 302, posted.value.status  # not 403 (CSRF)
+        assert request_headers["origin"] == live_server.url
+        assert request_headers.get("referer", "").rstrip("/") == live_server.url  # no token
+        party.wait_for_load_state()
+        assert "您的评价已收到" in party.locator("main").inner_text()
+    finally:
+        public.close()
+    assert order.reviews.filter(rating="good", submitted_at__isnull=False).count() == 1
 
     # The officer, as reporter only, sees the numbers masked.
     phone.goto(f"/orders/{order.pk}/")
@@ -192,6 +219,10 @@ def test_noise_dispute_from_report_to_supervisor(street, open_as, screenshot, se
     assert hb.locator('td[data-state="closed"]').inner_text() == "1"
     assert boss.locator('tr[data-street="凤里街道"] td[data-state="closed"]').inner_text() == "1"
     screenshot(boss, "overview")
+    # The party's 好评 is counted in the month's report: 1 good of 1 submitted.
+    boss.goto("/reports/monthly/")
+    assert boss.locator(".kpi", has_text="好评率").locator("b").inner_text() == "100.0%"
+    boss.goto("/overview/")
 
     # And in English, with one click.
     boss.get_by_role("button", name="English").click()
