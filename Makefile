@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
-export PORT
+HOST   ?= 127.0.0.1
+export PORT HOST
 
 .PHONY: run test install migrate demo lint format messages clean bench loadtest
 
@@ -23,7 +24,7 @@ demo: migrate
 
 run: demo
 	@echo ""
-	@echo "  Shishi mediation: http://127.0.0.1:$(PORT)/   (admin: http://127.0.0.1:$(PORT)/admin/)"
+	@echo "  Shishi mediation: http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "  Demo logins, password demo12345:"
 	@echo "    center      dispatcher, 湖滨街道多元调处中心"
 	@echo "    police      handler and reporter, 湖滨派出所"
@@ -32,6 +33,7 @@ run: demo
 	@echo "    supervisor  city supervisor"
 	@echo "    admin       superuser"
 	@echo "  Web, Celery worker and beat run together; Ctrl-C stops all three."
+	@echo "  E-mails the demo sends are kept as files in var/mail/."
 	@echo ""
 	$(VENV)/bin/honcho start
 

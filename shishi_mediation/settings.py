@@ -395,6 +395,11 @@ REVIEW_RATE_WINDOW_SECONDS = env.int("REVIEW_RATE_WINDOW_SECONDS", default=600)
 # --- E-mail ---------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.cn:587, sets backend and host.
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if not PRODUCTION and not env.str("EMAIL_URL", default=""):
+    # Development (make run): one file per message under var/mail/, readable at leisure,
+    # instead of pages of MIME burying the web server's banner in the terminal.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@shishi-mediation.local")
 
 # --- Logging --------------------------------------------------------------------------
