@@ -7,6 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from dispatch.notifications import notify_raised
 from dispatch.sla import sla_sweep
@@ -80,3 +82,18 @@ def test_the_inbox_filter_costs_no_extra_query(world, heads_inbox, as_user):
             client.get(reverse("inbox"), {"level": level})
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] == counts[2]
+
+
+def test_the_notifications_api_gives_each_escalation_its_level(world, heads_inbox):
+    client = APIClient()
+    token = Token.objects.get_or_create(user=world.head)[0]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    body = client.get("/api/v1/notifications/").json()
+    rows = body["results"] if isinstance(body, dict) else body
+    levels = sorted(((r["kind"], r["level"], r["level_display"]) for r in rows), key=lambda r: r[0])
+    assert levels == [
+        ("dispatched", None, ""),
+        ("dispatched", None, ""),
+        ("escalation_1", 1, "一级督办"),
+        ("escalation_2", 2, "二级督办"),
+    ]
