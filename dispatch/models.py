@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -252,9 +252,26 @@ class Stage(models.TextChoices):
 
 
 class EscalationLevel(models.IntegerChoices):
+    """The levels of an SLA escalation and their one set of labels: the overview, the
+    order page, the timeline, the inbox, the notices and the API all name a level so.
+    Only levels 1 and 2 are overdue; the warning comes before the deadline."""
+
     WARNING = 0, _("临期预警")
     LEVEL1 = 1, _("一级督办")
     LEVEL2 = 2, _("二级督办")
+
+
+def escalation_notice_kind(level: int) -> str:
+    """The ``Notification.kind`` of a level's notices."""
+    return f"escalation_{level}"
+
+
+def notice_level(kind: str) -> int | None:
+    """The escalation level a notice of this kind announces, or None for other notices."""
+    prefix, _sep, level = kind.partition("_")
+    if prefix == "escalation" and level.isdigit() and int(level) in EscalationLevel.values:
+        return int(level)
+    return None
 
 
 def escalation_fire_at(*, due: datetime, limit: timedelta, level: int) -> datetime:
@@ -293,6 +310,26 @@ class Alarm(models.Model):
         return f"{self.order_id} {self.stage} L{self.level} @ {self.fire_at:%Y-%m-%d %H:%M}"
 
 
+class EscalationQuerySet(models.QuerySet):
+    def highest_open(self) -> "EscalationQuerySet":
+        """The open escalations no higher open level of the same stage clock outranks:
+        one per escalated running stage, at the level it has reached."""
+        higher = self.model._default_manager.filter(
+            order=OuterRef("order"),
+            stage=OuterRef("stage"),
+            stage_due_at=OuterRef("stage_due_at"),
+            level__gt=OuterRef("level"),
+            resolved_at__isnull=True,
+        )
+        return self.filter(resolved_at__isnull=True).exclude(Exists(higher))
+
+    def open_counts_by_level(self) -> dict[int, int]:
+        """How many escalated running stages stand at each level (every level present)."""
+        counts = dict.fromkeys(EscalationLevel.values, 0)
+        counts.update(self.highest_open().order_by().values_list("level").annotate(n=Count("id")))
+        return counts
+
+
 class Escalation(models.Model):
     """One (order, stage clock, level) raised by the sweep; the unique constraint makes it
     happen exactly once, however many sweeps run. A reassign starts a new sign clock
@@ -318,6 +355,8 @@ class Escalation(models.Model):
     # Set when the people it concerns have been told (``notifications.notify_raised``),
     # in the transaction that writes their notices: each escalation is announced once.
     notified_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
+
+    objects = EscalationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("超时督办")

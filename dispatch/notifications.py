@@ -7,7 +7,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,6 +27,7 @@ from .models import (
     Role,
     Stage,
     Unit,
+    escalation_notice_kind,
 )
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,8 @@ def notify_order_event(*, order, kind: str, actor, now: datetime, note: str = ""
 
 @dataclass(frozen=True, slots=True)
 class Raised:
-    """An escalation the sweep has just inserted, with the order fields its notices need."""
+    """An escalation to announce, with the order fields its notices need. ``levels``:
+    whose people are told (its own level and the lower ones it supersedes)."""
 
     escalation_id: int
     order_id: int
@@ -166,31 +168,46 @@ class Raised:
     street_id: int
     community_path: str
     subject: str = ""
+    levels: tuple[int, ...] = ()
 
 
-def escalation_subjects() -> dict[int, Callable[[str, str, datetime], str]]:
-    """The subject of each level's notice, by (number, stage, stage due time); translated
-    once per batch rather than once per row."""
+def _late(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return _("%(m)d 分钟") % {"m": minutes}
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return _("%(h)d 小时 %(m)d 分钟") % {"h": hours, "m": minutes}
+    days, hours = divmod(hours, 24)
+    return _("%(d)d 天 %(h)d 小时") % {"d": days, "h": hours}
+
+
+def escalation_subject(*, now: datetime) -> Callable[[int, str, str, datetime], str]:
+    """The subject of an escalation's notice and timeline note by (level, number, stage,
+    stage due time), worded for ``now``, when it is written: a due time ahead "将于 … 到期",
+    one past "已于 … 到期，超时 …" at any level, so a sweep that catches up after downtime
+    never announces a deadline that has already gone. Translated once per batch."""
     stages = {value: str(label) for value, label in Stage.choices}
-    templates = {
-        EscalationLevel.WARNING: _("【临期预警】%(number)s %(stage)s将于 %(due)s 到期"),
-        EscalationLevel.LEVEL1: _("【一级督办】%(number)s %(stage)s已超时（截止 %(due)s）"),
-        EscalationLevel.LEVEL2: _("【二级督办】%(number)s %(stage)s严重超时（截止 %(due)s）"),
-    }
-
+    levels = {value: str(label) for value, label in EscalationLevel.choices}
+    ahead = _("【%(level)s】%(number)s %(stage)s将于 %(due)s 到期")
+    just_past = _("【%(level)s】%(number)s %(stage)s已于 %(due)s 到期")
+    past = _("【%(level)s】%(number)s %(stage)s已于 %(due)s 到期，超时 %(late)s")
     tz = timezone.get_current_timezone()
 
-    def formatter(template: str):
-        return lambda number, stage, due: (
-            template
-            % {
-                "number": number,
-                "stage": stages[stage],
-                "due": due.astimezone(tz).strftime("%m-%d %H:%M"),
-            }
-        )
+    def subject(level: int, number: str, stage: str, due: datetime) -> str:
+        values = {
+            "level": levels[level],
+            "number": number,
+            "stage": stages[stage],
+            "due": due.astimezone(tz).strftime("%m-%d %H:%M"),
+        }
+        if due > now:
+            return ahead % values
+        if now - due < timedelta(minutes=1):
+            return just_past % values
+        return past % {**values, "late": _late(now - due)}
 
-    return {level: formatter(template) for level, template in templates.items()}
+    return subject
 
 
 NOTIFY_BATCH_SIZE = 1000
@@ -200,43 +217,92 @@ def notify_raised(*, now: datetime, batch_size: int = NOTIFY_BATCH_SIZE) -> int:
     """Tell the people each new escalation concerns, once: batches of escalations not yet
     notified (SKIP LOCKED, so two workers share the work), their notices and outbox rows,
     and ``notified_at``, in one transaction per batch. Runs right after each sweep and
-    with every delivery round, so a sweep that died before it loses nothing."""
+    with every delivery round, so a sweep that died before it loses nothing.
+
+    Only the highest level of a stage clock is announced: a lower one that a higher one
+    has overtaken before it was told (a sweep catching up after downtime raises all three
+    at once) is superseded, marked notified with no notice of its own, and its people
+    get the higher level's notice instead, one per person."""
     told = 0
-    subjects = escalation_subjects()
+    subject = escalation_subject(now=now)
     while True:
         with transaction.atomic():
-            rows = list(
-                Escalation.objects.filter(notified_at__isnull=True)
-                .select_for_update(skip_locked=True, of=("self",))
-                .order_by("id")
-                .values_list(
-                    "id",
-                    "order_id",
-                    "order__number",
-                    "order__title",
-                    "stage",
-                    "level",
-                    "stage_due_at",
-                    "order__lead_unit_id",
-                    "order__assignee_id",
-                    "order__street_id",
-                    "order__community__path",
-                )[:batch_size]
+            rows = _locked_rows(
+                Escalation.objects.filter(notified_at__isnull=True).order_by("id")[:batch_size]
             )
-            raised = [
-                Raised(*row, subject=subjects[row[5]](row[2], row[4], row[6])) for row in rows
-            ]
+            full = len(rows) == batch_size
+            raised, rows = _announced(rows, subject)
             told += notify_escalations(raised, now=now)
             if rows:
                 Escalation.objects.filter(pk__in=[row[0] for row in rows]).update(notified_at=now)
-        if len(rows) < batch_size:
+        if not full:
             return told
+
+
+_RAISED_COLUMNS = (
+    "id",
+    "order_id",
+    "order__number",
+    "order__title",
+    "stage",
+    "level",
+    "stage_due_at",
+    "order__lead_unit_id",
+    "order__assignee_id",
+    "order__street_id",
+    "order__community__path",
+)
+
+
+def _locked_rows(escalations) -> list[tuple]:
+    """``Raised`` fields of these escalations, locked (SKIP LOCKED: another worker has
+    the rest)."""
+    return list(
+        escalations.select_for_update(skip_locked=True, of=("self",)).values_list(*_RAISED_COLUMNS)
+    )
+
+
+def _announced(rows: list[tuple], subject) -> tuple[list[Raised], list[tuple]]:
+    """Which rows to announce, and the rows to mark notified. A row whose clock has a
+    higher level is superseded; when that level is not yet told and not in the batch
+    (the batch ended inside the clock), it joins the batch. An announced row tells the
+    levels of its clock not yet told: this batch's and any another worker holds (that
+    worker will find them superseded). One read of the batch's orders' escalations."""
+    if not rows:
+        return [], rows
+    top: dict[tuple, tuple[int, int, bool]] = {}
+    untold: dict[tuple, set[int]] = defaultdict(set)
+    for pk, order_id, stage, due, level, notified_at in Escalation.objects.filter(
+        order_id__in={row[1] for row in rows}
+    ).values_list("pk", "order_id", "stage", "stage_due_at", "level", "notified_at"):
+        clock = (order_id, stage, due)
+        if clock not in top or top[clock][0] < level:
+            top[clock] = (level, pk, notified_at is None)
+        if notified_at is None:
+            untold[clock].add(level)
+    batch = {row[0] for row in rows}
+    later = {
+        top[clock][1]
+        for clock in {(row[1], row[4], row[6]) for row in rows}
+        if top[clock][2] and top[clock][1] not in batch
+    }
+    if later:
+        rows = rows + _locked_rows(Escalation.objects.filter(pk__in=later, notified_at=None))
+    raised = []
+    for row in rows:
+        clock, level = (row[1], row[4], row[6]), row[5]
+        if top[clock][0] > level:
+            continue  # superseded
+        levels = tuple(sorted({lv for lv in untold[clock] if lv <= level} | {level}))
+        raised.append(Raised(*row, subject=subject(level, row[2], row[4], row[6]), levels=levels))
+    return raised, rows
 
 
 def notify_escalations(raised: list[Raised], *, now: datetime) -> int:
     """Warning → the assignee (or the lead unit's handlers); level 1 → the lead unit's
     heads and the street center's dispatchers; level 2 → supervisors whose jurisdiction
-    holds the order's street. Two reads and two inserts for the whole batch."""
+    holds the order's street. An escalation that supersedes lower levels also tells
+    their people, each person once. Two reads and two inserts for the whole batch."""
     if not raised:
         return 0
     lead_units = {r.lead_unit_id for r in raised}
@@ -267,18 +333,20 @@ def notify_escalations(raised: list[Raised], *, now: datetime) -> int:
             supervisors.append((user_id, path))
         else:
             by_unit[unit_id, role].append(user_id)
+
+    def told_at(r: Raised, level: int) -> list[int]:
+        if level == EscalationLevel.WARNING:
+            if r.assignee_id:
+                return [r.assignee_id] if r.assignee_id in emails else []
+            return by_unit[r.lead_unit_id, Role.HANDLER]
+        if level == EscalationLevel.LEVEL1:
+            return by_unit[r.lead_unit_id, Role.UNIT_HEAD] + dispatchers[r.street_id]
+        return [u for u, path in supervisors if r.community_path.startswith(path)]
+
     rows = []
     for r in raised:
-        if r.level == EscalationLevel.WARNING:
-            if r.assignee_id:
-                users = [r.assignee_id] if r.assignee_id in emails else []
-            else:
-                users = by_unit[r.lead_unit_id, Role.HANDLER]
-        elif r.level == EscalationLevel.LEVEL1:
-            users = by_unit[r.lead_unit_id, Role.UNIT_HEAD] + dispatchers[r.street_id]
-        else:
-            users = [u for u, path in supervisors if r.community_path.startswith(path)]
-        kind = f"escalation_{r.level}"
+        users = [u for level in r.levels or (r.level,) for u in told_at(r, level)]
+        kind = escalation_notice_kind(r.level)
         for user_id in dict.fromkeys(users):
             rows.append((user_id, r.order_id, kind, r.subject[:200], r.title, now))
     notes = insert_rows(

@@ -5,7 +5,15 @@ from rest_framework import serializers
 
 from disputes.serializers import IdField
 
-from .models import Area, Category, Escalation, Notification, Unit
+from .models import (
+    Area,
+    Category,
+    Escalation,
+    EscalationLevel,
+    Notification,
+    Unit,
+    notice_level,
+)
 
 
 class AreaSerializer(serializers.ModelSerializer):
@@ -71,12 +79,16 @@ class NotificationSerializer(serializers.ModelSerializer):
         source="order.number", read_only=True, allow_null=True, default=None
     )
     is_read = serializers.SerializerMethodField()
+    level = serializers.SerializerMethodField(help_text=_("督办级别；非督办通知为 null。"))
+    level_display = serializers.SerializerMethodField()
 
     class Meta:
         model = Notification
         fields = [
             "id",
             "kind",
+            "level",
+            "level_display",
             "subject",
             "body",
             "order",
@@ -89,6 +101,13 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     def get_is_read(self, notification) -> bool:
         return notification.read_at is not None
+
+    def get_level(self, notification) -> int | None:
+        return notice_level(notification.kind)
+
+    def get_level_display(self, notification) -> str:
+        level = notice_level(notification.kind)
+        return "" if level is None else str(EscalationLevel(level).label)
 
 
 class MarkReadSerializer(serializers.Serializer):

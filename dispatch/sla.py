@@ -28,7 +28,7 @@ from shishi_mediation.bulk import insert_rows, update_rows
 from shishi_mediation.text import local_iso
 
 from .models import Alarm, Escalation, EscalationLevel, Stage, escalation_fire_at
-from .notifications import escalation_subjects
+from .notifications import escalation_subject
 
 log = logging.getLogger(__name__)
 
@@ -130,14 +130,14 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> bool
         )
         # Timeline events in the order a reader expects: per order, stage, then level.
         inserted.sort(key=lambda e: (e[1], _STAGE_ORDER[e[2]], e[3]))
-        subjects = escalation_subjects()
+        subject = escalation_subject(now=now)
         heads = {pk: (info.timeline_seq, info.timeline_hash) for pk, info in orders.items()}
         tz = timezone.get_current_timezone()
         events = []
         for escalation_id, order_id, stage, level in inserted:
             order = orders[order_id]
             due, _limit = order.clock(stage)
-            note = subjects[level](order.number, stage, due)
+            note = subject(level, order.number, stage, due)
             data = {
                 "escalation_id": escalation_id,
                 "stage": stage,

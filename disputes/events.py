@@ -7,8 +7,20 @@ order are numbered and chained one after the other.
 from datetime import datetime
 from typing import Any
 
+from dispatch.models import EscalationLevel
+
 from .chain import chain_event
 from .models import EventKind, Order, OrderEvent
+
+
+def event_label(event: OrderEvent) -> str:
+    """An event's name on the timeline (page and API): an escalation is named by its
+    level (临期预警, 一级督办, 二级督办), any other event by its kind."""
+    if event.kind == EventKind.ESCALATED:
+        level = (event.data or {}).get("level")
+        if level in EscalationLevel.values:
+            return str(EscalationLevel(level).label)
+    return str(EventKind(event.kind).label) if event.kind in EventKind.values else event.kind
 
 
 def record_event(

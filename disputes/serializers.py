@@ -15,6 +15,7 @@ from rest_framework import serializers
 from dispatch.models import Area, Category, RiskLevel, Unit
 from shishi_mediation.text import display_name
 
+from .events import event_label
 from .incidents import IncidentInput
 from .models import (
     Attachment,
@@ -304,7 +305,7 @@ class OrderDetailSerializer(OrderListSerializer):
 
 class OrderEventSerializer(ModelSerializer):
     actor = UserBriefSerializer(read_only=True, allow_null=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = serializers.SerializerMethodField()
     kind = serializers.ChoiceField(choices=EventKind.choices, read_only=True)
     from_state = blank_choice(State.choices)
     to_state = blank_choice(State.choices)
@@ -315,6 +316,9 @@ class OrderEventSerializer(ModelSerializer):
         fields = ["id", "kind", "kind_display", "at", "actor", "from_state", "to_state", "note"]
         fields += ["data"]
         read_only_fields = fields
+
+    def get_kind_display(self, event) -> str:
+        return event_label(event)
 
 
 # --- orders in ----------------------------------------------------------------------------------

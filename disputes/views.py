@@ -268,12 +268,13 @@ def overview(request):
         "overdue": sum(r["overdue"] for r in rows),
         "total": sum(r["total"] for r in rows),
     }
-    open_escalations = (
+    # Each escalated running stage counted once, at its highest open level.
+    by_level = (
         Escalation.objects.filter(
-            resolved_at__isnull=True, order__in=orders_visible_to(request.user).values("pk")
-        ).count()
+            order__in=orders_visible_to(request.user).values("pk")
+        ).open_counts_by_level()
         if rows
-        else 0
+        else dict.fromkeys(EscalationLevel.values, 0)
     )
     return render(
         request,
@@ -282,7 +283,8 @@ def overview(request):
             "rows": rows,
             "states": states,
             "totals": totals,
-            "open_escalations": open_escalations,
+            "overdue_escalations": sum(n for lv, n in by_level.items() if lv > 0),
+            "escalations_by_level": by_level.items(),
         },
     )
 
@@ -374,9 +376,7 @@ def order_detail(request, pk: int):
         "parties": _party_rows(user, order),
         "full_contacts": full_contacts,
         "stages": stage_rows(order, now),
-        "open_escalations": list(
-            order.escalations.filter(resolved_at__isnull=True).order_by("raised_at")
-        ),
+        "open_escalations": list(order.escalations.highest_open().order_by("raised_at")),
         "reviews": reviews,
         "return_visits": list(order.return_visits.select_related("visited_by")),
         "note_form": NoteForm() if "note" in actions else None,

@@ -12,8 +12,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.models import RiskLevel, Role
+from dispatch.models import EscalationLevel, RiskLevel, Role
 from dispatch.selectors import memberships_of
+from disputes.events import event_label
 from disputes.models import State
 from disputes.selectors import HANDLER_ROLES, can_report
 from shishi_mediation.templatetags.shishi import display_name_filter
@@ -113,6 +114,21 @@ def state_badge(order) -> str:
             ' <span class="risk risk-high">{}</span>', _label(RiskLevel, RiskLevel.HIGH)
         )
     return html
+
+
+@register.simple_tag
+def escalation_badge(level) -> str:
+    """An escalation level's badge, one colour per level (``.escalated.lvl-N``)."""
+    if level is None or level == "":
+        return ""
+    level = int(level)
+    return format_html(
+        '<span class="escalated lvl-{}">{}</span>', level, _label(EscalationLevel, level)
+    )
+
+
+# An escalation on the timeline is named by its level.
+register.filter("event_label", event_label)
 
 
 @register.simple_tag

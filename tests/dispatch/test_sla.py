@@ -250,9 +250,15 @@ def test_the_sweep_raises_and_the_notices_follow_once(world):
     assert recipients(order, "escalation_0") == {"police", "police2"}
 
 
+def sweep_each_level(order):
+    """A beat that never missed a minute: each sign level announced at its instant."""
+    for minutes in (24, 30, 60):
+        sweep_and_notify(DISPATCHED_AT + timedelta(minutes=minutes))
+
+
 def test_who_is_told_at_each_level(world):
     order = world.order(State.DISPATCHED)  # HB police station, no named assignee
-    sweep_and_notify(DISPATCHED_AT + timedelta(hours=1))
+    sweep_each_level(order)
     assert recipients(order, "escalation_0") == {"police", "police2"}  # the unit's handlers
     assert recipients(order, "escalation_1") == {"head", "center"}  # head + HB dispatchers
     assert recipients(order, "escalation_2") == {"supervisor", "hb_supervisor"}
@@ -266,9 +272,95 @@ def test_warning_goes_to_the_named_assignee_only(world):
 
 def test_level_two_stays_within_the_supervisors_jurisdiction(world):
     order = world.order(State.DISPATCHED, community=world.fl_community)
-    sweep_and_notify(DISPATCHED_AT + timedelta(hours=1))
+    sweep_each_level(order)
     assert recipients(order, "escalation_1") == {"fl_center"}  # FL has no unit head
     assert recipients(order, "escalation_2") == {"supervisor"}  # not HB's supervisor
+
+
+def subjects(order):
+    return list(
+        Notification.objects.filter(order=order, kind__startswith="escalation")
+        .order_by("id")
+        .values_list("kind", "subject")
+    )
+
+
+def test_a_catch_up_sweep_announces_only_the_highest_level_once(world):
+    """Down from before the warning until a second after level 2: three rows, three
+    timeline events, and one level-2 notice per person, worded as past."""
+    order = world.order(State.DISPATCHED)  # sign due at DISPATCHED_AT + 30 min
+    back = DISPATCHED_AT + timedelta(minutes=60, seconds=1)
+    sweep_and_notify(back)
+    assert raised(order) == [(Stage.SIGN, W), (Stage.SIGN, L1), (Stage.SIGN, L2)]
+    assert order.events.filter(kind=EventKind.ESCALATED).count() == 3
+    notices = Notification.objects.filter(order=order, kind__startswith="escalation")
+    assert set(notices.values_list("kind", flat=True)) == {"escalation_2"}
+    # Everyone the three levels concern is told once, of the highest level.
+    names = list(notices.values_list("recipient__username", flat=True))
+    assert sorted(names) == sorted(
+        {"police", "police2", "head", "center", "supervisor", "hb_supervisor"}
+    )
+    due = "11-10 09:35"  # Asia/Shanghai
+    for subject in notices.values_list("subject", flat=True):
+        assert subject == f"【二级督办】{order.number} 签收已于 {due} 到期，超时 30 分钟"
+    assert not any("将于" in s for _k, s in subjects(order))
+    assert not Escalation.objects.filter(order=order, notified_at__isnull=True).exists()
+    assert notify_raised(now=back) == 0
+
+
+def test_a_late_warning_is_worded_as_past(world):
+    """The sweep raised the warning in time but its notice goes out after the due time:
+    it says when the stage fell due and by how much it is late."""
+    order = world.order(State.DISPATCHED, assignee=world.handler2)
+    sla_sweep(now=DISPATCHED_AT + timedelta(minutes=29))
+    assert notify_raised(now=DISPATCHED_AT + timedelta(minutes=42, seconds=30)) == 1
+    assert subjects(order) == [
+        ("escalation_0", f"【临期预警】{order.number} 签收已于 11-10 09:35 到期，超时 12 分钟")
+    ]
+
+
+def test_a_warning_in_time_says_when_it_falls_due(world):
+    order = world.order(State.DISPATCHED, assignee=world.handler2)
+    sweep_and_notify(DISPATCHED_AT + timedelta(minutes=24))
+    sweep_and_notify(DISPATCHED_AT + timedelta(minutes=30))
+    assert dict(subjects(order)) == {
+        "escalation_0": f"【临期预警】{order.number} 签收将于 11-10 09:35 到期",
+        "escalation_1": f"【一级督办】{order.number} 签收已于 11-10 09:35 到期",
+    }
+
+
+def test_a_level_told_before_is_not_told_again_by_a_catch_up(world):
+    """Warned in time, then down past level 2: the handlers were warned already, so the
+    level-2 notice goes to the level-1 and level-2 people only."""
+    order = world.order(State.DISPATCHED)
+    sweep_and_notify(DISPATCHED_AT + timedelta(minutes=24))
+    sweep_and_notify(DISPATCHED_AT + timedelta(hours=3))
+    assert recipients(order, "escalation_0") == {"police", "police2"}
+    assert recipients(order, "escalation_1") == set()
+    assert recipients(order, "escalation_2") == {"head", "center", "supervisor", "hb_supervisor"}
+    assert "超时 2 小时 30 分钟" in subjects(order)[-1][1]
+
+
+def test_a_batch_boundary_inside_a_clock_still_announces_once(world):
+    """Notice batches of one row: the warning and level 1 are superseded even though
+    level 2 comes in a later batch."""
+    order = world.order(State.DISPATCHED)
+    now = DISPATCHED_AT + timedelta(minutes=61)
+    sla_sweep(now=now)
+    notify_raised(now=now, batch_size=1)
+    assert set(
+        Notification.objects.filter(order=order, kind__startswith="escalation").values_list(
+            "kind", flat=True
+        )
+    ) == {"escalation_2"}
+    assert recipients(order, "escalation_2") == {
+        "police",
+        "police2",
+        "head",
+        "center",
+        "supervisor",
+        "hb_supervisor",
+    }
 
 
 def count_queries(fn):
