@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -47,12 +48,14 @@ from .report_exports import (
 )
 from .reports import (
     SCORE_WEIGHTS,
+    SHANGHAI,
     Month,
     MonthlyReport,
     Row,
     Scope,
     TrendPoint,
     can_view_reports,
+    minutes_label,
     monthly_report,
     parse_month,
     report_scope,
@@ -157,7 +160,7 @@ COLUMN_GROUPS: list[tuple[str, list[tuple[str, str]]]] = [
         ],
     ),
     (
-        gettext_lazy("用时中位数（分钟）"),
+        gettext_lazy("用时中位数"),
         [
             ("median_sign_minutes", gettext_lazy("签收")),
             ("median_contact_minutes", gettext_lazy("联系")),
@@ -192,7 +195,9 @@ def fmt_value(key: str, value) -> str:
         return "—"
     if key in RATE_KEYS - {"score"}:
         return f"{value}%"
-    if key in MINUTE_KEYS or key == "score":
+    if key in MINUTE_KEYS:
+        return minutes_label(value)
+    if key == "score":
         return f"{value}"
     return str(value)
 
@@ -380,6 +385,16 @@ def _rank_move(moved: int | None) -> str:
     return f"↑{moved}" if moved > 0 else f"↓{-moved}"
 
 
+# The ranking's rate columns, in the order of ``SCORE_WEIGHTS``.
+RATE_LABELS = {
+    "sign_rate": gettext_lazy("按时签收率"),
+    "contact_rate": gettext_lazy("按时联系率"),
+    "meet_rate": gettext_lazy("按时见面调解率"),
+    "success_rate": gettext_lazy("调解成功率"),
+    "good_rate": gettext_lazy("好评率"),
+}
+
+
 def ranking_rows(report: MonthlyReport) -> list[dict]:
     rows = []
     for r in report.ranking:
@@ -390,7 +405,7 @@ def ranking_rows(report: MonthlyReport) -> list[dict]:
                 "rank": r.rank,
                 "name": r.row.name,
                 "kind": r.row.unit_kind_label,
-                "rates": [fmt_value(k, data[k]) for k in SCORE_WEIGHTS],
+                "rates": [(RATE_LABELS[k], fmt_value(k, data[k])) for k in SCORE_WEIGHTS],
                 "score": r.score,
                 "previous_score": fmt_value("score", r.previous_score),
                 "change": _signed(change) if change is not None else _("新上榜"),
@@ -402,25 +417,30 @@ def ranking_rows(report: MonthlyReport) -> list[dict]:
     return rows
 
 
-BULLETIN_STREET_KEYS = [
-    "received",
-    "dispatched",
-    "closed",
-    "sign_rate",
-    "contact_rate",
-    "meet_rate",
-    "success_rate",
-    "good_rate",
+BULLETIN_STREET_COLUMNS = [
+    ("received", gettext_lazy("报单")),
+    ("dispatched", gettext_lazy("派单")),
+    ("closed", gettext_lazy("结单")),
+    ("sign_rate", gettext_lazy("按时签收率")),
+    ("contact_rate", gettext_lazy("按时联系率")),
+    ("meet_rate", gettext_lazy("按时见面调解率")),
+    ("success_rate", gettext_lazy("调解成功率")),
+    ("good_rate", gettext_lazy("好评率")),
+    ("escalations", gettext_lazy("一级/二级督办")),
+    ("score", gettext_lazy("综合得分")),
 ]
 
 
 def street_summary(report: MonthlyReport) -> list[dict]:
+    """The bulletin's street table; each cell carries its header (a card on a phone)."""
     out = []
     for row in [*report.streets, report.total]:
         data = row.as_dict()
-        cells = [fmt_value(k, data[k]) for k in BULLETIN_STREET_KEYS]
-        cells.append(f"{data['escalations_level1']} / {data['escalations_level2']}")
-        cells.append(fmt_value("score", data["score"]))
+        data["escalations"] = f"{data['escalations_level1']} / {data['escalations_level2']}"
+        cells = [
+            {"label": label, "text": fmt_value(key, data[key])}
+            for key, label in BULLETIN_STREET_COLUMNS
+        ]
         out.append({"name": row.name, "kind": row.kind, "cells": cells})
     return out
 
@@ -431,7 +451,9 @@ def _report_context(request, report: MonthlyReport) -> dict:
         "report": report,
         "scope": scope,
         "month": month,
-        "current_month": Month.containing(timezone.now()),
+        "current_month": Month.containing(report.as_of),
+        # "截至 12月7日 09:30": the moment an unfinished month's open counts stand at.
+        "as_of_text": date_format(timezone.localtime(report.as_of, SHANGHAI), _("n月j日 H:i")),
         "column_groups": [
             (title, [(key, short, FULL_HEADERS[key]) for key, short in cols])
             for title, cols in COLUMN_GROUPS
@@ -439,7 +461,9 @@ def _report_context(request, report: MonthlyReport) -> dict:
         "street_rows": table_rows([*report.streets, report.total]),
         "unit_rows": table_rows([*report.units, report.total]),
         "ranking_rows": ranking_rows(report),
+        "rate_labels": [RATE_LABELS[k] for k in SCORE_WEIGHTS],
         "street_summary": street_summary(report),
+        "street_columns": [label for _key, label in BULLETIN_STREET_COLUMNS],
         "total": report.total.as_dict(),
         "notes": FIGURE_NOTES,
         "query": query_string(scope, month),
@@ -475,18 +499,23 @@ def bulletin(request, *, scope: Scope, month: Month, fmt: str):
 
 @supervisor_page()
 def subsidy(request, *, scope: Scope, month: Month, fmt: str):
-    """The per-case subsidy statement per mediation committee director (以案定补)."""
+    """The per-case subsidy statement per mediation committee director (以案定补); with
+    ``?print=1`` the sheet to print and sign."""
     report = subsidy_statement(scope=scope, month=month)
     if fmt:
         return subsidy_download(report, fmt)
+    now = timezone.now()
+    # ?print=1: the statement alone on an A4 sheet, with lines for the signatures.
+    printable = request.GET.get("print") == "1"
     return render(
         request,
-        "reports/subsidy.html",
+        "reports/subsidy_print.html" if printable else "reports/subsidy.html",
         {
             "report": report,
             "scope": scope,
             "month": month,
-            "current_month": Month.containing(timezone.now()),
+            "now": now,
+            "current_month": Month.containing(now),
             "query": query_string(scope, month),
         },
     )

@@ -259,6 +259,27 @@ def minutes(microseconds: float | None) -> Decimal | None:
     )
 
 
+def minutes_label(value: Decimal | float | int | None) -> str:
+    """A duration given in minutes, as a person reads it: under an hour in minutes
+    ("35 分钟"), under two days in hours with one decimal ("32.5 小时"), beyond that in
+    days and whole hours ("3 天 4 小时"). ``None`` (nothing to measure) is "—". The
+    exports keep the number of minutes."""
+    if value is None:
+        return "—"
+    mins = Decimal(str(value))
+    if mins < 60:
+        shown = mins.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+        text = f"{shown:.0f}" if shown == shown.to_integral_value() else f"{shown}"
+        return _("%(n)s 分钟") % {"n": text}
+    if mins < 48 * 60:
+        hours = (mins / 60).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+        return _("%(n)s 小时") % {"n": hours}
+    days, hours = divmod(int((mins / 60).quantize(Decimal(1), rounding=ROUND_HALF_UP)), 24)
+    if not hours:
+        return _("%(d)d 天") % {"d": days}
+    return _("%(d)d 天 %(h)d 小时") % {"d": days, "h": hours}
+
+
 def composite_score(rates: dict[str, Fraction | None]) -> Decimal | None:
     """The weighted mean (0–100) of the rates that apply, with ``SCORE_WEIGHTS``; a rate
     without a denominator is left out and the other weights carry the score. ``None``
@@ -420,6 +441,12 @@ class MonthlyReport:
     @property
     def ranked_units(self) -> list[Row]:
         return [r.row for r in self.ranking]
+
+    @property
+    def month_ended(self) -> bool:
+        """Whether the month was over when the report was read (else its open counts are
+        as at ``as_of``, not at the month's end)."""
+        return self.as_of >= self.month.end
 
     def as_dict(self) -> dict:
         return {

@@ -101,6 +101,16 @@ class SubsidyReport:
     tiers: list[SubsidyTier]  # every tier in force at some moment of the month
 
     @property
+    def paid_statements(self) -> list[Statement]:
+        """The committees with a paid case this month: what the page and its print list."""
+        return [s for s in self.statements if s.lines]
+
+    @property
+    def idle_committees(self) -> int:
+        """How many committees of the scope had no paid case (named only in the exports)."""
+        return sum(1 for s in self.statements if not s.lines)
+
+    @property
     def total_cases(self) -> int:
         return sum(s.total_cases for s in self.statements)
 
