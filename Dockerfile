@@ -24,11 +24,12 @@ RUN pip install .
 COPY . .
 
 # Static files are collected at build time with the production storage (whitenoise's
-# manifest), which production settings need at run time. The dummy key and broker URL
+# manifest), which production settings need at run time. The dummy keys and broker URL
 # serve this step only: they keep settings from refusing to load or creating var/broker/.
 # Then: var/ (beat schedule) and /data/media (the uploads volume) belong to the app user.
 RUN DJANGO_ENV=production \
     SECRET_KEY=collectstatic-only-not-a-secret \
+    TIMELINE_CHAIN_KEY=collectstatic-only-not-a-secret-either \
     CELERY_BROKER_URL=redis://localhost:6379/0 \
     python manage.py collectstatic --noinput \
     && mkdir -p /app/var /data/media \

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -211,20 +211,36 @@ class SlaPolicy(models.Model):
     class Meta:
         verbose_name = _("时限规则")
         verbose_name_plural = _("时限规则")
+        # The messages are what the admin's form shows (not the constraint's name).
         constraints = [
             models.UniqueConstraint(
                 fields=["category", "risk_level"],
                 name="sla_policy_unique",
                 condition=Q(category__isnull=False),
+                violation_error_code="duplicate",
+                violation_error_message=_("该类别和风险等级的时限规则已存在，请修改原有规则。"),
             ),
             models.UniqueConstraint(
                 fields=["risk_level"],
                 name="sla_policy_unique_any_category",
                 condition=Q(category__isnull=True),
+                violation_error_code="duplicate",
+                violation_error_message=_(
+                    "适用于所有类别、该风险等级的时限规则已存在，请修改原有规则。"
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(sign_minutes__gt=0, contact_minutes__gt=0, meet_minutes__gt=0),
                 name="sla_policy_positive_limits",
+                violation_error_code="not_positive",
+                violation_error_message=_("签收、联系、见面调解时限都必须大于0分钟。"),
+            ),
+            # Both clocks start at signing, and the meeting comes after the contact.
+            models.CheckConstraint(
+                condition=Q(meet_minutes__gte=F("contact_minutes")),
+                name="sla_policy_meet_after_contact",
+                violation_error_code="meet_before_contact",
+                violation_error_message=_("见面调解时限不能短于联系时限（两者都自签收起算）。"),
             ),
         ]
 

@@ -3,6 +3,8 @@
 The tables are the page's tables, column for column (``FIGURE_COLUMNS``); the XLSX adds
 the ranking, the trend, the definitions (``FIGURE_NOTES``) and, for the subsidy, every
 paid case. CSV files start with a byte-order mark so that Excel reads them as UTF-8.
+Every cell passes through ``inert``: text that a spreadsheet would run as a formula (a
+title starting with ``=``) is written as plain text.
 """
 
 from __future__ import annotations
@@ -143,6 +145,21 @@ def cell(value):
     return "" if value is None else value
 
 
+# What Excel, LibreOffice and Google Sheets read as the start of a formula (OWASP's list
+# for CSV injection): a unit, party or order title may begin with any of them.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value):
+    """A cell's value that no spreadsheet runs: text starting a formula gets a leading
+    apostrophe (OWASP's rule). Numbers, dates and None the code writes stay as they are."""
+    if isinstance(value, Promise):  # a lazy label (a choice's display name)
+        value = str(value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 # --- the monthly report ---------------------------------------------------------------------
 
 
@@ -190,8 +207,8 @@ def monthly_table(report: MonthlyReport) -> tuple[list[str], list[list]]:
 def csv_bytes(header: list, rows: Iterable[list]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([inert(h) for h in header])
+    writer.writerows([inert(v) for v in row] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -202,12 +219,15 @@ HEAD_FILL = PatternFill("solid", fgColor="DDE5EE")
 def _sheet(wb: Workbook, title: str, header: list, rows: Iterable[list], *, first=False):
     ws = wb.active if first else wb.create_sheet()
     ws.title = title
-    ws.append([str(h) for h in header])
+    ws.append([_xlsx_value(str(h)) for h in header])
     for c in ws[1]:
         c.font, c.fill = HEAD_FONT, HEAD_FILL
         c.alignment = Alignment(wrap_text=True, vertical="center")
     for row in rows:
         ws.append([_xlsx_value(v) for v in row])
+        for c in ws[ws.max_row]:
+            if isinstance(c.value, str):
+                c.data_type = "s"  # openpyxl stores text opening with "=" as a formula
     ws.freeze_panes = "A2"
     for i, h in enumerate(header, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(8, min(28, len(str(h)) * 2 + 2))
@@ -215,13 +235,9 @@ def _sheet(wb: Workbook, title: str, header: list, rows: Iterable[list], *, firs
 
 
 def _xlsx_value(value):
-    if value is None:
-        return None
     if isinstance(value, datetime) and value.tzinfo is not None:  # openpyxl wants naive
         return timezone.localtime(value, SHANGHAI).replace(tzinfo=None)
-    if isinstance(value, Promise):  # a lazy label (a choice's display name)
-        return str(value)
-    return value
+    return inert(value)
 
 
 def _format_numbers(ws, header: list, keys: list[str | None]) -> None:

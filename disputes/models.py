@@ -162,9 +162,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
     contact_on_time = models.BooleanField(_("按时联系"), null=True, blank=True)
     meet_on_time = models.BooleanField(_("按时调解"), null=True, blank=True)
 
-    # The head of the timeline's hash chain (see disputes/chain.py).
+    # The head of the timeline's hash chain (see disputes/chain.py): "<key id>:<hex>".
     timeline_seq = models.PositiveIntegerField(default=0, editable=False)
-    timeline_hash = models.CharField(max_length=64, blank=True, editable=False)
+    timeline_hash = models.CharField(max_length=96, blank=True, editable=False)
 
     contact_method = models.CharField(
         _("联系方式"), max_length=16, choices=ContactMethod.choices, blank=True
@@ -474,9 +474,10 @@ class OrderEvent(models.Model):
     to_state = models.CharField(_("新状态"), max_length=16, choices=State.choices, blank=True)
     note = models.TextField(_("说明"), blank=True)
     data = models.JSONField(_("数据"), default=dict, blank=True)
-    # Position in the order's timeline and the chained hash (disputes/chain.py).
+    # Position in the order's timeline and the chained hash, "<key id>:<hex>"
+    # (disputes/chain.py).
     seq = models.PositiveIntegerField(_("序号"), editable=False)
-    hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=96, blank=True, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -5,6 +5,9 @@ and kombu's filesystem transport as the Celery broker, so neither PostgreSQL nor
 needed to try it. Production sets ``DJANGO_ENV=production`` (see ``.env.example``).
 """
 
+import hashlib
+import hmac
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,6 +37,32 @@ if PRODUCTION:
         )
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
+
+# The timeline's hash chain is an HMAC under a key kept out of the database
+# (disputes/chain.py). Each event names its key's id; old keys stay listed, by id, until
+# ``rechain_timeline`` has moved their events to the current one (docs/TIMELINE.md).
+TIMELINE_CHAIN_KEY = env.str("TIMELINE_CHAIN_KEY", default="")
+if PRODUCTION and (len(TIMELINE_CHAIN_KEY) < 32 or TIMELINE_CHAIN_KEY.startswith("change-me")):
+    raise ImproperlyConfigured(
+        "DJANGO_ENV=production needs TIMELINE_CHAIN_KEY: a random string of at least 32 "
+        "characters, kept apart from the database and its backups, e.g. "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'."
+    )
+# Development derives one from SECRET_KEY, under its own id ("dev").
+TIMELINE_CHAIN_KEY_ID = env.str(
+    "TIMELINE_CHAIN_KEY_ID", default="k1" if TIMELINE_CHAIN_KEY else "dev"
+)
+TIMELINE_CHAIN_KEY = (
+    TIMELINE_CHAIN_KEY
+    or hmac.new(SECRET_KEY.encode(), b"shishi-mediation timeline chain", hashlib.sha256).hexdigest()
+)
+TIMELINE_CHAIN_KEYS = {
+    **env.dict("TIMELINE_CHAIN_OLD_KEYS", default={}),  # "k1=<key>,k2=<key>"
+    TIMELINE_CHAIN_KEY_ID: TIMELINE_CHAIN_KEY,
+}
+if not all(re.fullmatch(r"[A-Za-z0-9_-]{1,16}", key_id) for key_id in TIMELINE_CHAIN_KEYS):
+    raise ImproperlyConfigured("Timeline chain key ids are 1-16 letters, digits, _ or -.")
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

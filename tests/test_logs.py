@@ -326,6 +326,7 @@ def django_snippet(body: str) -> str:
             {
                 "DJANGO_ENV": "production",
                 "SECRET_KEY": "k" * 60,
+                "TIMELINE_CHAIN_KEY": "t" * 40,
                 "ALLOWED_HOSTS": "example.cn",
             },
             True,  # production's default

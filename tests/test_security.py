@@ -26,6 +26,9 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     inherited = {
         "DJANGO_ENV",
         "SECRET_KEY",
+        "TIMELINE_CHAIN_KEY",
+        "TIMELINE_CHAIN_KEY_ID",
+        "TIMELINE_CHAIN_OLD_KEYS",
         "DEBUG",
         "ALLOWED_HOSTS",
         "DATABASE_URL",
@@ -50,6 +53,7 @@ def production_env(tmp_path, **overrides: str) -> dict[str, str]:
     return {
         "DJANGO_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(50)[:50],
+        "TIMELINE_CHAIN_KEY": secrets.token_urlsafe(32),
         "ALLOWED_HOSTS": "example.cn",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
         **overrides,
@@ -80,6 +84,23 @@ def test_production_refuses_to_start_without_a_real_secret_key(tmp_path, secret_
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "needs SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "chain_key",
+    [None, "change-me-to-a-long-random-string-too", "too-short"],
+    ids=["unset", "placeholder", "short"],
+)
+def test_production_refuses_to_start_without_a_timeline_chain_key(tmp_path, chain_key):
+    """Production signs the timeline with a key of its own, never a derived default
+    (docs/TIMELINE.md)."""
+    env = production_env(tmp_path)
+    del env["TIMELINE_CHAIN_KEY"]
+    if chain_key is not None:
+        env["TIMELINE_CHAIN_KEY"] = chain_key
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "needs TIMELINE_CHAIN_KEY" in result.stderr
 
 
 def test_development_needs_no_secret_key(tmp_path):

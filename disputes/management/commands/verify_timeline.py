@@ -1,14 +1,16 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Prefetch
 
-from disputes.chain import broken_link
+from disputes.chain import VOUCHED_FIELDS, broken_link
 from disputes.models import Order, OrderEvent
 
 
 class Command(BaseCommand):
     help = (
-        "Check every order's timeline against its hash chain and report the orders whose "
-        "history was edited, reordered or deleted in the database behind the application."
+        "Check every order's timeline against its keyed hash chain, and the order's state, "
+        "outcome, grade, on-time flags and due times against its timeline; report the "
+        "orders whose history or those fields were changed in the database behind the "
+        "application (docs/TIMELINE.md)."
     )
 
     def add_arguments(self, parser):
@@ -17,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, chunk: int, **options):
         events = OrderEvent.objects.order_by("seq", "id")
         orders = (
-            Order.objects.only("pk", "number", "timeline_seq", "timeline_hash")
+            Order.objects.only("pk", "number", "timeline_seq", "timeline_hash", *VOUCHED_FIELDS)
             .order_by("pk")
             .prefetch_related(Prefetch("events", queryset=events))
         )
