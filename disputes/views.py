@@ -437,16 +437,19 @@ class ReportView(LoginRequiredMixin, DomainErrorMixin, View):
         self.setup_forms()
         return self.render()
 
-    def render(self, status=200):
+    def render(self, status=200, dropped_files=()):
         return render(
             self.request,
             self.template_name,
-            {"form": self.form, "parties": self.parties},
+            {"form": self.form, "parties": self.parties, "dropped_files": dropped_files},
             status=status,
         )
 
     def form_invalid(self, form):
-        return self.render(status=400)
+        # A browser cannot refill a file input, and files of a report that was not made
+        # are not kept: say plainly which ones to choose again.
+        dropped = [f.name for f in self.request.FILES.getlist("files")]
+        return self.render(status=400, dropped_files=dropped)
 
     def apply_errors(self, errors):
         for key, msgs in errors.items():
@@ -690,6 +693,9 @@ class ContactView(OrderActionView):
     title = gettext_lazy("记录联系")
     success_message = gettext_lazy("已记录联系。")
 
+    def form_kwargs(self):
+        return {"order": self.order}
+
     def perform(self, data):
         services.order_record_contact(
             order_id=self.order.pk,
@@ -705,6 +711,9 @@ class MeetingView(OrderActionView):
     form_class = MeetingForm
     title = gettext_lazy("记录见面调解")
     success_message = gettext_lazy("已记录见面调解。")
+
+    def form_kwargs(self):
+        return {"order": self.order}
 
     def perform(self, data):
         services.order_record_meeting(
@@ -762,6 +771,9 @@ class ReturnVisitView(OrderActionView):
     form_class = ReturnVisitForm
     title = gettext_lazy("回访")
     success_message = gettext_lazy("已记录回访。")
+
+    def form_kwargs(self):
+        return {"order": self.order}
 
     def perform(self, data):
         services.order_record_return_visit(
