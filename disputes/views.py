@@ -48,6 +48,7 @@ from .models import (
     State,
 )
 from .selectors import (
+    ALL_NUMBERS,
     HANDLER_ROLES,
     VisibleRows,
     allowed_actions,
@@ -55,7 +56,6 @@ from .selectors import (
     available_actions,
     board_orders,
     can_report,
-    can_see_party_contacts,
     dispatch_queue,
     handled_unit_ids,
     handler_orders,
@@ -65,12 +65,13 @@ from .selectors import (
     order_for_page,
     order_list,
     orders_visible_to,
+    party_numbers,
+    party_numbers_in_full,
     reporter_units,
     street_state_counts,
     suggested_units_by_order,
 )
 from .services import PartyInput, ReportInput
-from .validators import mask_id_number, mask_phone
 from .web import (
     PAGE_SIZE,
     DomainErrorMixin,
@@ -297,15 +298,16 @@ def _load(user, pk) -> Order:
         raise NotFound() from None
 
 
-def _party_rows(user, order: Order) -> list[dict]:
-    full = can_see_party_contacts(user, order)
+def _party_rows(order: Order, *, in_full: frozenset[str]) -> list[dict]:
+    """The parties as the viewer sees them (``party_numbers_in_full``); ``phone_in_full``
+    says whether the phone may be a ``tel:`` link."""
     rows = []
     for p in order.parties.all():
         rows.append(
             {
                 "party": p,
-                "phone": p.phone if full else mask_phone(p.phone),
-                "id_number": p.id_number if full else mask_id_number(p.id_number),
+                **party_numbers(p, in_full=in_full),
+                "phone_in_full": "phone" in in_full,
                 "flags": [
                     Party._meta.get_field(f).verbose_name for f in PartyForm.FLAGS if getattr(p, f)
                 ],
@@ -357,9 +359,9 @@ def order_detail(request, pk: int):
     events = list(order.events.all())
     for e in events:
         e.detail = _event_detail(e)
-    full_contacts = can_see_party_contacts(user, order)
+    numbers_in_full = party_numbers_in_full(user, order)
     reviews = []
-    if order.state == State.CLOSED and full_contacts:
+    if order.state == State.CLOSED and numbers_in_full == ALL_NUMBERS:  # handling unit, center
         reviews = [
             {
                 "review": r,
@@ -371,8 +373,8 @@ def order_detail(request, pk: int):
         "order": order,
         "actions": actions,
         "events": events,
-        "parties": _party_rows(user, order),
-        "full_contacts": full_contacts,
+        "parties": _party_rows(order, in_full=numbers_in_full),
+        "numbers_in_full": numbers_in_full,
         "stages": stage_rows(order, now),
         "open_escalations": list(
             order.escalations.filter(resolved_at__isnull=True).order_by("raised_at")
@@ -695,6 +697,11 @@ class ContactView(OrderActionView):
 
     def form_kwargs(self):
         return {"order": self.order}
+
+    def context(self):
+        # Whom to call, with a tel: link when the user may see the number.
+        in_full = party_numbers_in_full(self.request.user, self.order)
+        return {"parties": _party_rows(self.order, in_full=in_full)}
 
     def perform(self, data):
         services.order_record_contact(
