@@ -47,6 +47,7 @@ from .models import (
     Review,
     State,
 )
+from .review_links import review_link_rows
 from .selectors import (
     ALL_NUMBERS,
     HANDLER_ROLES,
@@ -362,13 +363,7 @@ def order_detail(request, pk: int):
     numbers_in_full = party_numbers_in_full(user, order)
     reviews = []
     if order.state == State.CLOSED and numbers_in_full == ALL_NUMBERS:  # handling unit, center
-        reviews = [
-            {
-                "review": r,
-                "url": request.build_absolute_uri(f"/review/{r.token}/"),
-            }
-            for r in order.reviews.select_related("party")
-        ]
+        reviews = review_link_rows(request, order, phone_in_full="phone" in numbers_in_full)
     context = {
         "order": order,
         "actions": actions,
