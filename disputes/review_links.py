@@ -6,8 +6,10 @@ party without a phone scans it on a relative's).
 from urllib.parse import quote
 
 import segno
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -33,7 +35,8 @@ def sms_href(phone: str, url: str) -> str:
     is a mobile one (a landline cannot receive the text)."""
     if not MOBILE_RE.match(phone or ""):
         return ""
-    body = _("请您为本次纠纷调解服务评价（好评/差评）：%(url)s") % {"url": url}
+    with translation.override(settings.LANGUAGE_CODE):  # the party's, not the handler's
+        body = _("请您为本次纠纷调解服务评价（好评/差评）：%(url)s") % {"url": url}
     return f"sms:{phone}?body={quote(body, safe='')}"
 
 
