@@ -42,8 +42,8 @@ from .selectors import (
     ACTION_METHODS,
     REFERENCE_FIELDS,
     available_actions,
-    can_see_party_contacts,
     orders_visible_to,
+    party_numbers_in_full,
 )
 from .serializers import (
     MAX_ID,
@@ -400,7 +400,7 @@ class OrderViewSet(
         user = self.request.user
         context = {
             **self.get_serializer_context(),
-            "show_contact": can_see_party_contacts(user, order),
+            "numbers_in_full": party_numbers_in_full(user, order),
             "actions": {order.pk: actions_now(user, order)},
         }
         return Response(OrderDetailSerializer(order, context=context).data, status=status_code)

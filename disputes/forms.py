@@ -254,7 +254,43 @@ class ReasonForm(forms.Form):
 # --- handling ----------------------------------------------------------------------------
 
 
-class ContactForm(forms.Form):
+class StepTimeForm(forms.Form):
+    """A step recorded with its time (``time_field``): earlier than now is fine, but not
+    in the future nor before the order's previous step. ``clean`` checks the time along
+    with every other field, so all errors show in one round; the service checks again
+    under its row lock, with the same messages."""
+
+    time_field = ""
+    future_message = ""
+    before_message = ""
+
+    def __init__(self, *args, order=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order = order
+        self.fields[self.time_field].initial = local_now_input
+
+    def previous_step_at(self):
+        """When the previous step was done (None: no order given, nothing to check)."""
+        return None
+
+    def clean(self):
+        data = super().clean()
+        if self.time_field not in data:  # unreadable: the field has said so
+            return data
+        at = data[self.time_field] or timezone.now()  # None means now
+        previous = self.previous_step_at()
+        if at > timezone.now():
+            self.add_error(self.time_field, self.future_message)
+        elif previous and at < previous:
+            self.add_error(self.time_field, self.before_message)
+        return data
+
+
+class ContactForm(StepTimeForm):
+    time_field = "contacted_at"
+    future_message = _("联系时间不能晚于现在。")
+    before_message = _("联系时间不能早于签收时间。")
+
     method = forms.ChoiceField(
         label=_("联系方式"),
         choices=ContactMethod.choices,
@@ -269,23 +305,25 @@ class ContactForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("与谁联系、谈了什么")}),
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["contacted_at"].initial = local_now_input
+    def previous_step_at(self):
+        return self.order.signed_at if self.order else None
 
     def clean_contacted_at(self):
         return moment_or_now(self.cleaned_data["contacted_at"])
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(StepTimeForm):
+    time_field = "met_at"
+    future_message = _("调解时间不能晚于现在。")
+    before_message = _("调解时间不能早于联系时间。")
+
     place = forms.CharField(label=_("调解地点"), max_length=200)
     participants = forms.CharField(label=_("参加人员"), widget=forms.Textarea(attrs={"rows": 2}))
     result = forms.CharField(label=_("调解经过及结果"), widget=forms.Textarea(attrs={"rows": 4}))
     met_at = forms.DateTimeField(label=_("调解时间"), required=False, widget=DateTimeLocalInput())
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["met_at"].initial = local_now_input
+    def previous_step_at(self):
+        return self.order.contacted_at if self.order else None
 
     def clean_met_at(self):
         return moment_or_now(self.cleaned_data["met_at"])
@@ -339,7 +377,11 @@ class NoteForm(forms.Form):
     )
 
 
-class ReturnVisitForm(forms.Form):
+class ReturnVisitForm(StepTimeForm):
+    time_field = "visited_at"
+    future_message = _("回访时间不能晚于现在。")
+    before_message = _("回访时间不能早于结单时间。")
+
     SATISFIED = {"yes": True, "no": False, "": None}
 
     satisfied = forms.ChoiceField(
@@ -355,9 +397,8 @@ class ReturnVisitForm(forms.Form):
         label=_("回访情况"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["visited_at"].initial = local_now_input
+    def previous_step_at(self):
+        return self.order.closed_at if self.order else None
 
     def clean_visited_at(self):
         return moment_or_now(self.cleaned_data["visited_at"])

@@ -27,6 +27,7 @@ from dispatch.selectors import area_ancestor_paths, memberships_of
 from . import reference
 from .filters import overdue_q
 from .models import OPEN_STATES, Attachment, EventKind, Order, OrderEvent, Source, State
+from .validators import mask_id_number, mask_phone
 
 HANDLER_ROLES = (Role.HANDLER, Role.UNIT_HEAD)
 
@@ -315,6 +316,31 @@ def can_see_party_contacts(user, order: Order) -> bool:
         return False
     handling = {order.lead_unit_id} | {u.pk for u in order.assisting_units.all()}
     return bool(handling & _units(user, *HANDLER_ROLES))
+
+
+ALL_NUMBERS = frozenset({"phone", "id_number"})
+
+
+def party_numbers_in_full(user, order: Order) -> frozenset[str]:
+    """Which party numbers (``"phone"``, ``"id_number"``) the user sees unmasked on an
+    order it may see: both for the handling unit and the center; the phone alone for
+    the order's reporter, who typed it and may need to call back. The ID number stays
+    masked for the reporter: its ends suffice to check it, and nobody calls an ID."""
+    if can_see_party_contacts(user, order):
+        return ALL_NUMBERS
+    if order.reporter_id == user.pk:
+        return frozenset({"phone"})
+    return frozenset()
+
+
+def party_numbers(party, *, in_full: frozenset[str]) -> dict[str, str]:
+    """A party's phone and ID number as shown to a viewer (``party_numbers_in_full``)."""
+    return {
+        "phone": party.phone if "phone" in in_full else mask_phone(party.phone),
+        "id_number": (
+            party.id_number if "id_number" in in_full else mask_id_number(party.id_number)
+        ),
+    }
 
 
 def next_due_expression():

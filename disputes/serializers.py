@@ -2,7 +2,8 @@
 
 Input serializers check shape only (types, lengths, choices, id ranges); the services
 check the business rules and raise domain errors. Output serializers mask party phone and
-ID numbers unless the view says the user may see them (``context["show_contact"]``).
+ID numbers but those the view says the user sees in full (``context["numbers_in_full"]``,
+from ``party_numbers_in_full``).
 """
 
 import copy
@@ -31,8 +32,8 @@ from .models import (
     Source,
     State,
 )
+from .selectors import party_numbers
 from .services import PartyInput, ReportInput
-from .validators import mask_id_number, mask_phone
 
 # Largest value a BIGINT primary key can hold: larger ids are a 400 (body) or 404 (path),
 # never a database overflow.
@@ -196,9 +197,9 @@ class PartySerializer(ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not self.context.get("show_contact"):
-            data["phone"] = mask_phone(instance.phone)
-            data["id_number"] = mask_id_number(instance.id_number)
+        data.update(
+            party_numbers(instance, in_full=self.context.get("numbers_in_full", frozenset()))
+        )
         return data
 
 

@@ -47,7 +47,9 @@ from .models import (
     Review,
     State,
 )
+from .review_links import review_link_rows
 from .selectors import (
+    ALL_NUMBERS,
     HANDLER_ROLES,
     VisibleRows,
     allowed_actions,
@@ -55,7 +57,6 @@ from .selectors import (
     available_actions,
     board_orders,
     can_report,
-    can_see_party_contacts,
     dispatch_queue,
     handled_unit_ids,
     handler_orders,
@@ -65,12 +66,13 @@ from .selectors import (
     order_for_page,
     order_list,
     orders_visible_to,
+    party_numbers,
+    party_numbers_in_full,
     reporter_units,
     street_state_counts,
     suggested_units_by_order,
 )
 from .services import PartyInput, ReportInput
-from .validators import mask_id_number, mask_phone
 from .web import (
     PAGE_SIZE,
     DomainErrorMixin,
@@ -299,15 +301,16 @@ def _load(user, pk) -> Order:
         raise NotFound() from None
 
 
-def _party_rows(user, order: Order) -> list[dict]:
-    full = can_see_party_contacts(user, order)
+def _party_rows(order: Order, *, in_full: frozenset[str]) -> list[dict]:
+    """The parties as the viewer sees them (``party_numbers_in_full``); ``phone_in_full``
+    says whether the phone may be a ``tel:`` link."""
     rows = []
     for p in order.parties.all():
         rows.append(
             {
                 "party": p,
-                "phone": p.phone if full else mask_phone(p.phone),
-                "id_number": p.id_number if full else mask_id_number(p.id_number),
+                **party_numbers(p, in_full=in_full),
+                "phone_in_full": "phone" in in_full,
                 "flags": [
                     Party._meta.get_field(f).verbose_name for f in PartyForm.FLAGS if getattr(p, f)
                 ],
@@ -359,22 +362,16 @@ def order_detail(request, pk: int):
     events = list(order.events.all())
     for e in events:
         e.detail = _event_detail(e)
-    full_contacts = can_see_party_contacts(user, order)
+    numbers_in_full = party_numbers_in_full(user, order)
     reviews = []
-    if order.state == State.CLOSED and full_contacts:
-        reviews = [
-            {
-                "review": r,
-                "url": request.build_absolute_uri(f"/review/{r.token}/"),
-            }
-            for r in order.reviews.select_related("party")
-        ]
+    if order.state == State.CLOSED and numbers_in_full == ALL_NUMBERS:  # handling unit, center
+        reviews = review_link_rows(request, order, phone_in_full="phone" in numbers_in_full)
     context = {
         "order": order,
         "actions": actions,
         "events": events,
-        "parties": _party_rows(user, order),
-        "full_contacts": full_contacts,
+        "parties": _party_rows(order, in_full=numbers_in_full),
+        "numbers_in_full": numbers_in_full,
         "stages": stage_rows(order, now),
         "open_escalations": list(order.escalations.highest_open().order_by("raised_at")),
         "reviews": reviews,
@@ -437,16 +434,19 @@ class ReportView(LoginRequiredMixin, DomainErrorMixin, View):
         self.setup_forms()
         return self.render()
 
-    def render(self, status=200):
+    def render(self, status=200, dropped_files=()):
         return render(
             self.request,
             self.template_name,
-            {"form": self.form, "parties": self.parties},
+            {"form": self.form, "parties": self.parties, "dropped_files": dropped_files},
             status=status,
         )
 
     def form_invalid(self, form):
-        return self.render(status=400)
+        # A browser cannot refill a file input, and files of a report that was not made
+        # are not kept: say plainly which ones to choose again.
+        dropped = [f.name for f in self.request.FILES.getlist("files")]
+        return self.render(status=400, dropped_files=dropped)
 
     def apply_errors(self, errors):
         for key, msgs in errors.items():
@@ -690,6 +690,14 @@ class ContactView(OrderActionView):
     title = gettext_lazy("记录联系")
     success_message = gettext_lazy("已记录联系。")
 
+    def form_kwargs(self):
+        return {"order": self.order}
+
+    def context(self):
+        # Whom to call, with a tel: link when the user may see the number.
+        in_full = party_numbers_in_full(self.request.user, self.order)
+        return {"parties": _party_rows(self.order, in_full=in_full)}
+
     def perform(self, data):
         services.order_record_contact(
             order_id=self.order.pk,
@@ -705,6 +713,9 @@ class MeetingView(OrderActionView):
     form_class = MeetingForm
     title = gettext_lazy("记录见面调解")
     success_message = gettext_lazy("已记录见面调解。")
+
+    def form_kwargs(self):
+        return {"order": self.order}
 
     def perform(self, data):
         services.order_record_meeting(
@@ -762,6 +773,9 @@ class ReturnVisitView(OrderActionView):
     form_class = ReturnVisitForm
     title = gettext_lazy("回访")
     success_message = gettext_lazy("已记录回访。")
+
+    def form_kwargs(self):
+        return {"order": self.order}
 
     def perform(self, data):
         services.order_record_return_visit(

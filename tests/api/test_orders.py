@@ -204,7 +204,9 @@ def test_a_handler_may_report_and_sees_the_result(world, api):
     response = api(world.handler).post(url(), report_body(world), format="json")
     assert response.status_code == 201
     assert response.json()["state"] == State.REPORTED
-    assert response.json()["parties"][0]["phone"] == "139****1111"  # not theirs to handle
+    party = response.json()["parties"][0]
+    # Not theirs to handle: the phone they typed shows, the ID number stays masked.
+    assert party["phone"] == "13900001111" and "*" in party["id_number"]
 
 
 def test_supervisors_may_not_report(world, api):
@@ -228,29 +230,34 @@ def test_out_of_scope_and_unknown_ids_are_404(world, api, order_in):
 
 
 @pytest.mark.parametrize(
-    "who,masked",
+    "who,phone,id_number",
     [
-        ("dispatcher", False),
-        ("handler", False),
-        ("head", False),
-        ("committee_handler", False),  # assisting unit
-        ("reporter", True),
-        ("supervisor", True),
-        ("hb_supervisor", True),
-        ("admin", True),
+        ("dispatcher", True, True),
+        ("handler", True, True),
+        ("head", True, True),
+        ("committee_handler", True, True),  # assisting unit
+        ("reporter", True, False),  # typed the phone; the ID number stays masked
+        ("supervisor", False, False),
+        ("hb_supervisor", False, False),
+        ("admin", False, False),
     ],
 )
 def test_party_contact_is_masked_except_for_handling_units_and_the_center(
-    world, api, order_in, who, masked
+    world, api, order_in, who, phone, id_number
 ):
     order = order_in("dispatched", assisting_units=[world.hb_committee])
     party = api(getattr(world, who)).get(url(order.pk)).json()["parties"][0]
-    if masked:
-        assert party["phone"] == "138****5678"
-        assert party["id_number"].startswith("3505") and "*" in party["id_number"]
-    else:
-        assert party["phone"] == "13812345678"
+    assert party["phone"] == ("13812345678" if phone else "138****5678")
+    if id_number:
         assert party["id_number"] == valid_id_number()
+    else:
+        assert party["id_number"].startswith("3505") and "*" in party["id_number"]
+
+
+def test_a_reporter_sees_no_other_reporters_order(world, api, order_in):
+    order = order_in("dispatched")  # reported by world.reporter
+    response = api(world.other_reporter).get(url(order.pk))
+    assert response.status_code == 404 and "13812345678" not in response.content.decode()
 
 
 def test_detail_lists_what_the_user_may_do_now(world, api, order_in):
@@ -524,8 +531,8 @@ def test_the_detail_in_one_statement_is_the_prefetched_one(
     with CaptureQueriesContext(connection) as ctx:
         one = orders_api._detail_order(None, order.pk)
     assert len(ctx.captured_queries) == 1
-    for show_contact in (True, False):
-        context = {"show_contact": show_contact, "actions": {order.pk: {"close"}}}
+    for in_full in (frozenset({"phone", "id_number"}), frozenset()):
+        context = {"numbers_in_full": in_full, "actions": {order.pk: {"close"}}}
         expected = OrderDetailSerializer(prefetched, context=context).data
         assert OrderDetailSerializer(one, context=context).data == expected
     assert len(expected["assisting_units"]) == 2

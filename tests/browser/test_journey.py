@@ -208,9 +208,10 @@ def test_noise_dispute_from_report_to_supervisor(
         public.close()
     assert order.reviews.filter(rating="good", submitted_at__isnull=False).count() == 1
 
-    # The officer, as reporter only, sees the numbers masked.
+    # The officer, as reporter only, sees the phone he typed; ID numbers stay masked.
     phone.goto(f"/orders/{order.pk}/")
-    assert "138****2235" in phone.locator("#parties").inner_text()
+    assert "13860712235" in phone.locator("#parties").inner_text()
+    assert "身份证号已脱敏" in phone.locator("#parties").inner_text()
 
     # --- 5. the supervisor sees it counted ------------------------------------------------
     boss = open_as(world.supervisor)

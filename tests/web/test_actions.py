@@ -341,3 +341,55 @@ def test_the_next_parameter_never_leaves_the_site(world, order_in, as_user):
         reverse("order-sign", args=[order.pk]), {"next": "https://evil.example/"}
     )
     assert response["Location"] == reverse("order-detail", args=[order.pk])
+
+
+# --- whom to call, how to hand out review links (issue 12) -------------------------------
+
+
+def test_the_contact_form_lists_the_parties_with_tel_links(world, order_in, as_user):
+    order = order_in(State.SIGNED)
+    page = html(as_user(world.handler).get(reverse("order-contact", args=[order.pk])))
+    assert 'id="contact-parties"' in page
+    for party in order.parties.all():
+        assert party.name in page
+    assert 'href="tel:13812345678"' in page
+
+
+def test_a_supervisor_still_sees_masked_numbers(world, order_in, as_user):
+    order = order_in(State.SIGNED)
+    page = html(as_user(world.supervisor).get(reverse("order-detail", args=[order.pk])))
+    assert "138****5678" in page and "13812345678" not in page and "tel:" not in page
+
+
+def test_the_reporter_sees_his_own_phone_but_not_someone_elses_order(world, order_in, as_user):
+    order = order_in(State.SIGNED)
+    url = reverse("order-detail", args=[order.pk])
+    page = html(as_user(world.reporter).get(url))
+    assert 'href="tel:13812345678"' in page and "（身份证号已脱敏）" in page
+    response = as_user(world.other_reporter).get(url)
+    assert response.status_code == 404 and "13812345678" not in html(response)
+
+
+def test_review_links_come_with_copy_sms_and_qr(world, order_in, as_user):
+    from urllib.parse import quote
+
+    from disputes.services import PartyInput
+
+    parties = [
+        PartyInput(name="王某", role="applicant", phone="13812345678"),
+        PartyInput(name="李某", role="respondent", phone="0595-88881234"),  # a landline
+        PartyInput(name="张某", role="respondent"),  # no phone at all
+    ]
+    order = order_in(State.CLOSED, parties=parties)
+    page = html(as_user(world.handler).get(reverse("order-detail", args=[order.pk])))
+    reviews = list(Review.objects.filter(order=order).select_related("party"))
+    assert len(reviews) == 3
+    assert page.count('<svg viewBox="') >= 3 and page.count('class="qr"') == 3
+    assert '<script src="/static/js/copy.js' in page
+    for review in reviews:
+        link = f"http://testserver/review/{review.token}/"
+        assert f'data-copy="{link}"' in page
+    applicant = next(r for r in reviews if r.party.name == "王某")
+    link = quote(f"http://testserver/review/{applicant.token}/", safe="")
+    assert 'href="sms:13812345678?body=' in page and link in page
+    assert page.count('href="sms:') == 1  # not to a landline, not without a phone

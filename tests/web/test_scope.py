@@ -138,28 +138,28 @@ def test_note_and_return_visit_forms_follow_the_roles(world, order_in, as_user):
 
 
 @pytest.mark.parametrize(
-    "who, full",
+    "who, phone, id_number",
     [
-        ("dispatcher", True),  # the center
-        ("handler", True),  # lead unit
-        ("handler2", True),  # lead unit, though not the named assignee
-        ("labour_handler", True),  # assisting unit
-        ("reporter", False),
-        ("supervisor", False),
-        ("admin", False),
+        ("dispatcher", True, True),  # the center
+        ("handler", True, True),  # lead unit
+        ("handler2", True, True),  # lead unit, though not the named assignee
+        ("labour_handler", True, True),  # assisting unit
+        ("reporter", True, False),  # typed the phone; the ID number stays masked
+        ("supervisor", False, False),
+        ("admin", False, False),
     ],
 )
 def test_party_contacts_are_masked_except_for_the_handling_unit_and_center(
-    world, order_in, as_user, who, full
+    world, order_in, as_user, who, phone, id_number
 ):
     order = order_in(State.SIGNED, assignee=world.handler, assisting_units=[world.hb_labour])
     page = html(as_user(getattr(world, who)).get(reverse("order-detail", args=[order.pk])))
-    id_number = valid_id_number()
-    assert (PHONE in page) is full
-    assert (id_number in page) is full
-    if not full:
-        assert mask_phone(PHONE) in page
-        assert mask_id_number(id_number) in page
+    number = valid_id_number()
+    assert (PHONE in page) is phone
+    assert (f'href="tel:{PHONE}"' in page) is phone
+    assert (mask_phone(PHONE) in page) is not phone
+    assert (number in page) is id_number
+    assert (mask_id_number(number) in page) is not id_number
 
 
 # --- lists ------------------------------------------------------------------------------
