@@ -19,7 +19,8 @@ def id_from_text(value) -> int | None:
         return value if 1 <= value <= MAX_ID else None
     if not isinstance(value, str) or not (value.isascii() and value.isdigit()):
         return None
-    if len(value.lstrip("0")) > len(str(MAX_ID)):
+    digits = value.lstrip("0")  # int() refuses over 4,300 characters, zeros included
+    if len(digits) > len(str(MAX_ID)):
         return None
-    number = int(value)
+    number = int(digits or "0")
     return number if 1 <= number <= MAX_ID else None

@@ -64,6 +64,15 @@ def test_the_inbox_form_refuses_an_id_that_is_not_one(world, client, bad):
     assert unread(world.dispatcher) == 1
 
 
+def test_leading_zeros_do_not_hit_ints_length_limit(world, client):
+    world.order(State.REPORTED)
+    first = Notification.objects.filter(recipient=world.dispatcher).get()
+    client.force_login(world.dispatcher)
+    response = client.post("/inbox/read/", {"id": "0" * 5000 + str(first.pk)})
+    assert response.status_code == 302
+    assert unread(world.dispatcher) == 0
+
+
 @pytest.mark.parametrize("bad", JSON_NOT_IDS)
 def test_the_api_mark_read_refuses_an_id_that_is_not_one(world, bad):
     world.order(State.REPORTED)
