@@ -33,6 +33,7 @@ from rest_framework.views import APIView
 
 from dispatch.models import Area, Unit
 from shishi_mediation.errors import NotFound
+from shishi_mediation.ids import id_from_text
 
 from . import reference, services
 from .filters import OrderFilter
@@ -88,11 +89,8 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
 
 def parse_id(value) -> int:
     """A URL id as an int, or ``NotFound`` (never a database overflow or a 500)."""
-    text = str(value)
-    if not text.isascii() or not text.isdigit() or len(text) > 19:
-        raise NotFound()
-    number = int(text)
-    if not 1 <= number <= MAX_ID:
+    number = id_from_text(str(value))
+    if number is None:
         raise NotFound()
     return number
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField
 
 from dispatch.models import Area, Category, RiskLevel, Unit
+from shishi_mediation.ids import id_from_text
 
 from . import reference
 from .models import Order, Party, Source, State
@@ -61,10 +62,7 @@ class ReferenceChoiceField(ModelChoiceField):
         if value in self.empty_values:
             return None
         self.validate_no_null_characters(value)
-        try:
-            pk = int(value)
-        except (TypeError, ValueError):
-            pk = None
+        pk = id_from_text(value)
         for obj in self.reference_rows():
             if obj.pk == pk:
                 return obj

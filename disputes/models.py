@@ -27,7 +27,7 @@ from dispatch.models import (
     escalation_fire_at,
 )
 
-from .validators import validate_id_number, validate_phone
+from .validators import content_matches_extension, validate_id_number, validate_phone
 
 
 class State(models.TextChoices):
@@ -405,6 +405,12 @@ def validate_attachment(upload) -> None:
             _("文件过大（%(size)s），上限 %(max)s。"),
             params={"size": size_text, "max": limit_text},
             code="file_size",
+        )
+    if not content_matches_extension(upload, ext):
+        raise ValidationError(
+            _("文件内容与扩展名 .%(ext)s 不符（文件可能已损坏或被改过扩展名）。"),
+            params={"ext": ext},
+            code="file_content",
         )
 
 

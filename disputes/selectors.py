@@ -23,6 +23,7 @@ from django_fsm import can_proceed
 
 from dispatch.models import Escalation, Membership, RiskLevel, Role, RoutingRule, Unit
 from dispatch.selectors import area_ancestor_paths, memberships_of
+from shishi_mediation.ids import id_from_text
 
 from . import reference
 from .filters import overdue_q
@@ -179,15 +180,9 @@ class VisibleRows:
         return rows
 
 
-MAX_PK = 2**63 - 1
-
-
 def is_valid_pk(value) -> bool:
     """An id the database can look up; anything else is simply not found (never a 500)."""
-    try:
-        return 0 < int(value) <= MAX_PK
-    except (TypeError, ValueError):
-        return False
+    return id_from_text(value) is not None
 
 
 def order_for_page(user, pk: int) -> Order:

@@ -26,7 +26,7 @@ from dispatch.selectors import sla_policy_for, units_serving
 from dispatch.sla import resolve_escalations, save_alarms
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shishi_mediation.logs import order_log_context
-from shishi_mediation.text import display_name, local_iso
+from shishi_mediation.text import display_name, local_iso, visible_text
 
 from .events import record_event
 from .models import (
@@ -109,7 +109,7 @@ def _clean_parties(parties: Iterable[PartyInput], errors: dict[str, Any]) -> lis
     cleaned = []
     for i, p in enumerate(parties):
         party = Party(
-            name=(p.name or "").strip(),
+            name=visible_text(p.name),
             role=p.role,
             phone=(p.phone or "").strip(),
             id_number=(p.id_number or "").strip().upper(),
@@ -142,9 +142,10 @@ def order_report(
     if not can_report(actor):
         raise Forbidden(_("您没有报单权限。"))
     errors: dict[str, Any] = {}
+    title, address = visible_text(data.title), visible_text(data.address)
     _require(
         errors,
-        title=data.title,
+        title=title,
         narrative=data.narrative,
         category=data.category_id,
         community=data.community_id,
@@ -181,13 +182,13 @@ def order_report(
     with order_log_context() as log_scope, transaction.atomic():
         order = Order(
             number=_next_number(street=community.parent, now=now),
-            title=data.title.strip(),
+            title=title,
             narrative=data.narrative.strip(),
             category=category,
             source=data.source,
             street=community.parent,
             community=community,
-            address=data.address.strip(),
+            address=address,
             risk_level=data.risk_level,
             reporter=actor,
             reporter_unit=reporter_unit or (units[0] if units else None),
@@ -659,7 +660,7 @@ def order_add_note(
             attachment = Attachment(
                 order=order,
                 file=upload,
-                original_name=upload.name[:200],
+                original_name=visible_text(upload.name)[:200],
                 size=upload.size,
                 uploaded_by=actor,
                 uploaded_at=now,

@@ -1,6 +1,9 @@
-"""Mainland phone and resident ID formats, checked when a party is stored."""
+"""Mainland phone and resident ID formats, checked when a party is stored; what an
+attachment's first bytes must look like for its extension."""
 
+import codecs
 import re
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -46,3 +49,69 @@ def mask_id_number(value: str) -> str:
     if len(value) < 8:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+# --- attachment content ------------------------------------------------------------------
+# Each allowed extension (settings.ATTACHMENT_EXTENSIONS) and a test of the file's first
+# bytes: an extension says what the browser will take the file for, so an HTML page named
+# .jpg or a program named .pdf is refused. A signature is no proof of a well-formed file,
+# only that it is not another kind of file in disguise.
+SNIFF_BYTES = 4096
+
+
+def _starts(*prefixes: bytes) -> Callable[[bytes], bool]:
+    return lambda head: head.startswith(prefixes)
+
+
+def _mp3(head: bytes) -> bool:
+    # An ID3 tag, or straight into an MPEG audio frame (11 sync bits set).
+    return head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] >= 0xE0)
+
+
+def _iso_media(head: bytes) -> bool:
+    # ISO base media (MPEG-4 audio): a box size, then "ftyp".
+    return head[4:8] == b"ftyp"
+
+
+def _text(head: bytes) -> bool:
+    """Plain text: UTF-8 (with or without a BOM) or GB18030 (Windows' Chinese Notepad),
+    without NUL or other control characters than tab, line and page breaks."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            # Incremental: the sample may end inside a multi-byte character.
+            text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        return not any(ord(c) < 32 and c not in "\t\n\r\f" or c == "\x7f" for c in text)
+    return False
+
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Office (.doc, .xls)
+ZIP = b"PK\x03\x04"  # Office Open XML (.docx, .xlsx) is a zip archive
+CONTENT_SIGNATURES: dict[str, Callable[[bytes], bool]] = {
+    "jpg": _starts(b"\xff\xd8\xff"),
+    "jpeg": _starts(b"\xff\xd8\xff"),
+    "png": _starts(b"\x89PNG\r\n\x1a\n"),
+    "gif": _starts(b"GIF87a", b"GIF89a"),
+    "webp": lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP",
+    "pdf": _starts(b"%PDF-"),
+    "doc": _starts(OLE2),
+    "docx": _starts(ZIP),
+    "xls": _starts(OLE2),
+    "xlsx": _starts(ZIP),
+    "txt": _text,
+    "mp3": _mp3,
+    "m4a": _iso_media,
+}
+
+
+def content_matches_extension(upload, ext: str) -> bool:
+    """Whether the upload's first bytes are those of an ``ext`` file (an extension
+    without a signature above never matches). Leaves the file at its start."""
+    check = CONTENT_SIGNATURES.get(ext)
+    if check is None:
+        return False
+    upload.seek(0)
+    head = upload.read(SNIFF_BYTES)
+    upload.seek(0)
+    return check(head)

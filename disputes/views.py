@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from dispatch.models import Escalation, EscalationLevel, Role
 from dispatch.selectors import has_role, memberships_of, units_serving
 from shishi_mediation.errors import Conflict, Forbidden, NotFound
+from shishi_mediation.ids import id_from_text
 from shishi_mediation.text import display_name
 
 from . import services
@@ -61,7 +62,6 @@ from .selectors import (
     handled_unit_ids,
     handler_orders,
     handlers_of_unit,
-    is_valid_pk,
     my_reports,
     order_for_page,
     order_list,
@@ -602,9 +602,9 @@ class RouteView(OrderActionView):
         self.suggested = suggested
         # The unit asked for (a queue button, the form), else the best suggestion.
         lead = self.request.POST.get("lead_unit") or self.request.GET.get("lead_unit") or ""
-        if not lead.isdigit() and self.action == "dispatch" and suggested:
-            lead = str(suggested[0].pk)
-        lead_id = int(lead) if lead.isdigit() else None
+        lead_id = id_from_text(lead)
+        if lead_id is None and self.action == "dispatch" and suggested:
+            lead_id = suggested[0].pk
         initial = {"lead_unit": lead_id} if lead_id else {}
         handlers = handlers_of_unit(lead_id) if lead_id else []
         return {
@@ -824,12 +824,12 @@ def assignee_options(request):
     street's unit is a 404, like an order outside one's scope."""
     if not (has_role(request.user, Role.DISPATCHER) or request.user.is_superuser):
         return HttpResponse(status=403)
-    unit = request.GET.get("lead_unit", "")
-    if not (unit.isdigit() and is_valid_pk(unit)):
+    unit = id_from_text(request.GET.get("lead_unit", ""))
+    if unit is None:
         return render(request, "disputes/_assignee_options.html", {"users": []})
     if not request.user.is_superuser:
         streets = [m.unit.area for m in memberships_of(request.user) if m.role == Role.DISPATCHER]
-        if not units_serving(*streets).filter(pk=int(unit)).exists():
+        if not units_serving(*streets).filter(pk=unit).exists():
             raise Http404
-    users = handlers_of_unit(int(unit))
+    users = handlers_of_unit(unit)
     return render(request, "disputes/_assignee_options.html", {"users": users})

@@ -1,12 +1,7 @@
 """``/api/``: the versioned REST API, its schema and docs (issue 5)."""
 
-from math import ceil
-
-from axes.helpers import get_cool_off, get_lockout_message
-from axes.models import AccessAttempt
-from django.db.models import Max
+from axes.helpers import get_lockout_message
 from django.urls import include, path
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -19,21 +14,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from dispatch import api as dispatch_api
 from disputes import api as disputes_api
 from disputes.serializers import ErrorSerializer, ValidationErrorSerializer
-
-
-def lockout_wait(request, username: str) -> int | None:
-    """Seconds until django-axes lets this username and address try again: the lock is
-    fixed (AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT off), so it ends a cool-off after
-    the failure that set it."""
-    cool_off = get_cool_off(request)
-    if not cool_off:
-        return None
-    last = AccessAttempt.objects.filter(
-        username=username, ip_address=getattr(request, "axes_ip_address", None)
-    ).aggregate(last=Max("attempt_time"))["last"]
-    if last is None:
-        return ceil(cool_off.total_seconds())
-    return max(1, ceil((last + cool_off - timezone.now()).total_seconds()))
+from shishi_mediation.lockout import lockout_wait
 
 
 class TokenView(ObtainAuthToken):

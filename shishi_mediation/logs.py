@@ -7,8 +7,9 @@
   and, once authentication has run, the user id. A request remembers the last order it
   acted on, so its closing lines ("Conflict: /api/v1/orders/7/sign/") carry it too.
 - ``ContextFilter`` copies those onto each record; ``MaskFilter`` masks mainland mobile
-  numbers, landlines with an area code and resident ID numbers in messages and
-  tracebacks, a safety net whatever a caller logs.
+  numbers, landlines with an area code, resident ID numbers and review link tokens in
+  messages and tracebacks, a safety net whatever a caller logs. gunicorn's own lines
+  (its access log) pass it too: ``gunicorn.conf.py`` sets ``GunicornLogger``.
 - ``JsonFormatter``: one JSON object per line (time in the project's time zone);
   ``PlainFormatter``: the same fields for a human. ``LOG_FORMAT`` picks one (settings).
 """
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import gunicorn.glogging
 from django.conf import settings
 from django.utils.functional import empty
 
@@ -166,24 +168,36 @@ def mask_numbers(text: str) -> str:
     return LANDLINE_RE.sub(_mask_landline, text)
 
 
+# A review link's token is the party's key to the review form: "/review/…/" in a log line
+# (Django's "Not Found: /review/…/", runserver's and gunicorn's access lines, a referrer).
+REVIEW_TOKEN_RE = re.compile(r"(/review/)[^/\s?#\"']+")
+
+
+def redact(text: str) -> str:
+    """``text`` with party numbers masked (``mask_numbers``) and review tokens replaced
+    by "…"."""
+    return REVIEW_TOKEN_RE.sub(r"\1…", mask_numbers(text))
+
+
 class MaskFilter(logging.Filter):
-    """Masks party phone and ID numbers in the message and the traceback of every record,
-    whoever logged it (a username that is a phone number, a gateway's error text…)."""
+    """Masks party phone and ID numbers and review tokens (``redact``) in the message and
+    the traceback of every record, whoever logged it (a username that is a phone number,
+    a gateway's error text, Django's "Not Found: /review/<token>/"…)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a bad format call is logging's to report
             return True
-        masked = mask_numbers(message)
+        masked = redact(message)
         if masked != message:
             record.msg, record.args = masked, None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = mask_numbers(record.exc_text)
+            record.exc_text = redact(record.exc_text)
         if record.stack_info:
-            record.stack_info = mask_numbers(record.stack_info)
+            record.stack_info = redact(record.stack_info)
         return True
 
 
@@ -246,3 +260,12 @@ class PlainFormatter(logging.Formatter):
         )
         record.context = f"[{context}] " if context else ""
         return super().formatMessage(record)
+
+
+class GunicornLogger(gunicorn.glogging.Logger):
+    """gunicorn's logger, its access and error lines masked like the app's."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for log in (self.access_log, self.error_log):
+            log.addFilter(MaskFilter())

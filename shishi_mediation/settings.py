@@ -315,6 +315,8 @@ AXES_RESET_ON_SUCCESS = True
 # A fixed lock: more tries during it do not extend it, and the middleware can say why.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_HTTP_RESPONSE_CODE = 429
+# The login page again, saying how long the lock lasts, with Retry-After (not axes' one line).
+AXES_LOCKOUT_CALLABLE = "shishi_mediation.lockout.lockout_response"
 AXES_COOLOFF_MESSAGE = _("登录失败次数过多，账号已暂时锁定，请稍后再试。")
 # Successful logins are not logged in the database (only failures are, for the lockout).
 AXES_DISABLE_ACCESS_LOG = True

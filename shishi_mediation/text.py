@@ -1,5 +1,7 @@
-"""Small shared presentation helpers."""
+"""Small shared text helpers: how names and times are shown, and how short identity
+text (a party's name, a title, an address) is cleaned before it is stored."""
 
+import unicodedata
 from datetime import datetime, tzinfo
 
 from django.utils import timezone
@@ -18,3 +20,28 @@ def local_iso(moment: datetime | None, tz: tzinfo | None = None) -> str | None:
     if not moment:
         return None
     return moment.astimezone(tz or timezone.get_current_timezone()).isoformat()
+
+
+# Letters that render as nothing (Hangul fillers, the blank Braille pattern): a name made
+# of them looks empty, as one made of zero-width spaces does.
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Format (Cf: bidi overrides and isolates, zero-width spaces and joiners, the BOM, soft
+# hyphens), control (Cc), surrogate (Cs) and line/paragraph separator (Zl, Zp) characters.
+INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Cs", "Zl", "Zp"})
+
+
+def visible_text(value: str | None) -> str:
+    """``value`` without invisible characters and surrounding white space, for one-line
+    identity text (a line break becomes a space). A right-to-left override (U+202E) makes
+    "gnp.exe" read "exe.png", a name of zero-width spaces shows as nothing; what is left
+    empty is then required like an empty field."""
+    if not value:
+        return ""
+    kept = []
+    for c in value:
+        if unicodedata.category(c) in INVISIBLE_CATEGORIES or c in BLANK_LETTERS:
+            if c.isspace():  # a tab or line break: the words stay apart
+                kept.append(" ")
+        else:
+            kept.append(c)
+    return "".join(kept).strip()

@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -372,3 +373,80 @@ def test_celery_worker_and_beat_keep_the_json_lines(tmp_path):
     assert lines, result.stderr
     entry = json.loads(lines[-1])
     assert entry["order"] == "HB-202611-00042" and entry["message"] == "call 138****5678"
+
+
+# --- review link tokens never reach a log line (issue 12) ---------------------------------
+
+
+@pytest.fixture
+def review_token(world):
+    from disputes.models import Review
+
+    world.order(State.CLOSED)
+    return Review.objects.first().token
+
+
+def test_a_review_pages_warning_line_does_not_carry_its_token(
+    world, client, log_lines, review_token, settings
+):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.REVIEW_RATE_PER_TOKEN = 1
+    log_lines.mark()
+    assert client.post(f"/review/{review_token}/", {}).status_code == 400  # no rating
+    assert client.get(f"/review/{review_token}/").status_code == 429  # over the limit
+    cache.clear()
+    raw = "\n".join(log_lines.raw())
+    messages = [line["message"] for line in log_lines() if line["logger"] == "django.request"]
+    assert messages == ["Bad Request: /review/…/", "Too Many Requests: /review/…/"], raw
+    assert review_token not in raw
+
+
+def test_runservers_access_line_does_not_carry_the_token(log_lines, review_token):
+    log_lines.mark()
+    # As django.core.servers.basehttp.WSGIRequestHandler.log_message writes it.
+    logging.getLogger("django.server").info(
+        '"%s" %s %s', f"GET /review/{review_token}/?x=1 HTTP/1.1", "200", "1234"
+    )
+    (line,) = log_lines()
+    assert line["message"] == '"GET /review/…/?x=1 HTTP/1.1" 200 1234'
+
+
+def test_gunicorns_access_line_does_not_carry_the_token(tmp_path, review_token):
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from shishi_mediation.logs import GunicornLogger
+
+    # gunicorn.conf.py, read from the working directory, names the masking logger.
+    printed = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--print-config", "shishi_mediation.wsgi"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert re.search(r"^logger_class\s+= shishi_mediation.logs.GunicornLogger$", printed, re.M)
+
+    cfg = Config()
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    logger = GunicornLogger(cfg)
+    path = f"/review/{review_token}/"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": path,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.0.0.1",
+        "HTTP_REFERER": f"https://example.cn{path}",
+    }
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    logger.access(response, SimpleNamespace(headers=[]), environ, timedelta(seconds=1))
+    for handler in logger.access_log.handlers:
+        handler.flush()
+    written = (tmp_path / "access.log").read_text()
+    assert '"GET /review/…/ HTTP/1.1" 200 10 "https://example.cn/review/…/"' in written
+    assert review_token not in written

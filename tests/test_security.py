@@ -229,6 +229,33 @@ def test_five_wrong_passwords_lock_the_login_page(world, client):
     assert elsewhere.status_code == 302
 
 
+def test_the_locked_login_page_is_the_login_page_with_how_long(world, client):
+    """Not axes' one unstyled line: the site's page and form, the lock's length and when
+    to come back, still 429 with Retry-After."""
+    for _ in range(5):
+        login(client, "center", "wrong")
+    locked = login(client, "center", "wrong")
+    assert locked.status_code == 429
+    assert 0 < int(locked["Retry-After"]) <= 15 * 60
+    page = locked.content.decode()
+    assert re.search(r'<link rel="stylesheet" href="/static/css/app[^"]*\.css"', page)
+    assert 'name="username"' in page and 'value="center"' in page
+    assert 'name="password"' in page and 'type="submit"' in page
+    assert "账号已暂时锁定 15分钟" in page
+    assert "请在 15分钟后再试" in page
+    assert "wrong" not in page  # the password typed is not echoed
+    assert_strict_csp(locked)
+
+
+def test_the_lock_length_reads_in_hours(world, client, settings):
+    settings.AXES_COOLOFF_TIME = timedelta(hours=2)
+    for _ in range(5):
+        login(client, "center", "wrong")
+    locked = login(client, "center", "pw")
+    assert locked.status_code == 429 and int(locked["Retry-After"]) > 60 * 60
+    assert "账号已暂时锁定 2小时" in locked.content.decode()
+
+
 def test_the_lock_expires_after_the_cool_off(world, client):
     import time_machine
     from django.utils import timezone

@@ -513,8 +513,8 @@ def test_the_detail_in_one_statement_is_the_prefetched_one(
     world, order_in, incident_types, media_root
 ):
     order = order_in("closed", assisting_units=[world.hb_labour, world.hb_committee])
-    for name in ["现场.jpg", "说明.txt"]:
-        upload = SimpleUploadedFile(name, b"\xff\xd8\xff", content_type="image/jpeg")
+    for name, content in [("现场.jpg", b"\xff\xd8\xff"), ("说明.txt", b"text")]:
+        upload = SimpleUploadedFile(name, content, content_type="image/jpeg")
         services.order_add_note(order_id=order.pk, actor=world.dispatcher, note="", upload=upload)
     for i in range(2):
         Incident.objects.create(

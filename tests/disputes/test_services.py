@@ -1491,7 +1491,7 @@ def test_a_file_at_exactly_the_size_limit_is_accepted(order_in, world, tmp_path)
             order_id=order.pk,
             actor=world.handler,
             note="",
-            upload=SimpleUploadedFile("photo.jpg", b"x" * 2048),
+            upload=SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff" + b"x" * 2045),
         )
     assert Attachment.objects.get(order=order).size == 2048
 
