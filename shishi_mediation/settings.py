@@ -379,6 +379,8 @@ SPECTACULAR_SETTINGS = {
         "ContactMethodEnum": "disputes.models.ContactMethod",
         "UnitKindEnum": "dispatch.models.Unit.Kind",
         "EventKindEnum": "disputes.models.EventKind",
+        "OrderSourceEnum": "disputes.models.Source",
+        "ReporterSourceEnum": "disputes.models.REPORTER_SOURCES",
     },
 }
 
