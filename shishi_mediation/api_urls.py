@@ -14,11 +14,12 @@ from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.routers import DefaultRouter
-from rest_framework.throttling import ScopedRateThrottle
 
 from dispatch import api as dispatch_api
 from disputes import api as disputes_api
 from disputes.serializers import ErrorSerializer, ValidationErrorSerializer
+
+from .clientip import ScopedRateThrottle
 
 
 def lockout_wait(request, username: str) -> int | None:
