@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework import serializers
+from rest_framework import parsers, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.routers import DefaultRouter
@@ -19,6 +19,7 @@ from dispatch import api as dispatch_api
 from disputes import api as disputes_api
 from disputes.serializers import ErrorSerializer, ValidationErrorSerializer
 
+from .api_errors import JSONParser
 from .clientip import ScopedRateThrottle
 
 
@@ -46,6 +47,7 @@ class TokenView(ObtainAuthToken):
     """
 
     throttle_classes = [ScopedRateThrottle]  # ObtainAuthToken has none by default
+    parser_classes = [parsers.FormParser, parsers.MultiPartParser, JSONParser]
     throttle_scope = "auth"
     authentication_classes: list = []
 
