@@ -125,12 +125,11 @@ def _repeat(incident: Incident, *, actor, units: list[Unit]) -> IncidentResult:
     """A number sent again: its stored result for the account that first sent it or a
     colleague in one of its police units; anyone else may not read another unit's
     incident (the caller, the phone, the address), so hears only that it is taken."""
-    sender = incident.submitted_by
-    colleagues = sender is not None and {u.pk for u in units} & {
-        u.pk for u in incident_units(sender)
-    }
-    if incident.submitted_by_id != actor.pk and not colleagues:
-        raise Conflict(_("此警情编号已由其他单位报送。"))
+    if incident.submitted_by_id != actor.pk:
+        sender = incident.submitted_by
+        sender_units = {u.pk for u in incident_units(sender)} if sender else set()
+        if not sender_units & {u.pk for u in units}:
+            raise Conflict(_("此警情编号已由其他单位报送。"))
     return IncidentResult(incident, created=False)
 
 
