@@ -577,15 +577,17 @@ class IncidentView(APIView):
         summary=_("接收警情"),
         description=_(
             "供公安指挥系统调用。调用账号须为派出所（含指挥中心，单位类型为派出所）的非督导成员，"
-            "否则 403。按警情编号幂等：首次 201，重复报送 200 并返回首次结果，绝不重复生成订单。"
+            "否则 403。按警情编号幂等：首次 201，同一账号或同单位账号重复报送 200 并返回首次"
+            "结果，绝不重复生成订单；其他单位报送已登记的编号得 409，不返回警情内容。"
             "警情类型表中标为纠纷类的警情转为订单（来源：警情），自动派至社区所属派出所并通知"
-            "其民警；其他警情只登记、计数。"
+            "其民警；其他警情只登记、计数。报警电话在应答中打码。"
         ),
         request=IncidentInputSerializer,
         responses={
             201: OpenApiResponse(IncidentSerializer, description=_("新登记的警情")),
             200: OpenApiResponse(IncidentSerializer, description=_("此编号已登记：首次的结果")),
             **error_responses(400, 403),
+            409: OpenApiResponse(ErrorSerializer, description=_("此编号已由其他单位报送。")),
         },
         examples=[
             OpenApiExample(

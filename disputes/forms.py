@@ -15,6 +15,7 @@ from dispatch.selectors import units_serving
 from shishi_mediation.text import display_name
 
 from .models import (
+    REPORTER_SOURCES,
     ContactMethod,
     Grade,
     Outcome,
@@ -115,7 +116,7 @@ class ReportForm(forms.Form):
         required=False,
         help_text=_("可不填，默认为“社区 + 类别”。"),
     )
-    source = forms.ChoiceField(label=_("来源"), choices=Source.choices, initial=Source.PATROL)
+    source = forms.ChoiceField(label=_("来源"), choices=REPORTER_SOURCES, initial=Source.PATROL)
     reporter_unit = forms.TypedChoiceField(label=_("报单单位"), coerce=int, required=False)
     files = MultipleFileField(label=_("照片/附件"), required=False)
 

@@ -7,12 +7,14 @@ whose kind is "police station"). Anyone else gets ``Forbidden``.
 
 What happens, in one transaction per incident:
 
-* the incident is stored, unique by its number: a repeat returns the first result and
-  changes nothing (``created=False``); a concurrent repeat loses on the unique index and
-  returns the winner's row;
+* the incident is stored, unique by its number: a repeat changes nothing and returns
+  the first result (``created=False``) to the account that sent it or a colleague in
+  its police unit; anyone else gets ``Conflict`` and learns nothing of the incident. A
+  concurrent repeat loses on the unique index and is answered the same way;
 * a type the ``IncidentType`` table marks as a dispute becomes an order (source "police
   incident", reported by the submitting account through ``order_report``) and is
-  dispatched at once to the community's police station, which is told of it; other types
+  dispatched at once to the community's police station, which is told of it
+  (``order_dispatch_incident``: the intake routes, not the account's roles); other types
   are stored and counted only;
 * if no police station covers the community, the order stays in its street's dispatch
   queue (the street's dispatchers were told by ``order_report``).
@@ -33,10 +35,10 @@ from django.utils.translation import gettext as _
 
 from dispatch.models import Area, Category, Role, Unit
 from dispatch.selectors import memberships_of
-from shishi_mediation.errors import Forbidden, InvalidInput
+from shishi_mediation.errors import Conflict, Forbidden, InvalidInput
 
 from .models import Incident, IncidentType, Source
-from .services import PartyInput, ReportInput, order_dispatch, order_report
+from .services import PartyInput, ReportInput, order_dispatch_incident, order_report
 from .validators import validate_phone
 
 log = logging.getLogger(__name__)
@@ -117,6 +119,18 @@ def incident_units(user) -> list[Unit]:
 
 def can_submit_incidents(user) -> bool:
     return bool(incident_units(user))
+
+
+def _repeat(incident: Incident, *, actor, units: list[Unit]) -> IncidentResult:
+    """A number sent again: its stored result for the account that first sent it or a
+    colleague in one of its police units; anyone else may not read another unit's
+    incident (the caller, the phone, the address), so hears only that it is taken."""
+    if incident.submitted_by_id != actor.pk:
+        sender = incident.submitted_by
+        sender_units = {u.pk for u in incident_units(sender)} if sender else set()
+        if not sender_units & {u.pk for u in units}:
+            raise Conflict(_("此警情编号已由其他单位报送。"))
+    return IncidentResult(incident, created=False)
 
 
 # --- lookups -------------------------------------------------------------------------------
@@ -271,16 +285,18 @@ def incident_receive(*, actor, data: IncidentInput, now: datetime | None = None)
 
     Raises ``Forbidden`` (not a police account) or ``InvalidInput`` (field errors: unknown
     type or community, bad time, bad phone…); a repeated number returns the stored
-    incident with ``created=False`` whatever the rest of the input says.
+    incident with ``created=False`` whatever the rest of the input says, to its sender's
+    unit only (else ``Conflict``).
     """
     now = now or timezone.now()
     units = incident_units(actor)
     if not units:
         raise Forbidden(_("只有派出所（含指挥中心）账号可以报送警情。"))
     number = (data.number or "").strip()
-    existing = Incident.objects.filter(number=number).first() if number else None
+    stored = Incident.objects.select_related("submitted_by")
+    existing = stored.filter(number=number).first() if number else None
     if existing is not None:
-        return IncidentResult(existing, created=False)
+        return _repeat(existing, actor=actor, units=units)
     incident_type, community, phone = _validate(data, now=now)
     try:
         with transaction.atomic():
@@ -306,22 +322,23 @@ def incident_receive(*, actor, data: IncidentInput, now: datetime | None = None)
                     announce=station is None,
                     now=now,
                 )
+                incident.order = order
+                incident.save(update_fields=["order"])
                 if station is not None:
-                    order = order_dispatch(
+                    order = order_dispatch_incident(
                         order_id=order.pk,
                         actor=actor,
                         lead_unit_id=station.pk,
                         note=_("警情 %(number)s 自动派单至社区所属派出所。") % {"number": number},
                         now=now,
                     )
-                incident.order = order
-                incident.save(update_fields=["order"])
+                    incident.order = order
     except IntegrityError:
         # A concurrent submission of the same number won; return its result.
-        winner = Incident.objects.filter(number=number).first()
+        winner = stored.filter(number=number).first()
         if winner is None:
             raise
-        return IncidentResult(winner, created=False)
+        return _repeat(winner, actor=actor, units=units)
     log.info(
         "incident %s stored (%s)%s",
         number,

@@ -52,6 +52,11 @@ class Source(models.TextChoices):
     REFERRAL = "referral", _("转办")
 
 
+# The sources a person reporting may choose: 警情 orders come only from the incident
+# intake (``disputes.incidents``), which also routes them.
+REPORTER_SOURCES = [(v, label) for v, label in Source.choices if v != Source.POLICE_INCIDENT]
+
+
 class Outcome(models.TextChoices):
     MEDIATED = "mediated", _("调解成功")
     PARTLY_MEDIATED = "partly_mediated", _("部分调解")

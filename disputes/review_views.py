@@ -20,8 +20,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
-from rest_framework.throttling import BaseThrottle
 
+from shishi_mediation.clientip import client_ip
 from shishi_mediation.errors import Conflict, InvalidInput, NotFound
 
 from . import services
@@ -46,11 +46,6 @@ class ReviewForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
     )
-
-
-def client_ip(request) -> str:
-    """The client's address, honouring ``NUM_PROXIES`` like the API throttles do."""
-    return BaseThrottle().get_ident(request)
 
 
 def over_limit(request, token: str) -> bool:

@@ -27,7 +27,7 @@ from shishi_mediation.ids import id_from_text
 
 from . import reference
 from .filters import overdue_q
-from .models import OPEN_STATES, Attachment, EventKind, Order, OrderEvent, Source, State
+from .models import OPEN_STATES, Attachment, EventKind, Order, OrderEvent, State
 from .validators import mask_id_number, mask_phone
 
 HANDLER_ROLES = (Role.HANDLER, Role.UNIT_HEAD)
@@ -210,18 +210,6 @@ def is_dispatcher_for(user, order: Order) -> bool:
     )
 
 
-def is_incident_desk_for(user, order: Order) -> bool:
-    """The police account that reported a police-incident order (the command room)."""
-    return (
-        order.source == Source.POLICE_INCIDENT
-        and order.reporter_id == user.pk
-        and any(
-            m.role != Role.SUPERVISOR and m.unit.kind == Unit.Kind.POLICE_STATION
-            for m in memberships_of(user)
-        )
-    )
-
-
 def is_handler_for(user, order: Order, *, ignore_assignee: bool = False) -> bool:
     """A unit head of the lead unit, or one of its handlers when the order is theirs:
     no named assignee yet, or this user is the assignee (unless ``ignore_assignee``)."""
@@ -245,8 +233,8 @@ def allowed_actions(user, order: Order, *, ignore_assignee: bool = False) -> set
     ``ignore_assignee`` a handler of the lead unit counts even if a colleague is named.
     """
     actions: set[str] = set()
-    if is_incident_desk_for(user, order):
-        actions.add("dispatch")  # the command room sends 警情 straight to the station
+    # Reporting an order, 警情 or not, gives no right to route it: only the street's
+    # dispatchers do (the incident intake routes its own orders through its service).
     if is_dispatcher_for(user, order):
         actions |= {"dispatch", "reassign", "return", "cancel", "close", "note"}
     if is_handler_for(user, order, ignore_assignee=ignore_assignee):

@@ -19,6 +19,7 @@ from shishi_mediation.text import display_name
 from .events import event_label
 from .incidents import IncidentInput
 from .models import (
+    REPORTER_SOURCES,
     Attachment,
     ContactMethod,
     EventKind,
@@ -34,6 +35,7 @@ from .models import (
 )
 from .selectors import party_numbers
 from .services import PartyInput, ReportInput
+from .validators import mask_phone
 
 # Largest value a BIGINT primary key can hold: larger ids are a 400 (body) or 404 (path),
 # never a database overflow.
@@ -344,7 +346,7 @@ class OrderReportSerializer(serializers.Serializer):
     category = IdField(help_text=_("类别 id（/api/v1/categories/）。"))
     community = IdField(help_text=_("社区 id（/api/v1/areas/?level=community）。"))
     risk_level = Choice(choices=RiskLevel.choices, default=RiskLevel.LOW)
-    source = Choice(choices=Source.choices, default=Source.PATROL)
+    source = Choice(choices=REPORTER_SOURCES, default=Source.PATROL)
     address = Text(max_length=200, allow_blank=True, default="")
     reporter_unit = IdField(
         required=False, allow_null=True, help_text=_("以哪个单位的名义报单；默认第一个。")
@@ -474,3 +476,9 @@ class IncidentSerializer(ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        # Always masked: the full number lives on the order's party, shown per role.
+        data = super().to_representation(instance)
+        data["caller_phone"] = mask_phone(instance.caller_phone)
+        return data

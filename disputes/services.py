@@ -238,23 +238,25 @@ def _transition(
     kind: EventKind,
     now: datetime,
     apply: Callable[[Order], tuple[str, dict[str, Any]]],
+    by_intake: bool = False,
 ) -> Order:
     """Lock, check, transition, save, record, defer. ``apply`` runs the FSM method and
-    returns the event's note and data."""
+    returns the event's note and data. ``by_intake``: the incident intake acts, its
+    service (``order_dispatch_incident``) having checked the order is its own."""
     # Every line logged inside, on_commit callbacks included, names the order.
     with order_log_context() as log_scope, transaction.atomic():
         order = _lock_visible(actor=actor, order_id=order_id)
         log_scope.bind(order.number)
         # Role first (403), then state (409): a handler whose colleague signed a moment
         # earlier hears "already signed", not "not allowed"; then the named assignee.
-        if action not in allowed_actions(actor, order, ignore_assignee=True):
+        if not by_intake and action not in allowed_actions(actor, order, ignore_assignee=True):
             raise Forbidden()
         if not can_proceed(getattr(order, method)):
             raise Conflict(
                 _("当前状态“%(state)s”不能执行此操作。") % {"state": order.get_state_display()},
                 state=order.state,
             )
-        if action not in allowed_actions(actor, order):
+        if not by_intake and action not in allowed_actions(actor, order):
             raise Forbidden(_("此订单已指定其他责任人。"))
         from_state = order.state
         try:
@@ -326,6 +328,7 @@ def _route(
     assignee_id,
     assisting_unit_ids,
     note: str,
+    by_intake: bool = False,
 ) -> Order:
     kind = EventKind.DISPATCHED if action == "dispatch" else EventKind.REASSIGNED
     # Validate before locking so a typo costs no lock; the order is re-read under lock.
@@ -369,6 +372,7 @@ def _route(
         kind=kind,
         now=now,
         apply=apply,
+        by_intake=by_intake,
     )
 
 
@@ -395,6 +399,32 @@ def order_dispatch(
         assignee_id=assignee_id,
         assisting_unit_ids=list(assisting_unit_ids),
         note=note,
+    )
+
+
+def order_dispatch_incident(
+    *, order_id: int, actor, lead_unit_id: int, note: str, now: datetime
+) -> Order:
+    """Send an order the incident intake has just made to the community's police station.
+    ``disputes.incidents`` only, never a view: the intake, not the actor's roles, routes
+    it, so only a 警情 order the actor (the command-room account) reported qualifies."""
+    if not Order.objects.filter(
+        pk=order_id if is_valid_pk(order_id) else 0,
+        source=Source.POLICE_INCIDENT,
+        reporter_id=actor.pk,
+        incidents__submitted_by=actor,
+    ).exists():
+        raise Forbidden()
+    return _route(
+        order_id,
+        action="dispatch",
+        actor=actor,
+        now=now,
+        lead_unit_id=lead_unit_id,
+        assignee_id=None,
+        assisting_unit_ids=[],
+        note=note,
+        by_intake=True,
     )
 
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from rest_framework import status
+from rest_framework import parsers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -39,6 +39,43 @@ def request_limit_error(exc: Exception) -> APIException | None:
     if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         return ParseError(_("请求中的字段或文件过多。"))
     return None
+
+
+# No request body of ours nests deeper than a few levels (an order, its parties); a deep
+# one could exhaust Python's stack in the decoder or in any code that walks it after.
+MAX_JSON_DEPTH = 32
+
+
+def json_depth_exceeds(data, limit: int) -> bool:
+    """Whether ``data`` nests lists and objects more than ``limit`` deep (no recursion)."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's, answering a body nested too deep with 400 like any malformed JSON: the
+    decoder raises ``RecursionError`` (which DRF lets through as a 500) and a body just
+    short of that would blow the stack later, in validation."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+            if not json_depth_exceeds(data, MAX_JSON_DEPTH):
+                return data
+        except RecursionError:
+            pass
+        raise ParseError(_("JSON 嵌套过深，最多 %(limit)d 层。") % {"limit": MAX_JSON_DEPTH})
 
 
 def exception_handler(exc, context):

@@ -5,16 +5,18 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework import serializers
+from rest_framework import parsers, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.routers import DefaultRouter
-from rest_framework.throttling import ScopedRateThrottle
 
 from dispatch import api as dispatch_api
 from disputes import api as disputes_api
 from disputes.serializers import ErrorSerializer, ValidationErrorSerializer
 from shishi_mediation.lockout import lockout_wait
+
+from .api_errors import JSONParser
+from .clientip import ScopedRateThrottle
 
 
 class TokenView(ObtainAuthToken):
@@ -26,6 +28,7 @@ class TokenView(ObtainAuthToken):
     """
 
     throttle_classes = [ScopedRateThrottle]  # ObtainAuthToken has none by default
+    parser_classes = [parsers.FormParser, parsers.MultiPartParser, JSONParser]
     throttle_scope = "auth"
     authentication_classes: list = []
 

@@ -291,9 +291,10 @@ NOTIFICATION_WEBHOOK_URL = env.str("NOTIFICATION_WEBHOOK_URL", default="")
 NOTIFICATION_WEBHOOK_TIMEOUT = env.float("NOTIFICATION_WEBHOOK_TIMEOUT", default=5.0)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 
-# How many reverse proxies stand in front of gunicorn: the API throttles and the login
-# lockout take the client address from X-Forwarded-For only then.
-NUM_PROXIES = env.int("NUM_PROXIES", default=None)
+# How many reverse proxies stand in front of gunicorn: the API throttles, the review
+# page's rate limit and the login lockout take the client address from X-Forwarded-For
+# only then (shishi_mediation.clientip); 0 means REMOTE_ADDR, whatever the header says.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 # --- Cache ----------------------------------------------------------------------------
 # API throttles and the public review page's rate limit count in the cache. The default
@@ -320,22 +321,8 @@ AXES_LOCKOUT_CALLABLE = "shishi_mediation.lockout.lockout_response"
 AXES_COOLOFF_MESSAGE = _("登录失败次数过多，账号已暂时锁定，请稍后再试。")
 # Successful logins are not logged in the database (only failures are, for the lockout).
 AXES_DISABLE_ACCESS_LOG = True
-
-
-def client_ip(request) -> str | None:
-    """The client's address: REMOTE_ADDR, or, behind NUM_PROXIES reverse proxies, the
-    address that many entries from the right of X-Forwarded-For (DRF's rule), so a client
-    cannot choose its own address by sending the header."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if NUM_PROXIES and forwarded:
-        addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
-        if addresses:
-            return addresses[-min(NUM_PROXIES, len(addresses))]
-    return request.META.get("REMOTE_ADDR")
-
-
 # The client address, counted the same way as the API throttles (see NUM_PROXIES).
-AXES_CLIENT_IP_CALLABLE = client_ip
+AXES_CLIENT_IP_CALLABLE = "shishi_mediation.clientip.client_ip"
 
 
 # --- Content-Security-Policy (django-csp) ------------------------------------------------
@@ -369,14 +356,16 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's, refusing deeply nested bodies with a 400.
+    "DEFAULT_PARSER_CLASSES": ["shishi_mediation.api_errors.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "shishi_mediation.api_errors.exception_handler",
+    # DRF's, counting per shishi_mediation.clientip.client_ip.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "shishi_mediation.clientip.AnonRateThrottle",
+        "shishi_mediation.clientip.UserRateThrottle",
+        "shishi_mediation.clientip.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/min"),
@@ -410,6 +399,8 @@ SPECTACULAR_SETTINGS = {
         "ContactMethodEnum": "disputes.models.ContactMethod",
         "UnitKindEnum": "dispatch.models.Unit.Kind",
         "EventKindEnum": "disputes.models.EventKind",
+        "OrderSourceEnum": "disputes.models.Source",
+        "ReporterSourceEnum": "disputes.models.REPORTER_SOURCES",
     },
 }
 

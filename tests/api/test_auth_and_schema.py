@@ -47,6 +47,37 @@ def test_token_requests_are_throttled(world, anon):
     assert codes[10:] == [429, 429]
 
 
+def test_a_forged_forwarded_address_does_not_reset_the_token_throttle(world, anon):
+    # No proxy configured (NUM_PROXIES 0): a new X-Forwarded-For per guess changes nothing.
+    codes = [
+        anon.post(
+            TOKEN_URL,
+            {"username": f"guess{i}", "password": "x"},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"10.{i}.0.1",
+        ).status_code
+        for i in range(12)
+    ]
+    assert codes[:10] == [400] * 10
+    assert codes[10:] == [429, 429]
+
+
+def test_behind_one_proxy_the_token_throttle_counts_the_forwarded_address(world, anon, settings):
+    settings.NUM_PROXIES = 1
+
+    def guess(i: int, forwarded: str) -> int:
+        body = {"username": f"guess{i}", "password": "x"}
+        return anon.post(
+            TOKEN_URL, body, format="json", REMOTE_ADDR="172.18.0.5", HTTP_X_FORWARDED_FOR=forwarded
+        ).status_code
+
+    # What the client writes left of the proxy's entry does not matter.
+    codes = [guess(i, f"6.6.{i}.6, 1.2.3.4") for i in range(11)]
+    assert codes == [400] * 10 + [429]
+    # Another client behind the same proxy is counted apart.
+    assert guess(11, "5.6.7.8") == 400
+
+
 def test_tokens_are_revocable_in_the_admin(world, client):
     client.force_login(world.admin)
     assert client.get("/admin/authtoken/tokenproxy/").status_code == 200

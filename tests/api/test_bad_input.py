@@ -2,6 +2,7 @@
 lone surrogates, bad dates, malformed JSON. (CI fuzzes the whole schema as well.)"""
 
 import json
+import logging
 
 import pytest
 
@@ -80,6 +81,34 @@ def test_bad_body_values_are_never_a_server_error(
 def test_malformed_json_is_400(center, body):
     response = center.generic("POST", "/api/v1/orders/", body, content_type="application/json")
     assert response.status_code == 400
+
+
+DEEP = 100_000
+NESTED_BODIES = {
+    "lists": "[" * DEEP + "]" * DEEP,
+    "objects": '{"a":' * DEEP + "1" + "}" * DEEP,
+    # Shallow enough for the decoder, deep enough to exhaust the stack in validation.
+    "parties": '{"title": "x", "parties": ' + "[" * 900 + "]" * 900 + "}",
+}
+
+
+@pytest.mark.parametrize("shape", NESTED_BODIES)
+def test_deeply_nested_json_is_400_before_and_after_login(
+    world, anon, center, command_user, api, caplog, shape
+):
+    body = NESTED_BODIES[shape]
+    targets = [
+        (anon, "/api/v1/auth/token/"),
+        (center, "/api/v1/orders/"),
+        (api(command_user), "/api/v1/incidents/"),
+    ]
+    for client, path in targets:
+        response = client.generic("POST", path, body, content_type="application/json")
+        assert response.status_code == 400, (path, response.content[:200])
+        assert response["Content-Type"] == "application/json"
+        assert "嵌套" in response.json()["detail"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert Order.objects.count() == 0
 
 
 def test_other_content_types_are_415(center):

@@ -68,6 +68,18 @@ def test_a_rejected_row_leaves_nothing_behind(world, command_user, incident_type
     assert Incident.objects.count() == 0 and Order.objects.count() == 0
 
 
+def test_a_number_another_unit_sent_is_rejected_without_its_content(
+    world, command_user, incident_types, tmp_path
+):
+    path = tmp_path / "one.csv"
+    path.write_text(HEADER + ROWS[0] + "\n")
+    run(path)
+    # 凤里派出所's officer imports the same number.
+    out = run(path, "--user", world.fl_reporter.username)
+    assert "line 2: rejected: 此警情编号已由其他单位报送。" in out
+    assert "王某" not in out and Incident.objects.count() == 1
+
+
 def test_gb18030_exports(world, command_user, incident_types, tmp_path):
     path = tmp_path / "gbk.csv"
     path.write_bytes((HEADER + ROWS[0] + "\n").encode("gb18030"))

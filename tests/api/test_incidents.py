@@ -36,7 +36,7 @@ def test_a_dispute_incident_becomes_an_order_at_the_community_police(
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["is_dispute"] is True
-    assert body["caller_phone"] == "13812345678"
+    assert body["caller_phone"] == "138****5678"  # in full only on the order, per role
     assert body["order"]["state"] == State.DISPATCHED
     assert body["order"]["lead_unit"]["name"] == "湖滨派出所"
 
@@ -78,10 +78,28 @@ def test_a_repeat_returns_the_first_result_and_never_a_second_order(
     again = client.post(URL, incident(summary="改过的摘要", type="QZ"), format="json")
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
-    # Another police account sending the same number gets the same answer.
-    other = api(world.fl_reporter).post(URL, incident(), format="json")
-    assert other.status_code == 200
-    assert other.json()["order"]["id"] == first.json()["order"]["id"]
+    assert again.json()["caller_phone"] == "138****5678"
+    # A second account of the same command room (a rotated integration key) too.
+    colleague = user_with_role(Role.REPORTER, command_user.memberships.get().unit)
+    from_colleague = api(colleague).post(URL, incident(), format="json")
+    assert from_colleague.status_code == 200
+    assert from_colleague.json() == first.json()
+    assert Order.objects.count() == 1
+    assert Incident.objects.count() == 1
+
+
+@pytest.mark.parametrize("who", ["fl_reporter", "handler"])
+def test_a_repeat_from_another_unit_is_409_and_shows_nothing_of_the_incident(
+    world, api, command_user, incident_types, who
+):
+    first = api(command_user).post(URL, incident(), format="json").json()
+    # 凤里派出所's officer, or even 湖滨派出所's (the order's own station): not the sender.
+    response = api(getattr(world, who)).post(URL, incident(), format="json")
+    assert response.status_code == 409
+    assert list(response.json()) == ["detail"]
+    text = response.content.decode()
+    for secret in ["王某", "5678", "曾坑村", "拖欠", first["order"]["number"]]:
+        assert secret not in text
     assert Order.objects.count() == 1
     assert Incident.objects.count() == 1
 

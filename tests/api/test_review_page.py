@@ -116,3 +116,26 @@ def test_rate_limited_per_address_over_all_tokens(client, review, settings):
     codes = [client.get(page(f"guess{i}")).status_code for i in range(7)]
     assert codes == [404] * 5 + [429] * 2
     assert client.get(page(review)).status_code == 429
+
+
+def test_a_forged_forwarded_address_does_not_escape_the_limit(client, review, settings):
+    # No proxy configured (NUM_PROXIES 0): X-Forwarded-For is the client's own writing.
+    settings.REVIEW_RATE_PER_IP = 5
+    codes = [
+        client.get(page(f"guess{i}"), HTTP_X_FORWARDED_FOR=f"10.9.{i}.1").status_code
+        for i in range(7)
+    ]
+    assert codes == [404] * 5 + [429] * 2
+    assert client.get(page(review), HTTP_X_FORWARDED_FOR="10.9.99.1").status_code == 429
+
+
+def test_behind_one_proxy_the_forwarded_address_counts(client, review, settings):
+    settings.NUM_PROXIES = 1
+    settings.REVIEW_RATE_PER_IP = 2
+    # The proxy (REMOTE_ADDR) appends the address it saw; anything left of it is forged.
+    via = {"REMOTE_ADDR": "172.18.0.5"}
+    assert client.get(page("a"), HTTP_X_FORWARDED_FOR="6.6.6.6, 1.2.3.4", **via).status_code == 404
+    assert client.get(page("b"), HTTP_X_FORWARDED_FOR="7.7.7.7, 1.2.3.4", **via).status_code == 404
+    assert client.get(page("c"), HTTP_X_FORWARDED_FOR="1.2.3.4", **via).status_code == 429
+    # Another client behind the same proxy has its own count.
+    assert client.get(page(review), HTTP_X_FORWARDED_FOR="5.6.7.8", **via).status_code == 200

@@ -135,6 +135,7 @@ def test_incidents_and_reference_endpoints(world, api, command_user, incident_ty
     conforms(command, "POST", url, url, incident | {"number": "J2", "type": "QZ"}, 201)
     conforms(command, "POST", url, url, incident | {"number": "J3", "type": "?"}, 400)
     conforms(api(world.dispatcher), "POST", url, url, incident, 403)
+    conforms(api(world.fl_reporter), "POST", url, url, incident, 409)  # another unit's
 
     center = api(world.dispatcher)
     for template, path in [
