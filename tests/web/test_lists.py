@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from disputes.filters import OrderFilter, QuickSelect, QuickSelectMultiple
 from disputes.models import State
+from tests.factories import party_input
 
 from .conftest import html
 
@@ -73,3 +74,28 @@ def test_an_edited_unit_shows_its_new_name_at_once(world, order_in, as_user):
     assert "湖滨派出所（新址）" in row
     filters = page.split('name="unit"')[1].split("</select>")[0]
     assert "湖滨派出所（新址）" in filters
+
+
+def test_a_party_phone_finds_its_orders(world, order_in, as_user):
+    mobile = order_in(State.SIGNED, parties=[party_input(name="施秀琴", phone="13860712235")])
+    landline = order_in(State.REPORTED, parties=[party_input(phone="0595-88881234")])
+    other = order_in(State.REPORTED, parties=[party_input(phone="13912345678")])
+    client = as_user(world.dispatcher)
+
+    def found(q):
+        page = html(client.get(reverse("order-list"), {"q": q}))
+        return {o for o in (mobile, landline, other) if o.number in page}
+
+    for typed in ["13860712235", "138 6071 2235", "138-6071-2235", "+86 138 6071 2235"]:
+        assert found(typed) == {mobile}, typed
+    for typed in ["0595-88881234", "059588881234", "0595 8888 1234"]:
+        assert found(typed) == {landline}, typed
+    assert found("1386071223") == set()  # a part of a number finds nothing by phone
+    assert found("施秀琴") == {mobile}
+
+
+def test_the_overdue_filter_offers_all_yes_and_no(world, as_user):
+    page = html(as_user(world.dispatcher).get(reverse("order-list")))
+    select = page.split('name="overdue"')[1].split("</select>")[0]
+    assert '<option value="unknown" selected>全部</option>' in select
+    assert "未知" not in select
