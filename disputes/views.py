@@ -122,7 +122,7 @@ def _filters(request) -> tuple[OrderFilter, Callable | None]:
     filterset.form.fields["q"].widget.attrs.update(
         {"placeholder": _("编号、当事人姓名或内容"), "type": "search", "aria-label": _("搜索")}
     )
-    filterset.is_open = any(k not in ("q", "page", "per_page") for k in request.GET)
+    filterset.is_open = any(k not in ("q", "page", "per_page", "urgency") for k in request.GET)
     if not filterset.is_bound:
         return filterset, None
     filterset.form.is_valid()  # invalid fields show their errors and filter nothing
