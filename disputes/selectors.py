@@ -150,10 +150,9 @@ class VisibleRows:
                 narrowed |= part
             queryset = queryset.filter(narrowed)
         self.queryset = queryset
-        self.parts = None
-        if union and len(parts) > 1:
-            unscoped = refine(Order.objects.all()).order_by(*queryset.query.order_by)
-            self.parts = [unscoped.filter(part) for part in parts]
+        unscoped = refine(Order.objects.all()).order_by(*queryset.query.order_by)
+        self.branches = [unscoped.filter(part) for part in parts]
+        self.parts = self.branches if union and len(parts) > 1 else None
 
     def ids(self) -> QuerySet:
         """The ids of all the list's rows (the parts' union), to count or aggregate them."""
@@ -166,6 +165,13 @@ class VisibleRows:
         if self.parts is None:
             return self.queryset.count()
         return self.ids().count()
+
+    def ids_of(self, start: int, stop: int) -> QuerySet:
+        """The ids of rows ``[start:stop]``, for the query that reads a page's rows (and
+        checks the scope): read from the list's one way of seeing orders, if it has one,
+        as a part is; else from the list's query."""
+        rows = self.branches[0] if len(self.branches) == 1 else self.queryset
+        return rows.values("pk")[start:stop]
 
     def __len__(self) -> int:
         return self.count()
@@ -493,7 +499,7 @@ class SectionedRows:
         for section, size in zip(self.sections, self.sizes, strict=True):
             first, last = max(start - offset, 0), min(stop - offset, size)
             if first < last:
-                share |= Q(pk__in=section.queryset.values("pk")[first:last])
+                share |= Q(pk__in=section.ids_of(first, last))
             offset += size
         rows = list(self.order(self.sections[0]._scoped.filter(share)))
         reference.attach(rows, *REFERENCE_FIELDS)
