@@ -382,6 +382,8 @@ class Party(models.Model):
         verbose_name = _("当事人")
         verbose_name_plural = _("当事人")
         ordering = ["order", "id"]
+        # The search by phone (``OrderFilter.filter_search``); built by migration 0008.
+        indexes = [models.Index(fields=["phone"], name="party_phone")]
 
     def __str__(self) -> str:
         return self.name

@@ -8,7 +8,9 @@ from django.db.models import (
     Case,
     Count,
     DateTimeField,
+    DurationField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -19,6 +21,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Least
+from django.utils import timezone
 from django_fsm import can_proceed
 
 from dispatch.models import Escalation, Membership, RiskLevel, Role, RoutingRule, Unit
@@ -149,16 +152,28 @@ class VisibleRows:
                 narrowed |= part
             queryset = queryset.filter(narrowed)
         self.queryset = queryset
-        self.parts = None
-        if union and len(parts) > 1:
-            unscoped = refine(Order.objects.all()).order_by(*queryset.query.order_by)
-            self.parts = [unscoped.filter(part) for part in parts]
+        unscoped = refine(Order.objects.all()).order_by(*queryset.query.order_by)
+        self.branches = [unscoped.filter(part) for part in parts]
+        self.parts = self.branches if union and len(parts) > 1 else None
+
+    def ids(self) -> QuerySet:
+        """The ids of all the list's rows (the parts' union), to count or aggregate them."""
+        if self.parts is None:
+            return self.queryset.order_by().values("pk")
+        ids = [part.order_by().values("pk") for part in self.parts]
+        return ids[0].union(*ids[1:])
 
     def count(self) -> int:
         if self.parts is None:
             return self.queryset.count()
-        ids = [part.order_by().values("pk") for part in self.parts]
-        return ids[0].union(*ids[1:]).count()
+        return self.ids().count()
+
+    def ids_of(self, start: int, stop: int) -> QuerySet:
+        """The ids of rows ``[start:stop]``, for the query that reads a page's rows (and
+        checks the scope): read from the list's one way of seeing orders, if it has one,
+        as a part is; else from the list's query."""
+        rows = self.branches[0] if len(self.branches) == 1 else self.queryset
+        return rows.values("pk")[start:stop]
 
     def __len__(self) -> int:
         return self.count()
@@ -337,6 +352,56 @@ def next_due_expression():
     )
 
 
+def warning_q(now) -> Q:
+    """Open orders whose nearest running deadline (``next_due_expression``) has had four
+    fifths of its stage's limit pass at ``now`` (``web.urgency``'s "warning", overdue
+    ones too): five times the time left is at most the limit. Written without dividing a
+    duration, whose quotient SQLite cannot subtract from a time."""
+
+    def fifth_left(stage: str) -> Q:
+        left = F(f"{stage}_due_at") - Value(now, output_field=DateTimeField())
+        return Q(**{f"{stage}_limit__gte": ExpressionWrapper(left * 5, DurationField())})
+
+    contact_first = Q(contact_due_at__lte=F("meet_due_at"))
+    return (
+        (Q(state=State.DISPATCHED) & fifth_left("sign"))
+        | (Q(state=State.SIGNED) & contact_first & fifth_left("contact"))
+        | (Q(state=State.SIGNED) & ~contact_first & fifth_left("meet"))
+        | (Q(state=State.CONTACTED) & fifth_left("meet"))
+    )
+
+
+# How an open order stands against its nearest deadline (``web.urgency``); "waiting" when
+# no clock runs (to be dispatched, or met and to be closed).
+URGENCIES = ("overdue", "warning", "ok", "waiting")
+
+
+def urgency_q(urgency: str, *, now) -> Q:
+    """Orders of that urgency at ``now``, over the ``next_due`` annotation
+    (``next_due_expression``)."""
+    running = Q(next_due__gte=now)
+    return {
+        "overdue": Q(next_due__lt=now),
+        "warning": running & warning_q(now),
+        "ok": running & ~warning_q(now),
+        "waiting": Q(next_due__isnull=True),
+    }[urgency]
+
+
+def urgency_counts(ids: QuerySet, *, now, among: Q | None = None) -> dict[str, int]:
+    """How many of the orders ``ids`` (a query of their ids) there are (``"all"``), and of
+    each urgency (among those matching ``among`` only, if given): one aggregate query."""
+    among = among or Q()
+    return (
+        Order.objects.filter(pk__in=ids)
+        .alias(next_due=next_due_expression())
+        .aggregate(
+            all=Count("pk"),
+            **{u: Count("pk", filter=among & urgency_q(u, now=now)) for u in URGENCIES},
+        )
+    )
+
+
 def _list_rows(qs: QuerySet[Order]) -> QuerySet[Order]:
     """What a list row shows, read through ``VisibleRows`` (which adds the units, areas
     and categories)."""
@@ -359,10 +424,13 @@ def order_list(user, *, filters: Refine | None = None) -> VisibleRows:
     return VisibleRows(user, refine)
 
 
-def board_orders(user, *, filters: Refine | None = None) -> VisibleRows:
+def board_orders(
+    user, *, filters: Refine | None = None, urgency: str | None = None, now=None
+) -> VisibleRows:
     """Open orders the user may see, the nearest deadline first; orders waiting for
-    dispatch (no clock yet) after them, oldest first. ``escalation_level`` is the
-    highest unresolved escalation level of each (NULL if none)."""
+    dispatch (no clock yet) after them, oldest first; only those of ``urgency`` at
+    ``now`` if given. ``escalation_level`` is the highest unresolved escalation level of
+    each (NULL if none)."""
     open_escalations = Escalation.objects.filter(
         order_id=OuterRef("pk"), resolved_at__isnull=True
     ).order_by("-level")
@@ -370,14 +438,20 @@ def board_orders(user, *, filters: Refine | None = None) -> VisibleRows:
     def refine(qs: QuerySet[Order]) -> QuerySet[Order]:
         qs = qs.filter(state__in=OPEN_STATES)
         qs = filters(qs) if filters else qs
-        return _nearest_deadline_first(
-            _list_rows(qs).annotate(
-                next_due=next_due_expression(),
-                escalation_level=Subquery(open_escalations.values("level")[:1]),
-            )
+        qs = _list_rows(qs).annotate(
+            next_due=next_due_expression(),
+            escalation_level=Subquery(open_escalations.values("level")[:1]),
         )
+        if urgency:
+            qs = qs.filter(urgency_q(urgency, now=now))
+        return _nearest_deadline_first(qs)
 
     return VisibleRows(user, refine)
+
+
+def board_counts(user, *, filters: Refine | None = None, now) -> dict[str, int]:
+    """``urgency_counts`` of the board with these filters (whatever its urgency)."""
+    return urgency_counts(board_orders(user, filters=filters).ids(), now=now)
 
 
 def handled_unit_ids(user) -> list[int]:
@@ -399,17 +473,76 @@ def open_orders_assisted_by(units) -> list[int]:
     )
 
 
-def handler_orders(user) -> VisibleRows:
-    """Open orders of the user's units (lead or assisting), the nearest deadline first:
-    what it sees as lead unit, and as assisting unit of the open orders it assists."""
-    assisted = open_orders_assisted_by(handled_unit_ids(user))
+class SectionedRows:
+    """Lists shown one after another as one paged list, each section a ``VisibleRows``
+    over one way of seeing orders, read in its own order (with its index). ``sizes`` are
+    the sections' lengths, counted beforehand with the page's other counts. A page takes
+    from each section the ids of its share, and its rows are read in one query: the
+    visible orders among those ids, in ``order`` (which puts the sections in turn), as a
+    ``VisibleRows`` cuts a page from the union of its parts."""
+
+    ordered = True
+
+    def __init__(self, sections: list[VisibleRows], *, sizes: list[int], order: Refine):
+        self.sections, self.sizes, self.order = sections, sizes, order
+
+    @property
+    def queryset(self) -> QuerySet[Order]:
+        """The whole list as one query (what its pages are cut from)."""
+        share = Q(pk__in=[])
+        for section in self.sections:
+            share |= Q(pk__in=section.ids())
+        return self.order(self.sections[0]._scoped.filter(share))
+
+    def count(self) -> int:
+        return sum(self.sizes)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key) -> list[Order]:
+        if not isinstance(key, slice) or key.step is not None or key.stop is None:
+            raise TypeError("SectionedRows supports bounded slices only")
+        start, stop = key.start or 0, key.stop
+        share, offset = Q(pk__in=[]), 0
+        for section, size in zip(self.sections, self.sizes, strict=True):
+            first, last = max(start - offset, 0), min(stop - offset, size)
+            if first < last:
+                share |= Q(pk__in=section.ids_of(first, last))
+            offset += size
+        rows = list(self.order(self.sections[0]._scoped.filter(share)))
+        reference.attach(rows, *REFERENCE_FIELDS)
+        return rows
+
+
+def handler_orders(user, *, now=None) -> SectionedRows:
+    """Open orders of the user's units, the nearest deadline first: those they lead, then
+    those they only assist (where they can add notes, nothing more). ``counts`` has
+    ``urgency_counts`` of the orders they lead, ``"all"`` of both sections."""
+    units = handled_unit_ids(user)
+    assisted = open_orders_assisted_by(units)
+    leading = Q(lead_unit_id__in=units)
 
     def refine(qs: QuerySet[Order]) -> QuerySet[Order]:
         # Its buttons come from ``available_actions``, which reads the assisting units.
         qs = _list_rows(qs.filter(state__in=OPEN_STATES)).prefetch_related("assisting_units")
         return _nearest_deadline_first(qs.annotate(next_due=next_due_expression()))
 
-    return VisibleRows(user, refine, within={"lead": Q(), "assisting": Q(pk__in=assisted)})
+    def lead_first(qs: QuerySet[Order]) -> QuerySet[Order]:
+        section = Case(When(leading, then=Value(0)), default=Value(1))
+        return qs.order_by(section, F("next_due").asc(nulls_last=True), "reported_at", "id")
+
+    lead = VisibleRows(user, refine, within={"lead": Q()})
+    assisting = VisibleRows(user, refine, within={"assisting": Q(pk__in=assisted) & ~leading})
+    now = now or timezone.now()
+    counts = urgency_counts(lead.ids().union(assisting.ids()), now=now, among=leading)
+    counts["lead"] = sum(counts[u] for u in URGENCIES)
+    counts["assisting"] = counts["all"] - counts["lead"]
+    rows = SectionedRows(
+        [lead, assisting], sizes=[counts["lead"], counts["assisting"]], order=lead_first
+    )
+    rows.counts = counts
+    return rows
 
 
 def my_reports(user) -> VisibleRows:

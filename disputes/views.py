@@ -52,10 +52,12 @@ from .review_links import review_link_rows
 from .selectors import (
     ALL_NUMBERS,
     HANDLER_ROLES,
+    URGENCIES,
     VisibleRows,
     allowed_actions,
     attachment_for,
     available_actions,
+    board_counts,
     board_orders,
     can_report,
     dispatch_queue,
@@ -122,7 +124,7 @@ def _filters(request) -> tuple[OrderFilter, Callable | None]:
     filterset.form.fields["q"].widget.attrs.update(
         {"placeholder": _("编号、当事人姓名或内容"), "type": "search", "aria-label": _("搜索")}
     )
-    filterset.is_open = any(k not in ("q", "page", "per_page") for k in request.GET)
+    filterset.is_open = any(k not in ("q", "page", "per_page", "urgency") for k in request.GET)
     if not filterset.is_bound:
         return filterset, None
     filterset.form.is_valid()  # invalid fields show their errors and filter nothing
@@ -201,13 +203,59 @@ def order_search(request):
     )
 
 
+URGENCY_LABELS = {
+    "all": gettext_lazy("全部"),
+    "overdue": gettext_lazy("超时"),
+    "warning": gettext_lazy("临期"),
+    "ok": gettext_lazy("按时"),
+    "waiting": gettext_lazy("待派单/待结单"),
+}
+
+
+URGENCY_CLASSES = {
+    "all": "",
+    "overdue": "clock clock-overdue",
+    "warning": "clock clock-warning",
+    "ok": "clock clock-ok",
+    "waiting": "clock clock-queue",
+}
+
+
+def _urgency_legend(request, counts: dict[str, int], *, current: str | None = None) -> list:
+    """The legend's entries with their counts; with ``current``, each links to the same
+    list showing only its orders (the other filters kept, from the first page)."""
+    legend = []
+    for key in ("all", *URGENCIES):
+        query = request.GET.copy()
+        query.pop("page", None)
+        query.pop("urgency", None)
+        if key != "all":
+            query["urgency"] = key
+        legend.append(
+            {
+                "key": key,
+                "label": URGENCY_LABELS[key],
+                "n": counts[key],
+                "cls": URGENCY_CLASSES[key],
+                "url": f"?{query.urlencode()}" if query else request.path,
+                "current": key == (current or "all"),
+            }
+        )
+    return legend
+
+
 @login_required
 def board(request):
     """The live board: open orders with their SLA countdowns, refreshed by htmx polling
-    of the same URL (which then answers with the board fragment only)."""
+    of the same URL (which then answers with the board fragment only). The legend counts
+    them by urgency and ``?urgency=`` shows one kind only."""
     filterset, filters = _filters(request)
-    page = paginate(request, board_orders(request.user, filters=filters), default=50)
     now = timezone.now()
+    urgency = request.GET.get("urgency")
+    urgency = urgency if urgency in URGENCIES else None
+    counts = board_counts(request.user, filters=filters, now=now)
+    rows = board_orders(request.user, filters=filters, urgency=urgency, now=now)
+    page = paginate(request, rows, default=50, count=counts[urgency or "all"])
     with_clocks(page.object_list, now)
     for order in page.object_list:
         level = order.escalation_level
@@ -216,6 +264,9 @@ def board(request):
         "page": page,
         "filter": filterset,
         "filter_fields": _shown(filterset, BOARD_FILTERS),
+        "urgency": urgency,
+        "counts": counts,
+        "legend": _urgency_legend(request, counts, current=urgency),
         "now": now,
         "refresh_seconds": getattr(settings, "BOARD_REFRESH_SECONDS", 30),
     }
@@ -238,16 +289,25 @@ def queue(request):
 
 @login_required
 def handling(request):
-    """My unit's open orders, the nearest deadline first, with one-tap signing."""
+    """My unit's open orders, the nearest deadline first, with one-tap signing; those it
+    only assists in a section after them. Counts by urgency of those it leads."""
     user = request.user
-    page = paginate(request, handler_orders(user))
     now = timezone.now()
+    rows = handler_orders(user, now=now)
+    page = paginate(request, rows)
     with_clocks(page.object_list, now)
+    my_units = handled_unit_ids(user)
     for order in page.object_list:
         order.actions = available_actions(user, order)
-    return render(
-        request, "disputes/handling.html", {"page": page, "my_units": handled_unit_ids(user)}
-    )
+    context = {
+        "page": page,
+        "my_units": my_units,
+        "lead": [o for o in page.object_list if o.lead_unit_id in my_units],
+        "assisting": [o for o in page.object_list if o.lead_unit_id not in my_units],
+        "counts": rows.counts,
+        "legend": _urgency_legend(request, rows.counts)[1:],  # of the orders it leads
+    }
+    return render(request, "disputes/handling.html", context)
 
 
 @login_required

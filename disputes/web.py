@@ -105,11 +105,15 @@ def page_size(request: HttpRequest, *, default: int = PAGE_SIZE) -> int:
     return size if size in PAGE_SIZES else default
 
 
-def paginate(request: HttpRequest, queryset, *, default: int = PAGE_SIZE) -> Page:
-    """One page of a list; ``?per_page=`` picks one of ``PAGE_SIZES``."""
-    return Paginator(queryset, page_size(request, default=default)).get_page(
-        request.GET.get("page")
-    )
+def paginate(
+    request: HttpRequest, queryset, *, default: int = PAGE_SIZE, count: int | None = None
+) -> Page:
+    """One page of a list; ``?per_page=`` picks one of ``PAGE_SIZES``. ``count`` is the
+    list's length when the caller has counted it already (it is not counted again)."""
+    paginator = Paginator(queryset, page_size(request, default=default))
+    if count is not None:
+        paginator.count = count  # a cached_property
+    return paginator.get_page(request.GET.get("page"))
 
 
 # --- SLA clocks ---------------------------------------------------------------------------

@@ -261,7 +261,8 @@ def handler_card(context, o, my_units) -> str:
         '      <a class="button" href="{}">{}</a>\n'
         "    </div>\n"
         "  </li>",
-        o.clock.urgency if o.clock else "none",
+        # An order the unit only assists is not its own to be late on.
+        "assist" if assist else o.clock.urgency if o.clock else "none",
         o.number,
         clock(o.clock),
         state_badge(o),

@@ -12,7 +12,7 @@ from disputes import api as orders_api
 from disputes import reference, services
 from disputes.models import Incident, Order, OrderEvent, Source, State
 from disputes.serializers import OrderDetailSerializer
-from tests.factories import valid_id_number
+from tests.factories import party_input, valid_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -502,6 +502,15 @@ def test_multiple_states_and_booleans_are_fine(world, api, order_in):
     client = api(world.dispatcher)
     assert client.get(url() + "?state=reported&state=met").status_code == 200
     assert client.get(url() + "?overdue=false").status_code == 200
+
+
+def test_search_by_a_party_phone(world, api, order_in):
+    mine = order_in("signed", parties=[party_input(phone="13860712235")])
+    order_in("signed", parties=[party_input(phone="13912345678")])
+    client = api(world.dispatcher)
+    for typed in ["13860712235", "138 6071 2235"]:
+        assert numbers(client.get(url(), {"q": typed})) == {mine.number}
+    assert numbers(client.get(url(), {"q": "6071"})) == set()
 
 
 # --- the detail in one statement (PostgreSQL) ----------------------------------------------------

@@ -126,3 +126,78 @@ def test_open_escalations_are_flagged_on_the_board(world, order_in, as_user):
         page = html(as_user(world.dispatcher).get(reverse("board")))
     assert 'class="escalated lvl-1">一级督办' in row_of(page, late)
     assert "escalated" not in row_of(page, fresh)  # only its warning is due at +49 min
+
+
+@pytest.fixture
+def clocks(world, order_in):
+    """Open orders whose clocks stand differently as time passes: signing (30 min),
+    contacting and meeting, and none (waiting for dispatch or for closing)."""
+    return [
+        order_in(State.REPORTED),
+        order_in(State.DISPATCHED),  # sign due +35 min, warning from +29 min
+        order_in(State.DISPATCHED, start=T0 + timedelta(minutes=20)),
+        order_in(State.DISPATCHED, start=T0 - timedelta(minutes=40)),
+        order_in(State.SIGNED, start=T0 - timedelta(hours=20)),
+        order_in(State.SIGNED, start=T0 - timedelta(days=2)),
+        order_in(State.CONTACTED, start=T0 - timedelta(days=2)),
+        order_in(State.CONTACTED),
+        order_in(State.MET),
+    ]
+
+
+def urgency_of_rows(page: str, orders) -> dict:
+    """Each order on the page → the urgency its row is coloured with ("none": no clock)."""
+    shown = {}
+    for order in orders:
+        if f'data-order="{order.number}"' in page:
+            before = page.split(f'data-order="{order.number}"')[0]
+            shown[order] = before.rsplit('class="row-', 1)[1].split('"')[0]
+    return shown
+
+
+@pytest.mark.parametrize("minutes", [0, 30, 50, 24 * 60 - 30, 3 * 24 * 60])
+def test_the_legend_counts_and_filters_what_the_rows_show(world, clocks, as_user, minutes):
+    client = as_user(world.dispatcher)
+    with time_machine.travel(T0 + timedelta(minutes=minutes), tick=False):
+        page = html(client.get(reverse("board")))
+        rows = urgency_of_rows(page, clocks)
+        assert len(rows) == len(clocks)
+        legend = page.split('id="board-legend"')[1].split("</nav>")[0]
+        for key, row_class in [
+            ("overdue", "overdue"),
+            ("warning", "warning"),
+            ("ok", "ok"),
+            ("waiting", "none"),
+        ]:
+            expected = {o for o, shown in rows.items() if shown == row_class}
+            count = legend.split(f'data-urgency="{key}"')[1].split("</a>")[0]
+            assert f"<b>{len(expected)}</b>" in count, (key, minutes)
+            filtered = html(client.get(reverse("board"), {"urgency": key}))
+            assert set(urgency_of_rows(filtered, clocks)) == expected, (key, minutes)
+        assert f"<b>{len(clocks)}</b>" in legend.split('data-urgency="all"')[1].split("</a>")[0]
+
+
+def test_the_legend_keeps_the_other_filters_and_polling_keeps_the_legend(world, clocks, as_user):
+    client = as_user(world.dispatcher)
+    with time_machine.travel(T0 + timedelta(minutes=30), tick=False):
+        page = html(client.get(reverse("board"), {"state": "dispatched", "page": "1"}))
+        legend = page.split('id="board-legend"')[1].split("</nav>")[0]
+        assert 'href="?state=dispatched&amp;urgency=overdue"' in legend
+        assert 'href="?state=dispatched" class="legend-item' in legend  # all of them
+        assert "件在办" in page and "3 件在办" in page  # the filter's open orders
+        fragment = html(
+            client.get(
+                reverse("board"),
+                {"state": "dispatched", "urgency": "warning"},
+                headers={"HX-Request": "true"},
+            )
+        )
+    assert 'hx-get="/board/?state=dispatched&amp;urgency=warning"' in fragment
+    current = fragment.split('aria-current="true"')[0].rsplit("<a ", 1)[1]
+    assert 'data-urgency="warning"' in current
+    assert set(urgency_of_rows(fragment, clocks)) == {clocks[1]}
+    # The search form keeps the legend's choice.
+    assert '<input type="hidden" name="urgency" value="warning">' not in fragment
+    full = html(client.get(reverse("board"), {"urgency": "warning"}))
+    assert '<input type="hidden" name="urgency" value="warning">' in full
+    assert client.get(reverse("board"), {"urgency": "bogus"}).status_code == 200

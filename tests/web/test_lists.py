@@ -2,12 +2,16 @@
 form renders as Django would, and names of units, areas and categories come from the
 per-process copy (``disputes.reference``) yet follow an edit at once."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django import forms
 from django.urls import reverse
 
 from disputes.filters import OrderFilter, QuickSelect, QuickSelectMultiple
 from disputes.models import State
+from tests.factories import T0, party_input
 
 from .conftest import html
 
@@ -73,3 +77,86 @@ def test_an_edited_unit_shows_its_new_name_at_once(world, order_in, as_user):
     assert "湖滨派出所（新址）" in row
     filters = page.split('name="unit"')[1].split("</select>")[0]
     assert "湖滨派出所（新址）" in filters
+
+
+def test_a_party_phone_finds_its_orders(world, order_in, as_user):
+    mobile = order_in(State.SIGNED, parties=[party_input(name="施秀琴", phone="13860712235")])
+    landline = order_in(State.REPORTED, parties=[party_input(phone="0595-88881234")])
+    other = order_in(State.REPORTED, parties=[party_input(phone="13912345678")])
+    client = as_user(world.dispatcher)
+
+    def found(q):
+        page = html(client.get(reverse("order-list"), {"q": q}))
+        return {o for o in (mobile, landline, other) if o.number in page}
+
+    for typed in ["13860712235", "138 6071 2235", "138-6071-2235", "+86 138 6071 2235"]:
+        assert found(typed) == {mobile}, typed
+    for typed in ["0595-88881234", "059588881234", "0595 8888 1234"]:
+        assert found(typed) == {landline}, typed
+    assert found("1386071223") == set()  # a part of a number finds nothing by phone
+    assert found("施秀琴") == {mobile}
+
+
+def test_the_overdue_filter_offers_all_yes_and_no(world, as_user):
+    page = html(as_user(world.dispatcher).get(reverse("order-list")))
+    select = page.split('name="overdue"')[1].split("</select>")[0]
+    assert '<option value="unknown" selected>全部</option>' in select
+    assert "未知" not in select
+
+
+def card_numbers(page: str) -> list[str]:
+    """The numbers on the handler list's cards in order, "|" where the section of the
+    orders the unit only assists begins."""
+    own, _, assisting = page.partition('<h2 id="assisting-head">协办订单')
+
+    def numbers(part: str) -> list[str]:
+        cards = part.split('<li class="card')[1:]
+        return [card.split('data-order="', 1)[1].split('"')[0] for card in cards]
+
+    return [*numbers(own), *(["|"] if assisting else []), *numbers(assisting)]
+
+
+def test_orders_the_unit_only_assists_come_apart_after_its_own(world, order_in, as_user):
+    # Assisted orders, one long overdue; the unit's own, one overdue at +40 min.
+    late_assist = order_in(
+        State.DISPATCHED,
+        start=T0 - timedelta(days=1),
+        lead_unit=world.hb_committee,
+        assisting_units=[world.hb_police],
+    )
+    assist = order_in(State.SIGNED, lead_unit=world.hb_committee, assisting_units=[world.hb_police])
+    own = [order_in(State.DISPATCHED), order_in(State.SIGNED), order_in(State.MET)]
+    with time_machine.travel(T0 + timedelta(minutes=40), tick=False):
+        page = html(as_user(world.handler).get(reverse("handling")))
+    shown = card_numbers(page)
+    assert shown[3:] == ["|", late_assist.number, assist.number]
+    assert set(shown[:3]) == {o.number for o in own}
+    late_card = page.split(f'data-order="{late_assist.number}"')[0].rsplit("<li", 1)[1]
+    assert "urgency-overdue" not in late_card and "urgency-assist" in late_card
+    own_card = page.split(f'data-order="{own[0].number}"')[0].rsplit("<li", 1)[1]
+    assert "urgency-overdue" in own_card  # sign was due at +35 min
+    # Counts: the unit leads 3 (1 overdue, 1 on time, 1 waiting to close), assists 2.
+    counts = page.split('id="handling-counts"')[1].split("</p>")[0]
+    for label, n in [("主办", 3), ("超时", 1), ("临期", 0), ("按时", 1), ("待派单/待结单", 1)]:
+        assert f"{label} <b>{n}</b>" in counts, label
+    assert "协办 <b>2</b>" in counts
+
+
+def test_the_sections_are_paged_as_one_list(world, order_in, as_user):
+    own = [order_in(State.DISPATCHED, start=T0 + timedelta(minutes=i)) for i in range(9)]
+    assisted = [
+        order_in(
+            State.SIGNED,
+            start=T0 + timedelta(minutes=i),
+            lead_unit=world.hb_committee,
+            assisting_units=[world.hb_police],
+        )
+        for i in range(2)
+    ]
+    client = as_user(world.handler)
+
+    def page(n):
+        return card_numbers(html(client.get(reverse("handling"), {"per_page": 10, "page": n})))
+
+    assert page(1) == [o.number for o in own] + ["|", assisted[0].number]
+    assert page(2) == ["|", assisted[1].number]

@@ -55,6 +55,11 @@ def test_board(world, order_in, as_user, django_assert_max_num_queries):
     # The htmx fragment and a filtered board too.
     url = reverse("board") + "?state=signed&q=拖欠"
     assert queries(client, url) <= MAX_QUERIES
+    # The legend's counts come with the page; showing one urgency costs nothing more (an
+    # empty page one query less).
+    plain = queries(client, reverse("board"))
+    for urgency in ["overdue", "warning", "ok", "waiting"]:
+        assert queries(client, reverse("board") + f"?urgency={urgency}") <= plain
 
 
 def test_order_search(world, order_in, as_user, django_assert_max_num_queries):
@@ -101,7 +106,9 @@ def test_handler_list(world, order_in, as_user, django_assert_max_num_queries):
         for _ in range(2):
             order_in(State.SIGNED, lead_unit=world.hb_committee, assisting_units=[world.hb_police])
 
-    assert_constant(client, reverse("handling"), mine, django_assert_max_num_queries)
+    one = assert_constant(client, reverse("handling"), mine, django_assert_max_num_queries)
+    # A page holding the orders it assists, alone or after its own, costs the same.
+    assert queries(client, reverse("handling") + "?per_page=10&page=2") == one
 
 
 def test_my_reports(world, order_in, as_user, django_assert_max_num_queries):
