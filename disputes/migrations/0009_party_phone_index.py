@@ -47,7 +47,7 @@ def remove_index(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("disputes", "0007_order_alarms_moved")]
+    dependencies = [("disputes", "0008_timeline_keyed_hash")]
 
     operations = [
         migrations.SeparateDatabaseAndState(
