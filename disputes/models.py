@@ -454,7 +454,7 @@ class EventKind(models.TextChoices):
     CANCELLED = "cancelled", _("撤销")
     NOTE = "note", _("备注")
     ATTACHMENT = "attachment", _("上传附件")
-    ESCALATED = "escalated", _("超时预警")
+    ESCALATED = "escalated", _("临期预警或超时督办")
     REVIEWED = "reviewed", _("群众评价")
     RETURN_VISIT = "return_visit", _("回访")
 
