@@ -231,11 +231,11 @@ def notify_raised(*, now: datetime, batch_size: int = NOTIFY_BATCH_SIZE) -> int:
                 Escalation.objects.filter(notified_at__isnull=True).order_by("id")[:batch_size]
             )
             full = len(rows) == batch_size
-            raised, rows = _announced(rows, subject)
+            raised, rows, deferred = _announced(rows, subject)
             told += notify_escalations(raised, now=now)
             if rows:
                 Escalation.objects.filter(pk__in=[row[0] for row in rows]).update(notified_at=now)
-        if not full:
+        if not full or deferred:  # deferred rows wait for the next round, not a busy loop
             return told
 
 
@@ -262,14 +262,17 @@ def _locked_rows(escalations) -> list[tuple]:
     )
 
 
-def _announced(rows: list[tuple], subject) -> tuple[list[Raised], list[tuple]]:
-    """Which rows to announce, and the rows to mark notified. A row whose clock has a
-    higher level is superseded; when that level is not yet told and not in the batch
-    (the batch ended inside the clock), it joins the batch. An announced row tells the
-    levels of its clock not yet told: this batch's and any another worker holds (that
-    worker will find them superseded). One read of the batch's orders' escalations."""
+def _announced(rows: list[tuple], subject) -> tuple[list[Raised], list[tuple], bool]:
+    """Which rows to announce, the rows to mark notified, and whether some were deferred.
+    A row whose clock has a higher level is superseded; when that level is not yet told
+    and not in the batch (the batch ended inside the clock), it joins the batch. An
+    announced row tells the levels of its clock not yet told: this batch's and any another
+    worker holds. When another worker holds the clock's top level, this batch's rows of
+    that clock are left untouched (deferred): that worker must still read them as untold
+    to tell their people, and a later round marks them superseded. One read of the
+    batch's orders' escalations."""
     if not rows:
-        return [], rows
+        return [], rows, False
     top: dict[tuple, tuple[int, int, bool]] = {}
     untold: dict[tuple, set[int]] = defaultdict(set)
     for pk, order_id, stage, due, level, notified_at in Escalation.objects.filter(
@@ -286,8 +289,15 @@ def _announced(rows: list[tuple], subject) -> tuple[list[Raised], list[tuple]]:
         for clock in {(row[1], row[4], row[6]) for row in rows}
         if top[clock][2] and top[clock][1] not in batch
     }
+    deferred = False
     if later:
-        rows = rows + _locked_rows(Escalation.objects.filter(pk__in=later, notified_at=None))
+        joined = _locked_rows(Escalation.objects.filter(pk__in=later, notified_at=None))
+        held = later - {row[0] for row in joined}
+        rows = rows + joined
+        if held:
+            kept = [row for row in rows if top[(row[1], row[4], row[6])][1] not in held]
+            deferred = len(kept) < len(rows)
+            rows = kept
     raised = []
     for row in rows:
         clock, level = (row[1], row[4], row[6]), row[5]
@@ -295,7 +305,7 @@ def _announced(rows: list[tuple], subject) -> tuple[list[Raised], list[tuple]]:
             continue  # superseded
         levels = tuple(sorted({lv for lv in untold[clock] if lv <= level} | {level}))
         raised.append(Raised(*row, subject=subject(level, row[2], row[4], row[6]), levels=levels))
-    return raised, rows
+    return raised, rows, deferred
 
 
 def notify_escalations(raised: list[Raised], *, now: datetime) -> int:
