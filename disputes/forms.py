@@ -280,6 +280,10 @@ class StepTimeForm(forms.Form):
             return data
         at = data[self.time_field] or timezone.now()  # None means now
         previous = self.previous_step_at()
+        if previous and previous > at == previous.replace(second=0, microsecond=0):
+            # Typed to the minute, in the very minute of the previous step (a form opened
+            # at 10:21 and sent at 10:22, after a step at 10:21:59): done right after it.
+            data[self.time_field] = at = previous
         if at > timezone.now():
             self.add_error(self.time_field, self.future_message)
         elif previous and at < previous:

@@ -79,3 +79,32 @@ def test_the_meeting_form_shows_every_error_at_once(world, order_in, as_user):
     errors = response.context["form"].errors
     assert errors["participants"] and errors["result"]
     assert errors["met_at"] == ["调解时间不能早于联系时间。"]
+
+
+def test_a_form_sent_as_the_minute_turns_is_not_before_the_previous_step(world, order_in, as_user):
+    """The meeting form was opened at 10:21 (its time reads 10:21), the contact was
+    recorded at 10:21:59.6 and the form is sent at 10:22:00.2: the meeting is recorded
+    right after the contact, not refused as earlier than it."""
+    import time_machine
+
+    order = order_in(State.SIGNED)
+    contacted = timezone.now().replace(second=59, microsecond=600_000) + timedelta(hours=1)
+    with time_machine.travel(contacted, tick=False):
+        as_user(world.handler).post(
+            reverse("order-contact", args=[order.pk]), {"method": "phone", "note": "x"}
+        )
+    order.refresh_from_db()
+    assert order.state == State.CONTACTED and order.contacted_at == contacted
+    with time_machine.travel(contacted + timedelta(seconds=0.6), tick=False):
+        response = as_user(world.handler).post(
+            reverse("order-meet", args=[order.pk]),
+            {
+                "met_at": local(contacted),  # 10:21, as the form was filled in
+                "place": "调解室",
+                "participants": "双方",
+                "result": "达成协议",
+            },
+        )
+    assert response.status_code == 302, response.context["form"].errors
+    order.refresh_from_db()
+    assert order.state == State.MET and order.met_at == contacted
