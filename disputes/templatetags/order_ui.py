@@ -8,8 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
-from django.utils.translation import get_language
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import EscalationLevel, RiskLevel, Role
@@ -142,7 +141,7 @@ def clock(c) -> str:
         '<span class="clock clock-{}" title="{} {} {}"><span class="stage">{}</span> {}</span>',
         c.urgency,
         label,
-        gettext_now("截止"),
+        gettext("截止"),
         due,
         label,
         c.text,
@@ -158,9 +157,9 @@ def board_row(o, now) -> str:
         deadline = clock(o.clock)
     else:
         waiting, since = (
-            (gettext_now("待结单"), o.met_at)
+            (gettext("待结单"), o.met_at)
             if o.state == "met"
-            else (gettext_now("待派单"), o.reported_at)
+            else (gettext("待派单"), o.reported_at)
         )
         deadline = format_html(
             '<span class="clock clock-queue">{} {}</span>', waiting, timesince(since, now)
@@ -209,7 +208,7 @@ def handler_card(context, o, my_units) -> str:
     the reason ``board_row`` is."""
     detail = order_url(o.pk)
     assist = (
-        format_html('<span class="state assist">{}</span>', gettext_now("协办"))
+        format_html('<span class="state assist">{}</span>', gettext("协办"))
         if o.lead_unit_id not in my_units
         else ""
     )
@@ -236,7 +235,7 @@ def handler_card(context, o, my_units) -> str:
                 _order_path("order-sign", o.pk),
                 csrf,
                 context["request"].get_full_path(),
-                gettext_now("签收"),
+                gettext("签收"),
             )
         )
     for action, name, label in _CARD_LINKS:
@@ -272,9 +271,9 @@ def handler_card(context, o, my_units) -> str:
         detail,
         o.title,
         place,
-        gettext_now("责任单位"),
+        gettext("责任单位"),
         lead,
         mark_safe("".join(buttons)),  # each part built by format_html
         detail,
-        gettext_now("详情"),
+        gettext("详情"),
     )

@@ -28,6 +28,7 @@ def test_switching_to_english(world, order_in, as_user):
     assert '<html lang="en">' in page
     assert "My unit&#x27;s orders" in page and "Record contact" in page
     assert "本单位订单" not in page
+    assert "Details" in page and "详情" not in page  # the cards' strings are catalogued too
     detail = html(client.get(reverse("order-detail", args=[order.pk])))
     assert "Timeline" in detail and "Signed" in detail and "Wages" in detail  # name_en
     assert "Lead unit" in detail
