@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shishi_mediation.bulk import insert_rows
+from shishi_mediation.text import duration_text
 
 from .models import (
     Delivery,
@@ -171,17 +172,6 @@ class Raised:
     levels: tuple[int, ...] = ()
 
 
-def _late(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return _("%(m)d 分钟") % {"m": minutes}
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return _("%(h)d 小时 %(m)d 分钟") % {"h": hours, "m": minutes}
-    days, hours = divmod(hours, 24)
-    return _("%(d)d 天 %(h)d 小时") % {"d": days, "h": hours}
-
-
 def escalation_subject(*, now: datetime) -> Callable[[int, str, str, datetime], str]:
     """The subject of an escalation's notice and timeline note by (level, number, stage,
     stage due time), worded for ``now``, when it is written: a due time ahead "将于 … 到期",
@@ -205,7 +195,7 @@ def escalation_subject(*, now: datetime) -> Callable[[int, str, str, datetime], 
             return ahead % values
         if now - due < timedelta(minutes=1):
             return just_past % values
-        return past % {**values, "late": _late(now - due)}
+        return past % {**values, "late": duration_text(now - due)}
 
     return subject
 

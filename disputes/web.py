@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from dispatch.models import Stage
 from shishi_mediation.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from shishi_mediation.text import duration_text
 
 from .models import Order, State
 
@@ -141,17 +142,6 @@ class Clock:
         if self.urgency == "overdue":
             return _("超时 %(t)s") % {"t": duration_text(-self.remaining)}
         return _("剩余 %(t)s") % {"t": duration_text(self.remaining)}
-
-
-def duration_text(delta: timedelta) -> str:
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return _("%(d)d天%(h)d小时") % {"d": days, "h": hours}
-    if hours:
-        return _("%(h)d小时%(m)d分") % {"h": hours, "m": mins}
-    return _("%(m)d分钟") % {"m": mins}
 
 
 def urgency(*, due: datetime, limit: timedelta | None, now: datetime) -> str:

@@ -17,7 +17,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disputes.web import duration_text, safe_next
+from disputes.web import safe_next
+from shishi_mediation.text import duration_text
 
 
 def lockout_wait(request, username: str) -> int | None:

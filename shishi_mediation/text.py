@@ -2,9 +2,10 @@
 text (a party's name, a title, an address) is cleaned before it is stored."""
 
 import unicodedata
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def display_name(user) -> str:
@@ -45,3 +46,16 @@ def visible_text(value: str | None) -> str:
         else:
             kept.append(c)
     return "".join(kept).strip()
+
+
+def duration_text(delta: timedelta) -> str:
+    """A length of time to the minute, as a clock or a notice says it: 1天2小时,
+    2小时30分, 12分钟."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)d天%(h)d小时") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d小时%(m)d分") % {"h": hours, "m": mins}
+    return _("%(m)d分钟") % {"m": mins}
