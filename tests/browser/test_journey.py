@@ -204,6 +204,7 @@ def test_noise_dispute_from_report_to_supervisor(
         assert request_headers.get("referer", "").rstrip("/") == live_server.url  # no token
         party.wait_for_load_state()
         assert "您的评价已收到" in party.locator("main").inner_text()
+        assert "{#" not in party.locator("body").inner_text()  # no template text leaks
     finally:
         public.close()
     assert order.reviews.filter(rating="good", submitted_at__isnull=False).count() == 1
