@@ -80,8 +80,12 @@ def screenshot():
         if not enabled:
             return
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        # Sticky bars would float mid-image in a full-page capture.
-        page.add_style_tag(content=".sticky-submit,.action-bar{position:static!important}")
+        # Sticky bars would float mid-image in a full-page capture. Through the CSSOM: the
+        # pages' CSP refuses an added <style> element.
+        page.evaluate(
+            "() => document.querySelectorAll('.sticky-submit,.action-bar')"
+            ".forEach(e => e.style.setProperty('position', 'static', 'important'))"
+        )
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
     save.enabled = enabled
