@@ -25,7 +25,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .reports import SCORE_WEIGHTS, SHANGHAI, MonthlyReport, Row
+from shishi_mediation.text import SHANGHAI
+
+from .reports import SCORE_WEIGHTS, MonthlyReport, Row
 from .subsidy import SubsidyReport
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -27,7 +27,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import reduce
 from operator import or_
-from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -54,13 +53,13 @@ from disputes.models import HANDLING_STATES, OPEN_STATES, Order, Outcome, Return
 from rollups.models import COUNT_FIELDS as SETTLED_FIELDS
 from rollups.models import MedianSnapshot, MonthlyRollup
 from shishi_mediation.errors import Forbidden, NotFound
+from shishi_mediation.text import SHANGHAI
 
 from .models import Area, Escalation, EscalationLevel, Role, Unit
 from .selectors import area_ancestor_paths, memberships_of
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 STAGES = ("sign", "contact", "meet")
-# Each stage's clock starts at the first column and is met at the second (DESIGN §4).
+# Each stage's clock starts at the first column and is met at the second (docs/REPORTS.md).
 STAGE_SPAN = {
     "sign": ("dispatched_at", "signed_at"),
     "contact": ("signed_at", "contacted_at"),

@@ -20,10 +20,10 @@ from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
 from disputes.models import Grade, Order, Outcome
-from shishi_mediation.text import display_name
+from shishi_mediation.text import SHANGHAI, display_name
 
 from .models import Membership, Role, SubsidyTier, Unit
-from .reports import SHANGHAI, Month, Scope, in_month
+from .reports import Month, Scope, in_month
 
 GRADE_ORDER = {grade: i for i, grade in enumerate(Grade.values)}
 CENT = Decimal("0.01")
@@ -34,8 +34,17 @@ def _yuan(amount: Decimal | None) -> Decimal | None:
     return None if amount is None else amount.quantize(CENT)
 
 
+class Graded:
+    grade: str
+
+    @property
+    def grade_label(self) -> str:
+        """The grade's name (简易/一般/…); an unknown stored value as it is."""
+        return Grade(self.grade).label if self.grade in Grade.values else self.grade
+
+
 @dataclass
-class StatementLine:
+class StatementLine(Graded):
     """Cases of one grade paid at one rate (a tier change mid-month makes two lines)."""
 
     grade: str
@@ -43,26 +52,18 @@ class StatementLine:
     cases: int
 
     @property
-    def grade_label(self) -> str:
-        return Grade(self.grade).label if self.grade in Grade.values else self.grade
-
-    @property
     def subtotal(self) -> Decimal | None:
         return None if self.amount is None else self.amount * self.cases
 
 
 @dataclass
-class Case:
+class Case(Graded):
     order_id: int
     number: str
     title: str
     closed_at: datetime
     grade: str
     amount: Decimal | None
-
-    @property
-    def grade_label(self) -> str:
-        return Grade(self.grade).label if self.grade in Grade.values else self.grade
 
 
 @dataclass

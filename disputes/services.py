@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,7 +25,7 @@ from dispatch.selectors import sla_policy_for, units_serving
 from dispatch.sla import resolve_escalations, save_alarms
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shishi_mediation.logs import order_log_context
-from shishi_mediation.text import display_name, local_iso, visible_text
+from shishi_mediation.text import SHANGHAI, display_name, local_iso, visible_text
 
 from .events import record_event
 from .models import (
@@ -53,7 +52,6 @@ from .selectors import (
 )
 
 log = logging.getLogger(__name__)
-SHANGHAI = ZoneInfo("Asia/Shanghai")  # order numbers follow the bureau's calendar month
 
 
 def _require(errors: dict[str, str], **fields: Any) -> None:

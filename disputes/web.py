@@ -22,7 +22,7 @@ from dispatch.models import Stage
 from shishi_mediation.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from shishi_mediation.text import duration_text
 
-from .models import Order, State
+from .models import Order
 
 PAGE_SIZE = 25
 PAGE_SIZES = (10, 25, 50, 100)
@@ -118,12 +118,6 @@ def paginate(
 
 
 # --- SLA clocks ---------------------------------------------------------------------------
-
-CLOCK_FIELDS = {
-    State.DISPATCHED: Stage.SIGN,
-    State.SIGNED: Stage.CONTACT,
-    State.CONTACTED: Stage.MEET,
-}
 
 
 @dataclass

@@ -3,9 +3,13 @@ text (a party's name, a title, an address) is cleaned before it is stored."""
 
 import unicodedata
 from datetime import datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+# The bureau's time: order numbers, report months and stored event times follow it.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def display_name(user) -> str:

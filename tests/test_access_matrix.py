@@ -20,7 +20,7 @@ Roles (columns, in this order in ``E(...)``)::
 A row may add extra columns for a single point (``handler2``: a colleague when the
 order is signed by ``handler``; ``hb_supervisor``: a street supervisor).
 
-The rules come from DESIGN.md §2: an order outside the user's scope is a 404 (never a
+The rules (README, docs/API.md): an order outside the user's scope is a 404 (never a
 403), an action the user's role does not allow on a visible order is a 403, a wrong state
 is a 409 in the API (the web pages show the message on the order page: 302), and every
 refused POST leaves the order exactly as it was.

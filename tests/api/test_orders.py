@@ -1,5 +1,5 @@
 """``/api/v1/orders/``: list, report, detail, the eight actions and the timeline, per role,
-with the status codes DESIGN §6 promises (400 / 401 / 403 / 404 / 409)."""
+with the status codes docs/API.md promises (400 / 401 / 403 / 404 / 409)."""
 
 from datetime import timedelta
 

@@ -215,7 +215,7 @@ def test_the_order_page_of_an_order_out_of_scope_does_not_exist(world, order_in)
 # --- allowed actions -------------------------------------------------------------------------
 
 HANDLING = {"sign", "return", "contact", "meet", "close", "note"}
-# DESIGN §2: the dispatcher also returns an order to the queue.
+# The dispatcher also returns an order to the queue.
 DISPATCHING = {"dispatch", "reassign", "return", "cancel", "close", "note"}
 # Other features add their own actions (return visits, reviews…); these tests pin down the
 # lifecycle's.

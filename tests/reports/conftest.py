@@ -16,10 +16,11 @@ from decimal import Decimal
 import pytest
 
 from dispatch.models import Area, SubsidyTier, Unit
-from dispatch.reports import SHANGHAI, Month
+from dispatch.reports import Month
 from dispatch.sla import sla_sweep
 from disputes import services
 from disputes.models import ContactMethod, Grade, Order, Outcome, Review
+from shishi_mediation.text import SHANGHAI
 from tests.factories import (
     UnitFactory,
     first_handler_of,
