@@ -99,7 +99,26 @@ REFERENCE_FIELDS = ("category", "street", "community", "reporter_unit", "lead_un
 Refine = Callable[[QuerySet[Order]], QuerySet[Order]]
 
 
-class VisibleRows:
+class PagedRows:
+    """What ``Paginator`` asks of a list read a page at a time: ``count()``, ``len()``
+    and bounded slices, each subclass reading ``rows(start, stop)`` its own way."""
+
+    def count(self) -> int:
+        raise NotImplementedError
+
+    def rows(self, start: int, stop: int) -> list[Order]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key) -> list[Order]:
+        if not isinstance(key, slice) or key.step is not None or key.stop is None:
+            raise TypeError(f"{type(self).__name__} supports bounded slices only")
+        return self.rows(key.start or 0, key.stop)
+
+
+class VisibleRows(PagedRows):
     """A list of orders: ``refine(orders_visible_to(user))``, with ``refine`` adding
     the list's row filters, annotations and order (nothing that groups rows). It is read
     a page at a time (a slice, as ``Paginator`` does) as a UNION of the ways the user
@@ -175,13 +194,7 @@ class VisibleRows:
         rows = self.branches[0] if len(self.branches) == 1 else self.queryset
         return rows.values("pk")[start:stop]
 
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, key) -> list[Order]:
-        if not isinstance(key, slice) or key.step is not None or key.stop is None:
-            raise TypeError("VisibleRows supports bounded slices only")
-        start, stop = key.start or 0, key.stop
+    def rows(self, start: int, stop: int) -> list[Order]:
         if (
             self.parts is None
             or stop <= start
@@ -473,7 +486,7 @@ def open_orders_assisted_by(units) -> list[int]:
     )
 
 
-class SectionedRows:
+class SectionedRows(PagedRows):
     """Lists shown one after another as one paged list, each section a ``VisibleRows``
     over one way of seeing orders, read in its own order (with its index). ``sizes`` are
     the sections' lengths, counted beforehand with the page's other counts. A page takes
@@ -497,13 +510,7 @@ class SectionedRows:
     def count(self) -> int:
         return sum(self.sizes)
 
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, key) -> list[Order]:
-        if not isinstance(key, slice) or key.step is not None or key.stop is None:
-            raise TypeError("SectionedRows supports bounded slices only")
-        start, stop = key.start or 0, key.stop
+    def rows(self, start: int, stop: int) -> list[Order]:
         share, offset = Q(pk__in=[]), 0
         for section, size in zip(self.sections, self.sizes, strict=True):
             first, last = max(start - offset, 0), min(stop - offset, size)
