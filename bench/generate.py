@@ -51,9 +51,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from dispatch.models import Area, Category, Membership, Role, Unit
-from dispatch.selectors import sla_policy_for, suggested_units
+from dispatch.selectors import suggested_units
 from disputes.models import Order, OrderNumberCounter
-from disputes.validators import id_check_digit
+from disputes.selectors import sla_policy_for
+from shishi_mediation.validators import id_check_digit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SWEEP_GAP = timedelta(hours=1)  # the sweep last ran this long before the bench's now

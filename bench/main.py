@@ -409,7 +409,7 @@ def main() -> None:
         attempt(lambda: measure_http(args, http_seconds, results))
         attempt(lambda: measure_celery_rss(now, results))
     # Leave the backlog swept, as the sweep measurements did.
-    from dispatch.sla import sla_sweep
+    from disputes.sweep import sla_sweep
 
     measure.rearm(now)
     shape = OUT / f"shape-{args.scale}.tsv"

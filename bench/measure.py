@@ -145,9 +145,9 @@ def written_by_sweep(now: datetime) -> dict:
 
 
 def measure_sweep(now: datetime, *, runs: int = 3, log=print) -> dict:
-    from dispatch.delivery import deliver_due
-    from dispatch.notifications import notify_raised
-    from dispatch.sla import BATCH_SIZE, sla_sweep
+    from disputes.notices import notify_raised
+    from disputes.sweep import BATCH_SIZE, sla_sweep
+    from notifications.delivery import deliver_due
 
     due = snapshot_due(now)
     busy, idle, notices, delivery = [], [], [], []
@@ -365,7 +365,7 @@ def orders_in_month(month: date) -> int:
 def report_targets(month: date, now: datetime) -> list[tuple[str, Callable | None, str]]:
     """(label, callable, how) for the city and one street; callable None when missing.
 
-    Calls ``dispatch.reports.monthly_report(scope=, month=, now=)`` (issue 6) for the city
+    Calls ``supervision.reports.monthly_report(scope=, month=, now=)`` (issue 6) for the city
     supervisor's scope and for one street in it, and GETs the report API (JSON) the same
     way; ``NOT_BUILT`` while neither exists."""
     from dispatch.models import Area
@@ -374,13 +374,13 @@ def report_targets(month: date, now: datetime) -> list[tuple[str, Callable | Non
     supervisor = user("supervisor")
     targets: list[tuple[str, Callable | None, str]] = []
     try:
-        reports = importlib.import_module("dispatch.reports")
+        reports = importlib.import_module("supervision.reports")
     except ImportError:
         reports = None
     fn = getattr(reports, "monthly_report", None)
     if callable(fn) and hasattr(reports, "report_scope") and hasattr(reports, "Month"):
         the_month = reports.Month(month.year, month.month)
-        how = "dispatch.reports.monthly_report(scope=, month=, now=)"
+        how = "supervision.reports.monthly_report(scope=, month=, now=)"
         for label, street_id in (("city", None), ("street HB", hb.pk)):
 
             def call(street_id=street_id):
@@ -419,8 +419,8 @@ def _path_if_resolves(path: str) -> str | None:
 
 def build_report_rollups(now: datetime, *, log: Callable[[str], None] = print) -> dict:
     """The report's roll-ups and median snapshots as the nightly task builds them
-    (``rollups.services.rollups_refresh``), settled as at the bench's ``now``."""
-    from rollups.services import rollups_refresh
+    (``supervision.rollups.rollups_refresh``), settled as at the bench's ``now``."""
+    from supervision.rollups import rollups_refresh
 
     t0 = time.perf_counter()
     result = rollups_refresh(now=now)
@@ -433,7 +433,7 @@ def build_report_rollups(now: datetime, *, log: Callable[[str], None] = print) -
 
 
 def measure_report(now: datetime, *, runs: int, seconds: float) -> dict:
-    from rollups.models import MonthlyRollup
+    from supervision.models import MonthlyRollup
 
     month = report_month(now)
     out = {"month": f"{month:%Y-%m}", "orders_in_month": orders_in_month(month), "rows": []}

@@ -8,7 +8,7 @@ from pathlib import Path
 from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
-from dispatch.sla import sla_sweep
+from disputes.sweep import sla_sweep
 
 DONE = Path(__file__).resolve().parent / "out" / "celery_sweep_done.json"
 

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from .models import Area, Membership, Notification, Role, RoutingRule, SlaPolicy, Unit
+from .models import Area, Membership, Role, RoutingRule, Unit
 
 
 def memberships_of(user) -> list[Membership]:
@@ -61,30 +61,7 @@ def units_serving(*streets: Area) -> QuerySet[Unit]:
     return Unit.objects.filter(scope, is_active=True).exclude(kind=Unit.Kind.SUPERVISION)
 
 
-def sla_policy_for(*, category_id: int, risk_level: str) -> SlaPolicy:
-    """The most specific SLA policy for the category and risk; defaults if none stored."""
-    candidates = SlaPolicy.objects.filter(
-        category_id__in=[category_id], risk_level__in=[risk_level, ""]
-    ) | SlaPolicy.objects.filter(category__isnull=True, risk_level__in=[risk_level, ""])
-
-    def specificity(p: SlaPolicy) -> tuple[int, int]:
-        return (p.category_id is not None, p.risk_level != "")
-
-    best = max(candidates, key=specificity, default=None)
-    return best or SlaPolicy()
-
-
 def dispatchers_of_street(street_id: int) -> QuerySet[Membership]:
     return Membership.objects.filter(
         role=Role.DISPATCHER, unit__area_id=street_id, unit__kind=Unit.Kind.STREET_CENTER
     )
-
-
-def notifications_of(user) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user).select_related("order")
-
-
-def unread_count(user) -> int:
-    if not getattr(user, "is_authenticated", False):
-        return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Attachment, Order, OrderEvent, Party, ReturnVisit, Review
+from .models import Attachment, Order, OrderEvent, Party, ReturnVisit, Review, SlaPolicy
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -115,3 +115,10 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "sign_minutes", "contact_minutes", "meet_minutes"]
+    list_filter = ["risk_level"]
+    list_select_related = ["category"]

@@ -9,36 +9,41 @@ import functools
 from datetime import datetime
 
 import django_filters
-from django import forms
 from django.db import connection
-from django.db.models import JSONField, Prefetch
+from django.db.models import JSONField, Prefetch, Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dispatch.models import Area, Unit
+from notifications.levels import EscalationLevel
+from shishi_mediation import api
+from shishi_mediation.api import (
+    ErrorSerializer,
+    SafeLookupMixin,
+    StrictCursorPagination,
+    StrictFilterBackend,
+    YesNoFilter,
+    id_param,
+    parse_id,
+)
 from shishi_mediation.errors import NotFound
-from shishi_mediation.ids import id_from_text
 
 from . import reference, services
 from .filters import OrderFilter
 from .incidents import incident_receive
-from .models import Attachment, Incident, Order, OrderEvent, Party
+from .models import Attachment, Escalation, Incident, Order, OrderEvent, Party
 from .selectors import (
     ACTION_METHODS,
     REFERENCE_FIELDS,
@@ -47,11 +52,10 @@ from .selectors import (
     party_numbers_in_full,
 )
 from .serializers import (
-    MAX_ID,
     CloseSerializer,
     ConflictSerializer,
     ContactSerializer,
-    ErrorSerializer,
+    EscalationSerializer,
     IncidentInputSerializer,
     IncidentSerializer,
     MeetingSerializer,
@@ -61,108 +65,19 @@ from .serializers import (
     OrderReportSerializer,
     ReasonSerializer,
     RouteSerializer,
-    ValidationErrorSerializer,
 )
-
-# --- shared helpers (the dispatch app's API uses them too) ----------------------------------
-
-ERROR_RESPONSES = {
-    400: (ValidationErrorSerializer, _("输入有误：errors 列出各字段的错误。")),
-    401: (ErrorSerializer, _("未登录或令牌无效。")),
-    403: (ErrorSerializer, _("您的角色不能执行此操作。")),
-    404: (ErrorSerializer, _("不存在或不在您的可见范围内（不区分两者）。")),
-    409: (ConflictSerializer, _("当前状态不允许此操作，或被并发修改；state 为订单当前状态。")),
-    429: (ErrorSerializer, _("请求过于频繁。")),
-}
+from .stages import Stage
 
 
-def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
-    """Schema entries for the error statuses an endpoint may answer (401 and 429 always)."""
-    wanted = sorted({401, 429, *codes})
-    return {
-        code: OpenApiResponse(
-            response=ERROR_RESPONSES[code][0], description=ERROR_RESPONSES[code][1]
-        )
-        for code in wanted
-    }
-
-
-def parse_id(value) -> int:
-    """A URL id as an int, or ``NotFound`` (never a database overflow or a 500)."""
-    number = id_from_text(str(value))
-    if number is None:
-        raise NotFound()
-    return number
-
-
-ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-
-
-@extend_schema_field(ID_SCHEMA)
-class IdFilter(django_filters.Filter):
-    """An id query parameter: a whole number 1 … 2⁶³−1 (``1.5`` or ``1e3`` are a 400)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
-
-
-class StrictFilterBackend(DjangoFilterBackend):
-    """django-filter for machine clients, stricter than for web forms: a parameter given
-    twice (unless it is multiple-choice), an empty value, or a boolean other than
-    ``true``/``false`` is a 400 instead of being silently ignored."""
-
-    single_params = ("cursor", "page_size")
-
-    def filter_queryset(self, request, queryset, view):
-        filterset_class = self.get_filterset_class(view, queryset)
-        filters = filterset_class.base_filters if filterset_class else {}
-        errors: dict[str, list[str]] = {}
-        for name in request.query_params:
-            values = request.query_params.getlist(name)
-            spec = filters.get(name)
-            if spec is None:
-                if name in self.single_params and len(values) > 1:
-                    errors[name] = [_("只能给一个值。")]
-                continue
-            if len(values) > 1 and not isinstance(spec, django_filters.MultipleChoiceFilter):
-                errors[name] = [_("只能给一个值。")]
-            elif any(v == "" for v in values):
-                errors[name] = [_("不能为空。")]
-            elif isinstance(spec, django_filters.BooleanFilter) and values[0] not in (
-                "true",
-                "false",
-            ):
-                errors[name] = [_("须为 true 或 false。")]
-        if errors:
-            raise ValidationError(errors)
-        return super().filter_queryset(request, queryset, view)
-
-
-class StrictCursorPagination(CursorPagination):
-    """Cursor pagination whose ``page_size`` must be 1–100 (else 400, not a silent default)."""
-
-    page_size = 25
-    max_page_size = 100
-    page_size_query_param = "page_size"
-
-    def get_page_size(self, request):
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw[:4]) <= self.max_page_size:
-            raise ValidationError({self.page_size_query_param: [_("须为1到100之间的整数。")]})
-        return int(raw)
-
-    def get_schema_operation_parameters(self, view):
-        params = super().get_schema_operation_parameters(view)
-        for param in params:
-            if param["name"] == self.page_size_query_param:
-                param["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
-        return params
+def error_responses(*codes: int):
+    """The error entries of an order endpoint's schema: a 409 carries the order's state."""
+    return api.error_responses(
+        *codes,
+        conflict=(
+            ConflictSerializer,
+            _("当前状态不允许此操作，或被并发修改；state 为订单当前状态。"),
+        ),
+    )
 
 
 class OrderPagination(StrictCursorPagination):
@@ -568,6 +483,47 @@ class OrderViewSet(
 
 
 # --- police incidents -------------------------------------------------------------------------
+
+
+# --- escalations ------------------------------------------------------------------------------
+
+
+class EscalationFilter(django_filters.FilterSet):
+    open = YesNoFilter(predicate=lambda: Q(resolved_at=None))
+    stage = django_filters.ChoiceFilter(choices=Stage.choices)
+    level = django_filters.TypedChoiceFilter(choices=EscalationLevel.choices, coerce=int)
+
+    class Meta:
+        model = Escalation
+        fields: list[str] = []
+
+
+class EscalationPagination(StrictCursorPagination):
+    ordering = ("-id",)  # unique: a stable cursor
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("超时督办列表"),
+        description=_("可见订单的预警与督办，最新在前；open=true 只看未解除的。"),
+        responses={200: EscalationSerializer(many=True), **error_responses(400, 404)},
+        tags=["escalations"],
+    ),
+    retrieve=extend_schema(
+        summary=_("超时督办"),
+        parameters=[id_param(_("督办 id"))],
+        responses={200: EscalationSerializer, **error_responses(404)},
+        tags=["escalations"],
+    ),
+)
+class EscalationViewSet(SafeLookupMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = EscalationSerializer
+    filterset_class = EscalationFilter
+    pagination_class = EscalationPagination
+
+    def get_queryset(self):
+        visible = orders_visible_to(self.request.user).values("pk")
+        return Escalation.objects.filter(order_id__in=visible).select_related("order")
 
 
 class IncidentView(APIView):

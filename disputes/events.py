@@ -7,7 +7,7 @@ order are numbered and chained one after the other.
 from datetime import datetime
 from typing import Any
 
-from dispatch.models import EscalationLevel
+from notifications.levels import EscalationLevel
 
 from .chain import chain_event
 from .models import EventKind, Order, OrderEvent

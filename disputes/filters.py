@@ -15,10 +15,10 @@ from django_filters.fields import ModelChoiceField
 
 from dispatch.models import Area, Category, RiskLevel, Unit
 from shishi_mediation.ids import id_from_text
+from shishi_mediation.validators import LANDLINE_RE, MOBILE_RE
 
 from . import reference
 from .models import Order, Party, Source, State
-from .validators import LANDLINE_RE, MOBILE_RE
 
 
 def phone_forms(value: str) -> list[str]:

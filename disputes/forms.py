@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from dispatch.models import Area, Category, RiskLevel, Unit
 from dispatch.selectors import units_serving
 from shishi_mediation.text import display_name
+from shishi_mediation.validators import validate_id_number, validate_phone
 
 from .models import (
     REPORTER_SOURCES,
@@ -24,7 +25,6 @@ from .models import (
     Source,
     validate_attachment,
 )
-from .validators import validate_id_number, validate_phone
 
 ACCEPT = ",".join(f".{ext}" for ext in settings.ATTACHMENT_EXTENSIONS) + ",image/*"
 

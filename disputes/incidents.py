@@ -36,10 +36,10 @@ from django.utils.translation import gettext as _
 from dispatch.models import Area, Category, Role, Unit
 from dispatch.selectors import memberships_of
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput
+from shishi_mediation.validators import validate_phone
 
 from .models import Incident, IncidentType, Source
 from .services import PartyInput, ReportInput, order_dispatch_incident, order_report
-from .validators import validate_phone
 
 log = logging.getLogger(__name__)
 

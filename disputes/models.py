@@ -11,23 +11,100 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Least
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from dispatch.models import (
-    Area,
-    Category,
-    EscalationLevel,
-    RiskLevel,
-    Stage,
-    Unit,
-    escalation_fire_at,
+from dispatch.models import Area, Category, RiskLevel, Unit
+from notifications.levels import EscalationLevel
+from shishi_mediation.validators import (
+    content_matches_extension,
+    validate_id_number,
+    validate_phone,
 )
 
-from .validators import content_matches_extension, validate_id_number, validate_phone
+from .stages import Stage, escalation_fire_at
+
+# --- SLA policy: each clock's time limit ------------------------------------------------
+
+
+class SlaPolicy(models.Model):
+    """Time limits for the sign, contact and meet stages.
+
+    The most specific policy wins: (category, risk) → (category, any risk) →
+    (any category, risk) → the default (both empty).
+    """
+
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("类别"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text=_("留空表示所有类别。"),
+    )
+    risk_level = models.CharField(
+        _("风险等级"),
+        max_length=16,
+        choices=RiskLevel.choices,
+        blank=True,
+        help_text=_("留空表示所有风险等级。"),
+    )
+    sign_minutes = models.PositiveIntegerField(_("签收时限（分钟）"), default=30)
+    contact_minutes = models.PositiveIntegerField(_("联系时限（分钟，自签收起）"), default=24 * 60)
+    meet_minutes = models.PositiveIntegerField(_("见面调解时限（分钟，自签收起）"), default=48 * 60)
+
+    class Meta:
+        db_table = "dispatch_slapolicy"
+        verbose_name = _("时限规则")
+        verbose_name_plural = _("时限规则")
+        # The messages are what the admin's form shows (not the constraint's name).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "risk_level"],
+                name="sla_policy_unique",
+                condition=Q(category__isnull=False),
+                violation_error_code="duplicate",
+                violation_error_message=_("该类别和风险等级的时限规则已存在，请修改原有规则。"),
+            ),
+            models.UniqueConstraint(
+                fields=["risk_level"],
+                name="sla_policy_unique_any_category",
+                condition=Q(category__isnull=True),
+                violation_error_code="duplicate",
+                violation_error_message=_(
+                    "适用于所有类别、该风险等级的时限规则已存在，请修改原有规则。"
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(sign_minutes__gt=0, contact_minutes__gt=0, meet_minutes__gt=0),
+                name="sla_policy_positive_limits",
+                violation_error_code="not_positive",
+                violation_error_message=_("签收、联系、见面调解时限都必须大于0分钟。"),
+            ),
+            # Both clocks start at signing, and the meeting comes after the contact.
+            models.CheckConstraint(
+                condition=Q(meet_minutes__gte=F("contact_minutes")),
+                name="sla_policy_meet_after_contact",
+                violation_error_code="meet_before_contact",
+                violation_error_message=_("见面调解时限不能短于联系时限（两者都自签收起算）。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        cat = self.category or _("所有类别")
+        risk = self.get_risk_level_display() if self.risk_level else _("所有风险")
+        return f"{cat} · {risk}"
+
+    @property
+    def limits(self) -> dict[str, timedelta]:
+        return {
+            "sign": timedelta(minutes=self.sign_minutes),
+            "contact": timedelta(minutes=self.contact_minutes),
+            "meet": timedelta(minutes=self.meet_minutes),
+        }
 
 
 class State(models.TextChoices):
@@ -313,9 +390,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self.sign_on_time = None
         self._arm(Stage.SIGN)
 
-    # A stage's clock starting arms its alarm (``dispatch.Alarm``: the warning first);
+    # A stage's clock starting arms its alarm (``disputes.Alarm``: the warning first);
     # meeting it, or leaving the states it runs in, disarms it. The transition only notes
-    # the change; the service saves it with the order (``dispatch.sla.save_alarms``).
+    # the change; the service saves it with the order (``disputes.sweep.save_alarms``).
     @property
     def alarm_changes(self) -> dict[str, tuple[int, datetime] | None]:
         return self.__dict__.setdefault("_alarm_changes", {})
@@ -337,6 +414,110 @@ class Order(ConcurrentTransitionMixin, models.Model):
             State.CONTACTED: (Stage.MEET,),
         }.get(self.state, ())
         return {stage: getattr(self, f"{stage}_due_at") for stage in stages}
+
+
+# --- the clocks' alarms and escalations -------------------------------------------------
+
+
+class Alarm(models.Model):
+    """The next escalation of one running stage clock of one order: the level it raises
+    and when. The sweep reads and moves only these rows (by the ``fire_at`` index); a row
+    is deleted when its stage is met or its last level raised. They live beside the
+    order, not in it, so that moving an alarm does not rewrite the order row and its
+    twenty indexes (at 10,000 due stages that was most of a sweep's database time)."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="alarms", db_index=False
+    )
+    stage = models.CharField(_("环节"), max_length=8, choices=Stage.choices)
+    level = models.PositiveSmallIntegerField(_("级别"), choices=EscalationLevel.choices)
+    fire_at = models.DateTimeField(_("触发时间"))
+
+    class Meta:
+        db_table = "dispatch_alarm"
+        verbose_name = _("督办计时")
+        verbose_name_plural = _("督办计时")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "stage"], name="alarm_one_per_stage"),
+        ]
+        indexes = [models.Index(name="alarm_fire_at", fields=["fire_at", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.stage} L{self.level} @ {self.fire_at:%Y-%m-%d %H:%M}"
+
+
+class EscalationQuerySet(models.QuerySet):
+    def highest_open(self) -> "EscalationQuerySet":
+        """The open escalations no higher open level of the same stage clock outranks:
+        one per escalated running stage, at the level it has reached."""
+        higher = self.model._default_manager.filter(
+            order=OuterRef("order"),
+            stage=OuterRef("stage"),
+            stage_due_at=OuterRef("stage_due_at"),
+            level__gt=OuterRef("level"),
+            resolved_at__isnull=True,
+        )
+        return self.filter(resolved_at__isnull=True).exclude(Exists(higher))
+
+    def open_counts_by_level(self) -> dict[int, int]:
+        """How many escalated running stages stand at each level (every level present)."""
+        counts = dict.fromkeys(EscalationLevel.values, 0)
+        counts.update(self.highest_open().order_by().values_list("level").annotate(n=Count("id")))
+        return counts
+
+
+class Escalation(models.Model):
+    """One (order, stage clock, level) raised by the sweep; the unique constraint makes it
+    happen exactly once, however many sweeps run. A reassign starts a new sign clock
+    (a new ``stage_due_at``), which may escalate again."""
+
+    # Indexed as the leading column of ``escalation_once``.
+    order = models.ForeignKey(
+        Order,
+        verbose_name=_("订单"),
+        on_delete=models.CASCADE,
+        related_name="escalations",
+        db_index=False,
+    )
+    stage = models.CharField(_("环节"), max_length=8, choices=Stage.choices)
+    level = models.PositiveSmallIntegerField(_("级别"), choices=EscalationLevel.choices)
+    stage_due_at = models.DateTimeField(_("环节截止"))
+    fire_at = models.DateTimeField(_("触发时间"))
+    raised_at = models.DateTimeField(_("发出时间"))
+    resolved_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("责任单位"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Set when the people it concerns have been told (``notifications.notify_raised``),
+    # in the transaction that writes their notices: each escalation is announced once.
+    notified_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
+
+    objects = EscalationQuerySet.as_manager()
+
+    class Meta:
+        db_table = "dispatch_escalation"
+        verbose_name = _("超时督办")
+        verbose_name_plural = _("超时督办")
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "stage", "level", "stage_due_at"], name="escalation_once"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                name="escalation_open",
+                fields=["order", "stage"],
+                condition=Q(resolved_at__isnull=True),
+            ),
+            models.Index(fields=["raised_at"]),
+            models.Index(
+                name="escalation_unnotified", fields=["id"], condition=Q(notified_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.get_stage_display()} {self.get_level_display()}"
 
 
 class OrderNumberCounter(models.Model):

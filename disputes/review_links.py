@@ -13,8 +13,9 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from shishi_mediation.validators import MOBILE_RE
+
 from .models import Order
-from .validators import MOBILE_RE
 
 
 def review_url(request: HttpRequest, token: str) -> str:

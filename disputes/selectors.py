@@ -24,16 +24,38 @@ from django.db.models.functions import Least
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from dispatch.models import Escalation, Membership, RiskLevel, Role, RoutingRule, Unit
+from dispatch.models import Membership, RiskLevel, Role, RoutingRule, Unit
 from dispatch.selectors import area_ancestor_paths, memberships_of
 from shishi_mediation.ids import id_from_text
+from shishi_mediation.validators import mask_id_number, mask_phone
 
 from . import reference
 from .filters import overdue_q
-from .models import OPEN_STATES, Attachment, EventKind, Order, OrderEvent, State
-from .validators import mask_id_number, mask_phone
+from .models import (
+    OPEN_STATES,
+    Attachment,
+    Escalation,
+    EventKind,
+    Order,
+    OrderEvent,
+    SlaPolicy,
+    State,
+)
 
 HANDLER_ROLES = (Role.HANDLER, Role.UNIT_HEAD)
+
+
+def sla_policy_for(*, category_id: int, risk_level: str) -> SlaPolicy:
+    """The most specific SLA policy for the category and risk; defaults if none stored."""
+    candidates = SlaPolicy.objects.filter(
+        category_id__in=[category_id], risk_level__in=[risk_level, ""]
+    ) | SlaPolicy.objects.filter(category__isnull=True, risk_level__in=[risk_level, ""])
+
+    def specificity(p: SlaPolicy) -> tuple[int, int]:
+        return (p.category_id is not None, p.risk_level != "")
+
+    best = max(candidates, key=specificity, default=None)
+    return best or SlaPolicy()
 
 
 def visibility_branches(user) -> dict[str, Q] | None:

@@ -6,15 +6,20 @@ ID numbers but those the view says the user sees in full (``context["numbers_in_
 from ``party_numbers_in_full``).
 """
 
-import copy
-from datetime import datetime
-
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from dispatch.models import Area, Category, RiskLevel, Unit
+from shishi_mediation.api import (
+    BoundedDateTimeField,
+    Choice,
+    Flag,
+    IdField,
+    ModelSerializer,
+    Text,
+)
 from shishi_mediation.text import display_name
+from shishi_mediation.validators import mask_phone
 
 from .events import event_label
 from .incidents import IncidentInput
@@ -22,6 +27,7 @@ from .models import (
     REPORTER_SOURCES,
     Attachment,
     ContactMethod,
+    Escalation,
     EventKind,
     Grade,
     Incident,
@@ -35,90 +41,6 @@ from .models import (
 )
 from .selectors import party_numbers
 from .services import PartyInput, ReportInput
-from .validators import mask_phone
-
-# Largest value a BIGINT primary key can hold: larger ids are a 400 (body) or 404 (path),
-# never a database overflow.
-MAX_ID = 2**63 - 1
-EARLIEST = datetime(2000, 1, 1)
-LATEST = datetime(2100, 1, 1)
-
-
-# Input fields are strict about JSON types: DRF would turn 1 into "1", "1" into 1 and
-# "yes" into True; a machine client sending the wrong type gets a 400 instead.
-
-
-class IdField(serializers.IntegerField):
-    """A JSON integer 1 … 2⁶³−1 (not "1", not 1.0, not true)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class Text(serializers.CharField):
-    """A JSON string (not a number)."""
-
-    default_error_messages = {"not_a_string": _("须为字符串。")}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        return super().to_internal_value(data)
-
-
-class Choice(serializers.ChoiceField):
-    """A choice whose error does not echo the input (which may hold characters, such as
-    lone surrogates, that cannot even be encoded in the response)."""
-
-    default_error_messages = {"invalid_choice": _("不是有效的选项。")}
-
-
-class Flag(serializers.BooleanField):
-    """A JSON true or false (not "yes", not 1)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
-
-
-class BoundedDateTimeField(serializers.DateTimeField):
-    """An aware date and time between 2000 and 2100 (naive input is Asia/Shanghai)."""
-
-    default_error_messages = {"range": _("时间须在2000年至2100年之间。")}
-
-    def to_internal_value(self, value):
-        moment = super().to_internal_value(value)
-        try:
-            local = timezone.localtime(moment).replace(tzinfo=None)
-        except (OverflowError, ValueError):
-            self.fail("range")
-        if not EARLIEST <= local < LATEST:
-            self.fail("range")
-        return moment
-
-
-# --- errors, for the schema ------------------------------------------------------------------
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-class ValidationErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = serializers.DictField(
-        child=serializers.JSONField(),
-        required=False,
-        help_text=_("字段名 → 错误信息列表；当事人字段形如 parties[0].phone。"),
-    )
 
 
 class ConflictSerializer(serializers.Serializer):
@@ -126,23 +48,6 @@ class ConflictSerializer(serializers.Serializer):
     state = serializers.ChoiceField(
         choices=State.choices, required=False, help_text=_("订单当前状态。")
     )
-
-
-# --- output ------------------------------------------------------------------------------------
-
-
-class ModelSerializer(serializers.ModelSerializer):
-    """DRF's, with its fields built once per class: DRF introspects the model and builds
-    every field again for each instance, which for the order detail (six nested
-    serializers) cost more than its database queries. Each instance still gets its own
-    copy of the fields, as DRF gives each a copy of its declared fields."""
-
-    def get_fields(self):
-        built = type(self).__dict__.get("_fields_built")
-        if built is None:
-            built = super().get_fields()
-            type(self)._fields_built = built
-        return copy.deepcopy(built)
 
 
 # --- small nested shapes -----------------------------------------------------------------------
@@ -482,3 +387,39 @@ class IncidentSerializer(ModelSerializer):
         data = super().to_representation(instance)
         data["caller_phone"] = mask_phone(instance.caller_phone)
         return data
+
+
+# --- escalations ------------------------------------------------------------------------
+
+
+class EscalationOrderSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    order = EscalationOrderSerializer(read_only=True)
+    unit = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    level_display = serializers.CharField(source="get_level_display", read_only=True)
+    is_open = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Escalation
+        fields = [
+            "id",
+            "order",
+            "stage",
+            "level",
+            "level_display",
+            "stage_due_at",
+            "fire_at",
+            "raised_at",
+            "resolved_at",
+            "is_open",
+            "unit",
+        ]
+        read_only_fields = fields
+
+    def get_is_open(self, escalation) -> bool:
+        return escalation.resolved_at is None

@@ -20,9 +20,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from dispatch.models import Area, Category, Membership, Role, Unit
-from dispatch.notifications import notify_order_event
-from dispatch.selectors import sla_policy_for, units_serving
-from dispatch.sla import resolve_escalations, save_alarms
+from dispatch.selectors import units_serving
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shishi_mediation.logs import order_log_context
 from shishi_mediation.text import SHANGHAI, display_name, local_iso, visible_text
@@ -43,13 +41,16 @@ from .models import (
     Source,
     State,
 )
+from .notices import notify_order_event
 from .selectors import (
     allowed_actions,
     can_report,
     is_valid_pk,
     orders_visible_to,
     reporter_units,
+    sla_policy_for,
 )
+from .sweep import resolve_escalations, save_alarms
 
 log = logging.getLogger(__name__)
 

@@ -18,13 +18,23 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_GET
 
-from dispatch.models import Escalation, EscalationLevel, Role
+from dispatch.models import Role
 from dispatch.selectors import has_role, memberships_of, units_serving
+from notifications.levels import EscalationLevel
 from shishi_mediation.errors import Conflict, Forbidden, NotFound
 from shishi_mediation.ids import id_from_text
 from shishi_mediation.text import display_name
+from shishi_mediation.web import (
+    PAGE_SIZE,
+    DomainErrorMixin,
+    error_page,
+    page_size,
+    paginate,
+    safe_next,
+)
 
 from . import services
+from .clocks import stage_rows, with_clocks
 from .filters import OrderFilter
 from .forms import (
     CloseForm,
@@ -41,6 +51,7 @@ from .forms import (
 from .models import (
     Attachment,
     ContactMethod,
+    Escalation,
     EventKind,
     Order,
     Outcome,
@@ -75,16 +86,6 @@ from .selectors import (
     suggested_units_by_order,
 )
 from .services import PartyInput, ReportInput
-from .web import (
-    PAGE_SIZE,
-    DomainErrorMixin,
-    error_page,
-    page_size,
-    paginate,
-    safe_next,
-    stage_rows,
-    with_clocks,
-)
 
 BOARD_FILTERS = ("q", "state", "category", "unit", "community", "overdue")
 LIST_FILTERS = (

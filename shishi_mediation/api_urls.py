@@ -12,11 +12,12 @@ from rest_framework.routers import DefaultRouter
 
 from dispatch import api as dispatch_api
 from disputes import api as disputes_api
-from disputes.serializers import ErrorSerializer, ValidationErrorSerializer
-from shishi_mediation.lockout import lockout_wait
+from notifications import api as notifications_api
 
+from .api import ErrorSerializer, ValidationErrorSerializer
 from .api_errors import JSONParser
 from .clientip import ScopedRateThrottle
+from .lockout import lockout_wait
 
 
 class TokenView(ObtainAuthToken):
@@ -75,8 +76,8 @@ router.register("orders", disputes_api.OrderViewSet, basename="api-order")
 router.register("areas", dispatch_api.AreaViewSet, basename="api-area")
 router.register("units", dispatch_api.UnitViewSet, basename="api-unit")
 router.register("categories", dispatch_api.CategoryViewSet, basename="api-category")
-router.register("escalations", dispatch_api.EscalationViewSet, basename="api-escalation")
-router.register("notifications", dispatch_api.NotificationViewSet, basename="api-notification")
+router.register("escalations", disputes_api.EscalationViewSet, basename="api-escalation")
+router.register("notifications", notifications_api.NotificationViewSet, basename="api-notification")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -91,6 +92,6 @@ urlpatterns = [
     ),
     path("v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("v1/incidents/", disputes_api.IncidentView.as_view(), name="api-incidents"),
-    path("v1/reports/", include("dispatch.report_api_urls")),
+    path("v1/reports/", include("supervision.api_urls")),
     path("v1/", include(router.urls)),
 ]

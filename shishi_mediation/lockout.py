@@ -17,8 +17,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from disputes.web import safe_next
-from shishi_mediation.text import duration_text
+from .text import duration_text
+from .web import safe_next
 
 
 def lockout_wait(request, username: str) -> int | None:

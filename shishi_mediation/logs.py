@@ -28,7 +28,7 @@ import gunicorn.glogging
 from django.conf import settings
 from django.utils.functional import empty
 
-from disputes.validators import mask_id_number, mask_phone
+from shishi_mediation.validators import mask_id_number, mask_phone
 
 _order: ContextVar[str | None] = ContextVar("log_order", default=None)
 _request: ContextVar[RequestScope | None] = ContextVar("log_request", default=None)

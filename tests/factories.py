@@ -17,11 +17,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from factory.django import DjangoModelFactory
 
-from dispatch.models import Area, Category, Membership, Role, RoutingRule, SlaPolicy, Unit
+from dispatch.models import Area, Category, Membership, Role, RoutingRule, Unit
 from disputes import services
-from disputes.models import ContactMethod, Grade, Order, Outcome, Party, State
+from disputes.models import ContactMethod, Grade, Order, Outcome, Party, SlaPolicy, State
 from disputes.services import PartyInput, ReportInput
-from disputes.validators import id_check_digit
+from shishi_mediation.validators import id_check_digit
 
 User = get_user_model()
 

@@ -38,9 +38,9 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from dispatch.models import Notification
 from disputes import services
 from disputes.models import Attachment, Order, State
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError
 
-from dispatch.models import Alarm, Escalation, Stage
-from disputes.models import EventKind, OrderEvent, State
+from disputes.models import Alarm, Escalation, EventKind, OrderEvent, State
+from disputes.stages import Stage
 from shishi_mediation.bulk import insert_rows, update_rows
 from tests.factories import T0
 

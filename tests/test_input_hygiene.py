@@ -17,8 +17,8 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from dispatch.models import Notification
 from disputes.models import Attachment, Order, Party, State
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -223,7 +223,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def test_every_allowed_extension_has_a_content_check():
-    from disputes.validators import CONTENT_SIGNATURES
+    from shishi_mediation.validators import CONTENT_SIGNATURES
 
     assert set(CONTENT_SIGNATURES) == set(settings.ATTACHMENT_EXTENSIONS)
 

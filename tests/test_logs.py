@@ -23,11 +23,11 @@ from django.conf import settings
 from kombu.exceptions import OperationalError
 from rest_framework.test import APIClient
 
-from dispatch import notifications
-from dispatch.delivery import deliver_due
-from dispatch.models import Delivery
 from disputes import services
 from disputes.models import State
+from notifications import services as notifications
+from notifications.delivery import deliver_due
+from notifications.models import Delivery
 from shishi_mediation.errors import Conflict
 from shishi_mediation.logs import (
     ContextFilter,
@@ -101,7 +101,7 @@ def _kick_always(monkeypatch):
 
 def broker_down():
     return mock.patch(
-        "dispatch.tasks.deliver_notifications.apply_async",
+        "notifications.tasks.deliver_notifications.apply_async",
         side_effect=OperationalError("Error 111 connecting to redis. Connection refused."),
     )
 
@@ -153,7 +153,7 @@ def test_report_dispatch_sign_and_a_failed_delivery_all_name_the_order(emails, l
     assert any("dispatched by" in m for m in messages), messages
     assert any("signed by" in m for m in messages), messages
     assert any("could not queue notification delivery" in m for m in messages), messages
-    failures = [line for line in lines if line["logger"] == "dispatch.delivery"]
+    failures = [line for line in lines if line["logger"] == "notifications.delivery"]
     assert len(failures) == result.retried
     for line in lines:
         assert line.get("order") == order.number, line
@@ -171,14 +171,14 @@ def test_a_delivery_failing_for_good_names_its_order(world, log_lines, settings)
     log_lines.mark()
     assert deliver_due(now=T0).failed == 1
     (line,) = log_lines()
-    assert line["level"] == "ERROR" and line["logger"] == "dispatch.delivery"
+    assert line["level"] == "ERROR" and line["logger"] == "notifications.delivery"
     assert line["order"] == order.number
     assert f"order {order.number}" in line["message"] and "failed for good" in line["message"]
 
 
 def test_lines_outside_any_order_carry_none(world, log_lines):
     log_lines.mark()
-    logging.getLogger("dispatch.sla").info("sweep: nothing due")
+    logging.getLogger("disputes.sweep").info("sweep: nothing due")
     (line,) = log_lines()
     assert "order" not in line and "request_id" not in line
 

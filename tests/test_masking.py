@@ -22,12 +22,13 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from dispatch.delivery import deliver_due
-from dispatch.models import Role, SubsidyTier
+from dispatch.models import Role
 from disputes.incidents import IncidentInput, incident_receive
 from disputes.models import Grade, IncidentType, Order, State
-from disputes.validators import mask_id_number, mask_phone
+from notifications.delivery import deliver_due
 from shishi_mediation.logs import mask_numbers
+from shishi_mediation.validators import mask_id_number, mask_phone
+from supervision.models import SubsidyTier
 from tests.factories import T0, UnitFactory, party_input, user_with_role, valid_id_number
 from tests.test_logs import capture_log_lines
 
@@ -228,7 +229,7 @@ def test_an_incident_callers_phone_is_masked_for_a_supervisor(world):
     IncidentType.objects.create(
         code="JF-LZ", name="劳资纠纷", is_dispute=True, category=world.wages
     )
-    with mock.patch("dispatch.tasks.deliver_notifications.apply_async"):
+    with mock.patch("notifications.tasks.deliver_notifications.apply_async"):
         result = incident_receive(
             actor=command,
             data=IncidentInput(

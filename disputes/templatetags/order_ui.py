@@ -11,11 +11,12 @@ from django.utils.timesince import timesince
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.models import EscalationLevel, RiskLevel, Role
+from dispatch.models import RiskLevel, Role
 from dispatch.selectors import memberships_of
 from disputes.events import event_label
 from disputes.models import State
 from disputes.selectors import HANDLER_ROLES, can_report
+from notifications.levels import EscalationLevel
 from shishi_mediation.templatetags.shishi import display_name_filter
 from shishi_mediation.text import display_name
 

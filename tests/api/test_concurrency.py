@@ -22,7 +22,7 @@ pytestmark = [
 
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
-    monkeypatch.setattr("dispatch.notifications.kick_delivery", lambda: None)
+    monkeypatch.setattr("notifications.services.kick_delivery", lambda: None)
 
 
 def test_ten_handlers_signing_at_once_one_wins(world, order_in):

@@ -5,9 +5,10 @@ import threading
 import pytest
 from django.db import close_old_connections, connection
 
-from dispatch.models import Notification, Role
+from dispatch.models import Role
 from disputes.incidents import incident_types_seed, police_station_for, resolve_community
 from disputes.models import Incident, IncidentType, Order, Source, State
+from notifications.models import Notification
 from tests.factories import AreaFactory, CategoryFactory, UnitFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -213,7 +214,7 @@ def test_the_type_table_seed_adds_what_is_missing(world):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_repeats_make_one_order(world, command_user, incident_types, monkeypatch):
-    monkeypatch.setattr("dispatch.notifications.kick_delivery", lambda: None)
+    monkeypatch.setattr("notifications.services.kick_delivery", lambda: None)
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: one connection per thread")
     from rest_framework.authtoken.models import Token

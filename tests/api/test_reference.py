@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from dispatch.models import Notification
-from dispatch.sla import sla_sweep
+from disputes.sweep import sla_sweep
+from notifications.models import Notification
 from tests.factories import T0
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,8 @@ import pytest
 from django.utils import timezone
 
 from dispatch.models import Role
-from dispatch.sla import sla_sweep
 from disputes.models import EventKind, Order, State
+from disputes.sweep import sla_sweep
 from tests.browser.conftest import PHONE
 from tests.factories import MembershipFactory, RoutingRuleFactory
 

@@ -6,7 +6,7 @@ view, so the last tab can be reached."""
 import pytest
 from django.utils import timezone
 
-from dispatch.models import Notification
+from notifications.models import Notification
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

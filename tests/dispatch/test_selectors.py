@@ -5,16 +5,17 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from dispatch.models import Area, RiskLevel, Role, SlaPolicy
+from dispatch.models import Area, RiskLevel, Role
 from dispatch.selectors import (
     area_ancestor_paths,
     dispatchers_of_street,
     has_role,
     memberships_of,
-    sla_policy_for,
     suggested_units,
     units_with_role,
 )
+from disputes.models import SlaPolicy
+from disputes.selectors import sla_policy_for
 from tests.factories import (
     AreaFactory,
     CategoryFactory,

@@ -29,7 +29,7 @@ on_postgres = pytest.mark.skipif(
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     # Committed transitions kick the notification worker; these tests need no broker.
-    monkeypatch.setattr("dispatch.notifications.kick_delivery", lambda: None)
+    monkeypatch.setattr("notifications.services.kick_delivery", lambda: None)
 
 
 def race(attempts, *, timeout: float = 30) -> list:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models.deletion import ProtectedError
 from django.test import override_settings
 
-from dispatch.models import Notification, RiskLevel, SlaPolicy
+from dispatch.models import RiskLevel
 from disputes import services
 from disputes.models import (
     Attachment,
@@ -23,10 +23,12 @@ from disputes.models import (
     Outcome,
     Party,
     Referral,
+    SlaPolicy,
     Source,
     State,
 )
 from disputes.selectors import orders_visible_to
+from notifications.models import Notification
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.factories import (
     CategoryFactory,

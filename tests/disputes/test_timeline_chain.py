@@ -9,10 +9,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
-from dispatch.sla import sla_sweep
 from disputes import services
 from disputes.chain import _unkeyed_hash, event_hash
 from disputes.models import Grade, OrderEvent, State
+from disputes.sweep import sla_sweep
 from tests.factories import T0, first_handler_of
 
 

@@ -117,7 +117,7 @@ def test_the_search_page_filters_by_date_and_keeps_filters_when_paging(world, or
 
 
 def test_open_escalations_are_flagged_on_the_board(world, order_in, as_user):
-    from dispatch.sla import sla_sweep
+    from disputes.sweep import sla_sweep
 
     late = order_in(State.DISPATCHED)
     fresh = order_in(State.DISPATCHED, start=T0 + timedelta(minutes=20))

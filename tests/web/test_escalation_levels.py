@@ -10,9 +10,9 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from dispatch.notifications import notify_raised
-from dispatch.sla import sla_sweep
 from disputes.models import State
+from disputes.notices import notify_raised
+from disputes.sweep import sla_sweep
 from tests.factories import T0
 
 from .conftest import html

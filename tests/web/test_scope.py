@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from disputes.models import State
-from disputes.validators import mask_id_number, mask_phone
+from shishi_mediation.validators import mask_id_number, mask_phone
 from tests.factories import valid_id_number
 
 from .conftest import html

@@ -38,14 +38,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from dispatch.models import Area, Category, Membership, Role, RoutingRule, SlaPolicy, Unit
+from dispatch.models import Area, Category, Membership, Role, RoutingRule, Unit
 from disputes import services
 from disputes.filters import overdue_q
 from disputes.incidents import incident_types_seed
-from disputes.models import Order, Party, State
+from disputes.models import Order, Party, SlaPolicy, State
 from disputes.services import PartyInput, ReportInput
-from disputes.validators import id_check_digit
 from shishi_mediation.errors import DomainError, InvalidInput
+from shishi_mediation.validators import id_check_digit
 
 DEMO_PASSWORD = "demo12345"
 HOUR = 60  # offsets are in minutes

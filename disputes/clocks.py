@@ -1,0 +1,102 @@
+"""The order's clocks as the pages show them: countdowns, urgency, each stage's row."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shishi_mediation.text import duration_text
+
+from .models import Order
+from .stages import Stage
+
+
+@dataclass
+class Clock:
+    """The running deadline an order is measured against now, for display."""
+
+    stage: str
+    label: str
+    due: datetime
+    limit: timedelta | None
+    urgency: str  # "ok", "warning" (past 80% of the limit) or "overdue"
+    remaining: timedelta
+
+    @property
+    def text(self) -> str:
+        if self.urgency == "overdue":
+            return _("超时 %(t)s") % {"t": duration_text(-self.remaining)}
+        return _("剩余 %(t)s") % {"t": duration_text(self.remaining)}
+
+
+def urgency(*, due: datetime, limit: timedelta | None, now: datetime) -> str:
+    """On time, warning once 80% of the limit has passed, overdue after the deadline."""
+    if now > due:
+        return "overdue"
+    if limit and now >= due - limit / 5:
+        return "warning"
+    return "ok"
+
+
+def order_clock(order: Order, now: datetime | None = None) -> Clock | None:
+    """The nearest running deadline: signing, else contacting, else the meeting."""
+    now = now or timezone.now()
+    running = order.running_clocks()
+    if not running:
+        return None
+    stage, due = min(running.items(), key=lambda item: item[1])
+    if due is None:
+        return None
+    limit = getattr(order, f"{stage}_limit")
+    return Clock(
+        stage=stage,
+        label=Stage(stage).label,
+        due=due,
+        limit=limit,
+        urgency=urgency(due=due, limit=limit, now=now),
+        remaining=due - now,
+    )
+
+
+def stage_rows(order: Order, now: datetime | None = None) -> list[dict]:
+    """Each SLA stage of the order: its due time and whether it was met on time, is
+    running (with its clock), or has not started."""
+    now = now or timezone.now()
+    running = order.running_clocks()
+    done_at = {
+        Stage.SIGN: order.signed_at,
+        Stage.CONTACT: order.contacted_at,
+        Stage.MEET: order.met_at,
+    }
+    rows = []
+    for stage in Stage:
+        due = getattr(order, f"{stage.value}_due_at")
+        limit = getattr(order, f"{stage.value}_limit")
+        row = {
+            "stage": stage.value,
+            "label": stage.label,
+            "due": due,
+            "done_at": done_at[stage],
+            "on_time": getattr(order, f"{stage.value}_on_time"),
+            "clock": None,
+        }
+        if stage.value in running and due is not None:
+            row["clock"] = Clock(
+                stage=stage.value,
+                label=stage.label,
+                due=due,
+                limit=limit,
+                urgency=urgency(due=due, limit=limit, now=now),
+                remaining=due - now,
+            )
+        rows.append(row)
+    return rows
+
+
+def with_clocks(orders, now: datetime | None = None):
+    """Attach ``.clock`` to each order of a page (no queries)."""
+    now = now or timezone.now()
+    for order in orders:
+        order.clock = order_clock(order, now)
+    return orders

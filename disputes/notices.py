@@ -1,0 +1,276 @@
+"""Who an order's steps and its clocks' escalations concern, and what they are told.
+Written inside the caller's transaction through ``notifications.services``."""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dispatch.models import Membership, Role, Unit
+from notifications.levels import EscalationLevel, escalation_notice_kind
+from notifications.services import notify, notify_rows
+from shishi_mediation.text import duration_text
+
+from .models import Escalation
+from .stages import Stage
+
+
+def _fmt(moment: datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%m-%d %H:%M") if moment else ""
+
+
+def _members(q: Q):
+    return [
+        m.user for m in Membership.objects.filter(q, user__is_active=True).select_related("user")
+    ]
+
+
+def street_dispatchers_q(street_id: int) -> Q:
+    return Q(role=Role.DISPATCHER, unit__area_id=street_id, unit__kind=Unit.Kind.STREET_CENTER)
+
+
+def notify_order_event(*, order, kind: str, actor, now: datetime, note: str = "") -> None:
+    """Tell the people an order's step concerns (called by the transition services)."""
+    number, title = order.number, order.title
+    if kind == "reported":
+        users = _members(street_dispatchers_q(order.street_id))
+        subject = _("新报单 %(number)s：%(title)s") % {"number": number, "title": title}
+        body = _("%(community)s，等待派单。") % {"community": order.community}
+    elif kind in ("dispatched", "reassigned"):
+        if order.assignee_id:
+            users = [order.assignee]
+        else:
+            users = _members(Q(unit_id=order.lead_unit_id, role__in=[Role.HANDLER, Role.UNIT_HEAD]))
+        verb = _("新派单") if kind == "dispatched" else _("改派")
+        subject = _("%(verb)s %(number)s：请于 %(due)s 前签收") % {
+            "verb": verb,
+            "number": number,
+            "due": _fmt(order.sign_due_at),
+        }
+        body = title
+    elif kind == "returned":
+        users = _members(street_dispatchers_q(order.street_id))
+        subject = _("退单 %(number)s：%(title)s") % {"number": number, "title": title}
+        body = note
+    elif kind == "closed":
+        users = [order.reporter, *_members(street_dispatchers_q(order.street_id))]
+        subject = _("已结单 %(number)s：%(outcome)s") % {
+            "number": number,
+            "outcome": order.get_outcome_display(),
+        }
+        body = note
+    elif kind == "cancelled":
+        users = [order.reporter]
+        subject = _("已撤销 %(number)s：%(title)s") % {"number": number, "title": title}
+        body = note
+    else:
+        return
+    notify(
+        recipients=users, order=order, kind=kind, subject=subject, body=body, now=now, exclude=actor
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Raised:
+    """An escalation to announce, with the order fields its notices need. ``levels``:
+    whose people are told (its own level and the lower ones it supersedes)."""
+
+    escalation_id: int
+    order_id: int
+    number: str
+    title: str
+    stage: str
+    level: int
+    stage_due_at: datetime
+    lead_unit_id: int | None
+    assignee_id: int | None
+    street_id: int
+    community_path: str
+    subject: str = ""
+    levels: tuple[int, ...] = ()
+
+
+def escalation_subject(*, now: datetime) -> Callable[[int, str, str, datetime], str]:
+    """The subject of an escalation's notice and timeline note by (level, number, stage,
+    stage due time), worded for ``now``, when it is written: a due time ahead "将于 … 到期",
+    one past "已于 … 到期，超时 …" at any level, so a sweep that catches up after downtime
+    never announces a deadline that has already gone. Translated once per batch."""
+    stages = {value: str(label) for value, label in Stage.choices}
+    levels = {value: str(label) for value, label in EscalationLevel.choices}
+    ahead = _("【%(level)s】%(number)s %(stage)s将于 %(due)s 到期")
+    just_past = _("【%(level)s】%(number)s %(stage)s已于 %(due)s 到期")
+    past = _("【%(level)s】%(number)s %(stage)s已于 %(due)s 到期，超时 %(late)s")
+    tz = timezone.get_current_timezone()
+
+    def subject(level: int, number: str, stage: str, due: datetime) -> str:
+        values = {
+            "level": levels[level],
+            "number": number,
+            "stage": stages[stage],
+            "due": due.astimezone(tz).strftime("%m-%d %H:%M"),
+        }
+        if due > now:
+            return ahead % values
+        if now - due < timedelta(minutes=1):
+            return just_past % values
+        return past % {**values, "late": duration_text(now - due)}
+
+    return subject
+
+
+NOTIFY_BATCH_SIZE = 1000
+
+
+def notify_raised(*, now: datetime, batch_size: int = NOTIFY_BATCH_SIZE) -> int:
+    """Tell the people each new escalation concerns, once: batches of escalations not yet
+    notified (SKIP LOCKED, so two workers share the work), their notices and outbox rows,
+    and ``notified_at``, in one transaction per batch. Runs right after each sweep and
+    with every delivery round, so a sweep that died before it loses nothing.
+
+    Only the highest level of a stage clock is announced: a lower one that a higher one
+    has overtaken before it was told (a sweep catching up after downtime raises all three
+    at once) is superseded, marked notified with no notice of its own, and its people
+    get the higher level's notice instead, one per person."""
+    told = 0
+    subject = escalation_subject(now=now)
+    while True:
+        with transaction.atomic():
+            rows = _locked_rows(
+                Escalation.objects.filter(notified_at__isnull=True).order_by("id")[:batch_size]
+            )
+            full = len(rows) == batch_size
+            raised, rows, deferred = _announced(rows, subject)
+            told += notify_escalations(raised, now=now)
+            if rows:
+                Escalation.objects.filter(pk__in=[row[0] for row in rows]).update(notified_at=now)
+        if not full or deferred:  # deferred rows wait for the next round, not a busy loop
+            return told
+
+
+_RAISED_COLUMNS = (
+    "id",
+    "order_id",
+    "order__number",
+    "order__title",
+    "stage",
+    "level",
+    "stage_due_at",
+    "order__lead_unit_id",
+    "order__assignee_id",
+    "order__street_id",
+    "order__community__path",
+)
+
+
+def _locked_rows(escalations) -> list[tuple]:
+    """``Raised`` fields of these escalations, locked (SKIP LOCKED: another worker has
+    the rest)."""
+    return list(
+        escalations.select_for_update(skip_locked=True, of=("self",)).values_list(*_RAISED_COLUMNS)
+    )
+
+
+def _announced(rows: list[tuple], subject) -> tuple[list[Raised], list[tuple], bool]:
+    """Which rows to announce, the rows to mark notified, and whether some were deferred.
+    A row whose clock has a higher level is superseded; when that level is not yet told
+    and not in the batch (the batch ended inside the clock), it joins the batch. An
+    announced row tells the levels of its clock not yet told: this batch's and any another
+    worker holds. When another worker holds the clock's top level, this batch's rows of
+    that clock are left untouched (deferred): that worker must still read them as untold
+    to tell their people, and a later round marks them superseded. One read of the
+    batch's orders' escalations."""
+    if not rows:
+        return [], rows, False
+    top: dict[tuple, tuple[int, int, bool]] = {}
+    untold: dict[tuple, set[int]] = defaultdict(set)
+    for pk, order_id, stage, due, level, notified_at in Escalation.objects.filter(
+        order_id__in={row[1] for row in rows}
+    ).values_list("pk", "order_id", "stage", "stage_due_at", "level", "notified_at"):
+        clock = (order_id, stage, due)
+        if clock not in top or top[clock][0] < level:
+            top[clock] = (level, pk, notified_at is None)
+        if notified_at is None:
+            untold[clock].add(level)
+    batch = {row[0] for row in rows}
+    later = {
+        top[clock][1]
+        for clock in {(row[1], row[4], row[6]) for row in rows}
+        if top[clock][2] and top[clock][1] not in batch
+    }
+    deferred = False
+    if later:
+        joined = _locked_rows(Escalation.objects.filter(pk__in=later, notified_at=None))
+        held = later - {row[0] for row in joined}
+        rows = rows + joined
+        if held:
+            kept = [row for row in rows if top[(row[1], row[4], row[6])][1] not in held]
+            deferred = len(kept) < len(rows)
+            rows = kept
+    raised = []
+    for row in rows:
+        clock, level = (row[1], row[4], row[6]), row[5]
+        if top[clock][0] > level:
+            continue  # superseded
+        levels = tuple(sorted({lv for lv in untold[clock] if lv <= level} | {level}))
+        raised.append(Raised(*row, subject=subject(level, row[2], row[4], row[6]), levels=levels))
+    return raised, rows, deferred
+
+
+def notify_escalations(raised: list[Raised], *, now: datetime) -> int:
+    """Warning → the assignee (or the lead unit's handlers); level 1 → the lead unit's
+    heads and the street center's dispatchers; level 2 → supervisors whose jurisdiction
+    holds the order's street. An escalation that supersedes lower levels also tells
+    their people, each person once. Two reads and two inserts for the whole batch."""
+    if not raised:
+        return 0
+    lead_units = {r.lead_unit_id for r in raised}
+    streets = {r.street_id for r in raised}
+    memberships = list(
+        Membership.objects.filter(
+            Q(unit_id__in=lead_units, role__in=[Role.HANDLER, Role.UNIT_HEAD])
+            | Q(role=Role.DISPATCHER, unit__area_id__in=streets, unit__kind=Unit.Kind.STREET_CENTER)
+            | Q(role=Role.SUPERVISOR),
+            user__is_active=True,
+        ).values_list(
+            "user_id", "user__email", "unit_id", "role", "unit__area_id", "unit__area__path"
+        )
+    )
+    emails = {user_id: email for user_id, email, *_rest in memberships}
+    assignees = {r.assignee_id for r in raised if r.assignee_id} - emails.keys()
+    emails.update(
+        get_user_model().objects.filter(pk__in=assignees, is_active=True).values_list("pk", "email")
+    )
+    # Who holds which role where, grouped once for the batch.
+    by_unit: dict[tuple[int, str], list[int]] = defaultdict(list)
+    dispatchers: dict[int, list[int]] = defaultdict(list)
+    supervisors: list[tuple[int, str]] = []
+    for user_id, _email, unit_id, role, area_id, path in memberships:
+        if role == Role.DISPATCHER:
+            dispatchers[area_id].append(user_id)
+        elif role == Role.SUPERVISOR:
+            supervisors.append((user_id, path))
+        else:
+            by_unit[unit_id, role].append(user_id)
+
+    def told_at(r: Raised, level: int) -> list[int]:
+        if level == EscalationLevel.WARNING:
+            if r.assignee_id:
+                return [r.assignee_id] if r.assignee_id in emails else []
+            return by_unit[r.lead_unit_id, Role.HANDLER]
+        if level == EscalationLevel.LEVEL1:
+            return by_unit[r.lead_unit_id, Role.UNIT_HEAD] + dispatchers[r.street_id]
+        return [u for u, path in supervisors if r.community_path.startswith(path)]
+
+    rows = []
+    for r in raised:
+        users = [u for level in r.levels or (r.level,) for u in told_at(r, level)]
+        kind = escalation_notice_kind(r.level)
+        for user_id in dict.fromkeys(users):
+            rows.append((user_id, r.order_id, kind, r.subject[:200], r.title, now))
+    return notify_rows(rows, emails=emails, now=now)

@@ -1,0 +1,236 @@
+"""The SLA sweep: raises each escalation of each running stage exactly once.
+
+Each running stage of an order has an alarm (``dispatch.Alarm``): the level it raises
+next and when. A sweep locks a capped batch of due alarms, then their orders (SKIP
+LOCKED, so a second sweep takes other rows and a transition is never waited on), raises
+every level that has come due since (a sweep after hours of downtime catches up), moves
+each alarm on or deletes it after the last level, and writes the escalations and their
+timeline events, chained after each order's head. The unique constraint on
+(order, stage, level, stage due time) is the last word: a row that already exists is
+not inserted again, and only the rows this sweep inserted get a timeline event. Their
+notices are written right after, by ``notifications.notify_raised``.
+
+A batch is a handful of set-based statements whatever its size (``shishi_mediation.bulk``):
+rows are tuples, not model instances, because at thousands of due stages the per-row
+Python of ``bulk_create``/``bulk_update`` was most of the sweep's time.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.levels import EscalationLevel
+from shishi_mediation.bulk import insert_rows, update_rows
+from shishi_mediation.text import local_iso
+
+from .chain import event_hash
+from .models import Alarm, Escalation, EventKind, Order, OrderEvent
+from .notices import escalation_subject
+from .stages import Stage, escalation_fire_at
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+
+_ESCALATION_COLUMNS = (
+    "order",
+    "stage",
+    "level",
+    "stage_due_at",
+    "fire_at",
+    "raised_at",
+    "unit",
+)
+_EVENT_COLUMNS = ("order", "kind", "actor", "at", "from_state", "to_state", "note", "data")
+
+
+@dataclass
+class SweepResult:
+    raised: int = 0
+    batches: int = 0
+    by_level: dict[str, int] = field(default_factory=dict)
+
+
+def sla_sweep(*, now: datetime, batch_size: int = BATCH_SIZE) -> SweepResult:
+    """Raise everything due by ``now``. Safe to run twice, concurrently, or late."""
+    result = SweepResult()
+    while _sweep_batch(now=now, batch_size=batch_size, result=result):
+        pass
+    if result.raised:
+        log.info(
+            "sla sweep at %s raised %d escalations %s",
+            now.isoformat(),
+            result.raised,
+            result.by_level,
+        )
+    return result
+
+
+_ORDER_COLUMNS = (
+    "number",
+    "lead_unit_id",
+    *(f"{stage}_{column}" for stage in Stage.values for column in ("due_at", "limit")),
+    "timeline_seq",
+    "timeline_hash",
+)
+
+
+def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> bool:
+    """One locked batch of due alarms; True when the batch was full (more may wait).
+
+    The alarm rows, then their orders, are locked with SKIP LOCKED: the sweep never
+    waits, and a transition that wants an order or an alarm of this batch waits for it.
+    """
+    with transaction.atomic():
+        alarms = list(
+            Alarm.objects.filter(fire_at__lte=now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("fire_at", "id")
+            .values_list("id", "order_id", "stage", "level")[:batch_size]
+        )
+        if not alarms:
+            return False
+        full = len(alarms) == batch_size
+        orders = {
+            row[0]: _OrderInfo(*row)
+            for row in Order.objects.filter(pk__in={a[1] for a in alarms})
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("pk", *_ORDER_COLUMNS)
+        }
+        # An order a transition holds keeps its alarm for the next sweep: the transition
+        # may meet the stage, and then nothing is to be raised.
+        alarms = [a for a in alarms if a[1] in orders]
+        if not alarms:
+            return False
+        result.batches += 1
+        wanted, moved, spent = [], [], []
+        for alarm_id, order_id, stage, level in alarms:
+            due, limit = orders[order_id].clock(stage)
+            unit_id = orders[order_id].lead_unit_id
+            while level <= EscalationLevel.LEVEL2:
+                fire_at = escalation_fire_at(due=due, limit=limit, level=level)
+                if fire_at > now:
+                    break
+                wanted.append((order_id, stage, level, due, fire_at, now, unit_id))
+                level += 1
+            if level > EscalationLevel.LEVEL2:
+                spent.append(alarm_id)
+            else:
+                moved.append(
+                    (alarm_id, level, escalation_fire_at(due=due, limit=limit, level=level))
+                )
+        inserted = insert_rows(
+            Escalation,
+            _ESCALATION_COLUMNS,
+            wanted,
+            returning=("id", "order", "stage", "level"),
+            ignore_conflicts=True,
+        )
+        # Timeline events in the order a reader expects: per order, stage, then level.
+        inserted.sort(key=lambda e: (e[1], _STAGE_ORDER[e[2]], e[3]))
+        subject = escalation_subject(now=now)
+        heads = {pk: (info.timeline_seq, info.timeline_hash) for pk, info in orders.items()}
+        tz = timezone.get_current_timezone()
+        events = []
+        for escalation_id, order_id, stage, level in inserted:
+            order = orders[order_id]
+            due, _limit = order.clock(stage)
+            note = subject(level, order.number, stage, due)
+            data = {
+                "escalation_id": escalation_id,
+                "stage": stage,
+                "level": level,
+                "stage_due_at": local_iso(due, tz),
+            }
+            seq, prev = heads[order_id]
+            seq += 1
+            digest = event_hash(
+                prev=prev,
+                order_id=order_id,
+                seq=seq,
+                kind=EventKind.ESCALATED.value,
+                actor_id=None,
+                at=now,
+                from_state="",
+                to_state="",
+                note=note,
+                data=data,
+            )
+            heads[order_id] = (seq, digest)
+            events.append(
+                (order_id, EventKind.ESCALATED, None, now, "", "", note, data, seq, digest)
+            )
+        insert_rows(OrderEvent, (*_EVENT_COLUMNS, "seq", "hash"), events)
+        # The order rows change only in their timeline head: no indexed column, so
+        # PostgreSQL can update them in place (HOT) without touching the order's indexes.
+        update_rows(
+            Order,
+            ("timeline_seq", "timeline_hash"),
+            [(pk, *heads[pk]) for pk in {e[1] for e in inserted}],
+        )
+        update_rows(Alarm, ("level", "fire_at"), moved)
+        if spent:
+            Alarm.objects.filter(pk__in=spent).delete()
+        result.raised += len(inserted)
+        for _id, _order, stage, level in inserted:
+            key = f"{stage}:{level}"
+            result.by_level[key] = result.by_level.get(key, 0) + 1
+    return full
+
+
+_STAGE_ORDER = {stage: i for i, stage in enumerate(Stage.values)}
+
+
+@dataclass(frozen=True, slots=True)
+class _OrderInfo:
+    """The columns of an alarm's order that the sweep reads (see ``_ORDER_COLUMNS``)."""
+
+    id: int
+    number: str
+    lead_unit_id: int | None
+    sign_due_at: datetime | None
+    sign_limit: timedelta | None
+    contact_due_at: datetime | None
+    contact_limit: timedelta | None
+    meet_due_at: datetime | None
+    meet_limit: timedelta | None
+    timeline_seq: int
+    timeline_hash: str
+
+    def clock(self, stage: str) -> tuple[datetime, timedelta]:
+        return getattr(self, f"{stage}_due_at"), getattr(self, f"{stage}_limit")
+
+
+def save_alarms(*, order: Order) -> None:
+    """Write the alarm changes a transition noted (``Order.alarm_changes``): an armed stage
+    gets its row (replacing a previous clock's), a disarmed one loses it."""
+    changes = order.__dict__.pop("_alarm_changes", {})
+    armed = [
+        Alarm(order=order, stage=stage, level=change[0], fire_at=change[1])
+        for stage, change in changes.items()
+        if change is not None
+    ]
+    disarmed = [stage for stage, change in changes.items() if change is None]
+    if disarmed:
+        Alarm.objects.filter(order=order, stage__in=disarmed).delete()
+    if armed:
+        Alarm.objects.bulk_create(
+            armed,
+            update_conflicts=True,
+            unique_fields=["order", "stage"],
+            update_fields=["level", "fire_at"],
+        )
+
+
+def resolve_escalations(*, order: Order, now: datetime) -> int:
+    """Resolve the order's open escalations whose stage clock no longer runs (the stage
+    was met, the order returned, reassigned, closed or cancelled). Called inside the
+    transition's transaction."""
+    running = order.running_clocks()
+    stale = Escalation.objects.filter(order=order, resolved_at__isnull=True)
+    for stage, due in running.items():
+        stale = stale.exclude(stage=stage, stage_due_at=due)
+    return stale.update(resolved_at=now)

@@ -1,0 +1,91 @@
+"""The inbox (one ``Notification`` per person and message) and the outbox (one
+``Delivery`` per external channel). The tables are the ones the dispatch app created;
+the models moved here without a change to them (migration 0001 is state-only)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    """A message to one user. The row is the in-app inbox entry; it is written in the
+    same transaction as its cause, with one ``Delivery`` per external channel."""
+
+    # Indexed as the leading column of (recipient, -created_at).
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
+    )
+    order = models.ForeignKey(
+        "disputes.Order",
+        verbose_name=_("订单"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("类型"), max_length=24)
+    subject = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    created_at = models.DateTimeField(_("时间"))
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        db_table = "dispatch_notification"
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(
+                name="notification_unread", fields=["recipient"], condition=Q(read_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Delivery(models.Model):
+    """The outbox: one notification on one external channel (e-mail, webhook, SMS).
+    A worker sends it with retries and backoff; a sent delivery is never sent again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    # Indexed as the leading column of ``delivery_once``.
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
+    channel = models.CharField(_("渠道"), max_length=16)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"))
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+
+    class Meta:
+        db_table = "dispatch_delivery"
+        verbose_name = _("外发记录")
+        verbose_name_plural = _("外发记录")
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once"),
+        ]
+        indexes = [
+            models.Index(
+                name="delivery_pending_due",
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.notification_id} {self.status}"

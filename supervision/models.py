@@ -1,0 +1,173 @@
+"""The per-case subsidy's rates, and the monthly roll-ups of the settled part of the
+data, for the supervisors' report.
+
+An order is *settled* once it is closed or cancelled: both are final, so nothing the
+report reads from it (street, community, lead unit, dispatch and due times, on-time
+flags, outcome, its escalations, all resolved at the closing) can change again. Reviews
+are settled once submitted. ``supervision.rollups.rollups_refresh`` counts what was settled
+before a cutoff, per month and (street, community, unit); the report adds what is not
+settled yet, read live from the tables. See docs/REPORTS.md, "How it is computed"."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dispatch.models import Area, Unit
+from disputes.models import Grade
+
+# The additive counts of a roll-up row (each a figure of docs/REPORTS.md, for settled rows).
+COUNT_FIELDS = (
+    "received",
+    "cancelled",
+    "dispatched",
+    "sign_on_time",
+    "sign_late",
+    "contact_on_time",
+    "contact_late",
+    "meet_on_time",
+    "meet_late",
+    "closed",
+    "mediated",
+    "reviews_good",
+    "reviews_bad",
+    "escalations_warning",
+    "escalations_level1",
+    "escalations_level2",
+    "return_visits",
+)
+
+
+class MonthlyRollup(models.Model):
+    """The settled counts of one Asia/Shanghai month for one (street, community, unit).
+
+    The unit is the order's lead unit, except in the escalation counts, where it is the
+    unit the escalation was raised against (as in the report). Every row of one refresh
+    carries the same ``cutoff``: it counts the orders closed or cancelled before it (a
+    cancelled one only as received and cancelled), the reviews
+    submitted before it and the escalations resolved before it; and the same
+    ``visits_through``: it counts the return visits with an id up to that one (a visit
+    may be dated in any month, so only its id tells a new one)."""
+
+    cutoff = models.DateTimeField(_("截止时间"))
+    visits_through = models.BigIntegerField(_("回访截至编号"), default=0)
+    month = models.DateField(_("月份"))  # the 1st of the month
+    street = models.ForeignKey(
+        Area, verbose_name=_("街道"), on_delete=models.CASCADE, related_name="+"
+    )
+    community = models.ForeignKey(
+        Area, verbose_name=_("社区"), on_delete=models.CASCADE, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("单位"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    received = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    dispatched = models.PositiveIntegerField(default=0)
+    sign_on_time = models.PositiveIntegerField(default=0)
+    sign_late = models.PositiveIntegerField(default=0)
+    contact_on_time = models.PositiveIntegerField(default=0)
+    contact_late = models.PositiveIntegerField(default=0)
+    meet_on_time = models.PositiveIntegerField(default=0)
+    meet_late = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    mediated = models.PositiveIntegerField(default=0)
+    reviews_good = models.PositiveIntegerField(default=0)
+    reviews_bad = models.PositiveIntegerField(default=0)
+    # Escalations open at the end of the month (raised before it, resolved after it).
+    escalations_warning = models.PositiveIntegerField(default=0)
+    escalations_level1 = models.PositiveIntegerField(default=0)
+    escalations_level2 = models.PositiveIntegerField(default=0)
+    return_visits = models.PositiveIntegerField(default=0)
+    # The earliest report time among the orders with a stage clock due in the month: the
+    # stage medians need read no settled order reported before it.
+    first_due_reported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "rollups_monthlyrollup"
+        verbose_name = _("月度汇总")
+        verbose_name_plural = _("月度汇总")
+        indexes = [models.Index(fields=["month", "street"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.street_id}/{self.community_id}/{self.unit_id}"
+
+
+class MedianSnapshot(models.Model):
+    """The stage medians of one ended month for one standard scope (a city's streets,
+    or one street), as computed at a refresh: per unit, per street, and the total.
+
+    Medians do not add up, so they cannot be kept like the counts. They can only change
+    through the month's stage clocks of orders not settled at the refresh (a clock done
+    late, an order cancelled or returned); ``checksum`` sums a hash of each such clock
+    (order, unit, street, stage, duration). The report uses the snapshot only while the
+    same sum over the same orders now gives the same value and the cutoff is the
+    roll-up's; otherwise it computes the medians live."""
+
+    class Grouping(models.TextChoices):
+        UNIT = "unit"
+        STREET = "street"
+        TOTAL = "total"
+
+    cutoff = models.DateTimeField(_("截止时间"))
+    month = models.DateField(_("月份"))
+    scope = models.CharField(_("范围"), max_length=400)  # ``supervision.reports.Scope.key``
+    grouping = models.CharField(max_length=8, choices=Grouping.choices)
+    key = models.BigIntegerField(null=True, blank=True)  # unit or street id; None: total
+    # Median durations in microseconds (None: no stage clock of the group was met).
+    sign = models.FloatField(null=True, blank=True)
+    contact = models.FloatField(null=True, blank=True)
+    meet = models.FloatField(null=True, blank=True)
+    # On the total row only: the checksum of the unsettled clocks at the refresh.
+    checksum = models.DecimalField(max_digits=40, decimal_places=0, null=True, blank=True)
+
+    class Meta:
+        db_table = "rollups_mediansnapshot"
+        verbose_name = _("中位数快照")
+        verbose_name_plural = _("中位数快照")
+        indexes = [models.Index(fields=["month", "scope"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.scope} {self.grouping} {self.key}"
+
+
+class SubsidyTier(models.Model):
+    """The subsidy paid per successfully mediated case of a grade, from a date on.
+
+    A case is paid at the tier of its grade in force on its closing date (Asia/Shanghai):
+    the one with the latest ``effective_from`` on or before that date. A change of rates is
+    a new row with a new date, so the statements of past months never change.
+    """
+
+    grade = models.CharField(_("案件等级"), max_length=16, choices=Grade.choices)
+    amount = models.DecimalField(
+        _("每案补贴（元）"),
+        max_digits=10,
+        decimal_places=2,
+        help_text=_("每件调解成功案件的补贴金额，单位元。"),
+    )
+    effective_from = models.DateField(
+        _("生效日期"),
+        help_text=_("自此日（含）起结案的案件适用此标准，直到同一等级的下一个生效日期。"),
+    )
+
+    class Meta:
+        db_table = "dispatch_subsidytier"
+        verbose_name = _("以案定补标准")
+        verbose_name_plural = _("以案定补标准")
+        ordering = ["grade", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grade", "effective_from"], name="subsidy_tier_once_per_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="subsidy_tier_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_grade_display()} ¥{self.amount} ({self.effective_from:%Y-%m-%d})"

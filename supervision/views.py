@@ -1,0 +1,684 @@
+"""Supervisor report pages (``/reports/…``) and the report API (``/api/v1/reports/…``).
+
+Supervisors only: a supervisor sees its jurisdiction (a street supervisor its street);
+anyone else gets 403, the anonymous are sent to log in (the API answers 401). Every page
+takes ``?month=YYYY-MM`` (default: the current month) and ``?street=<id>``; the monthly
+report and the subsidy statement also ``?format=csv|xlsx``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.permissions import BasePermission
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shishi_mediation.api import ErrorSerializer, ValidationErrorSerializer
+from shishi_mediation.errors import Forbidden, NotFound
+
+from .exports import (
+    FIGURE_COLUMNS,
+    FIGURE_NOTES,
+    MINUTE_KEYS,
+    RATE_KEYS,
+    XLSX_TYPE,
+    monthly_download,
+    subsidy_download,
+)
+from .reports import (
+    SCORE_WEIGHTS,
+    SHANGHAI,
+    Month,
+    MonthlyReport,
+    Row,
+    Scope,
+    TrendPoint,
+    can_view_reports,
+    minutes_label,
+    monthly_report,
+    parse_month,
+    report_scope,
+)
+from .subsidy import subsidy_statement
+
+FORMATS = ("csv", "xlsx")
+
+
+class BadReportRequest(Exception):
+    def __init__(self, field: str, message: str):
+        self.field, self.message = field, message
+        super().__init__(message)
+
+
+def _street_id(raw: str | None) -> int | None:
+    if raw in (None, ""):
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        raise BadReportRequest("street", _("街道参数无效。"))
+    return int(raw)
+
+
+def _page_params(request: HttpRequest, *, formats=FORMATS) -> tuple[Scope, Month, str]:
+    fmt = request.GET.get("format", "")
+    if fmt and fmt not in formats:
+        raise BadReportRequest("format", _("导出格式只能是 %s。") % " / ".join(formats))
+    try:
+        month = parse_month(request.GET.get("month"))
+    except ValueError as e:
+        raise BadReportRequest("month", str(e)) from None
+    scope = report_scope(request.user, street_id=_street_id(request.GET.get("street")))
+    return scope, month, fmt
+
+
+def supervisor_page(*, formats: tuple[str, ...] = FORMATS) -> Callable:
+    """Log in first; then 403 for non-supervisors, 404 for a street outside the
+    jurisdiction, 400 (with a way back) for a bad month, street or format. The view gets
+    the scope, the month and the download format ("" for the page)."""
+
+    def decorate(view: Callable) -> Callable:
+        @require_safe
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not can_view_reports(request.user):
+                raise PermissionDenied(_("只有督导员可以查看考核报表。"))
+            try:
+                scope, month, fmt = _page_params(request, formats=formats)
+            except BadReportRequest as e:
+                return render(
+                    request,
+                    "reports/bad_request.html",
+                    {"field": e.field, "message": e.message},
+                    status=400,
+                )
+            except Forbidden as e:
+                raise PermissionDenied(str(e.message)) from None
+            except NotFound as e:
+                raise Http404(str(e.message)) from None
+            return view(request, scope=scope, month=month, fmt=fmt)
+
+        return wrapper
+
+    return decorate
+
+
+# --- presentation helpers -------------------------------------------------------------------
+
+# Column groups of the page's tables: (group title, [(key, short header)]).
+COLUMN_GROUPS: list[tuple[str, list[tuple[str, str]]]] = [
+    (
+        gettext_lazy("受理"),
+        [
+            ("received", gettext_lazy("报单")),
+            ("cancelled", gettext_lazy("撤销")),
+            ("dispatched", gettext_lazy("派单")),
+        ],
+    ),
+    *[
+        (
+            title,
+            [
+                (f"{stage}_on_time", gettext_lazy("按时")),
+                (f"{stage}_late", gettext_lazy("超时")),
+                (f"{stage}_open", gettext_lazy("逾期未办")),
+                (f"{stage}_rate", gettext_lazy("按时率")),
+            ],
+        )
+        for stage, title in (
+            ("sign", gettext_lazy("签收")),
+            ("contact", gettext_lazy("联系当事人")),
+            ("meet", gettext_lazy("见面调解")),
+        )
+    ],
+    (
+        gettext_lazy("结单"),
+        [
+            ("closed", gettext_lazy("结单")),
+            ("mediated", gettext_lazy("成功")),
+            ("success_rate", gettext_lazy("成功率")),
+        ],
+    ),
+    (
+        gettext_lazy("用时中位数"),
+        [
+            ("median_sign_minutes", gettext_lazy("签收")),
+            ("median_contact_minutes", gettext_lazy("联系")),
+            ("median_meet_minutes", gettext_lazy("见面")),
+        ],
+    ),
+    (
+        gettext_lazy("未解除督办"),
+        [
+            ("escalations_warning", gettext_lazy("预警")),
+            ("escalations_level1", gettext_lazy("一级")),
+            ("escalations_level2", gettext_lazy("二级")),
+        ],
+    ),
+    (
+        gettext_lazy("评价与回访"),
+        [
+            ("reviews_good", gettext_lazy("好评")),
+            ("reviews_bad", gettext_lazy("差评")),
+            ("good_rate", gettext_lazy("好评率")),
+            ("return_visits", gettext_lazy("回访")),
+        ],
+    ),
+    (gettext_lazy("考核"), [("score", gettext_lazy("综合得分"))]),
+]
+COLUMN_KEYS = [key for _g, cols in COLUMN_GROUPS for key, _h in cols]
+FULL_HEADERS = dict(FIGURE_COLUMNS)
+
+
+def fmt_value(key: str, value) -> str:
+    if value is None:
+        return "—"
+    if key in RATE_KEYS - {"score"}:
+        return f"{value}%"
+    if key in MINUTE_KEYS:
+        return minutes_label(value)
+    if key == "score":
+        return f"{value}"
+    return str(value)
+
+
+def table_rows(rows: list[Row]) -> list[dict]:
+    out = []
+    for row in rows:
+        data = row.as_dict()
+        out.append(
+            {
+                "row": row,
+                "cells": [
+                    {"key": k, "text": fmt_value(k, data[k]), "zero": data[k] in (0, None)}
+                    for k in COLUMN_KEYS
+                ],
+            }
+        )
+    return out
+
+
+def query_string(scope: Scope, month: Month, **extra) -> str:
+    params = {"month": str(month)}
+    if scope.street is not None:
+        params["street"] = scope.street.pk
+    params.update({k: v for k, v in extra.items() if v})
+    return urlencode(params)
+
+
+# --- charts (server-side SVG) ---------------------------------------------------------------
+
+SERIES = {
+    "sign_rate": (gettext_lazy("按时签收率"), "#2f6fb3"),
+    "contact_rate": (gettext_lazy("按时联系率"), "#2e8b57"),
+    "meet_rate": (gettext_lazy("按时见面调解率"), "#c77c02"),
+    "success_rate": (gettext_lazy("调解成功率"), "#7a4fc4"),
+    "good_rate": (gettext_lazy("好评率"), "#c23b3b"),
+}
+FONT = 'font-family="system-ui, PingFang SC, Microsoft YaHei, Noto Sans CJK SC, sans-serif"'
+
+
+def _legend(keys: list[str], x: float, y: float) -> list[str]:
+    parts, cursor = [], x
+    for key in keys:
+        label, color = SERIES[key]
+        parts.append(f'<rect x="{cursor}" y="{y - 9}" width="12" height="10" fill="{color}"/>')
+        parts.append(f'<text x="{cursor + 16}" y="{y}" font-size="12">{escape(label)}</text>')
+        cursor += 28 + 13 * len(str(label))
+    return parts
+
+
+def on_time_chart(rows: list[Row], *, title: str) -> SafeString:
+    """Horizontal grouped bars: each unit's on-time rate per stage (0–100 %)."""
+    keys = ["sign_rate", "contact_rate", "meet_rate"]
+    label_w, plot_w, right = 200, 440, 46
+    bar_h, gap, pad = 9, 2, 8
+    group_h = len(keys) * bar_h + (len(keys) - 1) * gap + 2 * pad
+    top = 52
+    width = label_w + plot_w + right
+    height = top + max(1, len(rows)) * group_h + 8
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}" {FONT} '
+        'class="chart chart-bars">',
+        f"<title>{escape(title)}</title>",
+        *_legend(keys, label_w, 16),
+    ]
+    for pct in range(0, 101, 20):
+        x = label_w + plot_w * pct / 100
+        parts.append(f'<line x1="{x}" y1="{top - 6}" x2="{x}" y2="{height - 8}" stroke="#d9e0e7"/>')
+        parts.append(
+            f'<text x="{x}" y="{top - 12}" font-size="11" text-anchor="middle" '
+            f'fill="#5b6b7c">{pct}%</text>'
+        )
+    if not rows:
+        parts.append(
+            f'<text x="{label_w}" y="{top + 20}" font-size="13" fill="#5b6b7c">'
+            f"{escape(_('本月没有可考核的环节。'))}</text>"
+        )
+    for i, row in enumerate(rows):
+        y0 = top + i * group_h
+        rates = row.as_dict()
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y0 + group_h / 2 + 4}" font-size="12" '
+            f'text-anchor="end">{escape(row.name)}</text>'
+        )
+        for j, key in enumerate(keys):
+            y = y0 + pad + j * (bar_h + gap)
+            value: Decimal | None = rates[key]
+            label, color = SERIES[key]
+            if value is None:
+                parts.append(
+                    f'<text x="{label_w + 4}" y="{y + bar_h - 1}" font-size="9" '
+                    f'fill="#5b6b7c">—</text>'
+                )
+                continue
+            w = plot_w * float(value) / 100
+            parts.append(
+                f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color}">'
+                f"<title>{escape(row.name)} {escape(label)} {value}%</title></rect>"
+            )
+            parts.append(
+                f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 1}" font-size="9" '
+                f'fill="#1d2733">{value}</text>'
+            )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+def trend_chart(points: list[TrendPoint], *, title: str) -> SafeString:
+    """Lines over the months: the on-time rates, the success rate and the good rate."""
+    keys = list(SERIES)
+    width, height = 720, 300
+    left, right, top, bottom = 44, 16, 44, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    n = max(1, len(points) - 1)
+
+    def x(i: int) -> float:
+        return left + plot_w * i / n
+
+    def y(v: Decimal) -> float:
+        return top + plot_h * (1 - float(v) / 100)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}" {FONT} '
+        'class="chart chart-trend">',
+        f"<title>{escape(title)}</title>",
+        *_legend(keys, left, 16),
+    ]
+    for pct in range(0, 101, 20):
+        yy = y(Decimal(pct))
+        parts.append(
+            f'<line x1="{left}" y1="{yy}" x2="{width - right}" y2="{yy}" stroke="#d9e0e7"/>'
+        )
+        parts.append(
+            f'<text x="{left - 6}" y="{yy + 4}" font-size="11" text-anchor="end" '
+            f'fill="#5b6b7c">{pct}%</text>'
+        )
+    for i, p in enumerate(points):
+        label = f"{p.month.month}月"
+        parts.append(
+            f'<text x="{x(i)}" y="{height - bottom + 16}" font-size="11" '
+            f'text-anchor="middle" fill="#5b6b7c">{label}</text>'
+        )
+        if i == 0 or p.month.month == 1:
+            parts.append(
+                f'<text x="{x(i)}" y="{height - bottom + 30}" font-size="10" '
+                f'text-anchor="middle" fill="#5b6b7c">{p.month.year}</text>'
+            )
+    for key in keys:
+        label, color = SERIES[key]
+        segments: list[list[tuple[float, float]]] = [[]]
+        for i, p in enumerate(points):
+            value = p.rates[key]
+            if value is None:
+                segments.append([])
+                continue
+            segments[-1].append((x(i), y(value)))
+            parts.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="3" fill="{color}">'
+                f"<title>{p.month} {escape(label)} {value}%</title></circle>"
+            )
+        for seg in segments:
+            if len(seg) > 1:
+                pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in seg)
+                parts.append(
+                    f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="2"/>'
+                )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def _signed(value) -> str:
+    return "—" if value is None else (f"+{value}" if value > 0 else str(value))
+
+
+def _rank_move(moved: int | None) -> str:
+    if moved is None:
+        return "—"
+    if moved == 0:
+        return "="
+    return f"↑{moved}" if moved > 0 else f"↓{-moved}"
+
+
+# The ranking's rate columns, in the order of ``SCORE_WEIGHTS``.
+RATE_LABELS = {
+    "sign_rate": gettext_lazy("按时签收率"),
+    "contact_rate": gettext_lazy("按时联系率"),
+    "meet_rate": gettext_lazy("按时见面调解率"),
+    "success_rate": gettext_lazy("调解成功率"),
+    "good_rate": gettext_lazy("好评率"),
+}
+
+
+def ranking_rows(report: MonthlyReport) -> list[dict]:
+    rows = []
+    for r in report.ranking:
+        data = r.row.as_dict()
+        change, moved = r.score_change, r.rank_change
+        rows.append(
+            {
+                "rank": r.rank,
+                "name": r.row.name,
+                "kind": r.row.unit_kind_label,
+                "rates": [(RATE_LABELS[k], fmt_value(k, data[k])) for k in SCORE_WEIGHTS],
+                "score": r.score,
+                "previous_score": fmt_value("score", r.previous_score),
+                "change": _signed(change) if change is not None else _("新上榜"),
+                "change_class": "" if not change else ("up" if change > 0 else "down"),
+                "rank_change": _rank_move(moved),
+                "rank_class": "" if not moved else ("up" if moved > 0 else "down"),
+            }
+        )
+    return rows
+
+
+BULLETIN_STREET_COLUMNS = [
+    ("received", gettext_lazy("报单")),
+    ("dispatched", gettext_lazy("派单")),
+    ("closed", gettext_lazy("结单")),
+    ("sign_rate", gettext_lazy("按时签收率")),
+    ("contact_rate", gettext_lazy("按时联系率")),
+    ("meet_rate", gettext_lazy("按时见面调解率")),
+    ("success_rate", gettext_lazy("调解成功率")),
+    ("good_rate", gettext_lazy("好评率")),
+    ("escalations", gettext_lazy("一级/二级督办")),
+    ("score", gettext_lazy("综合得分")),
+]
+
+
+def street_summary(report: MonthlyReport) -> list[dict]:
+    """The bulletin's street table; each cell carries its header (a card on a phone)."""
+    out = []
+    for row in [*report.streets, report.total]:
+        data = row.as_dict()
+        data["escalations"] = f"{data['escalations_level1']} / {data['escalations_level2']}"
+        cells = [
+            {"label": label, "text": fmt_value(key, data[key])}
+            for key, label in BULLETIN_STREET_COLUMNS
+        ]
+        out.append({"name": row.name, "kind": row.kind, "cells": cells})
+    return out
+
+
+def _report_context(request, report: MonthlyReport) -> dict:
+    scope, month = report.scope, report.month
+    return {
+        "report": report,
+        "scope": scope,
+        "month": month,
+        "current_month": Month.containing(report.as_of),
+        # "截至 12月7日 09:30": the moment an unfinished month's open counts stand at.
+        "as_of_text": date_format(timezone.localtime(report.as_of, SHANGHAI), _("n月j日 H:i")),
+        "column_groups": [
+            (title, [(key, short, FULL_HEADERS[key]) for key, short in cols])
+            for title, cols in COLUMN_GROUPS
+        ],
+        "street_rows": table_rows([*report.streets, report.total]),
+        "unit_rows": table_rows([*report.units, report.total]),
+        "ranking_rows": ranking_rows(report),
+        "rate_labels": [RATE_LABELS[k] for k in SCORE_WEIGHTS],
+        "street_summary": street_summary(report),
+        "street_columns": [label for _key, label in BULLETIN_STREET_COLUMNS],
+        "total": report.total.as_dict(),
+        "notes": FIGURE_NOTES,
+        "query": query_string(scope, month),
+        "previous_query": query_string(scope, month.previous),
+        "bar_chart": on_time_chart(
+            report.ranked_units, title=_("%(month)s 各单位按时率") % {"month": month.label}
+        ),
+        "trend_chart": trend_chart(
+            report.trend, title=_("近12个月趋势（%(scope)s）") % {"scope": scope.name}
+        ),
+    }
+
+
+def index(request):
+    return redirect("reports:monthly")
+
+
+@supervisor_page()
+def monthly(request, *, scope: Scope, month: Month, fmt: str):
+    """The month's assessment per street and unit, ranking, charts and footnotes."""
+    report = monthly_report(scope=scope, month=month)
+    if fmt:
+        return monthly_download(report, fmt)
+    return render(request, "reports/monthly.html", _report_context(request, report))
+
+
+@supervisor_page(formats=())
+def bulletin(request, *, scope: Scope, month: Month, fmt: str):
+    """The printable monthly bulletin (通报): A4, title, month, tables, ranking."""
+    report = monthly_report(scope=scope, month=month)
+    return render(request, "reports/bulletin.html", _report_context(request, report))
+
+
+@supervisor_page()
+def subsidy(request, *, scope: Scope, month: Month, fmt: str):
+    """The per-case subsidy statement per mediation committee director (以案定补); with
+    ``?print=1`` the sheet to print and sign."""
+    report = subsidy_statement(scope=scope, month=month)
+    if fmt:
+        return subsidy_download(report, fmt)
+    now = timezone.now()
+    # ?print=1: the statement alone on an A4 sheet, with lines for the signatures.
+    printable = request.GET.get("print") == "1"
+    return render(
+        request,
+        "reports/subsidy_print.html" if printable else "reports/subsidy.html",
+        {
+            "report": report,
+            "scope": scope,
+            "month": month,
+            "now": now,
+            "current_month": Month.containing(now),
+            "query": query_string(scope, month),
+        },
+    )
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+class IsSupervisor(BasePermission):
+    message = gettext_lazy("只有督导员可以查看考核报表。")
+
+    def has_permission(self, request, view) -> bool:
+        return can_view_reports(request.user)
+
+
+class _DownloadRenderer(BaseRenderer):
+    """Lets ``?format=csv|xlsx`` through content negotiation. The view answers with the
+    file itself; anything else (an error) is sent as JSON (see ``finalize_response``)."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):  # pragma: no cover
+        return JSONRenderer().render(data)
+
+
+class CSVRenderer(_DownloadRenderer):
+    media_type, format = "text/csv", "csv"
+
+
+class XLSXRenderer(_DownloadRenderer):
+    media_type, format = XLSX_TYPE, "xlsx"
+
+
+class ReportNegotiation(DefaultContentNegotiation):
+    """An unknown ``?format=`` is the query check's 400 (naming the field), not DRF's 404."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        fmt = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        if fmt and fmt not in {r.format for r in renderers}:
+            return renderers[0], renderers[0].media_type
+        return super().select_renderer(request, renderers, format_suffix)
+
+
+class MonthlyReportQuery(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM (Asia/Shanghai calendar month)")
+    street = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    format = serializers.ChoiceField(choices=["json", *FORMATS], required=False)
+
+    def validate_month(self, value: str) -> Month:
+        try:
+            return parse_month(value)
+        except ValueError as e:
+            raise serializers.ValidationError(str(e)) from None
+
+
+def _row_schema(name: str, *, with_kind: bool) -> type[serializers.Serializer]:
+    fields: dict = {
+        "id": serializers.IntegerField(allow_null=True),
+        "name": serializers.CharField(),
+    }
+    if with_kind:
+        fields["unit_kind"] = serializers.CharField()
+    for key, header in FIGURE_COLUMNS:
+        if key in RATE_KEYS or key in MINUTE_KEYS:
+            fields[key] = serializers.FloatField(allow_null=True, help_text=str(header))
+        else:
+            fields[key] = serializers.IntegerField(help_text=str(header))
+    return type(name, (serializers.Serializer,), fields)
+
+
+class ReportRankingSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    unit_id = serializers.IntegerField()
+    unit = serializers.CharField()
+    score = serializers.FloatField()
+    previous_score = serializers.FloatField(allow_null=True)
+    score_change = serializers.FloatField(allow_null=True)
+    previous_rank = serializers.IntegerField(allow_null=True)
+    rank_change = serializers.IntegerField(allow_null=True)
+
+
+ReportTrendPointSerializer = type(
+    "ReportTrendPointSerializer",
+    (serializers.Serializer,),
+    {
+        "month": serializers.CharField(),
+        **{k: serializers.FloatField(allow_null=True) for k in SERIES},
+    },
+)
+
+
+class MonthlyReportSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    jurisdiction = serializers.CharField()
+    street = serializers.IntegerField(allow_null=True)
+    as_of = serializers.DateTimeField()
+    total = _row_schema("ReportTotalRow", with_kind=False)()
+    streets = _row_schema("ReportStreetRow", with_kind=False)(many=True)
+    units = _row_schema("ReportUnitRow", with_kind=True)(many=True)
+    ranking = ReportRankingSerializer(many=True)
+    trend = ReportTrendPointSerializer(many=True)
+
+
+class MonthlyReportAPI(APIView):
+    """The monthly report of ``/reports/monthly/`` as JSON, CSV or XLSX."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]  # 401, not 403
+    permission_classes = [IsSupervisor]
+    renderer_classes = [JSONRenderer, CSVRenderer, XLSXRenderer]
+    content_negotiation_class = ReportNegotiation
+
+    @extend_schema(
+        operation_id="reports_monthly",
+        tags=["reports"],
+        summary="Monthly SLA report (月度考核)",
+        description=(
+            "Per street and per unit of the caller's jurisdiction for one Asia/Shanghai "
+            "calendar month: orders received and dispatched, each stage on time / late / "
+            "open with its rate, closed and mediation success rate, median stage times, "
+            "open escalations by level, reviews and return visits, the composite score, "
+            "the ranking with month-over-month change and the 12-month trend. Definitions: "
+            "docs/REPORTS.md. Supervisors only."
+        ),
+        parameters=[
+            OpenApiParameter("month", str, required=True, description="YYYY-MM"),
+            OpenApiParameter(
+                "street", int, description="a street of the jurisdiction (default: all)"
+            ),
+            OpenApiParameter(
+                "format", str, enum=["json", *FORMATS], description="csv or xlsx to download"
+            ),
+        ],
+        responses={
+            (200, "application/json"): MonthlyReportSerializer,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV"),
+            (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX"),
+            (400, "application/json"): OpenApiResponse(
+                ValidationErrorSerializer, description="bad month, street or format (named)"
+            ),
+            (401, "application/json"): OpenApiResponse(
+                ErrorSerializer, description="not authenticated"
+            ),
+            (403, "application/json"): OpenApiResponse(
+                ErrorSerializer, description="not a supervisor"
+            ),
+            (404, "application/json"): OpenApiResponse(
+                ErrorSerializer, description="street outside the jurisdiction"
+            ),
+        },
+    )
+    def get(self, request):
+        query = MonthlyReportQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        scope = report_scope(request.user, street_id=query.validated_data.get("street"))
+        report = monthly_report(scope=scope, month=query.validated_data["month"])
+        fmt = query.validated_data.get("format") or request.accepted_renderer.format
+        if fmt in FORMATS:
+            return monthly_download(report, fmt)
+        return Response(report.as_dict())
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors and JSON bodies are JSON even when a download was asked for.
+        if isinstance(response, Response) and isinstance(
+            getattr(request, "accepted_renderer", None), _DownloadRenderer
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
