@@ -291,7 +291,7 @@ def snapshot(args) -> int:
 
 
 def json_diffs(old, new, path: str = "") -> list[str]:
-    """Where two JSON values differ, as paths (``units[3].score: 51.7 != 52.0``)."""
+    """Where two JSON values differ, as paths (``.units[3 湖滨派出所].score: 51.7 != 52.0``)."""
     if type(old) is not type(new):
         return [f"{path or '.'}: {old!r} != {new!r}"]
     if isinstance(old, dict):
@@ -307,7 +307,12 @@ def json_diffs(old, new, path: str = "") -> list[str]:
     if isinstance(old, list):
         out = [f"{path}: {len(old)} items != {len(new)}"] if len(old) != len(new) else []
         for i, (a, b) in enumerate(zip(old, new, strict=False)):
-            out += json_diffs(a, b, f"{path}[{i}]")
+            # A row of the report is named by its unit, street or (trend) month.
+            name = (
+                (a.get("name") or a.get("unit") or a.get("month")) if isinstance(a, dict) else None
+            )
+            label = f"{i} {name}" if name else str(i)
+            out += json_diffs(a, b, f"{path}[{label}]")
         return out
     return [] if old == new else [f"{path or '.'}: {old!r} != {new!r}"]
 
