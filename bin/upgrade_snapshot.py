@@ -228,7 +228,8 @@ def verify_timeline(project: str) -> dict:
 
 def stale_content_types() -> list[str]:
     """Content types whose model the code no longer has (a model moved to another app
-    leaves its old one behind), with the permissions granted through them."""
+    without relabelling its content type leaves the old one behind), with the permissions
+    granted through them."""
     from django.apps import apps
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
