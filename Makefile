@@ -6,7 +6,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 export PORT HOST
 
-.PHONY: run test install migrate demo lint format messages clean bench loadtest
+.PHONY: run test install migrate demo lint format messages clean bench loadtest upgrade-check
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ format: install
 SCALE ?= 1000000
 bench: install
 	SCALE=$(SCALE) bash bench/run
+
+# Upgrade in place (bin/upgrade-check): a database built by UPGRADE_FROM's code migrates to
+# this checkout with nothing lost. SQLite unless DATABASE_URL names a PostgreSQL server.
+UPGRADE_FROM ?= b93634c
+upgrade-check: install
+	bash bin/upgrade-check $(UPGRADE_FROM)
 
 # Load test (issue 8): gunicorn + PostgreSQL + Redis + Celery on loopback, locust for
 # LOAD_SECONDS (default 600) at a fixed rate; local only, as root. See docs/RELIABILITY.md.

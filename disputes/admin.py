@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from .models import Attachment, Order, OrderEvent, Party, ReturnVisit, Review, SlaPolicy
+from .stages import CLOCKS
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -119,6 +120,6 @@ class IncidentAdmin(admin.ModelAdmin):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "sign_minutes", "contact_minutes", "meet_minutes"]
+    list_display = ["__str__", *(c.limit_field for c in CLOCKS)]
     list_filter = ["risk_level"]
     list_select_related = ["category"]

@@ -19,19 +19,16 @@ from typing import Any
 
 from django.conf import settings
 
-from .models import EventKind
+from .models import EVENT_MOMENTS, RETURN_CLEARS, EventKind
+from .stages import CLOCKS
 
 # The order's fields that its timeline vouches for (``timeline_fields``).
 VOUCHED_FIELDS = (
     "state",
     "outcome",
     "grade",
-    "sign_on_time",
-    "contact_on_time",
-    "meet_on_time",
-    "sign_due_at",
-    "contact_due_at",
-    "meet_due_at",
+    *(c.on_time_field for c in CLOCKS),
+    *(c.due_field for c in CLOCKS),
 )
 
 
@@ -137,25 +134,16 @@ def timeline_fields(events: Iterable) -> dict[str, Any]:
         data = event.data or {}
         if event.to_state:
             out["state"] = event.to_state
-        match event.kind:
-            case EventKind.DISPATCHED | EventKind.REASSIGNED:
-                out.update(sign_due_at=_moment(data.get("sign_due_at")), sign_on_time=None)
-            case EventKind.SIGNED:
-                out.update(
-                    sign_on_time=data.get("on_time"),
-                    contact_due_at=_moment(data.get("contact_due_at")),
-                    meet_due_at=_moment(data.get("meet_due_at")),
-                )
-            case EventKind.RETURNED:
-                out.update(
-                    sign_on_time=None, sign_due_at=None, contact_due_at=None, meet_due_at=None
-                )
-            case EventKind.CONTACTED:
-                out["contact_on_time"] = data.get("on_time")
-            case EventKind.MET:
-                out["meet_on_time"] = data.get("on_time")
-            case EventKind.CLOSED:
-                out.update(outcome=data.get("outcome", ""), grade=data.get("grade", ""))
+        moment = EVENT_MOMENTS.get(event.kind)
+        for c in CLOCKS:
+            if moment and c.stops == moment and "on_time" in data:
+                out[c.on_time_field] = data["on_time"]
+            if moment and c.starts == moment:
+                out.update({c.due_field: _moment(data.get(c.due_field)), c.on_time_field: None})
+            if event.kind == EventKind.RETURNED and c.starts in RETURN_CLEARS:
+                out.update({c.due_field: None, c.on_time_field: None})
+        if event.kind == EventKind.CLOSED:
+            out.update(outcome=data.get("outcome", ""), grade=data.get("grade", ""))
     return out
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from shishi_mediation.text import duration_text
 
 from .models import Order
-from .stages import Stage
+from .stages import CLOCK, CLOCKS
 
 
 @dataclass
@@ -40,7 +40,7 @@ def urgency(*, due: datetime, limit: timedelta | None, now: datetime) -> str:
 
 
 def order_clock(order: Order, now: datetime | None = None) -> Clock | None:
-    """The nearest running deadline: signing, else contacting, else the meeting."""
+    """The nearest running deadline (of two due at once, the first in ``CLOCKS``)."""
     now = now or timezone.now()
     running = order.running_clocks()
     if not running:
@@ -48,10 +48,10 @@ def order_clock(order: Order, now: datetime | None = None) -> Clock | None:
     stage, due = min(running.items(), key=lambda item: item[1])
     if due is None:
         return None
-    limit = getattr(order, f"{stage}_limit")
+    limit = getattr(order, CLOCK[stage].limit_attr)
     return Clock(
         stage=stage,
-        label=Stage(stage).label,
+        label=CLOCK[stage].label,
         due=due,
         limit=limit,
         urgency=urgency(due=due, limit=limit, now=now),
@@ -64,27 +64,22 @@ def stage_rows(order: Order, now: datetime | None = None) -> list[dict]:
     running (with its clock), or has not started."""
     now = now or timezone.now()
     running = order.running_clocks()
-    done_at = {
-        Stage.SIGN: order.signed_at,
-        Stage.CONTACT: order.contacted_at,
-        Stage.MEET: order.met_at,
-    }
     rows = []
-    for stage in Stage:
-        due = getattr(order, f"{stage.value}_due_at")
-        limit = getattr(order, f"{stage.value}_limit")
+    for c in CLOCKS:
+        due = getattr(order, c.due_field)
+        limit = getattr(order, c.limit_attr)
         row = {
-            "stage": stage.value,
-            "label": stage.label,
+            "stage": c.name,
+            "label": c.label,
             "due": due,
-            "done_at": done_at[stage],
-            "on_time": getattr(order, f"{stage.value}_on_time"),
+            "done_at": getattr(order, c.stops),
+            "on_time": getattr(order, c.on_time_field),
             "clock": None,
         }
-        if stage.value in running and due is not None:
+        if c.name in running and due is not None:
             row["clock"] = Clock(
-                stage=stage.value,
-                label=stage.label,
+                stage=c.name,
+                label=c.label,
                 due=due,
                 limit=limit,
                 urgency=urgency(due=due, limit=limit, now=now),

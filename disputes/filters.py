@@ -19,6 +19,7 @@ from shishi_mediation.validators import LANDLINE_RE, MOBILE_RE
 
 from . import reference
 from .models import Order, Party, Source, State
+from .stages import overdue_q
 
 
 def phone_forms(value: str) -> list[str]:
@@ -42,15 +43,6 @@ class AnyYesNoSelect(forms.NullBooleanSelect):
     def __init__(self, attrs=None):
         super().__init__(attrs)
         self.choices = [("unknown", _("全部")), *self.choices[1:]]
-
-
-def overdue_q(now) -> Q:
-    """Orders with a running stage past its due time."""
-    return (
-        Q(state=State.DISPATCHED, sign_due_at__lt=now)
-        | Q(state=State.SIGNED, contact_due_at__lt=now)
-        | Q(state__in=[State.SIGNED, State.CONTACTED], meet_due_at__lt=now)
-    )
 
 
 class ReferenceChoiceIterator(BaseChoiceIterator):

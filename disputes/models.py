@@ -11,8 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
-from django.db.models.functions import Least
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -25,7 +24,15 @@ from shishi_mediation.validators import (
     validate_phone,
 )
 
-from .stages import Stage, escalation_fire_at
+from .stages import (
+    CLOCK,
+    CLOCKS,
+    Stage,
+    clocks_in,
+    escalation_fire_at,
+    next_due_whens,
+    state_q,
+)
 
 # --- SLA policy: each clock's time limit ------------------------------------------------
 
@@ -52,9 +59,7 @@ class SlaPolicy(models.Model):
         blank=True,
         help_text=_("留空表示所有风险等级。"),
     )
-    sign_minutes = models.PositiveIntegerField(_("签收时限（分钟）"), default=30)
-    contact_minutes = models.PositiveIntegerField(_("联系时限（分钟，自签收起）"), default=24 * 60)
-    meet_minutes = models.PositiveIntegerField(_("见面调解时限（分钟，自签收起）"), default=48 * 60)
+    # One ``<clock>_minutes`` field per clock, added below from ``stages.CLOCKS``.
 
     class Meta:
         db_table = "dispatch_slapolicy"
@@ -79,17 +84,22 @@ class SlaPolicy(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                condition=Q(sign_minutes__gt=0, contact_minutes__gt=0, meet_minutes__gt=0),
+                condition=Q(**{f"{c.limit_field}__gt": 0 for c in CLOCKS}),
                 name="sla_policy_positive_limits",
                 violation_error_code="not_positive",
-                violation_error_message=_("签收、联系、见面调解时限都必须大于0分钟。"),
+                violation_error_message=_("各环节时限都必须大于0分钟。"),
             ),
-            # Both clocks start at signing, and the meeting comes after the contact.
-            models.CheckConstraint(
-                condition=Q(meet_minutes__gte=F("contact_minutes")),
-                name="sla_policy_meet_after_contact",
-                violation_error_code="meet_before_contact",
-                violation_error_message=_("见面调解时限不能短于联系时限（两者都自签收起算）。"),
+            # A clock that may not end before another started at the same moment.
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{c.limit_field}__gte": F(CLOCK[other].limit_field)}),
+                    name=f"sla_policy_{c.name}_after_{other}",
+                    violation_error_code=f"{c.name}_before_{other}",
+                    violation_error_message=message,
+                )
+                for c in CLOCKS
+                if c.not_shorter_than
+                for other, message in [c.not_shorter_than]
             ),
         ]
 
@@ -100,11 +110,15 @@ class SlaPolicy(models.Model):
 
     @property
     def limits(self) -> dict[str, timedelta]:
-        return {
-            "sign": timedelta(minutes=self.sign_minutes),
-            "contact": timedelta(minutes=self.contact_minutes),
-            "meet": timedelta(minutes=self.meet_minutes),
-        }
+        """Each clock's limit under this policy, by clock name."""
+        return {c.name: timedelta(minutes=getattr(self, c.limit_field)) for c in CLOCKS}
+
+
+for _clock in CLOCKS:
+    SlaPolicy.add_to_class(
+        _clock.limit_field,
+        models.PositiveIntegerField(_clock.limit_label, default=_clock.minutes),
+    )
 
 
 class State(models.TextChoices):
@@ -232,17 +246,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
     closed_at = models.DateTimeField(_("结单时间"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
 
-    # Each stage's limit is fixed when its clock starts (from the SLA policy then in
-    # force) and its due time stored, so sweeps and reports never recompute history.
-    sign_limit = models.DurationField(_("签收时限"), null=True, blank=True)
-    contact_limit = models.DurationField(_("联系时限"), null=True, blank=True)
-    meet_limit = models.DurationField(_("调解时限"), null=True, blank=True)
-    sign_due_at = models.DateTimeField(_("签收截止"), null=True, blank=True)
-    contact_due_at = models.DateTimeField(_("联系截止"), null=True, blank=True)
-    meet_due_at = models.DateTimeField(_("调解截止"), null=True, blank=True)
-    sign_on_time = models.BooleanField(_("按时签收"), null=True, blank=True)
-    contact_on_time = models.BooleanField(_("按时联系"), null=True, blank=True)
-    meet_on_time = models.BooleanField(_("按时调解"), null=True, blank=True)
+    # Each clock's limit is fixed when it starts (from the SLA policy then in force) and
+    # its due time stored, so sweeps and reports never recompute history: the fields
+    # ``<clock>_limit``, ``<clock>_due_at`` and ``<clock>_on_time``, added below from
+    # ``stages.CLOCKS``.
 
     # The head of the timeline's hash chain (see disputes/chain.py): "<key id>:<hex>".
     timeline_seq = models.PositiveIntegerField(default=0, editable=False)
@@ -272,18 +279,14 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["reporter", "-reported_at"]),
             models.Index(fields=["state", "-reported_at"]),
             models.Index(fields=["closed_at"]),
-            models.Index(
-                name="order_sign_due_open", fields=["sign_due_at"], condition=Q(state="dispatched")
-            ),
-            models.Index(
-                name="order_contact_due_open",
-                fields=["contact_due_at"],
-                condition=Q(state="signed"),
-            ),
-            models.Index(
-                name="order_meet_due_open",
-                fields=["meet_due_at"],
-                condition=Q(state__in=["signed", "contacted"]),
+            # Each clock's due time while it runs (the overdue filter, the sweep's checks).
+            *(
+                models.Index(
+                    name=f"order_{c.name}_due_open",
+                    fields=[c.due_field],
+                    condition=state_q(c.runs_in),
+                )
+                for c in CLOCKS
             ),
             # The lists (disputes/selectors.py): each visibility branch read in the list's
             # order. The board and the handler list go by the next deadline; the second
@@ -293,9 +296,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
                 models.Index(
                     F(column),
                     Case(
-                        When(state="dispatched", then=F("sign_due_at")),
-                        When(state="signed", then=Least("contact_due_at", "meet_due_at")),
-                        When(state="contacted", then=F("meet_due_at")),
+                        *next_due_whens(),
                         default=Value(None),
                         output_field=models.DateTimeField(),
                     ),
@@ -321,54 +322,39 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     # --- transitions: guard and set fields only; services save and record ---------
     @transition(field=state, source=State.REPORTED, target=State.DISPATCHED)
-    def dispatch(self, *, lead_unit: Unit, assignee, at: datetime, sign_limit: timedelta):
+    def dispatch(self, *, lead_unit: Unit, assignee, at: datetime, limits: dict[str, timedelta]):
         self.lead_unit = lead_unit
         self.assignee = assignee
-        self._start_sign_clock(at, sign_limit)
+        self._reach("dispatched_at", at, limits)
 
     @transition(field=state, source=State.DISPATCHED, target=State.DISPATCHED)
-    def reassign(self, *, lead_unit: Unit, assignee, at: datetime, sign_limit: timedelta):
+    def reassign(self, *, lead_unit: Unit, assignee, at: datetime, limits: dict[str, timedelta]):
         self.lead_unit = lead_unit
         self.assignee = assignee
-        self._start_sign_clock(at, sign_limit)
+        self._reach("dispatched_at", at, limits)
 
     @transition(field=state, source=State.DISPATCHED, target=State.SIGNED)
-    def sign(self, *, by, at: datetime, contact_limit: timedelta, meet_limit: timedelta):
-        self.signed_at = at
-        self.sign_on_time = at <= self.sign_due_at
+    def sign(self, *, by, at: datetime, limits: dict[str, timedelta]):
         if self.assignee_id is None:
             self.assignee = by
-        self.contact_limit, self.meet_limit = contact_limit, meet_limit
-        self.contact_due_at = at + contact_limit
-        self.meet_due_at = at + meet_limit
-        self._disarm(Stage.SIGN)
-        self._arm(Stage.CONTACT)
-        self._arm(Stage.MEET)
+        self._reach("signed_at", at, limits)
 
     @transition(field=state, source=[State.DISPATCHED, State.SIGNED], target=State.REPORTED)
     def return_to_queue(self):
         self.lead_unit = None
         self.assignee = None
-        self.dispatched_at = self.signed_at = None
-        self.sign_limit = self.contact_limit = self.meet_limit = None
-        self.sign_due_at = self.contact_due_at = self.meet_due_at = None
-        self.sign_on_time = None
-        self._disarm(*Stage.values)
+        self._unreach(*RETURN_CLEARS)
 
     @transition(field=state, source=State.SIGNED, target=State.CONTACTED)
     def record_contact(self, *, at: datetime, how: str, note: str):
-        self.contacted_at = at
-        self.contact_on_time = at <= self.contact_due_at
         self.contact_method, self.contact_note = how, note
-        self._disarm(Stage.CONTACT)
+        self._reach("contacted_at", at)
 
     @transition(field=state, source=State.CONTACTED, target=State.MET)
     def record_meeting(self, *, at: datetime, place: str, participants: str, result: str):
-        self.met_at = at
-        self.meet_on_time = at <= self.meet_due_at
         self.meeting_place, self.meeting_participants = place, participants
         self.meeting_result = result
-        self._disarm(Stage.MEET)
+        self._reach("met_at", at)
 
     @transition(field=state, source=State.MET, target=State.CLOSED)
     def close(self, *, at: datetime, outcome: str, summary: str, grade: str, referral: str):
@@ -383,22 +369,56 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self.cancel_reason = reason
         self._disarm(*Stage.values)
 
-    def _start_sign_clock(self, at: datetime, limit: timedelta) -> None:
-        self.dispatched_at = at
-        self.sign_limit = limit
-        self.sign_due_at = at + limit
-        self.sign_on_time = None
-        self._arm(Stage.SIGN)
+    # --- the clocks (``stages.CLOCKS``) ------------------------------------------------
+    def _reach(self, moment: str, at: datetime, limits: dict[str, timedelta] | None = None):
+        """The order reached ``moment`` (one of ``stages.MOMENTS``) at ``at``: the clocks
+        that stop there are met, on time or not; those that start there start, with their
+        limit from ``limits`` (by clock name)."""
+        setattr(self, moment, at)
+        for c in CLOCKS:
+            if c.stops == moment and getattr(self, c.due_field) is not None:
+                setattr(self, c.on_time_field, at <= getattr(self, c.due_field))
+                self._disarm(c.name)
+            if c.starts == moment:
+                limit = limits[c.name]
+                setattr(self, c.limit_attr, limit)
+                setattr(self, c.due_field, at + limit)
+                setattr(self, c.on_time_field, None)
+                self._arm(c.name)
 
-    # A stage's clock starting arms its alarm (``disputes.Alarm``: the warning first);
-    # meeting it, or leaving the states it runs in, disarms it. The transition only notes
-    # the change; the service saves it with the order (``disputes.sweep.save_alarms``).
+    def _unreach(self, *moments: str) -> None:
+        """The order goes back to before ``moments``: they and the clocks they started
+        are cleared, and those clocks' alarms disarmed."""
+        for moment in moments:
+            setattr(self, moment, None)
+        for c in CLOCKS:
+            if c.starts in moments:
+                setattr(self, c.limit_attr, None)
+                setattr(self, c.due_field, None)
+                setattr(self, c.on_time_field, None)
+                self._disarm(c.name)
+
+    def clock_data(self, moment: str) -> dict:
+        """What the timeline records of the clocks at ``moment``: whether the clock that
+        stopped there was on time, and the due times of those that started."""
+        data = {}
+        for c in CLOCKS:
+            if c.stops == moment and getattr(self, c.on_time_field) is not None:
+                data["on_time"] = getattr(self, c.on_time_field)
+            if c.starts == moment:
+                data[c.due_field] = getattr(self, c.due_field)
+        return data
+
+    # A clock starting arms its alarm (``disputes.Alarm``: the warning first); meeting it,
+    # or leaving the states it runs in, disarms it. The transition only notes the change;
+    # the service saves it with the order (``disputes.sweep.save_alarms``).
     @property
     def alarm_changes(self) -> dict[str, tuple[int, datetime] | None]:
         return self.__dict__.setdefault("_alarm_changes", {})
 
     def _arm(self, stage: str) -> None:
-        due, limit = getattr(self, f"{stage}_due_at"), getattr(self, f"{stage}_limit")
+        clock = CLOCK[stage]
+        due, limit = getattr(self, clock.due_field), getattr(self, clock.limit_attr)
         level = EscalationLevel.WARNING
         self.alarm_changes[stage] = (level, escalation_fire_at(due=due, limit=limit, level=level))
 
@@ -407,13 +427,17 @@ class Order(ConcurrentTransitionMixin, models.Model):
             self.alarm_changes[stage] = None
 
     def running_clocks(self) -> dict[str, datetime]:
-        """The stages whose clocks run now, with their due times."""
-        stages = {
-            State.DISPATCHED: (Stage.SIGN,),
-            State.SIGNED: (Stage.CONTACT, Stage.MEET),
-            State.CONTACTED: (Stage.MEET,),
-        }.get(self.state, ())
-        return {stage: getattr(self, f"{stage}_due_at") for stage in stages}
+        """The clocks that run now, with their due times."""
+        return {c.name: getattr(self, c.due_field) for c in clocks_in(self.state)}
+
+
+for _clock in CLOCKS:
+    _limit_label, _due_label, _on_time_label = _clock.field_labels
+    Order.add_to_class(_clock.limit_attr, models.DurationField(_limit_label, null=True, blank=True))
+    Order.add_to_class(_clock.due_field, models.DateTimeField(_due_label, null=True, blank=True))
+    Order.add_to_class(
+        _clock.on_time_field, models.BooleanField(_on_time_label, null=True, blank=True)
+    )
 
 
 # --- the clocks' alarms and escalations -------------------------------------------------
@@ -638,6 +662,18 @@ class EventKind(models.TextChoices):
     ESCALATED = "escalated", _("临期预警或超时督办")
     REVIEWED = "reviewed", _("群众评价")
     RETURN_VISIT = "return_visit", _("回访")
+
+
+# The moment (an ``Order`` time field) each kind of event stamps: the clocks start and
+# stop at these (``Order._reach``); a return to the queue clears what it goes back before.
+EVENT_MOMENTS = {
+    EventKind.DISPATCHED: "dispatched_at",
+    EventKind.REASSIGNED: "dispatched_at",
+    EventKind.SIGNED: "signed_at",
+    EventKind.CONTACTED: "contacted_at",
+    EventKind.MET: "met_at",
+}
+RETURN_CLEARS = ("dispatched_at", "signed_at")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

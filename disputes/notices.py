@@ -18,7 +18,7 @@ from notifications.services import notify, notify_rows
 from shishi_mediation.text import duration_text
 
 from .models import Escalation
-from .stages import Stage
+from .stages import CLOCK, Audience, Stage
 
 
 def _fmt(moment: datetime | None) -> str:
@@ -234,11 +234,21 @@ def notify_escalations(raised: list[Raised], *, now: datetime) -> int:
     memberships = list(
         Membership.objects.filter(
             Q(unit_id__in=lead_units, role__in=[Role.HANDLER, Role.UNIT_HEAD])
-            | Q(role=Role.DISPATCHER, unit__area_id__in=streets, unit__kind=Unit.Kind.STREET_CENTER)
+            | Q(
+                role__in=[Role.DISPATCHER, Role.UNIT_HEAD],
+                unit__area_id__in=streets,
+                unit__kind=Unit.Kind.STREET_CENTER,
+            )
             | Q(role=Role.SUPERVISOR),
             user__is_active=True,
         ).values_list(
-            "user_id", "user__email", "unit_id", "role", "unit__area_id", "unit__area__path"
+            "user_id",
+            "user__email",
+            "unit_id",
+            "role",
+            "unit__kind",
+            "unit__area_id",
+            "unit__area__path",
         )
     )
     emails = {user_id: email for user_id, email, *_rest in memberships}
@@ -248,24 +258,34 @@ def notify_escalations(raised: list[Raised], *, now: datetime) -> int:
     )
     # Who holds which role where, grouped once for the batch.
     by_unit: dict[tuple[int, str], list[int]] = defaultdict(list)
-    dispatchers: dict[int, list[int]] = defaultdict(list)
+    center: dict[tuple[int, str], list[int]] = defaultdict(list)  # (street, role)
     supervisors: list[tuple[int, str]] = []
-    for user_id, _email, unit_id, role, area_id, path in memberships:
-        if role == Role.DISPATCHER:
-            dispatchers[area_id].append(user_id)
-        elif role == Role.SUPERVISOR:
+    for user_id, _email, unit_id, role, kind, area_id, path in memberships:
+        if role == Role.SUPERVISOR:
             supervisors.append((user_id, path))
-        else:
+            continue
+        if unit_id in lead_units:
             by_unit[unit_id, role].append(user_id)
+        if kind == Unit.Kind.STREET_CENTER:
+            center[area_id, role].append(user_id)
+
+    def assignee(r: Raised) -> list[int]:
+        if r.assignee_id:
+            return [r.assignee_id] if r.assignee_id in emails else []
+        return by_unit[r.lead_unit_id, Role.HANDLER]
+
+    audiences: dict[Audience, Callable[[Raised], list[int]]] = {
+        Audience.ASSIGNEE: assignee,
+        Audience.UNIT_HEADS: lambda r: by_unit[r.lead_unit_id, Role.UNIT_HEAD],
+        Audience.STREET_DISPATCHERS: lambda r: center[r.street_id, Role.DISPATCHER],
+        Audience.CENTER_HEADS: lambda r: center[r.street_id, Role.UNIT_HEAD],
+        Audience.SUPERVISORS: lambda r: [
+            u for u, path in supervisors if r.community_path.startswith(path)
+        ],
+    }
 
     def told_at(r: Raised, level: int) -> list[int]:
-        if level == EscalationLevel.WARNING:
-            if r.assignee_id:
-                return [r.assignee_id] if r.assignee_id in emails else []
-            return by_unit[r.lead_unit_id, Role.HANDLER]
-        if level == EscalationLevel.LEVEL1:
-            return by_unit[r.lead_unit_id, Role.UNIT_HEAD] + dispatchers[r.street_id]
-        return [u for u, path in supervisors if r.community_path.startswith(path)]
+        return [u for who in CLOCK[r.stage].told[level] for u in audiences[who](r)]
 
     rows = []
     for r in raised:

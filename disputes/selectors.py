@@ -1,7 +1,9 @@
 """Reads about orders. Every list, detail, export and API view starts from
 ``orders_visible_to``; ``allowed_actions`` decides both the buttons and the server check."""
 
+import operator
 from collections.abc import Callable
+from functools import reduce
 
 from django.db import connection
 from django.db.models import (
@@ -20,7 +22,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Least
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -30,7 +31,6 @@ from shishi_mediation.ids import id_from_text
 from shishi_mediation.validators import mask_id_number, mask_phone
 
 from . import reference
-from .filters import overdue_q
 from .models import (
     OPEN_STATES,
     Attachment,
@@ -41,6 +41,7 @@ from .models import (
     SlaPolicy,
     State,
 )
+from .stages import clock_states, clocks_in, next_due_whens, overdue_q
 
 HANDLER_ROLES = (Role.HANDLER, Role.UNIT_HEAD)
 
@@ -377,33 +378,33 @@ def party_numbers(party, *, in_full: frozenset[str]) -> dict[str, str]:
 
 
 def next_due_expression():
-    """The nearest running deadline of an order (NULL when no clock runs)."""
-    return Case(
-        When(state=State.DISPATCHED, then=F("sign_due_at")),
-        When(state=State.SIGNED, then=Least("contact_due_at", "meet_due_at")),
-        When(state=State.CONTACTED, then=F("meet_due_at")),
-        default=Value(None),
-        output_field=DateTimeField(),
-    )
+    """The order's nearest running deadline (NULL when no clock runs): the board's and
+    the lists' order. The same expression as the two ``*_next_due`` indexes of ``Order``
+    (a test compares them), or PostgreSQL no longer uses them."""
+    return Case(*next_due_whens(), default=Value(None), output_field=DateTimeField())
 
 
 def warning_q(now) -> Q:
     """Open orders whose nearest running deadline (``next_due_expression``) has had four
-    fifths of its stage's limit pass at ``now`` (``web.urgency``'s "warning", overdue
+    fifths of its clock's limit pass at ``now`` (``clocks.urgency``'s "warning", overdue
     ones too): five times the time left is at most the limit. Written without dividing a
-    duration, whose quotient SQLite cannot subtract from a time."""
+    duration, whose quotient SQLite cannot subtract from a time. Of two clocks due at
+    once, the first in ``stages.CLOCKS`` is the nearest."""
 
-    def fifth_left(stage: str) -> Q:
-        left = F(f"{stage}_due_at") - Value(now, output_field=DateTimeField())
-        return Q(**{f"{stage}_limit__gte": ExpressionWrapper(left * 5, DurationField())})
+    def fifth_left(c) -> Q:
+        left = F(c.due_field) - Value(now, output_field=DateTimeField())
+        return Q(**{f"{c.limit_attr}__gte": ExpressionWrapper(left * 5, DurationField())})
 
-    contact_first = Q(contact_due_at__lte=F("meet_due_at"))
-    return (
-        (Q(state=State.DISPATCHED) & fifth_left("sign"))
-        | (Q(state=State.SIGNED) & contact_first & fifth_left("contact"))
-        | (Q(state=State.SIGNED) & ~contact_first & fifth_left("meet"))
-        | (Q(state=State.CONTACTED) & fifth_left("meet"))
-    )
+    branches = []
+    for state in clock_states():
+        running = clocks_in(state)
+        for i, c in enumerate(running):
+            nearest = Q(
+                *(Q(**{f"{c.due_field}__lte": F(o.due_field)}) for o in running[i + 1 :]),
+                *(Q(**{f"{c.due_field}__lt": F(o.due_field)}) for o in running[:i]),
+            )
+            branches.append(Q(state=state) & nearest & fifth_left(c))
+    return reduce(operator.or_, branches)
 
 
 # How an open order stands against its nearest deadline (``web.urgency``); "waiting" when

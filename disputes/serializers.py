@@ -41,6 +41,7 @@ from .models import (
 )
 from .selectors import party_numbers
 from .services import PartyInput, ReportInput
+from .stages import CLOCKS
 
 
 class ConflictSerializer(serializers.Serializer):
@@ -147,9 +148,7 @@ class OrderListSerializer(ModelSerializer):
             "met_at",
             "closed_at",
             "cancelled_at",
-            "sign_due_at",
-            "contact_due_at",
-            "meet_due_at",
+            *(c.due_field for c in CLOCKS),
         ]
         read_only_fields = fields
 
@@ -190,9 +189,7 @@ class OrderDetailSerializer(OrderListSerializer):
             "parties",
             "attachments",
             "incidents",
-            "sign_on_time",
-            "contact_on_time",
-            "meet_on_time",
+            *(c.on_time_field for c in CLOCKS),
             "contact_method",
             "contact_note",
             "meeting_place",

@@ -349,15 +349,13 @@ def _route(
         _raise_if(errors)
         policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
         previous = o.lead_unit.name if o.lead_unit else ""
-        getattr(o, action)(
-            lead_unit=lead_unit, assignee=assignee, at=now, sign_limit=policy.limits["sign"]
-        )
+        getattr(o, action)(lead_unit=lead_unit, assignee=assignee, at=now, limits=policy.limits)
         o.assisting_units.set(assisting)
         data = {
             "lead_unit": lead_unit.name,
             "assignee": display_name(assignee),
             "assisting_units": [u.name for u in assisting],
-            "sign_due_at": local_iso(o.sign_due_at),
+            **_clock_data(o, "dispatched_at"),
         }
         if previous:
             data["previous_unit"] = previous
@@ -450,6 +448,15 @@ def order_reassign(
     )
 
 
+def _clock_data(order: Order, moment: str) -> dict:
+    """The timeline's record of the clocks at ``moment`` (``Order.clock_data``), its due
+    times in Asia/Shanghai."""
+    return {
+        key: local_iso(value) if isinstance(value, datetime) else value
+        for key, value in order.clock_data(moment).items()
+    }
+
+
 def order_sign(*, order_id: int, actor, now: datetime | None = None) -> Order:
     """The lead unit takes the order (签收). Records whether the 30-minute limit was met
     and starts the contact and meeting clocks."""
@@ -457,17 +464,8 @@ def order_sign(*, order_id: int, actor, now: datetime | None = None) -> Order:
 
     def apply(o: Order):
         policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
-        o.sign(
-            by=actor,
-            at=now,
-            contact_limit=policy.limits["contact"],
-            meet_limit=policy.limits["meet"],
-        )
-        return "", {
-            "on_time": o.sign_on_time,
-            "contact_due_at": local_iso(o.contact_due_at),
-            "meet_due_at": local_iso(o.meet_due_at),
-        }
+        o.sign(by=actor, at=now, limits=policy.limits)
+        return "", _clock_data(o, "signed_at")
 
     return _transition(
         order_id=order_id,
@@ -533,7 +531,7 @@ def order_record_contact(
         o.record_contact(at=at, how=method, note=note.strip())
         return note.strip(), {
             "method": method,
-            "on_time": o.contact_on_time,
+            **_clock_data(o, "contacted_at"),
             "contacted_at": local_iso(at),
         }
 
@@ -576,7 +574,7 @@ def order_record_meeting(
         )
         return result.strip(), {
             "place": place.strip(),
-            "on_time": o.meet_on_time,
+            **_clock_data(o, "met_at"),
             "met_at": local_iso(at),
         }
 

@@ -1,17 +1,220 @@
-"""The order's clocks (stages): what each is called and when its levels fire."""
+"""The order's clocks (stages), each declared once in ``CLOCKS``.
 
+A clock starts when the order reaches one moment (``starts``: an ``Order`` time field)
+and is met when it reaches another (``stops``); it runs while the order is in one of
+``runs_in``. Its limit comes from the SLA policy (``SlaPolicy.<name>_minutes``, default
+``minutes``) and is fixed on the order when the clock starts, with its due time; whether
+it was met on time is recorded when it stops. Before the deadline a warning, at it
+level 1, overdue by the limit again level 2; ``told`` names who hears of each level.
+
+Everything else is derived from this table: the ``Stage`` choices, the order's
+``<name>_limit`` / ``<name>_due_at`` / ``<name>_on_time`` fields and due-time indexes,
+the policy's limit fields and constraints, the alarms and the sweep, who is told, the
+overdue and warning filters, the next-deadline expression of the lists and the board,
+the order page's stage rows, the API's fields, the timeline check, the report's
+figures and the roll-ups' columns. docs/ARCHITECTURE.md, "Adding a clock".
+"""
+
+import operator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import reduce
 
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Least
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from notifications.levels import EscalationLevel
 
 
-class Stage(models.TextChoices):
-    SIGN = "sign", _("签收")
-    CONTACT = "contact", _("联系当事人")
-    MEET = "meet", _("见面调解")
+class Audience(StrEnum):
+    """Whom a level of a clock is told to (``disputes.notices.notify_escalations``)."""
+
+    ASSIGNEE = "assignee"  # the order's assignee, else the lead unit's handlers
+    UNIT_HEADS = "unit_heads"  # the lead unit's heads
+    STREET_DISPATCHERS = "street_dispatchers"  # the dispatchers of the order's street center
+    CENTER_HEADS = "center_heads"  # the heads of the order's street center
+    SUPERVISORS = "supervisors"  # supervisors whose jurisdiction holds the order
+
+
+@dataclass(frozen=True)
+class ReportLabels:
+    """How the monthly report counts a clock: its figures' headers, and its on-time
+    rate's weight in the composite score (percentage points)."""
+
+    on_time: Promise  # 按时…: met on time
+    late: Promise  # 超时…: met late
+    open: Promise  # 逾期未…: past due, not met
+    rate: Promise  # 按时…率(%)
+    rate_name: Promise  # 按时…率: the ranking's, the bulletin's and the charts' name of it
+    colour: str  # the rate's colour in the charts
+    median: Promise  # the median time from start to stop, in minutes (exports)
+    median_short: Promise  # its column on the page, under 用时中位数
+    group: Promise  # the page's column group
+    score_weight: int
+
+
+@dataclass(frozen=True)
+class Clock:
+    name: str
+    label: Promise  # the stage, as pages, notices and the API name it
+    starts: str  # the Order time field whose moment starts the clock
+    stops: str  # the Order time field whose moment meets it
+    runs_in: tuple[str, ...]  # the order states in which it runs
+    minutes: int  # the default limit
+    limit_label: Promise  # SlaPolicy.<name>_minutes
+    field_labels: tuple[Promise, Promise, Promise]  # Order.<name>_limit, _due_at, _on_time
+    report: ReportLabels
+    told: tuple[tuple[Audience, ...], ...]  # per level: warning, level 1, level 2
+    # Another clock, started at the same moment, that this one may not end before, and
+    # what the policy's form says when it would.
+    not_shorter_than: tuple[str, Promise] | None = None
+
+    @property
+    def limit_field(self) -> str:
+        return f"{self.name}_minutes"
+
+    @property
+    def due_field(self) -> str:
+        return f"{self.name}_due_at"
+
+    @property
+    def limit_attr(self) -> str:
+        return f"{self.name}_limit"
+
+    @property
+    def on_time_field(self) -> str:
+        return f"{self.name}_on_time"
+
+
+_SIGNED, _CONTACTED = ("signed",), ("contacted",)
+
+CLOCKS: tuple[Clock, ...] = (
+    Clock(
+        name="sign",
+        label=_("签收"),
+        starts="dispatched_at",
+        stops="signed_at",
+        runs_in=("dispatched",),
+        minutes=30,
+        limit_label=_("签收时限（分钟）"),
+        field_labels=(_("签收时限"), _("签收截止"), _("按时签收")),
+        report=ReportLabels(
+            on_time=_("按时签收"),
+            late=_("超时签收"),
+            open=_("逾期未签收"),
+            rate=_("按时签收率(%)"),
+            rate_name=_("按时签收率"),
+            colour="#2f6fb3",
+            median=_("签收用时中位数(分钟)"),
+            median_short=_("签收"),
+            group=_("签收"),
+            score_weight=25,
+        ),
+        told=(
+            (Audience.ASSIGNEE,),
+            (Audience.UNIT_HEADS, Audience.STREET_DISPATCHERS),
+            (Audience.SUPERVISORS,),
+        ),
+    ),
+    Clock(
+        name="contact",
+        label=_("联系当事人"),
+        starts="signed_at",
+        stops="contacted_at",
+        runs_in=_SIGNED,
+        minutes=24 * 60,
+        limit_label=_("联系时限（分钟，自签收起）"),
+        field_labels=(_("联系时限"), _("联系截止"), _("按时联系")),
+        report=ReportLabels(
+            on_time=_("按时联系"),
+            late=_("超时联系"),
+            open=_("逾期未联系"),
+            rate=_("按时联系率(%)"),
+            rate_name=_("按时联系率"),
+            colour="#2e8b57",
+            median=_("联系用时中位数(分钟)"),
+            median_short=_("联系"),
+            group=_("联系当事人"),
+            score_weight=20,
+        ),
+        told=(
+            (Audience.ASSIGNEE,),
+            (Audience.UNIT_HEADS, Audience.STREET_DISPATCHERS),
+            (Audience.SUPERVISORS,),
+        ),
+    ),
+    Clock(
+        name="meet",
+        label=_("见面调解"),
+        starts="signed_at",
+        stops="met_at",
+        runs_in=_SIGNED + _CONTACTED,
+        minutes=48 * 60,
+        limit_label=_("见面调解时限（分钟，自签收起）"),
+        field_labels=(_("调解时限"), _("调解截止"), _("按时调解")),
+        report=ReportLabels(
+            on_time=_("按时见面调解"),
+            late=_("超时见面调解"),
+            open=_("逾期未见面调解"),
+            rate=_("按时见面调解率(%)"),
+            rate_name=_("按时见面调解率"),
+            colour="#c77c02",
+            median=_("见面调解用时中位数(分钟)"),
+            median_short=_("见面"),
+            group=_("见面调解"),
+            score_weight=20,
+        ),
+        told=(
+            (Audience.ASSIGNEE,),
+            (Audience.UNIT_HEADS, Audience.STREET_DISPATCHERS),
+            (Audience.SUPERVISORS,),
+        ),
+        not_shorter_than=("contact", _("见面调解时限不能短于联系时限（两者都自签收起算）。")),
+    ),
+)
+
+CLOCK = {clock.name: clock for clock in CLOCKS}
+
+Stage = models.TextChoices("Stage", [(c.name.upper(), (c.name, c.label)) for c in CLOCKS])
+Stage.__doc__ = "The clocks' names and labels (``CLOCKS``)."
+
+# Every Order time field a clock starts or stops at.
+MOMENTS = tuple(dict.fromkeys(m for c in CLOCKS for m in (c.starts, c.stops)))
+
+
+def clocks_in(state: str) -> tuple[Clock, ...]:
+    """The clocks that run while an order is in ``state``."""
+    return tuple(c for c in CLOCKS if state in c.runs_in)
+
+
+def clock_states() -> tuple[str, ...]:
+    """The states in which some clock runs, in the table's order."""
+    return tuple(dict.fromkeys(s for c in CLOCKS for s in c.runs_in))
+
+
+def state_q(states: tuple[str, ...]) -> Q:
+    return Q(state=states[0]) if len(states) == 1 else Q(state__in=list(states))
+
+
+def next_due_whens() -> list[models.When]:
+    """Per state, the nearest due time of the clocks running in it (the board's and the
+    lists' order, and the index that serves them)."""
+    whens = []
+    for state in clock_states():
+        dues = [c.due_field for c in clocks_in(state)]
+        whens.append(models.When(state=state, then=F(dues[0]) if len(dues) == 1 else Least(*dues)))
+    return whens
+
+
+def overdue_q(now: datetime) -> Q:
+    """Orders with a running clock past its due time."""
+    return reduce(
+        operator.or_, (state_q(c.runs_in) & Q(**{f"{c.due_field}__lt": now}) for c in CLOCKS)
+    )
 
 
 def escalation_fire_at(*, due: datetime, limit: timedelta, level: int) -> datetime:

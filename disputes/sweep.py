@@ -26,10 +26,10 @@ from notifications.levels import EscalationLevel
 from shishi_mediation.bulk import insert_rows, update_rows
 from shishi_mediation.text import local_iso
 
-from .chain import event_hash
-from .models import Alarm, Escalation, EventKind, Order, OrderEvent
+from .events import NewEvent, append_events
+from .models import Alarm, Escalation, EventKind, Order
 from .notices import escalation_subject
-from .stages import Stage, escalation_fire_at
+from .stages import CLOCKS, escalation_fire_at
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,6 @@ _ESCALATION_COLUMNS = (
     "raised_at",
     "unit",
 )
-_EVENT_COLUMNS = ("order", "kind", "actor", "at", "from_state", "to_state", "note", "data")
 
 
 @dataclass
@@ -72,7 +71,7 @@ def sla_sweep(*, now: datetime, batch_size: int = BATCH_SIZE) -> SweepResult:
 _ORDER_COLUMNS = (
     "number",
     "lead_unit_id",
-    *(f"{stage}_{column}" for stage in Stage.values for column in ("due_at", "limit")),
+    *(column for c in CLOCKS for column in (c.due_field, c.limit_attr)),
     "timeline_seq",
     "timeline_hash",
 )
@@ -95,7 +94,7 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> bool
             return False
         full = len(alarms) == batch_size
         orders = {
-            row[0]: _OrderInfo(*row)
+            row[0]: _OrderInfo(row)
             for row in Order.objects.filter(pk__in={a[1] for a in alarms})
             .select_for_update(skip_locked=True, of=("self",))
             .values_list("pk", *_ORDER_COLUMNS)
@@ -132,45 +131,21 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> bool
         # Timeline events in the order a reader expects: per order, stage, then level.
         inserted.sort(key=lambda e: (e[1], _STAGE_ORDER[e[2]], e[3]))
         subject = escalation_subject(now=now)
-        heads = {pk: (info.timeline_seq, info.timeline_hash) for pk, info in orders.items()}
         tz = timezone.get_current_timezone()
         events = []
         for escalation_id, order_id, stage, level in inserted:
             order = orders[order_id]
             due, _limit = order.clock(stage)
-            note = subject(level, order.number, stage, due)
             data = {
                 "escalation_id": escalation_id,
                 "stage": stage,
                 "level": level,
                 "stage_due_at": local_iso(due, tz),
             }
-            seq, prev = heads[order_id]
-            seq += 1
-            digest = event_hash(
-                prev=prev,
-                order_id=order_id,
-                seq=seq,
-                kind=EventKind.ESCALATED.value,
-                actor_id=None,
-                at=now,
-                from_state="",
-                to_state="",
-                note=note,
-                data=data,
-            )
-            heads[order_id] = (seq, digest)
-            events.append(
-                (order_id, EventKind.ESCALATED, None, now, "", "", note, data, seq, digest)
-            )
-        insert_rows(OrderEvent, (*_EVENT_COLUMNS, "seq", "hash"), events)
-        # The order rows change only in their timeline head: no indexed column, so
-        # PostgreSQL can update them in place (HOT) without touching the order's indexes.
-        update_rows(
-            Order,
-            ("timeline_seq", "timeline_hash"),
-            [(pk, *heads[pk]) for pk in {e[1] for e in inserted}],
-        )
+            note = subject(level, order.number, stage, due)
+            events.append(NewEvent(order_id, EventKind.ESCALATED, now, note, data))
+        heads = {pk: (info.timeline_seq, info.timeline_hash) for pk, info in orders.items()}
+        append_events(events, heads=heads)
         update_rows(Alarm, ("level", "fire_at"), moved)
         if spent:
             Alarm.objects.filter(pk__in=spent).delete()
@@ -181,27 +156,22 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> bool
     return full
 
 
-_STAGE_ORDER = {stage: i for i, stage in enumerate(Stage.values)}
+_STAGE_ORDER = {c.name: i for i, c in enumerate(CLOCKS)}
 
 
-@dataclass(frozen=True, slots=True)
 class _OrderInfo:
-    """The columns of an alarm's order that the sweep reads (see ``_ORDER_COLUMNS``)."""
+    """The columns of an alarm's order that the sweep reads (``_ORDER_COLUMNS``)."""
 
-    id: int
-    number: str
-    lead_unit_id: int | None
-    sign_due_at: datetime | None
-    sign_limit: timedelta | None
-    contact_due_at: datetime | None
-    contact_limit: timedelta | None
-    meet_due_at: datetime | None
-    meet_limit: timedelta | None
-    timeline_seq: int
-    timeline_hash: str
+    __slots__ = ("id", "number", "lead_unit_id", "clocks", "timeline_seq", "timeline_hash")
+
+    def __init__(self, row: tuple):
+        self.id, self.number, self.lead_unit_id = row[:3]
+        self.timeline_seq, self.timeline_hash = row[-2:]
+        pairs = row[3:-2]
+        self.clocks = {c.name: pairs[2 * i : 2 * i + 2] for i, c in enumerate(CLOCKS)}
 
     def clock(self, stage: str) -> tuple[datetime, timedelta]:
-        return getattr(self, f"{stage}_due_at"), getattr(self, f"{stage}_limit")
+        return self.clocks[stage]
 
 
 def save_alarms(*, order: Order) -> None:

@@ -25,6 +25,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from disputes.stages import CLOCKS
 from shishi_mediation.text import SHANGHAI
 
 from .reports import SCORE_WEIGHTS, MonthlyReport, Row
@@ -38,24 +39,15 @@ FIGURE_COLUMNS: list[tuple[str, str]] = [
     ("received", gettext_lazy("报单数")),
     ("cancelled", gettext_lazy("其中撤销")),
     ("dispatched", gettext_lazy("派单数")),
-    ("sign_on_time", gettext_lazy("按时签收")),
-    ("sign_late", gettext_lazy("超时签收")),
-    ("sign_open", gettext_lazy("逾期未签收")),
-    ("sign_rate", gettext_lazy("按时签收率(%)")),
-    ("contact_on_time", gettext_lazy("按时联系")),
-    ("contact_late", gettext_lazy("超时联系")),
-    ("contact_open", gettext_lazy("逾期未联系")),
-    ("contact_rate", gettext_lazy("按时联系率(%)")),
-    ("meet_on_time", gettext_lazy("按时见面调解")),
-    ("meet_late", gettext_lazy("超时见面调解")),
-    ("meet_open", gettext_lazy("逾期未见面调解")),
-    ("meet_rate", gettext_lazy("按时见面调解率(%)")),
+    *(
+        (f"{c.name}_{figure}", getattr(c.report, figure))
+        for c in CLOCKS
+        for figure in ("on_time", "late", "open", "rate")
+    ),
     ("closed", gettext_lazy("结单数")),
     ("mediated", gettext_lazy("调解成功")),
     ("success_rate", gettext_lazy("调解成功率(%)")),
-    ("median_sign_minutes", gettext_lazy("签收用时中位数(分钟)")),
-    ("median_contact_minutes", gettext_lazy("联系用时中位数(分钟)")),
-    ("median_meet_minutes", gettext_lazy("见面调解用时中位数(分钟)")),
+    *((f"median_{c.name}_minutes", c.report.median) for c in CLOCKS),
     ("escalations_warning", gettext_lazy("未解除临期预警")),
     ("escalations_level1", gettext_lazy("未解除一级督办")),
     ("escalations_level2", gettext_lazy("未解除二级督办")),
@@ -65,8 +57,8 @@ FIGURE_COLUMNS: list[tuple[str, str]] = [
     ("return_visits", gettext_lazy("回访次数")),
     ("score", gettext_lazy("综合得分")),
 ]
-RATE_KEYS = {"sign_rate", "contact_rate", "meet_rate", "success_rate", "good_rate", "score"}
-MINUTE_KEYS = {"median_sign_minutes", "median_contact_minutes", "median_meet_minutes"}
+RATE_KEYS = {*(f"{c.name}_rate" for c in CLOCKS), "success_rate", "good_rate", "score"}
+MINUTE_KEYS = {f"median_{c.name}_minutes" for c in CLOCKS}
 
 # The footnotes: what each figure counts, in the words of docs/REPORTS.md.
 FIGURE_NOTES: list[tuple[str, str]] = [
@@ -313,7 +305,7 @@ def monthly_xlsx(report: MonthlyReport) -> bytes:
         ws, rank_header, [None, None, None, *SCORE_WEIGHTS, "score", None, "score", "score"]
     )
 
-    trend_keys = ["sign_rate", "contact_rate", "meet_rate", "success_rate", "good_rate"]
+    trend_keys = [*(f"{c.name}_rate" for c in CLOCKS), "success_rate", "good_rate"]
     labels = dict(FIGURE_COLUMNS)
     ws = _sheet(
         wb,

@@ -14,18 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import Area, Unit
 from disputes.models import Grade
+from disputes.stages import CLOCKS
 
 # The additive counts of a roll-up row (each a figure of docs/REPORTS.md, for settled rows).
 COUNT_FIELDS = (
     "received",
     "cancelled",
     "dispatched",
-    "sign_on_time",
-    "sign_late",
-    "contact_on_time",
-    "contact_late",
-    "meet_on_time",
-    "meet_late",
+    *(f"{c.name}_{k}" for c in CLOCKS for k in ("on_time", "late")),
     "closed",
     "mediated",
     "reviews_good",
@@ -68,12 +64,8 @@ class MonthlyRollup(models.Model):
     received = models.PositiveIntegerField(default=0)
     cancelled = models.PositiveIntegerField(default=0)
     dispatched = models.PositiveIntegerField(default=0)
-    sign_on_time = models.PositiveIntegerField(default=0)
-    sign_late = models.PositiveIntegerField(default=0)
-    contact_on_time = models.PositiveIntegerField(default=0)
-    contact_late = models.PositiveIntegerField(default=0)
-    meet_on_time = models.PositiveIntegerField(default=0)
-    meet_late = models.PositiveIntegerField(default=0)
+    # ``<clock>_on_time`` and ``<clock>_late`` per clock of ``disputes.stages.CLOCKS``,
+    # added below.
     closed = models.PositiveIntegerField(default=0)
     mediated = models.PositiveIntegerField(default=0)
     reviews_good = models.PositiveIntegerField(default=0)
@@ -118,10 +110,8 @@ class MedianSnapshot(models.Model):
     scope = models.CharField(_("范围"), max_length=400)  # ``supervision.reports.Scope.key``
     grouping = models.CharField(max_length=8, choices=Grouping.choices)
     key = models.BigIntegerField(null=True, blank=True)  # unit or street id; None: total
-    # Median durations in microseconds (None: no stage clock of the group was met).
-    sign = models.FloatField(null=True, blank=True)
-    contact = models.FloatField(null=True, blank=True)
-    meet = models.FloatField(null=True, blank=True)
+    # Median durations in microseconds, one field per clock named as the clock (None: no
+    # clock of the group was met), added below.
     # On the total row only: the checksum of the unsettled clocks at the refresh.
     checksum = models.DecimalField(max_digits=40, decimal_places=0, null=True, blank=True)
 
@@ -133,6 +123,14 @@ class MedianSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.scope} {self.grouping} {self.key}"
+
+
+for _clock in CLOCKS:
+    for _figure in ("on_time", "late"):
+        MonthlyRollup.add_to_class(
+            f"{_clock.name}_{_figure}", models.PositiveIntegerField(default=0)
+        )
+    MedianSnapshot.add_to_class(_clock.name, models.FloatField(null=True, blank=True))
 
 
 class SubsidyTier(models.Model):

@@ -61,6 +61,7 @@ from disputes.models import (
     Review,
     State,
 )
+from disputes.stages import CLOCKS
 from notifications.levels import EscalationLevel
 from shishi_mediation.errors import Forbidden, NotFound
 from shishi_mediation.text import SHANGHAI
@@ -68,18 +69,12 @@ from shishi_mediation.text import SHANGHAI
 from .models import COUNT_FIELDS as SETTLED_FIELDS
 from .models import MedianSnapshot, MonthlyRollup
 
-STAGES = ("sign", "contact", "meet")
+STAGES = tuple(c.name for c in CLOCKS)
 # Each stage's clock starts at the first column and is met at the second (docs/REPORTS.md).
-STAGE_SPAN = {
-    "sign": ("dispatched_at", "signed_at"),
-    "contact": ("signed_at", "contacted_at"),
-    "meet": ("signed_at", "met_at"),
-}
+STAGE_SPAN = {c.name: (c.starts, c.stops) for c in CLOCKS}
 # The composite score: weights of the rates that make it (percentage points each).
 SCORE_WEIGHTS = {
-    "sign_rate": 25,
-    "contact_rate": 20,
-    "meet_rate": 20,
+    **{f"{c.name}_rate": c.report.score_weight for c in CLOCKS},
     "success_rate": 20,
     "good_rate": 15,
 }

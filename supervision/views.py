@@ -34,6 +34,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from disputes.stages import CLOCKS
 from shishi_mediation.api import ErrorSerializer, ValidationErrorSerializer
 from shishi_mediation.errors import Forbidden, NotFound
 
@@ -145,11 +146,7 @@ COLUMN_GROUPS: list[tuple[str, list[tuple[str, str]]]] = [
                 (f"{stage}_rate", gettext_lazy("按时率")),
             ],
         )
-        for stage, title in (
-            ("sign", gettext_lazy("签收")),
-            ("contact", gettext_lazy("联系当事人")),
-            ("meet", gettext_lazy("见面调解")),
-        )
+        for stage, title in ((c.name, c.report.group) for c in CLOCKS)
     ],
     (
         gettext_lazy("结单"),
@@ -162,9 +159,7 @@ COLUMN_GROUPS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         gettext_lazy("用时中位数"),
         [
-            ("median_sign_minutes", gettext_lazy("签收")),
-            ("median_contact_minutes", gettext_lazy("联系")),
-            ("median_meet_minutes", gettext_lazy("见面")),
+            *((f"median_{c.name}_minutes", c.report.median_short) for c in CLOCKS),
         ],
     ),
     (
@@ -229,9 +224,7 @@ def query_string(scope: Scope, month: Month, **extra) -> str:
 # --- charts (server-side SVG) ---------------------------------------------------------------
 
 SERIES = {
-    "sign_rate": (gettext_lazy("按时签收率"), "#2f6fb3"),
-    "contact_rate": (gettext_lazy("按时联系率"), "#2e8b57"),
-    "meet_rate": (gettext_lazy("按时见面调解率"), "#c77c02"),
+    **{f"{c.name}_rate": (c.report.rate_name, c.report.colour) for c in CLOCKS},
     "success_rate": (gettext_lazy("调解成功率"), "#7a4fc4"),
     "good_rate": (gettext_lazy("好评率"), "#c23b3b"),
 }
@@ -250,7 +243,7 @@ def _legend(keys: list[str], x: float, y: float) -> list[str]:
 
 def on_time_chart(rows: list[Row], *, title: str) -> SafeString:
     """Horizontal grouped bars: each unit's on-time rate per stage (0–100 %)."""
-    keys = ["sign_rate", "contact_rate", "meet_rate"]
+    keys = [f"{c.name}_rate" for c in CLOCKS]
     label_w, plot_w, right = 200, 440, 46
     bar_h, gap, pad = 9, 2, 8
     group_h = len(keys) * bar_h + (len(keys) - 1) * gap + 2 * pad
@@ -387,9 +380,7 @@ def _rank_move(moved: int | None) -> str:
 
 # The ranking's rate columns, in the order of ``SCORE_WEIGHTS``.
 RATE_LABELS = {
-    "sign_rate": gettext_lazy("按时签收率"),
-    "contact_rate": gettext_lazy("按时联系率"),
-    "meet_rate": gettext_lazy("按时见面调解率"),
+    **{f"{c.name}_rate": c.report.rate_name for c in CLOCKS},
     "success_rate": gettext_lazy("调解成功率"),
     "good_rate": gettext_lazy("好评率"),
 }
@@ -421,9 +412,7 @@ BULLETIN_STREET_COLUMNS = [
     ("received", gettext_lazy("报单")),
     ("dispatched", gettext_lazy("派单")),
     ("closed", gettext_lazy("结单")),
-    ("sign_rate", gettext_lazy("按时签收率")),
-    ("contact_rate", gettext_lazy("按时联系率")),
-    ("meet_rate", gettext_lazy("按时见面调解率")),
+    *((f"{c.name}_rate", c.report.rate_name) for c in CLOCKS),
     ("success_rate", gettext_lazy("调解成功率")),
     ("good_rate", gettext_lazy("好评率")),
     ("escalations", gettext_lazy("一级/二级督办")),

@@ -233,9 +233,9 @@ def test_a_stale_copy_cannot_overwrite_a_newer_state(world):
     order = world.order(State.DISPATCHED)
     first, second = Order.objects.get(pk=order.pk), Order.objects.get(pk=order.pk)
     at = order.dispatched_at + timedelta(minutes=1)
-    limits = {"contact_limit": timedelta(hours=24), "meet_limit": timedelta(hours=48)}
+    limits = {"contact": timedelta(hours=24), "meet": timedelta(hours=48)}
 
-    first.sign(by=world.handler, at=at, **limits)
+    first.sign(by=world.handler, at=at, limits=limits)
     first.save()
     second.cancel(at=at, reason="重复")
     # save() runs in atomic(savepoint=False); a savepoint keeps the test's transaction usable.

@@ -40,10 +40,10 @@ from django.utils import timezone
 
 from dispatch.models import Area, Category, Membership, Role, RoutingRule, Unit
 from disputes import services
-from disputes.filters import overdue_q
 from disputes.incidents import incident_types_seed
 from disputes.models import Order, Party, SlaPolicy, State
 from disputes.services import PartyInput, ReportInput
+from disputes.stages import overdue_q
 from shishi_mediation.errors import DomainError, InvalidInput
 from shishi_mediation.validators import id_check_digit
 
