@@ -12,7 +12,7 @@ computing every field the services would have computed, consistently:
   closed after delays drawn from log-normal distributions scaled by its SLA policy's
   limits (so ~10 % of stages are late), or cancelled (3 %); its state is the last step
   that happened before ``now``. Limits, due times, on-time flags and the alarms
-  (``dispatch.Alarm``) follow the model's transition methods exactly;
+  (``disputes.Alarm``) follow the model's transition methods exactly;
 * the SLA sweep is taken to have last run at ``now - SWEEP_GAP`` (one hour ago): every
   escalation that fired before then exists (raised a few seconds after it fired, resolved
   when its stage was met), the alarms point at the next level, and exactly ``due``
@@ -284,7 +284,7 @@ def lognormal(rng: random.Random, median: float, sigma: float) -> float:
 
 
 def fire_times(due: float, limit: float) -> tuple[float, float, float]:
-    """``dispatch.models.escalation_fire_at`` for levels 0, 1, 2 (epoch seconds)."""
+    """``disputes.stages.escalation_fire_at`` for levels 0, 1, 2 (epoch seconds)."""
     return (due - limit / 5, due, due + limit)
 
 

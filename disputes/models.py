@@ -38,7 +38,7 @@ from .stages import (
 
 
 class SlaPolicy(models.Model):
-    """Time limits for the sign, contact and meet stages.
+    """Each clock's time limit (``<clock>_minutes``, one per ``stages.CLOCKS``).
 
     The most specific policy wins: (category, risk) → (category, any risk) →
     (any category, risk) → the default (both empty).
@@ -512,7 +512,7 @@ class Escalation(models.Model):
     unit = models.ForeignKey(
         Unit, verbose_name=_("责任单位"), null=True, blank=True, on_delete=models.SET_NULL
     )
-    # Set when the people it concerns have been told (``notifications.notify_raised``),
+    # Set when the people it concerns have been told (``disputes.notices.notify_raised``),
     # in the transaction that writes their notices: each escalation is announced once.
     notified_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
 
@@ -587,7 +587,7 @@ class Party(models.Model):
         verbose_name = _("当事人")
         verbose_name_plural = _("当事人")
         ordering = ["order", "id"]
-        # The search by phone (``OrderFilter.filter_search``); built by migration 0008.
+        # The search by phone (``OrderFilter.filter_search``); built by migration 0009.
         indexes = [models.Index(fields=["phone"], name="party_phone")]
 
     def __str__(self) -> str:

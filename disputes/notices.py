@@ -130,8 +130,8 @@ NOTIFY_BATCH_SIZE = 1000
 def notify_raised(*, now: datetime, batch_size: int = NOTIFY_BATCH_SIZE) -> int:
     """Tell the people each new escalation concerns, once: batches of escalations not yet
     notified (SKIP LOCKED, so two workers share the work), their notices and outbox rows,
-    and ``notified_at``, in one transaction per batch. Runs right after each sweep and
-    with every delivery round, so a sweep that died before it loses nothing.
+    and ``notified_at``, in one transaction per batch. Runs right after each sweep, so
+    what a sweep that died before it raised is told by the next one: nothing is lost.
 
     Only the highest level of a stage clock is announced: a lower one that a higher one
     has overtaken before it was told (a sweep catching up after downtime raises all three

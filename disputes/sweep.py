@@ -1,6 +1,6 @@
 """The SLA sweep: raises each escalation of each running stage exactly once.
 
-Each running stage of an order has an alarm (``dispatch.Alarm``): the level it raises
+Each running stage of an order has an alarm (``disputes.Alarm``): the level it raises
 next and when. A sweep locks a capped batch of due alarms, then their orders (SKIP
 LOCKED, so a second sweep takes other rows and a transition is never waited on), raises
 every level that has come due since (a sweep after hours of downtime catches up), moves
@@ -8,7 +8,7 @@ each alarm on or deletes it after the last level, and writes the escalations and
 timeline events, chained after each order's head. The unique constraint on
 (order, stage, level, stage due time) is the last word: a row that already exists is
 not inserted again, and only the rows this sweep inserted get a timeline event. Their
-notices are written right after, by ``notifications.notify_raised``.
+notices are written right after, by ``disputes.notices.notify_raised``.
 
 A batch is a handful of set-based statements whatever its size (``shishi_mediation.bulk``):
 rows are tuples, not model instances, because at thousands of due stages the per-row

@@ -16,7 +16,6 @@ from dispatch.selectors import memberships_of
 from disputes.events import event_label
 from disputes.models import State
 from disputes.selectors import HANDLER_ROLES, can_report
-from notifications.levels import EscalationLevel
 from shishi_mediation.templatetags.shishi import display_name_filter
 from shishi_mediation.text import display_name
 
@@ -114,17 +113,6 @@ def state_badge(order) -> str:
             ' <span class="risk risk-high">{}</span>', _label(RiskLevel, RiskLevel.HIGH)
         )
     return html
-
-
-@register.simple_tag
-def escalation_badge(level) -> str:
-    """An escalation level's badge, one colour per level (``.escalated.lvl-N``)."""
-    if level is None or level == "":
-        return ""
-    level = int(level)
-    return format_html(
-        '<span class="escalated lvl-{}">{}</span>', level, _label(EscalationLevel, level)
-    )
 
 
 # An escalation on the timeline is named by its level.
