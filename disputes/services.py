@@ -25,6 +25,7 @@ from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shishi_mediation.logs import order_log_context
 from shishi_mediation.text import SHANGHAI, display_name, local_iso, visible_text
 
+from .actions import ORDER_ACTIONS
 from .events import record_event
 from .models import (
     Attachment,
@@ -280,6 +281,11 @@ def _transition(
         notify_order_event(order=order, kind=kind, actor=actor, now=now, note=note)
     log.info("order %s %s by %s", order.number, kind, actor, extra={"order": order.number})
     return order
+
+
+def service_for(action: str) -> Callable[..., Any]:
+    """The service doing ``action``, as ``actions.ORDER_ACTIONS`` names it."""
+    return globals()[ORDER_ACTIONS[action].service]
 
 
 def _routing_target(*, lead_unit_id, assignee_id, assisting_unit_ids):
