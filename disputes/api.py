@@ -41,11 +41,11 @@ from shishi_mediation.api import (
 from shishi_mediation.errors import NotFound
 
 from . import reference, services
+from .actions import ORDER_ACTIONS
 from .filters import OrderFilter
 from .incidents import incident_receive
 from .models import Attachment, Escalation, Incident, Order, OrderEvent, Party
 from .selectors import (
-    ACTION_METHODS,
     REFERENCE_FIELDS,
     available_actions,
     orders_visible_to,
@@ -88,8 +88,9 @@ class OrderPagination(StrictCursorPagination):
 
 # --- masking and actions ---------------------------------------------------------------------
 
-# The API's action endpoints; ``actions`` in the detail lists those allowed now.
-API_ACTIONS = frozenset(ACTION_METHODS)
+# The API's action endpoints, one per transition (notes and return visits are the web
+# pages'); ``actions`` in the detail lists those allowed now.
+API_ACTIONS = frozenset(name for name, action in ORDER_ACTIONS.items() if action.method)
 
 
 def actions_now(user, order: Order) -> set[str]:
@@ -232,9 +233,9 @@ def _detail_order(user, order_id: int) -> Order:
 ORDER_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("订单 id"))
 
 
-def _action_schema(summary: str, request, codes=(400, 403, 404, 409), description: str = ""):
+def _action_schema(action: str, request, codes=(400, 403, 404, 409), description: str = ""):
     return extend_schema(
-        summary=summary,
+        summary=ORDER_ACTIONS[action].label,
         description=description,
         request=request,
         parameters=[ORDER_ID],
@@ -328,7 +329,9 @@ class OrderViewSet(
         # A reporter without the reporter role (e.g. a handler) may not see it afterwards.
         return self._detail(order.pk, status_code=status.HTTP_201_CREATED)
 
-    def _run(self, request, serializer_class, call) -> Response:
+    def _run(self, request, action: str, serializer_class=None, arguments=None) -> Response:
+        """Run ``action``'s service on the order, with ``arguments`` (a function of the
+        validated body) giving its arguments beyond the order and the actor."""
         order_id = parse_id(self.kwargs["pk"])
         # Out of scope is 404 before the body is even read (the service checks again
         # under its row lock).
@@ -339,97 +342,85 @@ class OrderViewSet(
             serializer = serializer_class(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
-        call(order_id, data)
+        service = services.service_for(action)
+        service(order_id=order_id, actor=request.user, **(arguments(data) if arguments else {}))
         return self._detail(order_id)
 
-    @_action_schema(_("派单"), RouteSerializer, description=_("本街道派单员；待派单 → 待签收。"))
+    @_action_schema("dispatch", RouteSerializer, description=_("本街道派单员；待派单 → 待签收。"))
     # Named dispatch_ because ``dispatch`` is the view's request entry point.
     @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
     def dispatch_(self, request, pk=None):
-        return self._route(request, services.order_dispatch)
+        return self._route(request, "dispatch")
 
     @_action_schema(
-        _("改派"), RouteSerializer, description=_("本街道派单员；待签收的订单换单位，重新计时。")
+        "reassign", RouteSerializer, description=_("本街道派单员；待签收的订单换单位，重新计时。")
     )
     @action(detail=True, methods=["post"])
     def reassign(self, request, pk=None):
-        return self._route(request, services.order_reassign)
+        return self._route(request, "reassign")
 
-    def _route(self, request, service):
+    def _route(self, request, action: str):
         """Dispatch and reassign take the same fields."""
         return self._run(
             request,
+            action,
             RouteSerializer,
-            lambda order_id, d: service(
-                order_id=order_id,
-                actor=request.user,
-                lead_unit_id=d["lead_unit"],
-                assignee_id=d.get("assignee"),
-                assisting_unit_ids=d["assisting_units"],
-                note=d["note"],
-            ),
+            lambda d: {
+                "lead_unit_id": d["lead_unit"],
+                "assignee_id": d.get("assignee"),
+                "assisting_unit_ids": d["assisting_units"],
+                "note": d["note"],
+            },
         )
 
     @_action_schema(
-        _("签收"),
+        "sign",
         None,
         codes=(400, 403, 404, 409),
         description=_("责任单位的办理人或负责人；已被签收时为 409。"),
     )
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
-        return self._run(
-            request,
-            None,
-            lambda order_id, d: services.order_sign(order_id=order_id, actor=request.user),
-        )
+        return self._run(request, "sign")
 
     @_action_schema(
-        _("退单"), ReasonSerializer, description=_("责任单位或派单员；退回派单队列，须写明原因。")
+        "return", ReasonSerializer, description=_("责任单位或派单员；退回派单队列，须写明原因。")
     )
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
-        return self._run(
-            request,
-            ReasonSerializer,
-            lambda order_id, d: services.order_return(
-                order_id=order_id, actor=request.user, reason=d["reason"]
-            ),
-        )
+        return self._run(request, "return", ReasonSerializer, lambda d: {"reason": d["reason"]})
 
-    @_action_schema(_("记录联系当事人"), ContactSerializer)
+    @_action_schema("contact", ContactSerializer)
     @action(detail=True, methods=["post"])
     def contact(self, request, pk=None):
         return self._run(
             request,
+            "contact",
             ContactSerializer,
-            lambda order_id, d: services.order_record_contact(
-                order_id=order_id,
-                actor=request.user,
-                method=d["method"],
-                note=d["note"],
-                contacted_at=d.get("contacted_at"),
-            ),
+            lambda d: {
+                "method": d["method"],
+                "note": d["note"],
+                "contacted_at": d.get("contacted_at"),
+            },
         )
 
-    @_action_schema(_("记录见面调解"), MeetingSerializer)
+    @_action_schema("meet", MeetingSerializer)
     @action(detail=True, methods=["post"])
     def meet(self, request, pk=None):
         return self._run(
             request,
+            "meet",
             MeetingSerializer,
-            lambda order_id, d: services.order_record_meeting(
-                order_id=order_id,
-                actor=request.user,
-                place=d["place"],
-                participants=d["participants"],
-                result=d["result"],
-                met_at=d.get("met_at"),
-            ),
+            lambda d: {
+                "place": d["place"],
+                "participants": d["participants"],
+                "result": d["result"],
+                "met_at": d.get("met_at"),
+            },
         )
 
     @_action_schema(
-        _("结单"),
+        "close",
         CloseSerializer,
         description=_("全部当事人确认后结单；每名当事人生成一个评价链接。"),
     )
@@ -437,28 +428,21 @@ class OrderViewSet(
     def close(self, request, pk=None):
         return self._run(
             request,
+            "close",
             CloseSerializer,
-            lambda order_id, d: services.order_close(
-                order_id=order_id,
-                actor=request.user,
-                outcome=d["outcome"],
-                summary=d["summary"],
-                confirmed_party_ids=d["confirmed_parties"],
-                grade=d["grade"],
-                referral=d["referral"],
-            ),
+            lambda d: {
+                "outcome": d["outcome"],
+                "summary": d["summary"],
+                "confirmed_party_ids": d["confirmed_parties"],
+                "grade": d["grade"],
+                "referral": d["referral"],
+            },
         )
 
-    @_action_schema(_("撤销"), ReasonSerializer, description=_("本街道派单员；重复或无效的订单。"))
+    @_action_schema("cancel", ReasonSerializer, description=_("本街道派单员；重复或无效的订单。"))
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        return self._run(
-            request,
-            ReasonSerializer,
-            lambda order_id, d: services.order_cancel(
-                order_id=order_id, actor=request.user, reason=d["reason"]
-            ),
-        )
+        return self._run(request, "cancel", ReasonSerializer, lambda d: {"reason": d["reason"]})
 
     @extend_schema(
         summary=_("流转记录"),

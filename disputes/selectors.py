@@ -23,7 +23,6 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
-from django_fsm import can_proceed
 
 from dispatch.models import Membership, RiskLevel, Role, RoutingRule, Unit
 from dispatch.selectors import area_ancestor_paths, memberships_of
@@ -31,6 +30,7 @@ from shishi_mediation.ids import id_from_text
 from shishi_mediation.validators import mask_id_number, mask_phone
 
 from . import reference
+from .actions import ORDER_ACTIONS, Capacity
 from .models import (
     OPEN_STATES,
     Attachment,
@@ -277,33 +277,42 @@ def can_report(user) -> bool:
     return any(m.role != Role.SUPERVISOR for m in memberships_of(user))
 
 
-def allowed_actions(user, order: Order, *, ignore_assignee: bool = False) -> set[str]:
-    """The actions this user's roles permit on this order, whatever its state.
-
-    Whether the state allows them is the FSM's question; the service asks both. With
-    ``ignore_assignee`` a handler of the lead unit counts even if a colleague is named.
-    """
-    actions: set[str] = set()
+def capacities(user, order: Order, *, ignore_assignee: bool = False) -> set[Capacity]:
+    """In what capacities the user's roles stand to this order (``actions.Capacity``).
+    With ``ignore_assignee`` a handler of the lead unit counts even if a colleague is
+    named."""
+    found: set[Capacity] = set()
     # Reporting an order, 警情 or not, gives no right to route it: only the street's
     # dispatchers do (the incident intake routes its own orders through its service).
     if is_dispatcher_for(user, order):
-        actions |= {"dispatch", "reassign", "return", "cancel", "close", "note"}
+        found.add(Capacity.DISPATCHER)
     if is_handler_for(user, order, ignore_assignee=ignore_assignee):
-        actions |= {"sign", "return", "contact", "meet", "close", "note", "return_visit"}
+        found.add(Capacity.HANDLER)
     if any(
         m.role in HANDLER_ROLES
         and m.unit.kind == Unit.Kind.POLICE_STATION
         and m.unit.area_id == order.street_id
         for m in memberships_of(user)
     ):
-        actions.add("return_visit")  # the street's police make return visits (回访)
+        found.add(Capacity.STREET_POLICE)  # the street's police make return visits (回访)
     if order.reporter_id == user.pk and can_report(user):
-        actions.add("note")
+        found.add(Capacity.REPORTER)
     if order.lead_unit_id is not None and (
         {order.lead_unit_id} | {u.pk for u in order.assisting_units.all()}
     ) & _units(user, *HANDLER_ROLES):
-        actions.add("note")
-    return actions
+        found.add(Capacity.HANDLING_UNIT)
+    return found
+
+
+def allowed_actions(user, order: Order, *, ignore_assignee: bool = False) -> set[str]:
+    """The actions this user's roles permit on this order, whatever its state: those
+    ``ORDER_ACTIONS`` allows one of its ``capacities``.
+
+    Whether the state allows them is the FSM's question; the service asks both. With
+    ``ignore_assignee`` a handler of the lead unit counts even if a colleague is named.
+    """
+    mine = capacities(user, order, ignore_assignee=ignore_assignee)
+    return {name for name, action in ORDER_ACTIONS.items() if action.by & mine}
 
 
 def reporter_units(user) -> list[Unit]:
@@ -312,33 +321,13 @@ def reporter_units(user) -> list[Unit]:
 
 # --- reads for the web pages (lists with a constant number of queries) ----------------
 
-# The transition method each action runs; the FSM says whether the state allows it now.
-ACTION_METHODS = {
-    "dispatch": "dispatch",
-    "reassign": "reassign",
-    "sign": "sign",
-    "return": "return_to_queue",
-    "contact": "record_contact",
-    "meet": "record_meeting",
-    "close": "close",
-    "cancel": "cancel",
-}
-
 
 def available_actions(user, order: Order) -> set[str]:
     """The actions to offer as buttons now: the user's roles permit them
-    (``allowed_actions``) and the order's state allows them (``can_proceed``)."""
+    (``allowed_actions``) and the order's state allows them (``OrderAction.allowed_now``,
+    the FSM's ``can_proceed`` for a transition)."""
     allowed = allowed_actions(user, order)
-    actions = {
-        action
-        for action, method in ACTION_METHODS.items()
-        if action in allowed and can_proceed(getattr(order, method))
-    }
-    if "note" in allowed:
-        actions.add("note")
-    if "return_visit" in allowed and order.state == State.CLOSED:
-        actions.add("return_visit")
-    return actions
+    return {name for name in allowed if ORDER_ACTIONS[name].allowed_now(order)}
 
 
 def can_see_party_contacts(user, order: Order) -> bool:

@@ -25,6 +25,7 @@ from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shishi_mediation.logs import order_log_context
 from shishi_mediation.text import SHANGHAI, display_name, local_iso, visible_text
 
+from .actions import ORDER_ACTIONS
 from .events import record_event
 from .models import (
     Attachment,
@@ -220,32 +221,36 @@ def _lock_visible(*, actor, order_id: int) -> Order:
         raise NotFound() from None
 
 
-def _lock_for(*, actor, order_id: int, action: str) -> Order:
-    """The order, row-locked, if the actor may see it (else 404) and act (else 403)."""
-    order = _lock_visible(actor=actor, order_id=order_id)
-    if action not in allowed_actions(actor, order):
-        raise Forbidden()
-    return order
-
-
 def _transition(
     *,
-    order_id: int,
+    order_id: int | None = None,
     actor,
-    action: str,
-    method: str,
+    action: str | None,
+    method: str | None = None,
     kind: EventKind,
     now: datetime,
     apply: Callable[[Order], tuple[str, dict[str, Any]]],
     by_intake: bool = False,
+    lock: Callable[[], Order] | None = None,
 ) -> Order:
     """Lock, check, transition, save, record, defer. ``apply`` runs the FSM method and
     returns the event's note and data. ``by_intake``: the incident intake acts, its
-    service (``order_dispatch_incident``) having checked the order is its own."""
+    service (``order_dispatch_incident``) having checked the order is its own.
+
+    Without ``method`` it is a step that changes no state (a note, a return visit, a
+    review): lock, check the role, apply, record; ``apply`` checks the state it needs.
+    ``lock`` finds and locks the order another way than by ``order_id`` among those the
+    actor sees; with no ``action`` what it found is what the actor may act on."""
     # Every line logged inside, on_commit callbacks included, names the order.
     with order_log_context() as log_scope, transaction.atomic():
-        order = _lock_visible(actor=actor, order_id=order_id)
+        order = lock() if lock else _lock_visible(actor=actor, order_id=order_id)
         log_scope.bind(order.number)
+        if method is None:
+            if action is not None and action not in allowed_actions(actor, order):
+                raise Forbidden()
+            note, data = apply(order)
+            record_event(order=order, kind=kind, actor=actor, at=now, note=note, data=data)
+            return order
         # Role first (403), then state (409): a handler whose colleague signed a moment
         # earlier hears "already signed", not "not allowed"; then the named assignee.
         if not by_intake and action not in allowed_actions(actor, order, ignore_assignee=True):
@@ -280,6 +285,11 @@ def _transition(
         notify_order_event(order=order, kind=kind, actor=actor, now=now, note=note)
     log.info("order %s %s by %s", order.number, kind, actor, extra={"order": order.number})
     return order
+
+
+def service_for(action: str) -> Callable[..., Any]:
+    """The service doing ``action``, as ``actions.ORDER_ACTIONS`` names it."""
+    return globals()[ORDER_ACTIONS[action].service]
 
 
 def _routing_target(*, lead_unit_id, assignee_id, assisting_unit_ids):
@@ -678,31 +688,32 @@ def order_add_note(
     if not (note or "").strip() and upload is None:
         errors["note"] = _("请填写备注或上传附件。")
     _raise_if(errors)
-    with order_log_context() as log_scope, transaction.atomic():
-        order = _lock_for(actor=actor, order_id=order_id, action="note")
-        log_scope.bind(order.number)
-        data: dict[str, Any] = {}
-        kind = EventKind.NOTE
-        if upload is not None:
-            attachment = Attachment(
-                order=order,
-                file=upload,
-                original_name=visible_text(upload.name)[:200],
-                size=upload.size,
-                uploaded_by=actor,
-                uploaded_at=now,
-            )
-            try:
-                attachment.full_clean()
-            except ValidationError as e:
-                raise InvalidInput({"file": e.message_dict.get("file", e.messages)}) from None
-            attachment.save()
-            kind = EventKind.ATTACHMENT
-            data = {"attachment_id": attachment.pk, "name": attachment.original_name}
-        record_event(
-            order=order, kind=kind, actor=actor, at=now, note=(note or "").strip(), data=data
+    kind = EventKind.ATTACHMENT if upload is not None else EventKind.NOTE
+
+    def apply(o: Order):
+        if upload is None:
+            return (note or "").strip(), {}
+        attachment = Attachment(
+            order=o,
+            file=upload,
+            original_name=visible_text(upload.name)[:200],
+            size=upload.size,
+            uploaded_by=actor,
+            uploaded_at=now,
         )
-    return order
+        try:
+            attachment.full_clean()
+        except ValidationError as e:
+            raise InvalidInput({"file": e.message_dict.get("file", e.messages)}) from None
+        attachment.save()
+        return (note or "").strip(), {
+            "attachment_id": attachment.pk,
+            "name": attachment.original_name,
+        }
+
+    return _transition(
+        order_id=order_id, actor=actor, action="note", kind=kind, now=now, apply=apply
+    )
 
 
 def order_record_return_visit(
@@ -719,24 +730,27 @@ def order_record_return_visit(
     at = visited_at or now
     if at > now:
         raise InvalidInput({"visited_at": _("回访时间不能晚于现在。")})
-    with order_log_context() as log_scope, transaction.atomic():
-        order = _lock_for(actor=actor, order_id=order_id, action="return_visit")
-        log_scope.bind(order.number)
-        if order.state != State.CLOSED:
-            raise Conflict(_("结单后才能回访。"), state=order.state)
-        if at < order.closed_at:
+    visit: ReturnVisit | None = None
+
+    def apply(o: Order):
+        nonlocal visit
+        if o.state != State.CLOSED:
+            raise Conflict(_("结单后才能回访。"), state=o.state)
+        if at < o.closed_at:
             raise InvalidInput({"visited_at": _("回访时间不能早于结单时间。")})
         visit = ReturnVisit.objects.create(
-            order=order, visited_by=actor, visited_at=at, satisfied=satisfied, note=note.strip()
+            order=o, visited_by=actor, visited_at=at, satisfied=satisfied, note=note.strip()
         )
-        record_event(
-            order=order,
-            kind=EventKind.RETURN_VISIT,
-            actor=actor,
-            at=now,
-            note=note.strip(),
-            data={"satisfied": satisfied, "visited_at": local_iso(at)},
-        )
+        return note.strip(), {"satisfied": satisfied, "visited_at": local_iso(at)}
+
+    _transition(
+        order_id=order_id,
+        actor=actor,
+        action="return_visit",
+        kind=EventKind.RETURN_VISIT,
+        now=now,
+        apply=apply,
+    )
     return visit
 
 
@@ -750,23 +764,24 @@ def review_submit(
         raise InvalidInput({"rating": _("请选择好评或差评。")})
     if len(comment) > 1000:
         raise InvalidInput({"comment": _("意见不超过1000字。")})
-    with order_log_context() as log_scope, transaction.atomic():
+    review: Review | None = None
+
+    def lock() -> Order:
+        # The link is the permission: whoever holds it rates that order, once.
+        nonlocal review
         review = (
             Review.objects.select_for_update().select_related("order").filter(token=token).first()
         )
         if review is None:
             raise NotFound(_("评价链接无效。"))
-        log_scope.bind(review.order.number)
+        return review.order
+
+    def apply(o: Order):
         if review.submitted_at is not None:
             raise Conflict(_("此链接已评价过，感谢您的反馈。"))
         review.rating, review.comment, review.submitted_at = rating, comment.strip(), now
         review.save(update_fields=["rating", "comment", "submitted_at"])
-        record_event(
-            order=review.order,
-            kind=EventKind.REVIEWED,
-            actor=None,
-            at=now,
-            note=comment.strip(),
-            data={"rating": rating, "review_id": review.pk},
-        )
+        return comment.strip(), {"rating": rating, "review_id": review.pk}
+
+    _transition(lock=lock, actor=None, action=None, kind=EventKind.REVIEWED, now=now, apply=apply)
     return review

@@ -34,6 +34,7 @@ from shishi_mediation.web import (
 )
 
 from . import services
+from .actions import ORDER_ACTIONS
 from .clocks import stage_rows, with_clocks
 from .filters import OrderFilter
 from .forms import (
@@ -578,9 +579,9 @@ class OrderActionView(LoginRequiredMixin, DomainErrorMixin, View):
     (403) and the state (a message on the order page), show the form, and on POST call
     the service, which checks all of it again under a row lock."""
 
-    action = ""
+    action = ""  # a key of ``ORDER_ACTIONS``
     form_class = None
-    title = ""
+    title = ""  # the action's label unless set
     submit_label = gettext_lazy("提交")
     template_name = "disputes/action.html"
     success_message = gettext_lazy("已保存。")
@@ -622,7 +623,7 @@ class OrderActionView(LoginRequiredMixin, DomainErrorMixin, View):
         context = {
             "order": self.order,
             "form": self.form,
-            "title": self.title,
+            "title": self.title or ORDER_ACTIONS[self.action].label,
             "submit_label": self.submit_label,
             "action": self.action,
             "next": safe_next(self.request, ""),
@@ -650,7 +651,14 @@ class OrderActionView(LoginRequiredMixin, DomainErrorMixin, View):
         messages.success(request, self.success_message)
         return redirect(safe_next(request, self.order_url()))
 
-    def perform(self, data) -> None:
+    def perform(self, data):
+        """Call the action's service with the form's data."""
+        return services.service_for(self.action)(
+            order_id=self.order.pk, actor=self.request.user, **self.service_kwargs(data)
+        )
+
+    def service_kwargs(self, data) -> dict:
+        """The service's arguments (beyond the order and the actor) from the form's data."""
         raise NotImplementedError
 
 
@@ -678,28 +686,27 @@ class RouteView(OrderActionView):
     def context(self):
         return {"suggested": self.suggested, "route_form": True}
 
+    def service_kwargs(self, data):
+        return {
+            "lead_unit_id": data["lead_unit"],
+            "assignee_id": data.get("assignee"),
+            "assisting_unit_ids": data.get("assisting_units") or [],
+            "note": data.get("note", ""),
+        }
+
     def perform(self, data):
-        service = services.order_dispatch if self.action == "dispatch" else services.order_reassign
-        order = service(
-            order_id=self.order.pk,
-            actor=self.request.user,
-            lead_unit_id=data["lead_unit"],
-            assignee_id=data.get("assignee"),
-            assisting_unit_ids=data.get("assisting_units") or [],
-            note=data.get("note", ""),
-        )
+        order = super().perform(data)
         self.success_message = _("已派至 %(unit)s。") % {"unit": order.lead_unit.name}
+        return order
 
 
 class DispatchView(RouteView):
     action = "dispatch"
-    title = gettext_lazy("派单")
     submit_label = gettext_lazy("派单")
 
 
 class ReassignView(RouteView):
     action = "reassign"
-    title = gettext_lazy("改派")
     submit_label = gettext_lazy("改派")
 
 
@@ -713,26 +720,21 @@ class CancelView(OrderActionView):
     def context(self):
         return {"reason_hint": _("如：重复报单、无效报单")}
 
-    def perform(self, data):
-        services.order_cancel(
-            order_id=self.order.pk, actor=self.request.user, reason=data["reason"]
-        )
+    def service_kwargs(self, data):
+        return {"reason": data["reason"]}
 
 
 class ReturnView(OrderActionView):
     action = "return"
     form_class = ReasonForm
-    title = gettext_lazy("退单")
     submit_label = gettext_lazy("退回派单队列")
     success_message = gettext_lazy("已退回派单队列。")
 
     def context(self):
         return {"reason_hint": _("如：不属本单位职责")}
 
-    def perform(self, data):
-        services.order_return(
-            order_id=self.order.pk, actor=self.request.user, reason=data["reason"]
-        )
+    def service_kwargs(self, data):
+        return {"reason": data["reason"]}
 
     def post(self, request, pk):
         response = super().post(request, pk)
@@ -759,93 +761,76 @@ class ContactView(OrderActionView):
         in_full = party_numbers_in_full(self.request.user, self.order)
         return {"parties": _party_rows(self.order, in_full=in_full)}
 
-    def perform(self, data):
-        services.order_record_contact(
-            order_id=self.order.pk,
-            actor=self.request.user,
-            method=data["method"],
-            note=data.get("note", ""),
-            contacted_at=data.get("contacted_at"),
-        )
+    def service_kwargs(self, data):
+        return {
+            "method": data["method"],
+            "note": data.get("note", ""),
+            "contacted_at": data.get("contacted_at"),
+        }
 
 
 class MeetingView(OrderActionView):
     action = "meet"
     form_class = MeetingForm
-    title = gettext_lazy("记录见面调解")
     success_message = gettext_lazy("已记录见面调解。")
 
     def form_kwargs(self):
         return {"order": self.order}
 
-    def perform(self, data):
-        services.order_record_meeting(
-            order_id=self.order.pk,
-            actor=self.request.user,
-            place=data["place"],
-            participants=data["participants"],
-            result=data["result"],
-            met_at=data.get("met_at"),
-        )
+    def service_kwargs(self, data):
+        return {
+            "place": data["place"],
+            "participants": data["participants"],
+            "result": data["result"],
+            "met_at": data.get("met_at"),
+        }
 
 
 class CloseView(OrderActionView):
     action = "close"
     form_class = CloseForm
-    title = gettext_lazy("结单")
     submit_label = gettext_lazy("结单")
     success_message = gettext_lazy("已结单。")
 
     def form_kwargs(self):
         return {"parties": list(self.order.parties.all())}
 
-    def perform(self, data):
-        services.order_close(
-            order_id=self.order.pk,
-            actor=self.request.user,
-            outcome=data["outcome"],
-            summary=data["summary"],
-            confirmed_party_ids=[p.pk for p in data["confirmed_parties"]],
-            grade=data.get("grade", ""),
-            referral=data.get("referral", ""),
-        )
+    def service_kwargs(self, data):
+        return {
+            "outcome": data["outcome"],
+            "summary": data["summary"],
+            "confirmed_party_ids": [p.pk for p in data["confirmed_parties"]],
+            "grade": data.get("grade", ""),
+            "referral": data.get("referral", ""),
+        }
 
 
 class NoteView(OrderActionView):
     action = "note"
     form_class = NoteForm
-    title = gettext_lazy("备注/附件")
     success_message = gettext_lazy("已添加。")
 
     def check_state(self) -> None:
         pass  # notes and attachments are welcome in any state
 
-    def perform(self, data):
-        services.order_add_note(
-            order_id=self.order.pk,
-            actor=self.request.user,
-            note=data.get("note", ""),
-            upload=data.get("file"),
-        )
+    def service_kwargs(self, data):
+        return {"note": data.get("note", ""), "upload": data.get("file")}
 
 
 class ReturnVisitView(OrderActionView):
     action = "return_visit"
     form_class = ReturnVisitForm
-    title = gettext_lazy("回访")
     success_message = gettext_lazy("已记录回访。")
 
     def form_kwargs(self):
         return {"order": self.order}
 
-    def perform(self, data):
-        services.order_record_return_visit(
-            order_id=self.order.pk,
-            actor=self.request.user,
-            satisfied=ReturnVisitForm.SATISFIED.get(data.get("satisfied") or "", None),
-            note=data.get("note", ""),
-            visited_at=data.get("visited_at"),
-        )
+    def service_kwargs(self, data):
+        return {
+            "satisfied": ReturnVisitForm.SATISFIED.get(data.get("satisfied") or "", None),
+            "note": data.get("note", ""),
+            "visited_at": data.get("visited_at"),
+        }
 
 
 class SignView(LoginRequiredMixin, DomainErrorMixin, View):

@@ -323,7 +323,8 @@ ESCALATION_FIELDS = {
 @dataclass
 class Figures:
     """The counts of one unit, street or the whole scope for one month, and the rates,
-    medians and score derived from them."""
+    medians and score derived from them. Each count is read as ``counts[name]`` (names in
+    ``COUNT_FIELDS``); pages, exports and the API read them all from ``as_dict()``."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_FIELDS, 0))
     # Median stage durations in microseconds (None when no stage was completed).
@@ -333,12 +334,6 @@ class Figures:
         for key, value in values.items():
             if key in self.counts:
                 self.counts[key] += value or 0
-
-    def __getattr__(self, name: str):
-        counts = self.__dict__.get("counts", {})
-        if name in counts:
-            return counts[name]
-        raise AttributeError(name)
 
     def stage_total(self, stage: str) -> int:
         c = self.counts

@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from dispatch.models import Area, Category, Membership, Role, RoutingRule, Unit
 from disputes import services
+from disputes.actions import ORDER_ACTIONS
 from disputes.incidents import incident_types_seed
 from disputes.models import Order, Party, SlaPolicy, State
 from disputes.services import PartyInput, ReportInput
@@ -1775,35 +1776,18 @@ class Seeder:
         return order.pk
 
     def _apply(self, order_id: int, step: Step, at: datetime) -> None:
-        actor, a = self.users[step.actor], step.args
-        common = {"order_id": order_id, "actor": actor, "now": at}
+        if step.action not in ORDER_ACTIONS:  # pragma: no cover - a typo in the demo data
+            raise CommandError(f"unknown demo step {step.action!r}")
+        a = step.args
         if step.action in ("dispatch", "reassign"):
-            route = (
-                services.order_dispatch if step.action == "dispatch" else services.order_reassign
-            )
-            route(
-                **common,
-                lead_unit_id=self.units[a["lead"]].pk,
-                assignee_id=self.users[a["assignee"]].pk if a["assignee"] else None,
-                assisting_unit_ids=[self.units[n].pk for n in a["assisting"]],
-                note=a["note"],
-            )
-        elif step.action == "sign":
-            services.order_sign(**common)
-        elif step.action == "return":
-            services.order_return(**common, reason=a["reason"])
-        elif step.action == "contact":
-            services.order_record_contact(**common, method=a["method"], note=a["note"])
-        elif step.action == "meet":
-            services.order_record_meeting(**common, **a)
+            a = {
+                "lead_unit_id": self.units[a["lead"]].pk,
+                "assignee_id": self.users[a["assignee"]].pk if a["assignee"] else None,
+                "assisting_unit_ids": [self.units[n].pk for n in a["assisting"]],
+                "note": a["note"],
+            }
         elif step.action == "close":
             parties = Party.objects.filter(order_id=order_id).values_list("pk", flat=True)
-            services.order_close(**common, confirmed_party_ids=list(parties), **a)
-        elif step.action == "cancel":
-            services.order_cancel(**common, reason=a["reason"])
-        elif step.action == "note":
-            services.order_add_note(**common, note=a["note"])
-        elif step.action == "return_visit":
-            services.order_record_return_visit(**common, **a)
-        else:  # pragma: no cover - a typo in the demo data
-            raise CommandError(f"unknown demo step {step.action!r}")
+            a = {**a, "confirmed_party_ids": list(parties)}
+        service = services.service_for(step.action)
+        service(order_id=order_id, actor=self.users[step.actor], now=at, **a)
