@@ -47,6 +47,7 @@ from .incidents import incident_receive
 from .models import Attachment, Escalation, Incident, Order, OrderEvent, Party
 from .selectors import (
     REFERENCE_FIELDS,
+    OrderChildren,
     available_actions,
     orders_visible_to,
     party_numbers_in_full,
@@ -125,7 +126,7 @@ def _children_as_json(queryset):
     them: one statement instead of five (each cost a round trip and most of a
     millisecond of Django's time). The SQL is written out because building the same
     from ORM subqueries cost as much as the statements it saved. ``_unpack_children``
-    makes them the prefetched objects the serializer reads."""
+    makes them the ``OrderChildren`` the serializer reads."""
     return queryset.annotate(
         **{
             name: RawSQL(sql, (), output_field=JSONField())
@@ -178,13 +179,6 @@ def _child_json_sql(order_table: str) -> dict[str, str]:
     }
 
 
-def _prefetched(queryset, rows: list):
-    """``queryset`` with ``rows`` as its result, as ``prefetch_related`` leaves it."""
-    queryset._result_cache = rows
-    queryset._prefetch_done = True
-    return queryset
-
-
 def _instance(model, data: dict):
     for name in DATETIME_FIELDS & data.keys():
         if data[name] is not None:
@@ -192,21 +186,22 @@ def _instance(model, data: dict):
     return model(**data)
 
 
-def _unpack_children(order: Order) -> None:
-    order._prefetched_objects_cache = {
-        "assisting_units": _prefetched(
-            Unit.objects.all(), [reference.get(Unit, pk) for pk in order._assisting]
-        ),
-        "parties": _prefetched(
-            Party.objects.all(), [_instance(Party, data) for data in order._parties]
-        ),
-        "attachments": _prefetched(
-            Attachment.objects.all(), [_instance(Attachment, data) for data in order._attachments]
-        ),
-        "incidents": _prefetched(
-            Incident.objects.all(), [Incident(number=number) for number in order._incidents]
-        ),
-    }
+def _unpacked_children(order: Order) -> OrderChildren:
+    return OrderChildren(
+        assisting_units=[reference.get(Unit, pk) for pk in order._assisting],
+        parties=[_instance(Party, data) for data in order._parties],
+        attachments=[_instance(Attachment, data) for data in order._attachments],
+        incidents=[Incident(number=number) for number in order._incidents],
+    )
+
+
+def _prefetched_children(order: Order) -> OrderChildren:
+    return OrderChildren(
+        assisting_units=list(order.assisting_units.all()),
+        parties=list(order.parties.all()),
+        attachments=list(order.attachments.all()),
+        incidents=list(order.incidents.all()),
+    )
 
 
 def _detail_order(user, order_id: int) -> Order:
@@ -222,8 +217,7 @@ def _detail_order(user, order_id: int) -> Order:
         order = queryset.prefetch_related(*DETAIL_PREFETCHES).first()
     if order is None:
         raise NotFound()
-    if one_statement:
-        _unpack_children(order)
+    order.children = _unpacked_children(order) if one_statement else _prefetched_children(order)
     reference.attach([order], *REFERENCE_FIELDS)
     return order
 

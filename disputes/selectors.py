@@ -3,6 +3,7 @@
 
 import operator
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import reduce
 
 from django.db import connection
@@ -57,6 +58,25 @@ def sla_policy_for(*, category_id: int, risk_level: str) -> SlaPolicy:
 
     best = max(candidates, key=specificity, default=None)
     return best or SlaPolicy()
+
+
+@dataclass(frozen=True, slots=True)
+class OrderChildren:
+    """The rows an order's detail shows beside it, read with it (``api._detail_order``:
+    on PostgreSQL in the order's own row)."""
+
+    assisting_units: list[Unit]
+    parties: list
+    attachments: list
+    incidents: list
+
+
+def assisting_unit_ids(order: Order) -> set[int]:
+    """The ids of the order's assisting units: from its ``children`` when the detail read
+    them with it, else from the relation (no query if prefetched)."""
+    children = getattr(order, "children", None)
+    units = children.assisting_units if children is not None else order.assisting_units.all()
+    return {u.pk for u in units}
 
 
 def visibility_branches(user) -> dict[str, Q] | None:
@@ -298,7 +318,7 @@ def capacities(user, order: Order, *, ignore_assignee: bool = False) -> set[Capa
     if order.reporter_id == user.pk and can_report(user):
         found.add(Capacity.REPORTER)
     if order.lead_unit_id is not None and (
-        {order.lead_unit_id} | {u.pk for u in order.assisting_units.all()}
+        {order.lead_unit_id} | assisting_unit_ids(order)
     ) & _units(user, *HANDLER_ROLES):
         found.add(Capacity.HANDLING_UNIT)
     return found
@@ -337,7 +357,7 @@ def can_see_party_contacts(user, order: Order) -> bool:
         return True
     if order.lead_unit_id is None:
         return False
-    handling = {order.lead_unit_id} | {u.pk for u in order.assisting_units.all()}
+    handling = {order.lead_unit_id} | assisting_unit_ids(order)
     return bool(handling & _units(user, *HANDLER_ROLES))
 
 

@@ -7,6 +7,7 @@ from ``party_numbers_in_full``).
 """
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dispatch.models import Area, Category, RiskLevel, Unit
@@ -158,6 +159,12 @@ def blank_choice(choices) -> serializers.ChoiceField:
     return serializers.ChoiceField(choices=choices, allow_blank=True, read_only=True)
 
 
+@extend_schema_field({"type": "string", "title": Incident._meta.get_field("number").verbose_name})
+class IncidentNumbers(serializers.SlugRelatedField):
+    """An incident's number, read from a list (``OrderChildren.incidents``), so the schema
+    cannot follow the model: it says so itself."""
+
+
 class OrderDetailSerializer(OrderListSerializer):
     contact_method = blank_choice(ContactMethod.choices)
     outcome = blank_choice(Outcome.choices)
@@ -165,13 +172,17 @@ class OrderDetailSerializer(OrderListSerializer):
     grade = blank_choice(Grade.choices)
     reporter = UserBriefSerializer(read_only=True)
     reporter_unit = UnitBriefSerializer(read_only=True, allow_null=True)
-    assisting_units = UnitBriefSerializer(many=True, read_only=True)
-    parties = PartySerializer(many=True, read_only=True)
-    attachments = AttachmentSerializer(many=True, read_only=True)
-    incidents = serializers.SlugRelatedField(
+    # Read with the order (``selectors.OrderChildren``).
+    assisting_units = UnitBriefSerializer(
+        many=True, read_only=True, source="children.assisting_units"
+    )
+    parties = PartySerializer(many=True, read_only=True, source="children.parties")
+    attachments = AttachmentSerializer(many=True, read_only=True, source="children.attachments")
+    incidents = IncidentNumbers(
         slug_field="number",
         many=True,
         read_only=True,
+        source="children.incidents",
         help_text=_("来源警情编号（警情转办的订单）。"),
     )
     actions = serializers.SerializerMethodField(

@@ -226,7 +226,6 @@ def _transition(
     order_id: int | None = None,
     actor,
     action: str | None,
-    method: str | None = None,
     kind: EventKind,
     now: datetime,
     apply: Callable[[Order], tuple[str, dict[str, Any]]],
@@ -237,10 +236,12 @@ def _transition(
     returns the event's note and data. ``by_intake``: the incident intake acts, its
     service (``order_dispatch_incident``) having checked the order is its own.
 
-    Without ``method`` it is a step that changes no state (a note, a return visit, a
-    review): lock, check the role, apply, record; ``apply`` checks the state it needs.
+    The FSM method is the action's (``actions.ORDER_ACTIONS``). An action without one, or
+    no action, is a step that changes no state (a note, a return visit, a review): lock,
+    check the role, apply, record; ``apply`` checks the state it needs.
     ``lock`` finds and locks the order another way than by ``order_id`` among those the
     actor sees; with no ``action`` what it found is what the actor may act on."""
+    method = ORDER_ACTIONS[action].method if action is not None else None
     # Every line logged inside, on_commit callbacks included, names the order.
     with order_log_context() as log_scope, transaction.atomic():
         order = lock() if lock else _lock_visible(actor=actor, order_id=order_id)
@@ -375,7 +376,6 @@ def _route(
         order_id=order_id,
         actor=actor,
         action=action,
-        method=action,
         kind=kind,
         now=now,
         apply=apply,
@@ -481,7 +481,6 @@ def order_sign(*, order_id: int, actor, now: datetime | None = None) -> Order:
         order_id=order_id,
         actor=actor,
         action="sign",
-        method="sign",
         kind=EventKind.SIGNED,
         now=now,
         apply=apply,
@@ -504,7 +503,6 @@ def order_return(*, order_id: int, actor, reason: str, now: datetime | None = No
         order_id=order_id,
         actor=actor,
         action="return",
-        method="return_to_queue",
         kind=EventKind.RETURNED,
         now=now or timezone.now(),
         apply=apply,
@@ -549,7 +547,6 @@ def order_record_contact(
         order_id=order_id,
         actor=actor,
         action="contact",
-        method="record_contact",
         kind=EventKind.CONTACTED,
         now=now,
         apply=apply,
@@ -592,7 +589,6 @@ def order_record_meeting(
         order_id=order_id,
         actor=actor,
         action="meet",
-        method="record_meeting",
         kind=EventKind.MET,
         now=now,
         apply=apply,
@@ -650,7 +646,6 @@ def order_close(
         order_id=order_id,
         actor=actor,
         action="close",
-        method="close",
         kind=EventKind.CLOSED,
         now=now,
         apply=apply,
@@ -672,7 +667,6 @@ def order_cancel(*, order_id: int, actor, reason: str, now: datetime | None = No
         order_id=order_id,
         actor=actor,
         action="cancel",
-        method="cancel",
         kind=EventKind.CANCELLED,
         now=now,
         apply=apply,

@@ -536,6 +536,7 @@ def test_the_detail_in_one_statement_is_the_prefetched_one(
             created_at=order.reported_at,
         )
     prefetched = orders_api._detail_queryset(None).get(pk=order.pk)
+    prefetched.children = orders_api._prefetched_children(prefetched)
     reference.attach([prefetched], *orders_api.REFERENCE_FIELDS)
     with CaptureQueriesContext(connection) as ctx:
         one = orders_api._detail_order(None, order.pk)

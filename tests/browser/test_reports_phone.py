@@ -6,7 +6,7 @@ Screenshots go to /tmp/reports-phone-<page>-<lang>-<part>.png for a look by eye.
 
 import pytest
 
-from tests.reports import conftest as report_data
+from tests.supervision import conftest as report_data
 
 built_month = report_data.built_month  # November 2026's orders, cases and escalations
 
