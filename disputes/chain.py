@@ -29,6 +29,7 @@ VOUCHED_FIELDS = (
     "grade",
     *(c.on_time_field for c in CLOCKS),
     *(c.due_field for c in CLOCKS),
+    *(c.met_field for c in CLOCKS if c.met_label),
 )
 
 
@@ -136,12 +137,17 @@ def timeline_fields(events: Iterable) -> dict[str, Any]:
             out["state"] = event.to_state
         moment = EVENT_MOMENTS.get(event.kind)
         for c in CLOCKS:
+            own_met = {c.met_field: None} if c.met_label else {}
+            if event.kind == EventKind.RETURNED and c.starts in RETURN_CLEARS:
+                out.update({c.due_field: None, c.on_time_field: None, **own_met})
             if moment and c.stops == moment and "on_time" in data:
                 out[c.on_time_field] = data["on_time"]
-            if moment and c.starts == moment:
-                out.update({c.due_field: _moment(data.get(c.due_field)), c.on_time_field: None})
-            if event.kind == EventKind.RETURNED and c.starts in RETURN_CLEARS:
-                out.update({c.due_field: None, c.on_time_field: None})
+                if c.met_label:
+                    out[c.met_field] = event.at
+            if c.due_field in data:  # the step started this clock
+                out.update(
+                    {c.due_field: _moment(data[c.due_field]), c.on_time_field: None, **own_met}
+                )
         if event.kind == EventKind.CLOSED:
             out.update(outcome=data.get("outcome", ""), grade=data.get("grade", ""))
     return out

@@ -340,10 +340,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self._reach("signed_at", at, limits)
 
     @transition(field=state, source=[State.DISPATCHED, State.SIGNED], target=State.REPORTED)
-    def return_to_queue(self):
+    def return_to_queue(self, *, at: datetime, limits: dict[str, timedelta]):
         self.lead_unit = None
         self.assignee = None
         self._unreach(*RETURN_CLEARS)
+        self._restart(State.REPORTED, at, limits)
 
     @transition(field=state, source=State.SIGNED, target=State.CONTACTED)
     def record_contact(self, *, at: datetime, how: str, note: str):
@@ -370,21 +371,28 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self._disarm(*Stage.values)
 
     # --- the clocks (``stages.CLOCKS``) ------------------------------------------------
+    def open(self, *, at: datetime, limits: dict[str, timedelta]) -> None:
+        """The order is reported at ``at`` (not a transition: the row is new); the clocks
+        that start at reporting start. The service saves the order, then its alarms."""
+        self._reach("reported_at", at, limits)
+
     def _reach(self, moment: str, at: datetime, limits: dict[str, timedelta] | None = None):
-        """The order reached ``moment`` (one of ``stages.MOMENTS``) at ``at``: the clocks
-        that stop there are met, on time or not; those that start there start, with their
-        limit from ``limits`` (by clock name)."""
+        """The order reached ``moment`` (one of ``stages.MOMENTS``) at ``at``: the running
+        clocks that stop there are met, on time or not; those that start there start,
+        with their limit from ``limits`` (by clock name). Called inside a transition,
+        while the order is still in its source state."""
         setattr(self, moment, at)
         for c in CLOCKS:
-            if c.stops == moment and getattr(self, c.due_field) is not None:
-                setattr(self, c.on_time_field, at <= getattr(self, c.due_field))
+            due = getattr(self, c.due_field)
+            if c.stops == moment and self.state in c.runs_in and due is not None:
+                on_time = at <= due
+                setattr(self, c.on_time_field, on_time)
+                if c.met_label:
+                    setattr(self, c.met_field, at)
                 self._disarm(c.name)
+                self.clock_record["on_time"] = on_time
             if c.starts == moment:
-                limit = limits[c.name]
-                setattr(self, c.limit_attr, limit)
-                setattr(self, c.due_field, at + limit)
-                setattr(self, c.on_time_field, None)
-                self._arm(c.name)
+                self._start(c, at, limits[c.name])
 
     def _unreach(self, *moments: str) -> None:
         """The order goes back to before ``moments``: they and the clocks they started
@@ -393,21 +401,31 @@ class Order(ConcurrentTransitionMixin, models.Model):
             setattr(self, moment, None)
         for c in CLOCKS:
             if c.starts in moments:
-                setattr(self, c.limit_attr, None)
-                setattr(self, c.due_field, None)
-                setattr(self, c.on_time_field, None)
+                for name in (c.limit_attr, c.due_field, c.on_time_field):
+                    setattr(self, name, None)
+                if c.met_label:
+                    setattr(self, c.met_field, None)
                 self._disarm(c.name)
 
-    def clock_data(self, moment: str) -> dict:
-        """What the timeline records of the clocks at ``moment``: whether the clock that
-        stopped there was on time, and the due times of those that started."""
-        data = {}
-        for c in CLOCKS:
-            if c.stops == moment and getattr(self, c.on_time_field) is not None:
-                data["on_time"] = getattr(self, c.on_time_field)
-            if c.starts == moment:
-                data[c.due_field] = getattr(self, c.due_field)
-        return data
+    def _restart(self, state: str, at: datetime, limits: dict[str, timedelta]) -> None:
+        """The order goes back to ``state``: the clocks that run in it start again."""
+        for c in clocks_in(state):
+            self._start(c, at, limits[c.name])
+
+    def _start(self, clock, at: datetime, limit: timedelta) -> None:
+        setattr(self, clock.limit_attr, limit)
+        setattr(self, clock.due_field, at + limit)
+        setattr(self, clock.on_time_field, None)
+        if clock.met_label:
+            setattr(self, clock.met_field, None)
+        self._arm(clock.name)
+        self.clock_record[clock.due_field] = at + limit
+
+    @property
+    def clock_record(self) -> dict:
+        """What the timeline records of the clocks a step changed: ``on_time`` of the
+        clock it met, and the due time of each clock it started (``<clock>_due_at``)."""
+        return self.__dict__.setdefault("_clock_record", {})
 
     # A clock starting arms its alarm (``disputes.Alarm``: the warning first); meeting it,
     # or leaving the states it runs in, disarms it. The transition only notes the change;
@@ -438,6 +456,10 @@ for _clock in CLOCKS:
     Order.add_to_class(
         _clock.on_time_field, models.BooleanField(_on_time_label, null=True, blank=True)
     )
+    if _clock.met_label:
+        Order.add_to_class(
+            _clock.met_field, models.DateTimeField(_clock.met_label, null=True, blank=True)
+        )
 
 
 # --- the clocks' alarms and escalations -------------------------------------------------
@@ -667,6 +689,7 @@ class EventKind(models.TextChoices):
 # The moment (an ``Order`` time field) each kind of event stamps: the clocks start and
 # stop at these (``Order._reach``); a return to the queue clears what it goes back before.
 EVENT_MOMENTS = {
+    EventKind.REPORTED: "reported_at",
     EventKind.DISPATCHED: "dispatched_at",
     EventKind.REASSIGNED: "dispatched_at",
     EventKind.SIGNED: "signed_at",

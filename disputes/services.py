@@ -192,15 +192,22 @@ def order_report(
             risk_level=data.risk_level,
             reporter=actor,
             reporter_unit=reporter_unit or (units[0] if units else None),
-            reported_at=now,
         )
+        policy = sla_policy_for(category_id=category.pk, risk_level=data.risk_level)
+        order.open(at=now, limits=policy.limits)
         order.save()
+        save_alarms(order=order)
         log_scope.bind(order.number)
         for party in parties:
             party.order = order
         Party.objects.bulk_create(parties)
         record_event(
-            order=order, kind=EventKind.REPORTED, actor=actor, at=now, to_state=State.REPORTED
+            order=order,
+            kind=EventKind.REPORTED,
+            actor=actor,
+            at=now,
+            to_state=State.REPORTED,
+            data=_clock_data(order),
         )
         if announce:
             notify_order_event(order=order, kind=EventKind.REPORTED, actor=actor, now=now)
@@ -366,7 +373,7 @@ def _route(
             "lead_unit": lead_unit.name,
             "assignee": display_name(assignee),
             "assisting_units": [u.name for u in assisting],
-            **_clock_data(o, "dispatched_at"),
+            **_clock_data(o),
         }
         if previous:
             data["previous_unit"] = previous
@@ -458,12 +465,13 @@ def order_reassign(
     )
 
 
-def _clock_data(order: Order, moment: str) -> dict:
-    """The timeline's record of the clocks at ``moment`` (``Order.clock_data``), its due
-    times in Asia/Shanghai."""
+def _clock_data(order: Order) -> dict:
+    """The timeline's record of the clocks the step changed (``Order.clock_record``), its
+    due times in Asia/Shanghai."""
+    record = order.__dict__.pop("_clock_record", {})
     return {
         key: local_iso(value) if isinstance(value, datetime) else value
-        for key, value in order.clock_data(moment).items()
+        for key, value in record.items()
     }
 
 
@@ -475,7 +483,7 @@ def order_sign(*, order_id: int, actor, now: datetime | None = None) -> Order:
     def apply(o: Order):
         policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
         o.sign(by=actor, at=now, limits=policy.limits)
-        return "", _clock_data(o, "signed_at")
+        return "", _clock_data(o)
 
     return _transition(
         order_id=order_id,
@@ -493,18 +501,21 @@ def order_return(*, order_id: int, actor, reason: str, now: datetime | None = No
     _require(errors, reason=reason)
     _raise_if(errors)
 
+    now = now or timezone.now()
+
     def apply(o: Order):
         unit = o.lead_unit.name
-        o.return_to_queue()
+        policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
+        o.return_to_queue(at=now, limits=policy.limits)
         o.assisting_units.clear()
-        return reason.strip(), {"returned_by_unit": unit}
+        return reason.strip(), {"returned_by_unit": unit, **_clock_data(o)}
 
     return _transition(
         order_id=order_id,
         actor=actor,
         action="return",
         kind=EventKind.RETURNED,
-        now=now or timezone.now(),
+        now=now,
         apply=apply,
     )
 
@@ -539,7 +550,7 @@ def order_record_contact(
         o.record_contact(at=at, how=method, note=note.strip())
         return note.strip(), {
             "method": method,
-            **_clock_data(o, "contacted_at"),
+            **_clock_data(o),
             "contacted_at": local_iso(at),
         }
 
@@ -581,7 +592,7 @@ def order_record_meeting(
         )
         return result.strip(), {
             "place": place.strip(),
-            **_clock_data(o, "met_at"),
+            **_clock_data(o),
             "met_at": local_iso(at),
         }
 

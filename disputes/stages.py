@@ -54,7 +54,8 @@ class ReportLabels:
     median: Promise  # the median time from start to stop, in minutes (exports)
     median_short: Promise  # its column on the page, under 用时中位数
     group: Promise  # the page's column group
-    score_weight: int
+    span: Promise  # what its median measures, for the footnotes: "from … to …"
+    score_weight: int  # 0: shown, not part of the score
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,9 @@ class Clock:
     # Another clock, started at the same moment, that this one may not end before, and
     # what the policy's form says when it would.
     not_shorter_than: tuple[str, Promise] | None = None
+    # A clock whose stop moment can move after it was met (a reassign moves
+    # ``dispatched_at``) keeps its own met time, ``<name>_met_at``, under this label.
+    met_label: Promise | None = None
 
     @property
     def limit_field(self) -> str:
@@ -88,6 +92,11 @@ class Clock:
     @property
     def on_time_field(self) -> str:
         return f"{self.name}_on_time"
+
+    @property
+    def met_field(self) -> str:
+        """Where the moment the clock was met is read: its own field, or its stop moment."""
+        return f"{self.name}_met_at" if self.met_label else self.stops
 
 
 _SIGNED, _CONTACTED = ("signed",), ("contacted",)
@@ -112,6 +121,7 @@ CLOCKS: tuple[Clock, ...] = (
             median=_("签收用时中位数(分钟)"),
             median_short=_("签收"),
             group=_("签收"),
+            span=_("派单（或最后一次改派）至签收"),
             score_weight=25,
         ),
         told=(
@@ -139,6 +149,7 @@ CLOCKS: tuple[Clock, ...] = (
             median=_("联系用时中位数(分钟)"),
             median_short=_("联系"),
             group=_("联系当事人"),
+            span=_("签收至联系"),
             score_weight=20,
         ),
         told=(
@@ -166,6 +177,7 @@ CLOCKS: tuple[Clock, ...] = (
             median=_("见面调解用时中位数(分钟)"),
             median_short=_("见面"),
             group=_("见面调解"),
+            span=_("签收至见面调解"),
             score_weight=20,
         ),
         told=(

@@ -279,10 +279,12 @@ def board(request):
 
 @login_required
 def queue(request):
-    """The dispatch queue: reported orders of the user's streets with suggested units."""
+    """The dispatch queue: reported orders of the user's streets with suggested units and
+    each one's dispatch countdown."""
     if not (has_role(request.user, Role.DISPATCHER) or request.user.is_superuser):
         return error_page(request, Forbidden(_("只有调处中心派单员可以派单。")), 403)
     page = paginate(request, dispatch_queue(request.user))
+    with_clocks(page.object_list)
     suggestions = suggested_units_by_order(page.object_list)
     for order in page.object_list:
         order.suggested = suggestions.get(order.pk, [])

@@ -17,8 +17,9 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.http import content_disposition_header
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
@@ -60,6 +61,13 @@ FIGURE_COLUMNS: list[tuple[str, str]] = [
 RATE_KEYS = {*(f"{c.name}_rate" for c in CLOCKS), "success_rate", "good_rate", "score"}
 MINUTE_KEYS = {f"median_{c.name}_minutes" for c in CLOCKS}
 
+
+def _joined(parts, sep):
+    """``sep``.join of lazy texts, itself lazy (joined in the language of its reader)."""
+    parts = list(parts)
+    return lazy(lambda: str(sep).join(str(p) for p in parts), str)()
+
+
 # The footnotes: what each figure counts, in the words of docs/REPORTS.md.
 FIGURE_NOTES: list[tuple[str, str]] = [
     (
@@ -88,10 +96,13 @@ FIGURE_NOTES: list[tuple[str, str]] = [
     ),
     (
         gettext_lazy("按时/超时/逾期未办"),
-        gettext_lazy(
-            "签收、联系、见面调解三个环节分别统计截止时间在当月的环节（已撤销订单除外）："
-            "按时＝在截止时间前（含）完成；超时＝截止后完成；逾期未办＝统计时仍未完成且已过截止时间。"
-            "截止时间未到且尚未完成的不计入。是否按时以环节完成时记录的结果为准。"
+        format_lazy(
+            gettext_lazy(
+                "{stages}各环节分别统计截止时间在当月的环节（已撤销订单除外）："
+                "按时＝在截止时间前（含）完成；超时＝截止后完成；逾期未办＝统计时仍未完成且已过截止时间。"
+                "截止时间未到且尚未完成的不计入。是否按时以环节完成时记录的结果为准。"
+            ),
+            stages=_joined((c.label for c in CLOCKS), gettext_lazy("、")),
         ),
     ),
     (
@@ -107,10 +118,18 @@ FIGURE_NOTES: list[tuple[str, str]] = [
     ),
     (
         gettext_lazy("用时中位数"),
-        gettext_lazy(
-            "上述当月到期且已完成的环节的用时中位数（页面上不足1小时按分钟、不足48小时按小时、"
-            "再长按天显示；导出文件按分钟）：签收＝派单（或最后一次改派）至签收；"
-            "联系＝签收至联系；见面调解＝签收至见面调解。偶数个时取中间两个的平均值。"
+        format_lazy(
+            gettext_lazy(
+                "上述当月到期且已完成的环节的用时中位数（页面上不足1小时按分钟、不足48小时按小时、"
+                "再长按天显示；导出文件按分钟）：{spans}。偶数个时取中间两个的平均值。"
+            ),
+            spans=_joined(
+                (
+                    format_lazy(gettext_lazy("{stage}＝{span}"), stage=c.label, span=c.report.span)
+                    for c in CLOCKS
+                ),
+                gettext_lazy("；"),
+            ),
         ),
     ),
     (

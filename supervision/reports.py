@@ -35,6 +35,8 @@ from django.db.models import (
     Case,
     Count,
     DateField,
+    DateTimeField,
+    ExpressionWrapper,
     F,
     FloatField,
     Func,
@@ -71,10 +73,10 @@ from .models import MedianSnapshot, MonthlyRollup
 
 STAGES = tuple(c.name for c in CLOCKS)
 # Each stage's clock starts at the first column and is met at the second (docs/REPORTS.md).
-STAGE_SPAN = {c.name: (c.starts, c.stops) for c in CLOCKS}
+CLOCK_BY_NAME = {c.name: c for c in CLOCKS}
 # The composite score: weights of the rates that make it (percentage points each).
 SCORE_WEIGHTS = {
-    **{f"{c.name}_rate": c.report.score_weight for c in CLOCKS},
+    **{f"{c.name}_rate": c.report.score_weight for c in CLOCKS if c.report.score_weight},
     "success_rate": 20,
     "good_rate": 15,
 }
@@ -735,14 +737,19 @@ def _visit_counts(scope: Scope, month: Month, through: int | None) -> Counts:
 
 
 class StageMicroseconds(Func):
-    """``end - start`` in microseconds, exact: an integer on SQLite (Django's own
+    """A met clock's duration in microseconds, exact: from its start (its due time less
+    its limit: the reporting, a return to the queue, the latest dispatch, the signing)
+    to the moment it was met. An integer on SQLite (Django's own
     ``django_timestamp_diff``), an integral double precision on PostgreSQL."""
 
     output_field = FloatField()
 
     def __init__(self, stage: str):
-        start, end = STAGE_SPAN[stage]
-        super().__init__(F(end), F(start))
+        clock = CLOCK_BY_NAME[stage]
+        start = ExpressionWrapper(
+            F(clock.due_field) - F(clock.limit_attr), output_field=DateTimeField()
+        )
+        super().__init__(F(clock.met_field), start)
 
     def as_sql(self, compiler, connection, **extra):  # pragma: no cover - other backends
         raise NotImplementedError(f"stage durations on {connection.vendor}")
@@ -808,14 +815,17 @@ Medians = dict[str, dict[int | None, dict[str, float | None]]]
 def median_candidates(month: Month, cutoff: datetime | None, first: datetime | None) -> Q:
     """A superset of the orders whose stage clocks make the month's medians, written as
     index ranges on (state, reported_at) and closed_at, so that the medians read about a
-    month of orders instead of all of them. A met clock's order is now signed, contacted,
-    met or closed. If closed before the roll-up's ``cutoff``, the roll-up knows the
-    earliest report time ``first`` among such orders with a clock due in the month (None:
-    there is none), and no clock falls due before its order is reported. No cutoff (no
-    roll-up): no narrowing."""
+    month of orders instead of all of them. A met clock's order is now dispatched,
+    signed, contacted, met or closed (in the queue it has none: a return clears them).
+    If closed before the roll-up's ``cutoff``, the roll-up knows the earliest report
+    time ``first`` among such orders with a clock due in the month (None: there is
+    none), and no clock falls due before its order is reported. No cutoff (no roll-up):
+    no narrowing."""
     if cutoff is None:
         return Q()
-    q = Q(state__in=HANDLING_STATES) | Q(state=State.CLOSED, closed_at__gte=cutoff)
+    q = Q(state__in=[State.DISPATCHED, *HANDLING_STATES]) | Q(
+        state=State.CLOSED, closed_at__gte=cutoff
+    )
     if first is not None:
         q |= Q(state=State.CLOSED, reported_at__gte=first, reported_at__lt=month.end)
     return q

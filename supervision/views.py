@@ -454,6 +454,16 @@ def _report_context(request, report: MonthlyReport) -> dict:
         "street_summary": street_summary(report),
         "street_columns": [label for _key, label in BULLETIN_STREET_COLUMNS],
         "total": report.total.as_dict(),
+        # Each clock's on-time rate and median time of the whole scope, in CLOCKS' order.
+        "clock_totals": [
+            (
+                c.label,
+                c.report.rate_name,
+                report.total.as_dict()[f"{c.name}_rate"],
+                report.total.as_dict()[f"median_{c.name}_minutes"],
+            )
+            for c in CLOCKS
+        ],
         "notes": FIGURE_NOTES,
         "query": query_string(scope, month),
         "previous_query": query_string(scope, month.previous),

@@ -49,6 +49,9 @@ def test_two_concurrent_sweeps_raise_each_escalation_once(world):
     assert sum(r.raised for r in results) == len(orders) * 3
     assert Escalation.objects.count() == len(orders) * 3
     assert OrderEvent.objects.filter(kind=EventKind.ESCALATED).count() == len(orders) * 3
+    # Rows a worker deferred because the other held their clock's top level wait for the
+    # next round (the next minute's task): it marks them superseded and tells nobody.
+    notify_raised(now=now)
     # Both workers announced, each stage once and only at its highest level: the six
     # people the three levels concern (assignees, unit head, center, two supervisors) get
     # one level-2 notice each per order, never a second nor a lower-level one.
