@@ -106,6 +106,11 @@ def _ways_of_seeing(user) -> dict[str, Q]:
             branches[f"street:{m.unit.area_id}"] = Q(street_id=m.unit.area_id)
         elif m.role in HANDLER_ROLES:
             handled_units.append(m.unit_id)
+            if m.role == Role.UNIT_HEAD and m.unit.kind == Unit.Kind.STREET_CENTER:
+                # The center's head is told when its queue runs late (the dispatch
+                # clock's level 1) and reads the street's orders, without a dispatcher's
+                # actions.
+                branches[f"street:{m.unit.area_id}"] = Q(street_id=m.unit.area_id)
         elif m.role == Role.SUPERVISOR:
             # A jurisdiction is an area and everything below it (city, street or community).
             path = m.unit.area.path

@@ -103,6 +103,35 @@ _SIGNED, _CONTACTED = ("signed",), ("contacted",)
 
 CLOCKS: tuple[Clock, ...] = (
     Clock(
+        name="dispatch",
+        label=_("派单"),
+        starts="reported_at",
+        stops="dispatched_at",
+        runs_in=("reported",),
+        minutes=30,
+        limit_label=_("派单时限（分钟，自报单起）"),
+        field_labels=(_("派单时限"), _("派单截止"), _("按时派单")),
+        report=ReportLabels(
+            on_time=_("按时派单"),
+            late=_("超时派单"),
+            open=_("逾期未派单"),
+            rate=_("按时派单率(%)"),
+            rate_name=_("按时派单率"),
+            colour="#0f8c8c",
+            median=_("派单用时中位数(分钟)"),
+            median_short=_("派单"),
+            group=_("派单"),
+            span=_("报单（或退回派单队列）至派单"),
+            score_weight=0,  # reported, not (yet) part of the composite score
+        ),
+        met_label=_("派单完成时间"),
+        told=(
+            (Audience.STREET_DISPATCHERS,),
+            (Audience.CENTER_HEADS,),
+            (Audience.SUPERVISORS,),
+        ),
+    ),
+    Clock(
         name="sign",
         label=_("签收"),
         starts="dispatched_at",

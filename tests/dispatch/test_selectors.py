@@ -142,6 +142,7 @@ def test_suggestions_take_one_query(world, routing, django_assert_num_queries):
 def test_the_seeded_default_policy_is_30_minutes_24_and_48_hours(db):
     policy = SlaPolicy.objects.get(category=None, risk_level="")
     assert policy.limits == {
+        "dispatch": timedelta(minutes=30),  # from reporting, the column's default
         "sign": timedelta(minutes=30),
         "contact": timedelta(hours=24),
         "meet": timedelta(hours=48),
@@ -153,6 +154,7 @@ def test_without_any_stored_policy_the_defaults_apply(world):
     policy = sla_policy_for(category_id=world.wages.pk, risk_level=RiskLevel.HIGH)
     assert policy.pk is None
     assert policy.limits == {
+        "dispatch": timedelta(minutes=30),
         "sign": timedelta(minutes=30),
         "contact": timedelta(hours=24),
         "meet": timedelta(hours=48),

@@ -4,6 +4,7 @@ the sign clock each starts, the targets they reject."""
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from disputes import services
 from disputes.models import (
@@ -229,7 +230,13 @@ def test_return_puts_the_order_back_in_the_queue(order_in, world, from_state):
     )
     assert event.at == at
     assert event.note == "非本单位职责"
-    assert event.data == {"returned_by_unit": "湖滨派出所"}
+    # Back in the queue, the order waits under a new dispatch deadline from the return.
+    assert order.dispatch_due_at == at + timedelta(minutes=30)
+    assert order.dispatch_on_time is None
+    assert event.data == {
+        "returned_by_unit": "湖滨派出所",
+        "dispatch_due_at": timezone.localtime(at + timedelta(minutes=30)).isoformat(),
+    }
 
     # Back in the street's queue; gone from the unit that returned it.
     assert orders_visible_to(world.dispatcher).filter(pk=order.pk, state="reported").exists()

@@ -25,6 +25,7 @@ def post(client, url=ADD, **fields):
     data = {
         "category": "",
         "risk_level": "",
+        "dispatch_minutes": 30,
         "sign_minutes": 30,
         "contact_minutes": 24 * 60,
         "meet_minutes": 48 * 60,

@@ -199,8 +199,20 @@ def test_return_resolves_and_stops_the_sign_clock(world):
         now=DISPATCHED_AT + timedelta(minutes=26),
     )
     sla_sweep(now=T0 + timedelta(days=3))
-    assert raised(order) == [(Stage.SIGN, W)]
-    assert not Escalation.objects.filter(order=order, resolved_at__isnull=True).exists()
+    assert raised(order, Stage.SIGN) == [(Stage.SIGN, W)]
+    assert not Escalation.objects.filter(
+        order=order, stage=Stage.SIGN, resolved_at__isnull=True
+    ).exists()
+    # Back in the queue it waits under a new dispatch clock, from the return: left
+    # waiting for days, that one escalates to the end.
+    assert raised(order, Stage.DISPATCH) == [
+        (Stage.DISPATCH, W),
+        (Stage.DISPATCH, L1),
+        (Stage.DISPATCH, L2),
+    ]
+    assert {
+        e.stage_due_at for e in Escalation.objects.filter(order=order, stage=Stage.DISPATCH)
+    } == {DISPATCHED_AT + timedelta(minutes=26 + 30)}
 
 
 @pytest.mark.parametrize("cancel_from", [State.DISPATCHED, State.SIGNED, State.CONTACTED])

@@ -119,6 +119,7 @@ def test_the_report_as_json(built_month, api):
     assert len(data["trend"]) == 12
     assert data["trend"][-1] == {
         "month": "2026-11",
+        "dispatch_rate": 92.9,  # 13 of 14: K waits in the queue past its due time
         "sign_rate": 76.9,
         "contact_rate": 90.9,
         "meet_rate": 81.8,

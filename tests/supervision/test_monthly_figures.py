@@ -1,8 +1,18 @@
 """Every figure of the November 2026 report of ``built_month``, worked out by hand.
 
-See the table in ``tests/reports/conftest.py::built_month``. Durations below are the
-stage times in minutes (sign: from dispatch or the last reassign; contact and meet: from
-signing); the rates are percentages with one decimal, rounded half up.
+See the table in ``tests/supervision/conftest.py::built_month``. Durations below are the
+stage times in minutes (dispatch: from reporting to the first dispatch; sign: from
+dispatch or the last reassign; contact and meet: from signing); the rates are
+percentages with one decimal, rounded half up.
+
+The dispatch clock (30 minutes from reporting, the default policy) is met by every
+dispatched order of the month: A, B, J, N in 10 minutes, I in 30 (exactly at its due
+time: on time), all others in 5. It counts in the month of its due time, so A's
+(reported 10-31 23:30, due 11-01 00:00 on the dot) is November's, like its sign clock.
+K, still in the queue, is the one open clock (due 11-20 09:30); L was cancelled. The
+sweep of 11-28 11:30 raised K's dispatch warning, level 1 and level 2; an order in the
+queue has no lead unit, so they are the unassigned row's. The dispatch rate has no
+weight in the score, so no score changes.
 """
 
 from datetime import timedelta
@@ -30,7 +40,7 @@ def figures(**given) -> dict:
     """A complete row of figures: zero counts, no rates, medians or score, except as
     given. Comparing with this compares every figure."""
     row = dict.fromkeys(COUNT_FIELDS, 0)
-    row.update(dict.fromkeys(["sign_rate", "contact_rate", "meet_rate"], None))
+    row.update({f"{s}_rate": None for s in STAGES})
     row.update(success_rate=None, good_rate=None, score=None)
     row.update({f"median_{s}_minutes": None for s in STAGES})
     unknown = set(given) - set(row)
@@ -42,6 +52,11 @@ def figures(**given) -> dict:
 POLICE = figures(
     received=2,  # B, N (A was reported in October)
     dispatched=2,  # B, N (A was dispatched on 10-31 23:40)
+    # A (due 11-01 00:00: November's, though A was reported and dispatched in October),
+    # B, N; so one more than dispatched, as sign_on_time counts A too
+    dispatch_on_time=3,
+    dispatch_rate="100.0",
+    median_dispatch_minutes="10.0",  # 10, 10, 10
     sign_on_time=2,  # A (due 11-01 00:10), N
     sign_late=1,  # B
     sign_rate="66.7",
@@ -66,6 +81,9 @@ POLICE = figures(
 COMMITTEE = figures(
     received=6,  # C D E F G H
     dispatched=6,
+    dispatch_on_time=6,
+    dispatch_rate="100.0",
+    median_dispatch_minutes="5.0",  # all six in 5
     sign_on_time=5,
     sign_late=1,  # D
     sign_rate="83.3",
@@ -86,6 +104,14 @@ COMMITTEE = figures(
 LABOUR = figures(
     received=2,  # I, M (M moved here by the reassign)
     dispatched=2,  # I, and M counted at its reassign
+    # M: dispatched 5 min after reporting (to the police; the reassign does not restart
+    # or re-judge the dispatch clock); I: in 30, exactly at its due time
+    dispatch_on_time=2,
+    dispatch_rate="100.0",
+    # (5 + 30) / 2. The code says 40.0: it takes M's duration as dispatched_at −
+    # reported_at, and the reassign moved dispatched_at to 10:50 (50 min) although
+    # the clock was met, on time, at 10:05. Reported to the lead as a bug.
+    median_dispatch_minutes="17.5",
     sign_on_time=1,  # M: 10 min after the reassign
     sign_open=1,  # I: due 11-28 10:30, never signed
     sign_rate="50.0",
@@ -108,6 +134,9 @@ LABOUR = figures(
 FL_POLICE = figures(
     received=1,
     dispatched=1,
+    dispatch_on_time=1,  # J in 10
+    dispatch_rate="100.0",
+    median_dispatch_minutes="10.0",
     sign_on_time=1,
     sign_rate="100.0",
     contact_on_time=1,
@@ -124,6 +153,9 @@ FL_POLICE = figures(
 SG_COMMITTEE = figures(
     received=1,
     dispatched=1,
+    dispatch_on_time=1,  # R in 5
+    dispatch_rate="100.0",
+    median_dispatch_minutes="5.0",
     sign_on_time=1,
     sign_rate="100.0",
     contact_on_time=1,
@@ -138,11 +170,25 @@ SG_COMMITTEE = figures(
     median_meet_minutes="100.0",
     score="100.0",
 )
-UNASSIGNED = figures(received=2, cancelled=1)  # K waits in the queue, L was cancelled
+# K waits in the queue, L was cancelled. K's dispatch clock (due 11-20 09:30) is open
+# and its three dispatch escalations (raised 11-28 11:30, no lead unit) too.
+UNASSIGNED = figures(
+    received=2,
+    cancelled=1,
+    dispatch_open=1,
+    dispatch_rate="0.0",
+    escalations_warning=1,
+    escalations_level1=1,
+    escalations_level2=1,
+)
 HB = figures(
     received=13,
     cancelled=1,
     dispatched=11,
+    dispatch_on_time=12,  # A B N, C D E F G H, I M, R (not L: cancelled)
+    dispatch_open=1,  # K
+    dispatch_rate="92.3",  # 12 / 13
+    median_dispatch_minutes="5.0",  # 5 ×8 (C–H, M, R), 10 ×3 (A B N), 30 (I): 6th, 7th
     sign_on_time=9,
     sign_late=2,
     sign_open=1,
@@ -159,9 +205,9 @@ HB = figures(
     median_sign_minutes="15.0",  # 11 values: 5 10 10 10 15 [15] 20 25 25 40 60
     median_contact_minutes="127.5",  # 10 values: … 100 [120 135] 240 …
     median_meet_minutes="1440.0",
-    escalations_warning=1,
-    escalations_level1=1,
-    escalations_level2=1,
+    escalations_warning=2,  # I's sign and K's dispatch escalations
+    escalations_level1=2,
+    escalations_level2=2,
     reviews_good=3,
     reviews_bad=2,
     good_rate="60.0",
@@ -173,6 +219,10 @@ TOTAL = figures(
     received=14,
     cancelled=1,
     dispatched=12,
+    dispatch_on_time=13,  # HB's 12 and J
+    dispatch_open=1,  # K
+    dispatch_rate="92.9",  # 13 / 14
+    median_dispatch_minutes="5.0",  # 13 values: 5 ×8, 10 ×4 (A B J N), 30 → the 7th
     sign_on_time=10,
     sign_late=2,
     sign_open=1,
@@ -190,9 +240,9 @@ TOTAL = figures(
     median_sign_minutes="15.0",  # 12 values, the 6th and 7th are both 15
     median_contact_minutes="135.0",  # 11 values, the 6th
     median_meet_minutes="1440.0",
-    escalations_warning=2,
-    escalations_level1=2,
-    escalations_level2=2,
+    escalations_warning=3,  # I's sign, J's meet and K's dispatch escalations
+    escalations_level1=3,
+    escalations_level2=3,
     reviews_good=3,
     reviews_bad=2,
     good_rate="60.0",
@@ -310,14 +360,18 @@ def test_ranking_and_month_over_month_change(november):
 
 
 def test_october_across_the_month_boundary(built_month):
-    """A (reported 10-31 23:30, dispatched 23:40) is October's; its sign clock, due
-    11-01 00:10, is November's. B (reported 11-01 00:10) is not October's."""
+    """A (reported 10-31 23:30, dispatched 23:40) is October's; its dispatch clock, due
+    11-01 00:00, and its sign clock, due 11-01 00:10, are November's. B (reported 11-01
+    00:10) is not October's."""
     scope = report_scope(built_month.world.supervisor)
     october = monthly_report(scope=scope, month=OCTOBER, now=AS_OF)
     police = strip_head(by_name(october.units)["湖滨派出所"])
     assert police == figures(
         received=2,  # A, P
         dispatched=2,
+        dispatch_on_time=1,  # P only (in 5)
+        dispatch_rate="100.0",
+        median_dispatch_minutes="5.0",
         sign_on_time=1,  # P only
         sign_rate="100.0",
         contact_on_time=1,
@@ -342,6 +396,7 @@ def test_the_trend_ends_with_the_month_and_matches_its_total(november):
     ]
     assert all(all(v is None for v in p.rates.values()) for p in november.trend[:-2])
     assert november.trend[-2].rates == {
+        "dispatch_rate": D("100.0"),  # P and Q in 5 (A's is November's)
         "sign_rate": D("50.0"),  # P on time, Q late
         "contact_rate": D("100.0"),
         "meet_rate": D("50.0"),

@@ -115,9 +115,11 @@ def test_the_monthly_page_shows_the_figures_charts_and_footnotes(built_month, as
         "format=xlsx",
     ]:
         assert text in html, text
-    # The bar chart has one group per ranked unit, three bars each (one rate is missing
-    # for no unit here, but 凤里派出所 met nobody on time: a zero-width bar).
-    assert html.count('height="9"') == 5 * 3
+    # The bar chart has one group per ranked unit, four bars each: the dispatch, sign,
+    # contact and meet rates (one rate is missing for no unit here, but 凤里派出所 met
+    # nobody on time: a zero-width bar). K's 0.0 dispatch rate is the unassigned row's,
+    # which is not ranked, so not charted.
+    assert html.count('height="9"') == 5 * 4
 
 
 def test_the_bulletin_is_printable(built_month, as_user, frozen):
@@ -208,7 +210,8 @@ def test_monthly_xlsx(built_month, as_user, frozen):
     assert committee["好评率(%)"] == 100
     assert committee["综合得分"] == float(COMMITTEE["score"])
     assert rows["湖滨派出所"]["联系用时中位数(分钟)"] == float(POLICE["median_contact_minutes"])
-    assert rows["合计"]["未解除二级督办"] == TOTAL["escalations_level2"]
+    assert rows["合计"]["未解除二级督办"] == TOTAL["escalations_level2"]  # I's, J's, K's
+    assert rows["合计"]["按时派单率(%)"] == float(TOTAL["dispatch_rate"])
 
     streets = wb["街道"]
     assert [r[0] for r in streets.iter_rows(min_row=2, values_only=True)] == [
@@ -223,13 +226,14 @@ def test_monthly_xlsx(built_month, as_user, frozen):
     trend = list(wb["近12个月趋势"].iter_rows(values_only=True))
     assert trend[0] == (
         "月份",
+        "按时派单率(%)",
         "按时签收率(%)",
         "按时联系率(%)",
         "按时见面调解率(%)",
         "调解成功率(%)",
         "好评率(%)",
     )
-    assert trend[-1] == ("2026-11", 76.9, 90.9, 81.8, 77.8, 60)
+    assert trend[-1] == ("2026-11", 92.9, 76.9, 90.9, 81.8, 77.8, 60)
     notes = {r[0]: r[1] for r in wb["指标说明"].iter_rows(min_row=2, values_only=True)}
     assert notes["范围"] == "石狮市"
     assert "按时签收率×25％" in notes["综合得分"]

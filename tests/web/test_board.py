@@ -48,10 +48,12 @@ def test_the_nearest_deadline_comes_first_and_waiting_orders_last(world, order_i
     sooner = order_in(State.DISPATCHED)  # sign due T0+35m
     with time_machine.travel(T0 + timedelta(hours=1, minutes=30), tick=False):
         page = html(as_user(world.dispatcher).get(reverse("board")))
-    positions = [page.index(o.number) for o in (sooner, later)]
+    # The queued order's dispatch deadline (T0+30m) is the nearest: overdue by an hour.
+    positions = [page.index(o.number) for o in (queued, sooner, later)]
     assert positions == sorted(positions)
-    assert max(positions) < min(page.index(met.number), page.index(queued.number))
-    assert "待结单" in row_of(page, met) and "待派单" in row_of(page, queued)
+    assert max(positions) < page.index(met.number)
+    assert "待结单" in row_of(page, met)
+    assert "待派单" in row_of(page, queued) and "超时 1小时" in row_of(page, queued)
 
 
 def test_htmx_polling_gets_only_the_board_fragment(world, order_in, as_user):

@@ -149,6 +149,13 @@ SLA_POLICIES = [
 USERS: list[tuple[str, str, str, list[tuple[str, str]], str]] = [
     ("center", "林", "晓燕", [("湖滨街道多元调处中心", Role.DISPATCHER)], "湖滨街道派单员"),
     (
+        "center_head",
+        "卢",
+        "振华",
+        [("湖滨街道多元调处中心", Role.UNIT_HEAD)],
+        "湖滨街道多元调处中心主任（派单超时一级督办）",
+    ),
+    (
         "police",
         "蔡",
         "志强",
