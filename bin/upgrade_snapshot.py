@@ -13,8 +13,9 @@ code, has lost nothing. ``snapshot`` records, for one checkout and its database:
 * facts about the seed: orders per state, open escalations, pending deliveries.
 
 ``compare`` prints a summary of two snapshots and their differences, and exits 1 if
-anything was lost or changed. ``database`` creates or drops the scratch PostgreSQL
-database the check runs on.
+anything was lost or changed. An upgrade may add: new columns (their tables' rows are
+compared on the columns they had) and new report figures are listed, not failed.
+``database`` creates or drops the scratch PostgreSQL database the check runs on.
 
 It imports nothing from the project's apps (their module paths and app labels change
 between versions): tables are read with raw SQL, the report through the test client.
@@ -88,7 +89,10 @@ def row_checksum(connection, table: str, columns: list[str]) -> tuple[int, str]:
         return count, str(total)
 
 
-def snapshot_tables(connection) -> dict:
+def snapshot_tables(connection, old_columns: dict[str, list[str]] | None = None) -> dict:
+    """Each table's columns, constraints, rows and checksum. With ``old_columns`` (the
+    old snapshot's column names by table), a table that gained columns also gets the
+    checksum of the columns it had: an upgrade may add columns, not change old ones."""
     tables = {}
     with connection.cursor() as cursor:
         names = sorted(connection.introspection.table_names(cursor))
@@ -105,6 +109,10 @@ def snapshot_tables(connection) -> dict:
                 "rows": count,
                 "checksum": checksum,
             }
+            before = (old_columns or {}).get(table)
+            names = {c[0] for c in columns}
+            if before and names > set(before):
+                tables[table]["checksum_old_columns"] = row_checksum(connection, table, before)[1]
     return tables
 
 
@@ -258,7 +266,13 @@ def snapshot(args) -> int:
     at = datetime.fromisoformat(args.at.replace("Z", "+00:00"))
     if at.tzinfo is None:
         sys.exit("--at needs a time zone, e.g. 2026-12-07T03:30:00Z")
-    tables = snapshot_tables(connection)
+    old_columns = None
+    if args.columns_from:
+        with open(args.columns_from) as f:
+            old_columns = {
+                t: [c[0] for c in info["columns"]] for t, info in json.load(f)["tables"].items()
+            }
+    tables = snapshot_tables(connection, old_columns)
     if args.months_from:
         with open(args.months_from) as f:
             months = json.load(f)["months"]
@@ -291,6 +305,9 @@ def snapshot(args) -> int:
 # --- compare --------------------------------------------------------------------------------
 
 
+ADDED = "new after the upgrade"
+
+
 def json_diffs(old, new, path: str = "") -> list[str]:
     """Where two JSON values differ, as paths (``.units[3 湖滨派出所].score: 51.7 != 52.0``)."""
     if type(old) is not type(new):
@@ -301,7 +318,7 @@ def json_diffs(old, new, path: str = "") -> list[str]:
             if key not in new:
                 out.append(f"{path}.{key}: missing after the upgrade")
             elif key not in old:
-                out.append(f"{path}.{key}: new after the upgrade")
+                out.append(f"{path}.{key}: {ADDED}")
             else:
                 out += json_diffs(old[key], new[key], f"{path}.{key}")
         return out
@@ -354,10 +371,15 @@ def compare(args) -> int:
             notes.append(f"table {table}: {a['rows']} -> {b['rows']} rows (rewritten by migrate)")
             continue
         names_a, names_b = [c[0] for c in a["columns"]], [c[0] for c in b["columns"]]
-        if set(names_a) != set(names_b):
-            gone = [c for c in names_a if c not in names_b]
-            added = [c for c in names_b if c not in names_a]
-            problems.append(f"table {table}: columns gone {gone}, new {added}")
+        gone = [c for c in names_a if c not in names_b]
+        new_columns = [c for c in names_b if c not in names_a]
+        if gone:
+            problems.append(f"table {table}: columns gone {gone}, new {new_columns}")
+        elif new_columns:
+            notes.append(
+                f"table {table}: new columns {', '.join(new_columns)} (rows compared on the "
+                "columns it had)"
+            )
         else:
             if names_a != names_b:
                 notes.append(f"table {table}: same columns in another order (rebuilt)")
@@ -369,7 +391,7 @@ def compare(args) -> int:
                 notes.append(f"table {table}: column types {', '.join(changed)}")
         if a["rows"] != b["rows"]:
             problems.append(f"table {table}: {a['rows']} rows -> {b['rows']}")
-        elif a["checksum"] != b["checksum"]:
+        elif a["checksum"] != b.get("checksum_old_columns", b["checksum"]):
             problems.append(f"table {table}: {a['rows']} rows, contents changed (checksum)")
         dropped = sorted(set(a["constraints"]) - set(b["constraints"]))
         added = sorted(set(b["constraints"]) - set(a["constraints"]))
@@ -401,6 +423,7 @@ def compare(args) -> int:
     # The monthly report, request by request (its differences listed apart: one lost row
     # can change dozens of figures).
     report_diffs: list[str] = []
+    report_added: set[str] = set()
     old_r, new_r = old["reports"], new["reports"]
     for url in old_r:
         if old_r[url]["status"] != 200:
@@ -410,11 +433,19 @@ def compare(args) -> int:
         elif new_r[url]["status"] != 200:
             problems.append(f"new code: GET {url} answered {new_r[url]['status']}")
         else:
-            report_diffs += [f"GET {url}: {d}" for d in json_diffs(old_r[url], new_r[url])]
+            for diff in json_diffs(old_r[url], new_r[url]):
+                if diff.endswith(ADDED):  # a figure the new code adds: nothing lost
+                    report_added.add(diff.rsplit(".", 1)[-1].removesuffix(f": {ADDED}"))
+                else:
+                    report_diffs.append(f"GET {url}: {diff}")
     if not old_r:
         problems.append("no report requested")
 
     notes += [f"stale content type after the upgrade: {s}" for s in new["stale_content_types"]]
+    if report_added:
+        notes.append(
+            f"monthly report: figures new after the upgrade: {', '.join(sorted(report_added))}"
+        )
 
     # Summary.
     checked = [t for t in set(old_t) & set(new_t) if t not in MIGRATE_TABLES]
@@ -455,7 +486,8 @@ def compare(args) -> int:
             if len(report_diffs) > MAX_DIFFS:
                 print(f"    … and {len(report_diffs) - MAX_DIFFS} more")
         return 1
-    print("\nupgrade check passed: nothing lost, report figures identical")
+    added = " (and new figures beside them)" if report_added else ""
+    print(f"\nupgrade check passed: nothing lost, report figures identical{added}")
     return 0
 
 
@@ -493,6 +525,9 @@ def main() -> int:
     snap.add_argument("--at", required=True, help="the frozen instant of the report, ISO with zone")
     snap.add_argument("--user", default="supervisor", help="a supervisor (default: supervisor)")
     snap.add_argument("--months-from", help="take the report months from this snapshot")
+    snap.add_argument(
+        "--columns-from", help="also checksum the columns each table had in this snapshot"
+    )
     comp = sub.add_parser("compare", help="compare two snapshots; exit 1 on any difference")
     comp.add_argument("old")
     comp.add_argument("new")
