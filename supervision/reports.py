@@ -915,9 +915,9 @@ def percentile_medians(
 
 
 def _medians_window(within: Q, month: Month) -> Medians:
-    """Nine queries (grouping × stage), for SQLite. Each numbers the durations within its
-    group and keeps the middle one or two rows (``(n+1) div 2`` and ``(n+2) div 2``), whose
-    mean is the median; a group contributes at most two rows."""
+    """One query per grouping and clock (3 × the clocks), for SQLite. Each numbers the
+    durations within its group and keeps the middle one or two rows (``(n+1) div 2`` and
+    ``(n+2) div 2``), whose mean is the median; a group contributes at most two rows."""
     result: dict = {g: defaultdict(lambda: dict.fromkeys(STAGES)) for g in GROUPINGS}
     for grouping, column in GROUPINGS.items():
         partition = [F(column)] if column else None
@@ -1120,8 +1120,8 @@ def monthly_report(*, scope: Scope, month: Month, now: datetime | None = None) -
     month, the month before for the ranking's change, and the trend; no reviews query
     when the window ended before the roll-up's cutoff); the escalations; the return
     visits; the units' names; and the medians: the snapshot (PostgreSQL, an ended month
-    with a roll-up), else one query on PostgreSQL, nine elsewhere. In one read-only
-    transaction (see ``_parallel_plans``).
+    with a roll-up), else one query on PostgreSQL, three per clock elsewhere. In one
+    read-only transaction (see ``_parallel_plans``).
     """
     as_of = now or timezone.now()
     with transaction.atomic():  # for _parallel_plans' SET LOCAL; it only reads
