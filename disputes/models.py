@@ -377,10 +377,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self._reach("reported_at", at, limits)
 
     def _reach(self, moment: str, at: datetime, limits: dict[str, timedelta] | None = None):
-        """The order reached ``moment`` (one of ``stages.MOMENTS``) at ``at``: the running
-        clocks that stop there are met, on time or not; those that start there start,
-        with their limit from ``limits`` (by clock name). Called inside a transition,
-        while the order is still in its source state."""
+        """The order reached ``moment`` (an Order time field a clock starts or stops at) at
+        ``at``: the running clocks that stop there are met, on time or not; those that
+        start there start, with their limit from ``limits`` (by clock name). Called inside
+        a transition, while the order is still in its source state."""
         setattr(self, moment, at)
         for c in CLOCKS:
             due = getattr(self, c.due_field)

@@ -223,9 +223,6 @@ CLOCK = {clock.name: clock for clock in CLOCKS}
 Stage = models.TextChoices("Stage", [(c.name.upper(), (c.name, c.label)) for c in CLOCKS])
 Stage.__doc__ = "The clocks' names and labels (``CLOCKS``)."
 
-# Every Order time field a clock starts or stops at.
-MOMENTS = tuple(dict.fromkeys(m for c in CLOCKS for m in (c.starts, c.stops)))
-
 
 def clocks_in(state: str) -> tuple[Clock, ...]:
     """The clocks that run while an order is in ``state``."""

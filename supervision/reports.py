@@ -63,7 +63,7 @@ from disputes.models import (
     Review,
     State,
 )
-from disputes.stages import CLOCKS
+from disputes.stages import CLOCK, CLOCKS
 from notifications.levels import EscalationLevel
 from shishi_mediation.errors import Forbidden, NotFound
 from shishi_mediation.text import SHANGHAI
@@ -73,7 +73,6 @@ from .models import MedianSnapshot, MonthlyRollup
 
 STAGES = tuple(c.name for c in CLOCKS)
 # Each stage's clock starts at the first column and is met at the second (docs/REPORTS.md).
-CLOCK_BY_NAME = {c.name: c for c in CLOCKS}
 # The composite score: weights of the rates that make it (percentage points each).
 SCORE_WEIGHTS = {
     **{f"{c.name}_rate": c.report.score_weight for c in CLOCKS if c.report.score_weight},
@@ -745,7 +744,7 @@ class StageMicroseconds(Func):
     output_field = FloatField()
 
     def __init__(self, stage: str):
-        clock = CLOCK_BY_NAME[stage]
+        clock = CLOCK[stage]
         start = ExpressionWrapper(
             F(clock.due_field) - F(clock.limit_attr), output_field=DateTimeField()
         )

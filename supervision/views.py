@@ -436,6 +436,7 @@ def street_summary(report: MonthlyReport) -> list[dict]:
 
 def _report_context(request, report: MonthlyReport) -> dict:
     scope, month = report.scope, report.month
+    total = report.total.as_dict()
     return {
         "report": report,
         "scope": scope,
@@ -453,14 +454,14 @@ def _report_context(request, report: MonthlyReport) -> dict:
         "rate_labels": [RATE_LABELS[k] for k in SCORE_WEIGHTS],
         "street_summary": street_summary(report),
         "street_columns": [label for _key, label in BULLETIN_STREET_COLUMNS],
-        "total": report.total.as_dict(),
+        "total": total,
         # Each clock's on-time rate and median time of the whole scope, in CLOCKS' order.
         "clock_totals": [
             (
                 c.label,
                 c.report.rate_name,
-                report.total.as_dict()[f"{c.name}_rate"],
-                report.total.as_dict()[f"median_{c.name}_minutes"],
+                total[f"{c.name}_rate"],
+                total[f"median_{c.name}_minutes"],
             )
             for c in CLOCKS
         ],
