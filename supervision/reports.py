@@ -618,54 +618,63 @@ def _order_counts(
     scope: Scope, months: list[Month], as_of: datetime, cutoff: datetime | None
 ) -> Counts:
     """The orders' counts not in the roll-up, per (street, lead unit) and month of the
-    window: one query, a ``UNION ALL`` of one grouped select per stream
-    (``order_streams``); received, cancelled and dispatched only for the report's month.
-    On PostgreSQL, with a roll-up, the stage streams also sum ``ClockChecksum`` over the
-    met clocks (the report month's is compared with the median snapshot's)."""
+    window: one grouped select over the orders any stream (``order_streams``) counts in
+    the window, grouped by the month of every stream's column at once, so that adding a
+    clock adds columns, not a scan. A row's counts of a stream go to that stream's month
+    (received, cancelled and dispatched only to the report's month; a month outside the
+    window, or none, is skipped). On PostgreSQL, with a roll-up, the stage streams also
+    sum ``ClockChecksum`` over the met clocks (the report month's is compared with the
+    median snapshot's)."""
     month = months[-1]
     index = {date(m.year, m.month, 1): i for i, m in enumerate(months)}
+    last = len(months) - 1
     streams = order_streams(as_of)
-    width = max(len(stream.counts) for stream in streams)
     checksums = cutoff is not None and connection.vendor == "postgresql"
-    # The scope and the live part resolved once; each stream only adds its own filter.
-    live = {
-        cancelled: Order.objects.filter(
-            scope.orders_q() & _unsettled(cutoff, month, cancelled=cancelled)
+    report_month_only = ("reported_at", "dispatched_at")
+    firsts = {s.column: month if s.column in report_month_only else months[0] for s in streams}
+    in_window = reduce(
+        or_,
+        (Q(**{f"{c}__gte": first.start, f"{c}__lt": month.end}) for c, first in firsts.items()),
+    )
+    aggregates: dict = {}
+    for k, stream in enumerate(streams):
+        # The cancelled orders the WHERE lets in count only as received and cancelled: the
+        # other streams' ``where`` leaves them out, and a cancelled order is never closed.
+        where = stream.where
+        for j, q in enumerate(stream.counts.values()):
+            only = where & q if q is not None else where
+            aggregates[f"n{k}_{j}"] = Count("pk", filter=only) if only else Count("pk")
+        stage = stream.column.removesuffix("_due_at")
+        if checksums and stage in STAGES:
+            aggregates[f"h{k}"] = Sum(
+                ClockChecksum(stage),
+                filter=where & Q(**{f"{stage}_on_time__isnull": False}),
+            )
+    rows = (
+        Order.objects.filter(
+            scope.orders_q() & _unsettled(cutoff, month, cancelled=True) & in_window
         )
-        for cancelled in (True, False)
-    }
-    selects = []
-    for kind, stream in enumerate(streams):
-        column = stream.column
-        first = month if column in ("reported_at", "dispatched_at") else months[0]
-        counts: dict = {
-            f"n{j}": Count("pk", filter=q) if q is not None else Count("pk")
-            for j, q in enumerate(stream.counts.values())
-        }
-        counts.update({f"n{j}": Value(0) for j in range(len(counts), width)})
-        stage = column.removesuffix("_due_at")
-        counts["checksum"] = (
-            Sum(ClockChecksum(stage), filter=Q(**{f"{stage}_on_time__isnull": False}))
-            if checksums and stage in STAGES
-            else Value(0)
-        )
-        selects.append(
-            live[column == "reported_at"]
-            .filter(stream.where & Q(**{f"{column}__gte": first.start, f"{column}__lt": month.end}))
-            .order_by()
-            .annotate(report_month=month_of(column))
-            .values("report_month", "street_id", "lead_unit_id")
-            .annotate(kind=Value(kind), **counts)
-        )
+        .order_by()
+        .annotate(**{f"m{k}": month_of(s.column) for k, s in enumerate(streams)})
+        .values("street_id", "lead_unit_id", *(f"m{k}" for k in range(len(streams))))
+        .annotate(**aggregates)
+    )
     out: Counts = {}
-    for row in selects[0].union(*selects[1:], all=True):
-        values = out.setdefault((row["street_id"], row["lead_unit_id"]), {}).setdefault(
-            index[row["report_month"]], {}
-        )
-        for j, name in enumerate(streams[row["kind"]].counts):
-            values[name] = values.get(name, 0) + row[f"n{j}"]
-        if row["checksum"]:
-            values["checksum"] = values.get("checksum", 0) + int(row["checksum"])
+    for row in rows:
+        per_month = out.setdefault((row["street_id"], row["lead_unit_id"]), {})
+        for k, stream in enumerate(streams):
+            i = index.get(row[f"m{k}"])
+            if i is None or (i != last and stream.column in report_month_only):
+                continue
+            counts = [row[f"n{k}_{j}"] for j in range(len(stream.counts))]
+            checksum = int(row.get(f"h{k}") or 0)
+            if not any(counts) and not checksum:
+                continue
+            values = per_month.setdefault(i, {})
+            for name, n in zip(stream.counts, counts, strict=True):
+                values[name] = values.get(name, 0) + n
+            if checksum:
+                values["checksum"] = values.get("checksum", 0) + checksum
     return out
 
 
