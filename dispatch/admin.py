@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import Area, Category, Membership, RoutingRule, Unit
+from shishi_mediation.validators import mask_phone
+
+from .models import Area, Category, Membership, Profile, RoutingRule, Unit
 
 
 @admin.register(Area)
@@ -50,3 +53,15 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
     autocomplete_fields = ["user", "unit"]
     list_select_related = ["user", "unit"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "masked_phone"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user"]
+    list_select_related = ["user"]
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, profile: Profile) -> str:
+        return mask_phone(profile.phone)

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shishi_mediation.validators import validate_phone
+
 
 class Area(models.Model):
     """A node of the city → street/town → community tree."""
@@ -171,6 +173,26 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class Profile(models.Model):
+    """What the organisation knows of a person beyond their login: the mobile phone that
+    notices reach by SMS. Shown masked in pages (``mask_phone``), like party phones."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="profile",
+    )
+    phone = models.CharField(_("手机号"), max_length=20, blank=True, validators=[validate_phone])
+
+    class Meta:
+        verbose_name = _("个人资料")
+        verbose_name_plural = _("个人资料")
+
+    def __str__(self) -> str:
+        return f"{self.user}"
 
 
 class RiskLevel(models.TextChoices):
