@@ -75,6 +75,8 @@ document.addEventListener("DOMContentLoaded", function () {
     return outbox.all().then(function (items) {
       var mine = items.filter(function (i) { return i.user === user; });
       box.hidden = mine.length === 0;
+      var waiting = mine.some(function (i) { return i.state === "waiting" || i.state === "sending"; });
+      if (!waiting) document.getElementById("outbox-kept").hidden = true;
       list.textContent = "";
       mine.forEach(function (item) {
         var li = document.createElement("li");

@@ -7,6 +7,7 @@ is made (the Idempotency-Key guards the resend) and the list shows it sent, with
 number linking to the order.
 """
 
+import json
 import time
 
 import pytest
@@ -117,6 +118,59 @@ def test_report_written_offline_is_sent_once_when_back_online(
     assert Order.objects.count() == 1
 
 
+def test_post_failing_on_the_way_is_kept_by_the_worker_and_sent_once(world, open_as):
+    """The phone believes it is online (navigator.onLine true) but the post cannot reach
+    the server: the service worker keeps the report, shows the form again from its cached
+    copy, and the report goes out once the network is back."""
+    page = open_as(world.reporter, phone=True)
+    page.goto("/report/")
+    page.evaluate("async () => (await navigator.serviceWorker.ready).scope")
+    page.reload()  # now through the worker, which keeps this copy of the form
+    assert page.evaluate("!!navigator.serviceWorker.controller")
+
+    page.context.set_offline(True)
+    page.evaluate(  # the page still believes it is online
+        "Object.defineProperty(Navigator.prototype, 'onLine', {get: () => true})"
+    )
+    fill_report(page, "信号断了的报单。")
+    with page.expect_navigation():
+        page.get_by_role("button", name="提交报单").click()
+    assert page.url.endswith("/report/?queued=1")
+    assert page.locator("#outbox-kept").is_visible()
+    item = page.locator("#outbox .outbox-item")
+    item.wait_for()
+    assert "等待发送" in item.inner_text()
+    assert Order.objects.count() == 0
+
+    page.context.set_offline(False)
+    assert wait_for_orders(1) == 1
+    assert Order.objects.get().narrative == "信号断了的报单。"
+    page.locator("#outbox .outbox-item.sent").wait_for()
+    page.wait_for_timeout(500)
+    assert Order.objects.count() == 1
+
+
+def test_report_the_server_refuses_stays_listed_with_the_reasons(world, open_as):
+    page = open_as(world.reporter, phone=True)
+    page.goto("/report/")
+    page.context.set_offline(True)
+    fill_report(page, "电话写错了。")
+    page.fill("#id_parties-0-phone", "12345")  # only the server checks a phone number
+    page.get_by_role("button", name="提交报单").click()
+    page.locator("#outbox .outbox-item").wait_for()
+
+    page.context.set_offline(False)
+    failed = page.locator("#outbox .outbox-item.failed")
+    failed.wait_for()
+    assert "未能报单" in failed.inner_text()
+    assert "parties[0].phone" in failed.inner_text()
+    assert Order.objects.count() == 0
+    page.reload()  # still there, not resent
+    page.locator("#outbox .outbox-item.failed").wait_for()
+    failed.get_by_role("button", name="删除").click()
+    page.locator("#outbox").wait_for(state="hidden")
+
+
 def test_form_posts_as_usual_when_online(world, open_as):
     page = open_as(world.reporter, phone=True)
     page.goto("/report/")
@@ -126,3 +180,55 @@ def test_form_posts_as_usual_when_online(world, open_as):
     order = Order.objects.get()
     assert page.url.endswith(f"/orders/{order.pk}/")
     assert page.locator("#outbox").count() == 0
+
+
+def test_pushed_notice_is_shown_and_a_resend_with_its_tag_replaces_it(world, open_as, live_server):
+    """The agreed payload {title, body, url, tag}, delivered to the worker through the
+    DevTools protocol (what the push service would hand the browser)."""
+    page = open_as(world.handler, phone=True)
+    context = page.context
+    context.grant_permissions(["notifications"], origin=live_server.url)
+    page.goto("/")
+    page.evaluate("async () => (await navigator.serviceWorker.ready).scope")
+    cdp = context.new_cdp_session(page)
+    registrations: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(
+            r["registrationId"] for r in event["registrations"] if not r["isDeleted"]
+        ),
+    )
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_timeout(300)
+    assert registrations, "no service worker registration seen"
+
+    def push(payload: dict) -> None:
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {
+                "origin": live_server.url + "/",
+                "registrationId": registrations[-1],
+                "data": json.dumps(payload, ensure_ascii=False),
+            },
+        )
+
+    shown = """async () => {
+      const registration = await navigator.serviceWorker.ready;
+      return (await registration.getNotifications()).map(
+        (n) => ({title: n.title, body: n.body, tag: n.tag, url: n.data && n.data.url}));
+    }"""
+    push({"title": "新订单待签收", "body": "HB-1 邻里纠纷", "url": "/orders/7/", "tag": "n-41"})
+    page.wait_for_function(
+        "async () => (await (await navigator.serviceWorker.ready).getNotifications()).length > 0"
+    )
+    assert page.evaluate(shown) == [
+        {"title": "新订单待签收", "body": "HB-1 邻里纠纷", "tag": "n-41", "url": "/orders/7/"}
+    ]
+    resend = {"title": "新订单待签收", "body": "HB-1 邻里纠纷（重发）", "url": "/orders/7/"}
+    push(resend | {"tag": "n-41"})
+    page.wait_for_timeout(500)
+    assert [n["body"] for n in page.evaluate(shown)] == ["HB-1 邻里纠纷（重发）"]
+    # A url off this site is never opened from a notice.
+    push({"title": "x", "body": "y", "url": "https://evil.example/", "tag": "n-42"})
+    page.wait_for_timeout(500)
+    assert {n["tag"]: n["url"] for n in page.evaluate(shown)}["n-42"] == "/"
