@@ -12,6 +12,7 @@ import json
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import get_template
@@ -101,6 +102,8 @@ def service_worker(request):
         "offlineUrl": offline,
         "reportUrl": reverse("report"),
         "staticUrl": static(""),
+        # Production's file names carry a hash of their content: any may be cached for good.
+        "hashedStatic": isinstance(staticfiles_storage, ManifestFilesMixin),
         "outboxJs": static("js/outbox.js"),
         "icon": static("icons/icon-192.png"),
         "name": _("石狮调处"),

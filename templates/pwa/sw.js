@@ -1,5 +1,6 @@
 // The service worker of Shishi mediation, served at /sw.js (scope /) by
-// shishi_mediation/pwa.py. Static files: cache first. Pages: network first, the offline
+// shishi_mediation/pwa.py. Static files: cache first (in development, where their names
+// do not change with their content, only the app shell's). Pages: network first, the offline
 // page when there is no network (the report form: its last copy, so a report can still
 // be written). A report form posted without a network is kept in IndexedDB (outbox.js)
 // and sent by the page when the network returns. Push: shows {title, body, url, tag};
@@ -38,6 +39,21 @@ async function cacheFirst(request) {
     await cache.put(request, response.clone());
   }
   return response;
+}
+
+// A static file whose name does not change with its content (development): the network,
+// the cache only without one.
+async function fresh(request) {
+  try {
+    const response = await fetch(request);
+    if (response.ok) {
+      const cache = await caches.open(SHELL);
+      await cache.put(request, response.clone());
+    }
+    return response;
+  } catch (error) {
+    return (await caches.match(request)) || Response.error();
+  }
 }
 
 async function networkFirst(request, url) {
@@ -93,7 +109,8 @@ self.addEventListener("fetch", (event) => {
   }
   if (request.method !== "GET") return;
   if (url.pathname.startsWith(CONFIG.staticUrl)) {
-    event.respondWith(cacheFirst(request));
+    const named = CONFIG.hashedStatic || CONFIG.precache.includes(url.pathname);
+    event.respondWith(named ? cacheFirst(request) : fresh(request));
   } else if (request.mode === "navigate") {
     event.respondWith(networkFirst(request, url));
   }
