@@ -118,7 +118,7 @@ def test_report_written_offline_is_sent_once_when_back_online(
     assert Order.objects.count() == 1
 
 
-def test_post_failing_on_the_way_is_kept_by_the_worker_and_sent_once(world, open_as):
+def test_post_failing_on_the_way_is_kept_by_the_worker_and_sent_once(world, open_as, screenshot):
     """The phone believes it is online (navigator.onLine true) but the post cannot reach
     the server: the service worker keeps the report, shows the form again from its cached
     copy, and the report goes out once the network is back."""
@@ -129,6 +129,12 @@ def test_post_failing_on_the_way_is_kept_by_the_worker_and_sent_once(world, open
     assert page.evaluate("!!navigator.serviceWorker.controller")
 
     page.context.set_offline(True)
+    page.goto("/my-reports/")  # any other page: the offline notice
+    assert page.get_by_role("heading", name="网络未连接").is_visible()
+    assert world.reporter.username not in page.content()
+    screenshot(page, "offline-page")
+    page.goto("/report/")  # the form: its last copy
+    assert page.locator("#report-form").is_visible()
     page.evaluate(  # the page still believes it is online
         "Object.defineProperty(Navigator.prototype, 'onLine', {get: () => true})"
     )
