@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dispatch.models import Area, Unit
+from idempotency.api import IdempotentMixin
 from notifications.levels import EscalationLevel
 from shishi_mediation import api
 from shishi_mediation.api import (
@@ -269,6 +270,7 @@ def _action_schema(action: str, request, codes=(400, 403, 404, 409), description
     ),
 )
 class OrderViewSet(
+    IdempotentMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -458,6 +460,19 @@ class OrderViewSet(
         if self.action != "list":
             return queryset
         return super().filter_queryset(queryset)
+
+
+# Reporting and every action endpoint honour Idempotency-Key (the endpoint's path is the
+# action's name; ``dispatch_`` and ``return_`` only dodge Python names).
+OrderViewSet.idempotent_actions = frozenset(
+    {"create"}
+    | {
+        endpoint.__name__
+        for endpoint in OrderViewSet.get_extra_actions()
+        if endpoint.url_path in API_ACTIONS
+    }
+)
+assert len(OrderViewSet.idempotent_actions) == len(API_ACTIONS) + 1, "an action has no endpoint"
 
 
 # --- police incidents -------------------------------------------------------------------------

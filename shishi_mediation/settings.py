@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "idempotency",
     "dispatch",
     "notifications",
     "disputes",
@@ -282,7 +283,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),  # nightly, Asia/Shanghai (CELERY_TIMEZONE)
         "options": {"expires": 3600},
     },
+    "purge-idempotency-keys": {  # keys older than IDEMPOTENCY_KEY_DAYS
+        "task": "idempotency.purge_keys",
+        "schedule": crontab(hour=3, minute=40),
+        "options": {"expires": 3600},
+    },
 }
+
+# How long an Idempotency-Key is remembered: a phone offline for days still gets the
+# first answer when it resends (idempotency/services.py).
+IDEMPOTENCY_KEY_DAYS = env.int("IDEMPOTENCY_KEY_DAYS", default=7)
 
 # --- Notifications -----------------------------------------------------------------------
 # The in-app inbox always gets every notification; these channels go through the outbox.
@@ -363,7 +373,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # DRF's, refusing deeply nested bodies with a 400.
     "DEFAULT_PARSER_CLASSES": ["shishi_mediation.api_errors.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, documenting the Idempotency-Key header where it is honoured.
+    "DEFAULT_SCHEMA_CLASS": "idempotency.api.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "shishi_mediation.api_errors.exception_handler",
     # DRF's, counting per shishi_mediation.clientip.client_ip.

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from notifications import views as inbox_views
 
-from . import health
+from . import health, pwa
 
 urlpatterns = [
     path("", include("disputes.urls")),
@@ -19,4 +19,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # The installable app: at the root, so the service worker's scope is the whole site.
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("offline/", pwa.offline, name="offline"),
 ]
