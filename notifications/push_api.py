@@ -20,7 +20,13 @@ def flat_errors(errors, prefix: str = "") -> dict:
         return {prefix or "non_field_errors": errors}
     flat = {}
     for name, value in errors.items():
-        key = f"{prefix}.{name}" if prefix else str(name)
+        key = (
+            str(name)
+            if not prefix
+            else prefix
+            if name == "non_field_errors"
+            else f"{prefix}.{name}"
+        )
         flat.update(flat_errors(value, key) if isinstance(value, dict) else {key: value})
     return flat
 

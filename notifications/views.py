@@ -104,6 +104,7 @@ def notification_settings(request):
         "notifications/settings.html",
         {
             "form": form,
+            "channel_fields": [form["email"], form["sms"], form["webpush"]],
             "masked_phone": mask_phone(phone) if phone else "",
             "has_email": bool(request.user.email),
             "devices": devices,

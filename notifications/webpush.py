@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
-from shishi_mediation.errors import InvalidInput
+from shishi_mediation.errors import Conflict, InvalidInput
 
 from .models import Delivery, Notification, PushSubscription
 from .reach import is_critical
@@ -179,9 +179,9 @@ def push_subscribe(
                     created_at=now,
                 )
         except IntegrityError:  # a concurrent subscribe of the same endpoint won
-            sub = PushSubscription.objects.get(endpoint=endpoint)
-            if sub.user_id != user.pk:
-                raise
+            sub = PushSubscription.objects.filter(endpoint=endpoint).first()
+            if sub is None or sub.user_id != user.pk:
+                raise Conflict(_("该设备同时在另一账号订阅推送，请重试。")) from None
             return sub, False
         # At most WEBPUSH_MAX_DEVICES per person: the oldest beyond that are dropped.
         stale = PushSubscription.objects.filter(user=user).order_by("-created_at", "-id")
