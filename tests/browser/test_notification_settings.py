@@ -1,11 +1,12 @@
 """The "通知设置" page on a 390×844 phone in Chromium: reached from the header, the phone
 saved and shown masked, quiet hours across midnight, a device removed.
 
-The push opt-in itself is not driven here: a real ``pushManager.subscribe`` needs the
-browser's push service (Google's, for Chromium), which nothing on this machine can
-reach, and the service worker it waits for is served by another part (/sw.js). The
-page is tested with the 'notifications' permission granted; the subscribe path is
-covered over HTTP by tests/notifications/test_webpush.py and test_push_api.py."""
+A real ``pushManager.subscribe`` is not made here: it needs the browser's push service
+(Google's, for Chromium), which nothing on this machine can reach, and the service
+worker it waits for is served by another part (/sw.js). The pages run with the
+'notifications' permission granted; the header button's test swaps the browser's push
+machinery for a stand-in, so push.js and the server run for real up to that call. What
+a push service receives is tested over HTTP in tests/notifications/test_webpush.py."""
 
 import pytest
 from django.utils import timezone
@@ -85,3 +86,84 @@ def test_an_invalid_phone_is_shown_on_the_page(world, open_as):
         page.click("main button.primary")
     assert "11位手机号" in page.locator(".has-error").inner_text()
     assert not Profile.objects.filter(user=world.handler).exists()
+
+
+# The browser's push machinery replaced by a stand-in before the page's scripts run: a
+# service worker registration whose pushManager hands out one fixed subscription. What
+# runs for real is push.js and the server: the permission, the key it subscribes with,
+# the POST with the CSRF token, the list and the DELETE when toggled off.
+STAND_IN = """
+(() => {
+  const data = %s;
+  // The browser keeps a subscription across pages: so does the stand-in.
+  const kept = () => localStorage.getItem("stand-in-subscribed") === "1";
+  const sub = {
+    endpoint: data.endpoint,
+    toJSON: () => data,
+    unsubscribe: () => {
+      localStorage.removeItem("stand-in-subscribed");
+      return Promise.resolve(true);
+    },
+  };
+  const pushManager = {
+    getSubscription: () => Promise.resolve(kept() ? sub : null),
+    subscribe: (options) => {
+      window.__subscribed = {
+        userVisibleOnly: options.userVisibleOnly,
+        key: Array.from(new Uint8Array(options.applicationServerKey)),
+      };
+      localStorage.setItem("stand-in-subscribed", "1");
+      return Promise.resolve(sub);
+    },
+  };
+  Object.defineProperty(navigator, "serviceWorker", {
+    configurable: true,
+    value: { ready: Promise.resolve({ pushManager }) },
+  });
+  if (!("PushManager" in window)) window.PushManager = function () {};
+})();
+"""
+
+
+def test_the_header_button_subscribes_and_unsubscribes_this_device(world, open_as, push_keys):
+    import json
+
+    from django.conf import settings
+
+    from tests.notifications.pushfake import Device, unb64url
+
+    data = Device("/fcm/send/header").subscription("https://fcm.googleapis.com")
+    page = open_as(world.handler, phone=True)
+    page.context.grant_permissions(["notifications"])
+    page.context.add_init_script(STAND_IN % json.dumps(data))
+    page.goto("/board/")
+    button = page.locator("header.top [data-push-toggle]")
+    button.wait_for(state="visible")
+    assert button.inner_text() == "开推送"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    button.click()
+    page.wait_for_function(
+        "() => document.querySelector('header.top [data-push-toggle]')"
+        ".getAttribute('aria-pressed') === 'true'"
+    )
+    assert button.inner_text() == "关推送"
+    subscribed = page.evaluate("window.__subscribed")
+    assert subscribed["userVisibleOnly"] is True
+    assert bytes(subscribed["key"]) == unb64url(settings.WEBPUSH_VAPID_PUBLIC_KEY)
+    stored = PushSubscription.objects.get()
+    assert (stored.user, stored.endpoint, stored.p256dh) == (
+        world.handler,
+        data["endpoint"],
+        data["keys"]["p256dh"],
+    )
+
+    page.reload()  # the state survives a new page: the server knows this device
+    page.locator("header.top [data-push-toggle][aria-pressed=true]").wait_for()
+
+    page.locator("header.top [data-push-toggle]").click()
+    page.wait_for_function(
+        "() => document.querySelector('header.top [data-push-toggle]')"
+        ".getAttribute('aria-pressed') === 'false'"
+    )
+    assert not PushSubscription.objects.exists()
