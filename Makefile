@@ -35,6 +35,7 @@ run: demo
 	@echo "  Web, Celery worker and beat run together; Ctrl-C stops all three."
 	@echo "  E-mails the demo sends are kept as files in var/mail/."
 	@echo ""
+	@$(PY) manage.py make_vapid_keys --env-file var/webpush-vapid.env --subject mailto:admin@localhost
 	$(VENV)/bin/honcho start
 
 # With DATABASE_URL / REDIS_URL set, the suite runs against real PostgreSQL and Redis.

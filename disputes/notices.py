@@ -293,4 +293,4 @@ def notify_escalations(raised: list[Raised], *, now: datetime) -> int:
         kind = escalation_notice_kind(r.level)
         for user_id in dict.fromkeys(users):
             rows.append((user_id, r.order_id, kind, r.subject[:200], r.title, now))
-    return notify_rows(rows, emails=emails, now=now)
+    return notify_rows(rows, now=now)

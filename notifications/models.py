@@ -51,7 +51,7 @@ class Notification(models.Model):
 
 
 class Delivery(models.Model):
-    """The outbox: one notification on one external channel (e-mail, webhook, SMS).
+    """The outbox: one notification on one external channel (e-mail, webhook, SMS, Web Push).
     A worker sends it with retries and backoff; a sent delivery is never sent again."""
 
     class Status(models.TextChoices):
@@ -89,3 +89,66 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} #{self.notification_id} {self.status}"
+
+
+class PushSubscription(models.Model):
+    """One browser's Web Push subscription (a person may have several devices). The
+    endpoint is the push service's URL for that browser: unique, so one device reaches one
+    person; the keys encrypt what is sent to it (RFC 8291)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="push_subscriptions",
+    )
+    endpoint = models.URLField(_("推送地址"), max_length=2048, unique=True)
+    p256dh = models.CharField(_("公钥"), max_length=100)
+    auth = models.CharField(_("认证密钥"), max_length=32)
+    user_agent = models.CharField(_("设备"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("订阅时间"))
+    last_success_at = models.DateTimeField(_("最近送达"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("推送订阅")
+        verbose_name_plural = _("推送订阅")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.user_agent or self.pk}"
+
+    def subscription_info(self) -> dict:
+        """The shape ``pywebpush.webpush`` takes (the browser's ``toJSON()``)."""
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
+class NotificationPreference(models.Model):
+    """Who gets what: the external channels a person wants and their quiet hours
+    (Asia/Shanghai; a window may wrap midnight). No row: every channel, no quiet hours.
+    The inbox always gets everything."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    email = models.BooleanField(_("电子邮件"), default=True)
+    sms = models.BooleanField(_("短信"), default=True)
+    webpush = models.BooleanField(_("浏览器推送"), default=True)
+    quiet_start = models.TimeField(_("免打扰开始"), null=True, blank=True)
+    quiet_end = models.TimeField(_("免打扰结束"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知偏好")
+        verbose_name_plural = _("通知偏好")
+        constraints = [
+            models.CheckConstraint(
+                name="quiet_hours_both_or_neither",
+                condition=Q(quiet_start__isnull=True, quiet_end__isnull=True)
+                | Q(quiet_start__isnull=False, quiet_end__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}"

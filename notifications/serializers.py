@@ -3,10 +3,10 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from shishi_mediation.api import IdField
+from shishi_mediation.api import IdField, Text
 
 from .levels import EscalationLevel, notice_level
-from .models import Notification
+from .models import Notification, PushSubscription
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -58,3 +58,38 @@ class MarkReadSerializer(serializers.Serializer):
 
 class MarkReadResultSerializer(serializers.Serializer):
     marked = serializers.IntegerField(help_text=_("本次标记为已读的条数。"))
+
+
+# --- Web Push subscriptions ------------------------------------------------------------------
+
+
+class PushKeysSerializer(serializers.Serializer):
+    p256dh = Text(max_length=100, help_text=_("P-256 公钥，base64url（65 字节）。"))
+    auth = Text(max_length=32, help_text=_("认证密钥，base64url（16 字节）。"))
+
+
+class PushSubscribeSerializer(serializers.Serializer):
+    """The browser's ``PushSubscription.toJSON()``; unknown keys are refused."""
+
+    endpoint = Text(max_length=2048, help_text=_("推送服务给出的地址，须为 https。"))
+    expirationTime = serializers.IntegerField(  # noqa: N815 - the browser's own name
+        required=False, allow_null=True, min_value=0, max_value=2**53
+    )
+    keys = PushKeysSerializer()
+    user_agent = Text(required=False, allow_blank=True, max_length=200)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))[:5]
+            if unknown:
+                raise serializers.ValidationError(
+                    {name[:50]: [_("不认识的字段。")] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class PushSubscriptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PushSubscription
+        fields = ["id", "endpoint", "user_agent", "created_at", "last_success_at"]
+        read_only_fields = fields

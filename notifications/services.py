@@ -6,14 +6,20 @@ import logging
 import time
 from collections.abc import Iterable
 from datetime import datetime
+from datetime import time as day_time
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from dispatch.models import Profile
 from shishi_mediation.bulk import insert_rows
+from shishi_mediation.errors import InvalidInput
 
-from .models import Delivery, Notification
+from .models import Delivery, Notification, NotificationPreference
+from .reach import NOBODY, Reach, is_critical, reach_of
+from .webpush import webpush_enabled
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +34,68 @@ def notifications_mark_read(
     return qs.update(read_at=now or timezone.now())
 
 
-def channels_for(email: str) -> list[str]:
-    """The external channels a user with this e-mail address gets (no address, no mail)."""
-    return [c for c in settings.NOTIFICATION_CHANNELS if c != "email" or email]
+# The channels a person chooses and needs an address for; any other configured channel
+# (the webhook) gets every notice.
+PERSONAL_CHANNELS = frozenset({"email", "sms", "webpush"})
+
+
+def channels_for(reach: Reach) -> list[str]:
+    """The external channels one recipient gets: the configured ones
+    (``NOTIFICATION_CHANNELS``) they want and can be reached on - e-mail needs an address,
+    SMS a mobile number on their profile, Web Push a subscribed device and the VAPID keys."""
+    return [
+        c
+        for c in settings.NOTIFICATION_CHANNELS
+        if c not in PERSONAL_CHANNELS
+        or (c in reach.wants and c in reach.possible and (c != "webpush" or webpush_enabled()))
+    ]
+
+
+def _deliveries(
+    notes: list[tuple[int, int, str]], *, now: datetime
+) -> list[tuple[int, str, datetime]]:
+    """(notification id, channel, first attempt) for notices given as (notification id,
+    recipient id, kind): one query for all recipients. A notice that is not critical
+    waits for the end of its recipient's quiet hours, never dropped; the inbox row is
+    there at once either way."""
+    reach = reach_of(user_id for _note, user_id, _kind in notes)
+    rows = []
+    for note_id, user_id, kind in notes:
+        person = reach.get(user_id, NOBODY)
+        at = now if is_critical(kind) else (person.quiet_until(now) or now)
+        rows.extend((note_id, channel, at) for channel in channels_for(person))
+    return rows
+
+
+def preferences_update(
+    *,
+    user,
+    email: bool,
+    sms: bool,
+    webpush: bool,
+    quiet_start: day_time | None,
+    quiet_end: day_time | None,
+    phone: str | None = None,
+) -> NotificationPreference:
+    """The person's own channel choices and quiet hours (Asia/Shanghai), and, unless
+    ``phone`` is None, the mobile phone on their profile ("" removes it). Only the person
+    themself calls this (the settings page)."""
+    if (quiet_start is None) != (quiet_end is None):
+        raise InvalidInput({"quiet_end": [_("免打扰时段须同时填写开始和结束时间。")]})
+    with transaction.atomic():
+        pref, _created = NotificationPreference.objects.update_or_create(
+            user=user,
+            defaults={
+                "email": email,
+                "sms": sms,
+                "webpush": webpush,
+                "quiet_start": quiet_start,
+                "quiet_end": quiet_end,
+            },
+        )
+        if phone is not None:
+            Profile.objects.update_or_create(user=user, defaults={"phone": phone})
+    return pref
 
 
 # After a failed publish, skip kicks for a while: requests stay fast while the broker
@@ -82,32 +147,31 @@ def notify_many(items: list[tuple], *, now: datetime) -> list[Notification]:
         )
         for user, order, kind, subject, body in items
     )
+    deliveries = _deliveries([(n.pk, n.recipient_id, n.kind) for n in notes], now=now)
     Delivery.objects.bulk_create(
-        Delivery(notification=note, channel=channel, next_attempt_at=now)
-        for note, (user, *_rest) in zip(notes, items, strict=True)
-        for channel in channels_for(user.email)
+        Delivery(notification_id=note_id, channel=channel, next_attempt_at=at)
+        for note_id, channel, at in deliveries
     )
     transaction.on_commit(kick_delivery)
     return notes
 
 
-def notify_rows(rows: list[tuple], *, emails: dict[int, str], now: datetime) -> int:
+def notify_rows(rows: list[tuple], *, now: datetime) -> int:
     """Bulk form for many notices at once, as tuples (recipient id, order id, kind,
-    subject, body, created at); ``emails`` maps each recipient to their address. Two
-    inserts whatever the number of rows."""
+    subject, body, created at). One read of the recipients' reach and two inserts,
+    whatever the number of rows."""
     notes = insert_rows(
         Notification,
         ("recipient", "order", "kind", "subject", "body", "created_at"),
         rows,
-        returning=("id", "recipient"),
+        returning=("id", "recipient", "kind"),
     )
     insert_rows(
         Delivery,
         ("notification", "channel", "status", "attempts", "next_attempt_at", "last_error"),
         [
-            (note_id, channel, Delivery.Status.PENDING, 0, now, "")
-            for note_id, user_id in notes
-            for channel in channels_for(emails[user_id])
+            (note_id, channel, Delivery.Status.PENDING, 0, at, "")
+            for note_id, channel, at in _deliveries(notes, now=now)
         ],
     )
     transaction.on_commit(kick_delivery)

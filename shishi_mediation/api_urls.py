@@ -13,6 +13,7 @@ from rest_framework.routers import DefaultRouter
 from dispatch import api as dispatch_api
 from disputes import api as disputes_api
 from notifications import api as notifications_api
+from notifications import push_api
 
 from .api import ErrorSerializer, ValidationErrorSerializer
 from .api_errors import JSONParser
@@ -78,6 +79,7 @@ router.register("units", dispatch_api.UnitViewSet, basename="api-unit")
 router.register("categories", dispatch_api.CategoryViewSet, basename="api-category")
 router.register("escalations", disputes_api.EscalationViewSet, basename="api-escalation")
 router.register("notifications", notifications_api.NotificationViewSet, basename="api-notification")
+router.register("push/subscriptions", push_api.PushSubscriptionViewSet, basename="api-push-sub")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -296,15 +296,32 @@ IDEMPOTENCY_KEY_DAYS = env.int("IDEMPOTENCY_KEY_DAYS", default=7)
 
 # --- Notifications -----------------------------------------------------------------------
 # The in-app inbox always gets every notification; these channels go through the outbox.
-NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["email"])
+# Per person, e-mail, SMS and Web Push also follow their preferences and what is possible
+# (notifications.services.channels_for); Web Push is off while the VAPID keys are unset.
+NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["email", "webpush"])
 NOTIFICATION_SENDERS = {
     "email": "notifications.channels.send_email",
     "webhook": "notifications.channels.send_webhook",
+    "webpush": "notifications.webpush.send_webpush",
     **env.dict("NOTIFICATION_SENDERS", default={}),
 }
 NOTIFICATION_WEBHOOK_URL = env.str("NOTIFICATION_WEBHOOK_URL", default="")
 NOTIFICATION_WEBHOOK_TIMEOUT = env.float("NOTIFICATION_WEBHOOK_TIMEOUT", default=5.0)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+
+# Web Push (README "Web Push in production"): `manage.py make_vapid_keys` prints a pair.
+# Outside production an unset pair is read from var/webpush-vapid.env, which `make run`
+# writes once; production without keys runs with the channel off (a system check warns).
+if not PRODUCTION and (VAR_DIR / "webpush-vapid.env").exists():
+    environ.Env.read_env(str(VAR_DIR / "webpush-vapid.env"), overwrite=False)  # env wins
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
+WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="mailto:admin@localhost")
+WEBPUSH_TTL = env.int("WEBPUSH_TTL", default=12 * 3600)  # seconds a push service keeps it
+WEBPUSH_TIMEOUT = env.float("WEBPUSH_TIMEOUT", default=5.0)
+WEBPUSH_MAX_DEVICES = env.int("WEBPUSH_MAX_DEVICES", default=10)
+# Plain http push endpoints on loopback (a local test push service); never in production.
+WEBPUSH_ALLOW_LOOPBACK_HTTP = env.bool("WEBPUSH_ALLOW_LOOPBACK_HTTP", default=DEBUG)
 
 # How many reverse proxies stand in front of gunicorn: the API throttles, the review
 # page's rate limit and the login lockout take the client address from X-Forwarded-For

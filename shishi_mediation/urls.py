@@ -10,6 +10,14 @@ urlpatterns = [
     path("", include("disputes.urls")),
     path("inbox/", inbox_views.inbox, name="inbox"),
     path("inbox/read/", inbox_views.inbox_mark_read, name="inbox-read"),
+    path(
+        "settings/notifications/", inbox_views.notification_settings, name="notification-settings"
+    ),
+    path(
+        "settings/notifications/devices/<str:pk>/remove/",
+        inbox_views.push_device_remove,
+        name="push-device-remove",
+    ),
     path("reports/", include("supervision.urls")),
     path("review/", include("disputes.review_urls")),
     path("api/", include("shishi_mediation.api_urls")),

@@ -22,7 +22,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from dispatch.models import Role
+from dispatch.models import Profile, Role
 from disputes.incidents import IncidentInput, incident_receive
 from disputes.models import Grade, IncidentType, Order, State
 from notifications.delivery import deliver_due
@@ -109,6 +109,8 @@ def test_a_party_through_the_services_and_the_api_is_never_logged_in_full(
 ):
     settings.NOTIFICATION_CHANNELS = ["sms"]
     settings.NOTIFICATION_SENDERS = {"sms": f"{__name__}.sms_gateway_refuses"}
+    for user in (world.handler, world.handler2, world.head):  # SMS reaches a mobile only
+        Profile.objects.create(user=user, phone="13900000000")
     api = APIClient()
     api.force_authenticate(world.reporter)
     log_lines.mark()

@@ -96,7 +96,11 @@ def test_deliveries_are_written_for_users_with_an_address(emails):
     order = emails.report(now=T0)
     note = Notification.objects.get(order=order, kind="reported")
     assert list(note.deliveries.values_list("channel", "status")) == [("email", "pending")]
-    assert notifications.channels_for("") == []
+    # Without an address (and no phone, no device) a person gets the inbox only.
+    emails.dispatcher.email = ""
+    emails.dispatcher.save(update_fields=["email"])
+    again = emails.report(now=T0)
+    assert not Delivery.objects.filter(notification__order=again).exists()
 
 
 def test_delivery_sends_each_message_once(emails):
