@@ -2,8 +2,7 @@
 saved and shown masked, quiet hours across midnight, a device removed.
 
 A real ``pushManager.subscribe`` is not made here: it needs the browser's push service
-(Google's, for Chromium), which nothing on this machine can reach, and the service
-worker it waits for is served by another part (/sw.js). The pages run with the
+(Google's, for Chromium), which nothing on this machine can reach. The pages run with the
 'notifications' permission granted; the header button's test swaps the browser's push
 machinery for a stand-in, so push.js and the server run for real up to that call. What
 a push service receives is tested over HTTP in tests/notifications/test_webpush.py."""
@@ -39,11 +38,11 @@ def test_settings_on_a_phone(world, open_as, push_keys, screenshot):
     with page.expect_navigation():
         page.click("header.top a.settings-link")
     assert page.locator("h1").inner_text() == "通知设置"
-    # No service worker on this page's origin in this branch's test: the push toggles stay
-    # hidden rather than offering a button that cannot work.
+    # The service worker (/sw.js) is ready, so both push toggles are offered, off.
     assert page.locator("[data-push-toggle]").count() == 2
-    assert page.locator("header.top [data-push-toggle]").is_hidden()
-    assert page.locator("#devices [data-push-toggle]").is_hidden()
+    for toggle in ("header.top [data-push-toggle]", "#devices [data-push-toggle]"):
+        page.locator(toggle).wait_for(state="visible")
+        assert page.locator(toggle).get_attribute("aria-pressed") == "false"
 
     page.fill("#id_phone", "13812345678")
     page.uncheck("#id_email")
@@ -118,7 +117,10 @@ STAND_IN = """
   };
   Object.defineProperty(navigator, "serviceWorker", {
     configurable: true,
-    value: { ready: Promise.resolve({ pushManager }) },
+    value: {
+      ready: Promise.resolve({ pushManager }),
+      register: () => Promise.resolve({ scope: "/" }),  // pwa.js registers /sw.js
+    },
   });
   if (!("PushManager" in window)) window.PushManager = function () {};
 })();
