@@ -15,6 +15,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from notifications.webpush import generate_vapid_keys
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 TOKEN_URL = "/api/v1/auth/token/"
 
@@ -50,8 +52,12 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def production_env(tmp_path, **overrides: str) -> dict[str, str]:
+    private, public = generate_vapid_keys()  # without them --deploy warns: push is off
     return {
         "DJANGO_ENV": "production",
+        "WEBPUSH_VAPID_PRIVATE_KEY": private,
+        "WEBPUSH_VAPID_PUBLIC_KEY": public,
+        "WEBPUSH_VAPID_SUBJECT": "mailto:ops@example.cn",
         "SECRET_KEY": secrets.token_urlsafe(50)[:50],
         "TIMELINE_CHAIN_KEY": secrets.token_urlsafe(32),
         "ALLOWED_HOSTS": "example.cn",
