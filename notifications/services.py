@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from shishi_mediation.bulk import insert_rows
 
-from .models import Delivery, Notification
+from .models import Delivery, Notification, SmsMessage
 
 log = logging.getLogger(__name__)
 
@@ -112,3 +112,25 @@ def notify_rows(rows: list[tuple], *, emails: dict[int, str], now: datetime) -> 
     )
     transaction.on_commit(kick_delivery)
     return len(notes)
+
+
+def sms_enqueue(
+    *, key: str, order, phone: str, kind: str, params: list[str], now: datetime
+) -> bool:
+    """Queue one text to a person without a login (a party), inside the caller's
+    transaction; sent after commit with retries. Once per ``key``: False (and nothing
+    written) when that key was queued before."""
+    _message, created = SmsMessage.objects.get_or_create(
+        key=key,
+        defaults={
+            "order": order,
+            "phone": phone,
+            "kind": kind,
+            "params": list(params),
+            "created_at": now,
+            "next_attempt_at": now,
+        },
+    )
+    if created:
+        transaction.on_commit(kick_delivery)
+    return created
