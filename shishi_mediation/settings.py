@@ -486,6 +486,8 @@ LOGGING = {
         "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         # django-axes logs every login at INFO; its warnings (failures, lockouts) are enough.
         "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
+        # Tencent's SDK logs whole requests at DEBUG (numbers, a party's review code).
+        "tencentcloud_sdk_common": {"level": "INFO"},
     },
 }
 
