@@ -103,8 +103,11 @@ def _attempt(delivery: Delivery, *, now: datetime, result: DeliveryResult) -> No
     # Whatever the sender or this function logs names the notification's order.
     with order_log_context(number):
         what = f"delivery {delivery.pk} ({delivery.channel}, order {number or '-'})"
-        sender = sender_for(delivery.channel)
-        _try(delivery, send=lambda: sender(delivery), what=what, now=now, result=result)
+
+        def send() -> None:  # an unknown channel fails inside the attempt, like a send
+            sender_for(delivery.channel)(delivery)
+
+        _try(delivery, send=send, what=what, now=now, result=result)
 
 
 def _send_text(message: SmsMessage) -> None:

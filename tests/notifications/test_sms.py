@@ -216,3 +216,15 @@ def test_only_the_tencent_module_imports_the_sdk():
         if re.search(r"^\s*(from|import) tencentcloud", path.read_text(), re.M)
     }
     assert importers == {"notifications/tencent_sms.py"}
+
+
+def test_a_channel_without_a_sender_does_not_stop_the_batch(tencent, sms_channel, settings):
+    world = sms_channel
+    dispatch_to_handler(world)
+    note = handler_sms(world).notification
+    Delivery.objects.create(notification=note, channel="fax", next_attempt_at=T0)
+    deliver_due(now=T0)
+    fax = Delivery.objects.get(channel="fax")
+    assert fax.status == Delivery.Status.PENDING and fax.attempts == 1
+    assert "KeyError" in fax.last_error
+    assert handler_sms(world).status == Delivery.Status.SENT  # the batch went on
