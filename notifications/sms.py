@@ -144,10 +144,10 @@ def send_sms(*, phone: str, kind: str, params: list[str]) -> SmsResult:
     if not is_mobile(phone):
         raise SmsError("NotMobile", f"{mask_phone(phone)} is not a mobile", permanent=True)
     limit = settings.SMS_PARAM_MAX_LENGTH
-    for value in params:
-        if len(value) > limit:
+    for index, value in enumerate(params, start=1):
+        if len(value) > limit:  # (the value is not logged: it may be a review code)
             raise SmsError(
-                "ParameterTooLong", f"{value!r} is over {limit} characters", permanent=True
+                "ParameterTooLong", f"{{{index}}} is over {limit} characters", permanent=True
             )
     provider = import_string(settings.SMS_PROVIDER)
     result = provider(phone=e164(phone), template_id=template_id, params=params)

@@ -164,3 +164,15 @@ def test_guessing_codes_is_rate_limited(tencent, world, client, settings):
         client.post(reverse("review-code"), {"code": f"ZZZZZ{i}"}).status_code for i in range(5)
     ]
     assert statuses == [404, 404, 404, 429, 429]
+
+
+def test_a_parameter_over_the_limit_never_leaves(tencent, world, settings, caplog):
+    settings.SMS_PARAM_MAX_LENGTH = 8  # codes made 8 long, then the limit is lowered
+    world.order("closed", parties=parties())
+    settings.SMS_PARAM_MAX_LENGTH = 6
+    deliver_sms_due(now=CLOSED_AT)
+    message = SmsMessage.objects.get()
+    assert message.status == SmsMessage.Status.FAILED and message.attempts == 1
+    assert message.provider_status == "ParameterTooLong"
+    assert tencent.requests == []
+    assert message.params[1] not in caplog.text  # the code is not logged
