@@ -28,6 +28,8 @@ class PartyInline(ReadOnlyInline):
         "is_disabled",
         "has_mental_illness",
         "is_minor",
+        "sms_consent",
+        "sms_consent_at",
         "confirmed_at",
     ]
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from dispatch.models import Area, Category, RiskLevel, Unit
 from dispatch.selectors import units_serving
 from shishi_mediation.text import display_name
-from shishi_mediation.validators import validate_id_number, validate_phone
+from shishi_mediation.validators import MOBILE_RE, validate_id_number, validate_phone
 
 from .models import (
     REPORTER_SOURCES,
@@ -165,11 +165,18 @@ class PartyForm(forms.Form):
     is_disabled = forms.BooleanField(label=_("残疾人"), required=False)
     has_mental_illness = forms.BooleanField(label=_("精神障碍"), required=False)
     is_minor = forms.BooleanField(label=_("未成年人"), required=False)
+    sms_consent = forms.BooleanField(label=_("当事人同意接收短信通知"), required=False)
 
     FLAGS = ("is_elderly_alone", "is_disabled", "has_mental_illness", "is_minor")
 
     def clean_phone(self):
         return self.cleaned_data["phone"].strip()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("sms_consent") and not MOBILE_RE.match(data.get("phone") or ""):
+            self.add_error("sms_consent", _("同意接收短信须填写手机号。"))
+        return data
 
     def clean_id_number(self):
         value = self.cleaned_data["id_number"].strip().upper()

@@ -604,6 +604,9 @@ class Party(models.Model):
     has_mental_illness = models.BooleanField(_("精神障碍"), default=False)
     is_minor = models.BooleanField(_("未成年人"), default=False)
     confirmed_at = models.DateTimeField(_("确认结单时间"), null=True, blank=True)
+    # The party agreed to be texted (their review code at closing); when it was recorded.
+    sms_consent = models.BooleanField(_("同意接收短信"), default=False)
+    sms_consent_at = models.DateTimeField(_("同意短信时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("当事人")
@@ -775,6 +778,9 @@ class Review(models.Model):
         related_name="reviews",
     )
     token = models.CharField(max_length=64, unique=True, editable=False)
+    # The short code texted to the party (the SMS may carry no link but a constant one,
+    # the page that takes this code); only for parties who agreed to SMS.
+    sms_code = models.CharField(max_length=16, unique=True, null=True, blank=True, editable=False)
     rating = models.CharField(_("评价"), max_length=4, choices=Rating.choices, blank=True)
     comment = models.TextField(_("意见"), blank=True)
     created_at = models.DateTimeField(_("生成时间"))

@@ -7,17 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.models import Membership, Role, Unit
+from notifications import sms
 from notifications.levels import EscalationLevel, escalation_notice_kind
-from notifications.services import notify, notify_rows
+from notifications.services import notify, notify_rows, sms_enqueue
 from shishi_mediation.text import duration_text
+from shishi_mediation.validators import MOBILE_RE
 
-from .models import Escalation
+from .models import Escalation, Review
 from .stages import CLOCK, Audience, Stage
 
 
@@ -33,6 +35,46 @@ def _members(q: Q):
 
 def street_dispatchers_q(street_id: int) -> Q:
     return Q(role=Role.DISPATCHER, unit__area_id=street_id, unit__kind=Unit.Kind.STREET_CENTER)
+
+
+def text_review_codes(*, order, reviews: list[Review], now: datetime) -> int:
+    """Queue one SMS per review whose party agreed to SMS and has a mobile: the order
+    number and the review's own code, to be typed at the template's constant link
+    (``PUBLIC_BASE_URL``/review/). Nothing without SMS, the "review_link" template or a
+    public address. Once per review (the outbox key), however often this runs."""
+    if not (sms.sms_enabled() and sms.template_for(sms.REVIEW_LINK) and sms.review_entry_url()):
+        return 0
+    queued = 0
+    number = sms.fit_order_number(order.number)
+    parties = order.parties.in_bulk([r.party_id for r in reviews])
+    for review in reviews:
+        party = parties.get(review.party_id)
+        if party is None or not (party.sms_consent and MOBILE_RE.match(party.phone)):
+            continue
+        if review.sms_code is None:
+            _give_code(review)
+        queued += sms_enqueue(
+            key=f"review:{review.pk}",
+            order=order,
+            phone=party.phone,
+            kind=sms.REVIEW_LINK,
+            params=[number, review.sms_code],
+            now=now,
+        )
+    return queued
+
+
+def _give_code(review: Review, *, tries: int = 5) -> None:
+    """A fresh unique code on ``review``; a clash with another review's draws again."""
+    for attempt in range(tries):
+        review.sms_code = sms.review_code()
+        try:
+            with transaction.atomic():  # a savepoint: a clash leaves the caller's intact
+                Review.objects.filter(pk=review.pk).update(sms_code=review.sms_code)
+            return
+        except IntegrityError:
+            if attempt == tries - 1:
+                raise
 
 
 def notify_order_event(*, order, kind: str, actor, now: datetime, note: str = "") -> None:

@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from notifications.models import SmsMessage
 from shishi_mediation.validators import MOBILE_RE
 
 from .models import Order
@@ -42,11 +43,26 @@ def sms_href(phone: str, url: str) -> str:
 
 
 def review_link_rows(request: HttpRequest, order: Order, *, phone_in_full: bool) -> list[dict]:
-    """One row per review of ``order``: the review, its link, QR code and ``sms:`` link
-    (only when the viewer sees the party's phone in full)."""
+    """One row per review of ``order``: the review, its link, QR code, ``sms:`` link
+    (only when the viewer sees the party's phone in full) and the texted code's SMS."""
+    reviews = list(order.reviews.select_related("party"))
+    texts = {}
+    if any(r.party and r.party.sms_consent for r in reviews):  # else none was texted
+        texts = {
+            m.key: m for m in SmsMessage.objects.filter(order=order, key__startswith="review:")
+        }
     rows = []
-    for review in order.reviews.select_related("party"):
+    for review in reviews:
         url = review_url(request, review.token)
         phone = review.party.phone if review.party and phone_in_full else ""
-        rows.append({"review": review, "url": url, "qr": qr_svg(url), "sms": sms_href(phone, url)})
+        rows.append(
+            {
+                "review": review,
+                "url": url,
+                "qr": qr_svg(url),
+                "sms": sms_href(phone, url),
+                # The review code texted at closing (consenting parties only), if any.
+                "texted": texts.get(f"review:{review.pk}"),
+            }
+        )
     return rows

@@ -5,5 +5,6 @@ from django.urls import path
 from . import review_views
 
 urlpatterns = [
+    path("", review_views.review_code_page, name="review-code"),
     path("<str:token>/", review_views.review_page, name="review"),
 ]

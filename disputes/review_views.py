@@ -8,6 +8,10 @@ rate-limited per client address: ``REVIEW_RATE_PER_TOKEN`` requests per token an
 ``REVIEW_RATE_PER_IP`` over all tokens in each ``REVIEW_RATE_WINDOW_SECONDS`` window,
 counted in the default cache (shared by all workers when ``CACHE_URL`` points at Redis).
 Over the limit the page answers 429.
+
+``/review/`` itself takes the short code a party was texted (an SMS may carry no link
+but a constant one, see ``notifications.sms``) and sends them on to their own page. It
+is a POST, so the code stays out of access logs, and counts against the same limits.
 """
 
 import hashlib
@@ -16,6 +20,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -46,6 +51,20 @@ class ReviewForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
     )
+
+
+class ReviewCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("评价码"),
+        max_length=32,
+        error_messages={"required": _("请输入评价码。")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}
+        ),
+    )
+
+    def clean_code(self):
+        return "".join(self.cleaned_data["code"].split()).upper()
 
 
 def over_limit(request, token: str) -> bool:
@@ -150,3 +169,41 @@ def review_page(request, token: str):
             },
             status=status,
         )
+
+
+@never_cache
+@csrf_protect
+def review_code_page(request):
+    """The constant link of the review SMS: a code in, the party's own review page out."""
+    with translation.override("zh-hans"):
+        if request.method not in ("GET", "POST"):
+            response = _page(
+                request, "reviews/error.html", {"message": _("不支持的请求。")}, status=405
+            )
+            response["Allow"] = "GET, POST"
+            return response
+        status = 200
+        form = ReviewCodeForm()
+        if request.method == "POST":
+            if over_limit(request, "code"):
+                response = _page(
+                    request,
+                    "reviews/error.html",
+                    {"message": _("访问过于频繁，请稍后再试。")},
+                    status=429,
+                )
+                response["Retry-After"] = str(settings.REVIEW_RATE_WINDOW_SECONDS)
+                return response
+            form = ReviewCodeForm(request.POST)
+            status = 400
+            if form.is_valid():
+                token = (
+                    Review.objects.filter(sms_code=form.cleaned_data["code"])
+                    .values_list("token", flat=True)
+                    .first()
+                )
+                if token:
+                    return redirect(reverse("review", args=[token]))
+                form.add_error("code", _("评价码无效，请核对短信。"))
+                status = 404
+        return _page(request, "reviews/code.html", {"form": form}, status=status)

@@ -101,6 +101,8 @@ class PartySerializer(ModelSerializer):
             "has_mental_illness",
             "is_minor",
             "is_vulnerable",
+            "sms_consent",
+            "sms_consent_at",
             "confirmed_at",
         ]
 
@@ -249,6 +251,9 @@ class PartyInputSerializer(serializers.Serializer):
     is_disabled = Flag(default=False)
     has_mental_illness = Flag(default=False)
     is_minor = Flag(default=False)
+    sms_consent = Flag(
+        default=False, help_text=_("当事人同意接收短信通知（结单后的评价码）；须填手机号。")
+    )
 
 
 class OrderReportSerializer(serializers.Serializer):

@@ -24,6 +24,7 @@ from dispatch.selectors import units_serving
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shishi_mediation.logs import order_log_context
 from shishi_mediation.text import SHANGHAI, display_name, local_iso, visible_text
+from shishi_mediation.validators import MOBILE_RE
 
 from .actions import ORDER_ACTIONS
 from .events import record_event
@@ -42,7 +43,7 @@ from .models import (
     Source,
     State,
 )
-from .notices import notify_order_event
+from .notices import notify_order_event, text_review_codes
 from .selectors import (
     allowed_actions,
     can_report,
@@ -80,6 +81,8 @@ class PartyInput:
     is_disabled: bool = False
     has_mental_illness: bool = False
     is_minor: bool = False
+    # The party agreed to be texted (their review code at closing); needs a mobile.
+    sms_consent: bool = False
 
 
 @dataclass
@@ -105,7 +108,9 @@ def _next_number(*, street: Area, now: datetime) -> str:
     return f"{street.code}-{month}-{counter.last:05d}"
 
 
-def _clean_parties(parties: Iterable[PartyInput], errors: dict[str, Any]) -> list[Party]:
+def _clean_parties(
+    parties: Iterable[PartyInput], errors: dict[str, Any], *, now: datetime
+) -> list[Party]:
     cleaned = []
     for i, p in enumerate(parties):
         party = Party(
@@ -117,12 +122,16 @@ def _clean_parties(parties: Iterable[PartyInput], errors: dict[str, Any]) -> lis
             is_disabled=p.is_disabled,
             has_mental_illness=p.has_mental_illness,
             is_minor=p.is_minor,
+            sms_consent=p.sms_consent is True,
+            sms_consent_at=now if p.sms_consent is True else None,
         )
         try:
             party.full_clean(exclude=["order"])
         except ValidationError as e:
             for name, messages in e.message_dict.items():
                 errors[f"parties[{i}].{name}"] = messages
+        if party.sms_consent and not MOBILE_RE.match(party.phone):
+            errors[f"parties[{i}].sms_consent"] = [_("同意接收短信须填写手机号。")]
         cleaned.append(party)
     if not cleaned:
         errors["parties"] = [_("至少填写一名当事人。")]
@@ -175,7 +184,7 @@ def order_report(
     reporter_unit = next((u for u in units if u.pk == data.reporter_unit_id), None)
     if data.reporter_unit_id and reporter_unit is None:
         errors["reporter_unit"] = _("您不属于该单位。")
-    parties = _clean_parties(data.parties, errors)
+    parties = _clean_parties(data.parties, errors, now=now)
     _raise_if(errors)
 
     # Every line logged from here on, on_commit callbacks included, names the order.
@@ -647,10 +656,12 @@ def order_close(
         o.close(at=now, outcome=outcome, summary=summary.strip(), grade=grade, referral=referral)
         o.parties.update(confirmed_at=now)
         # One unguessable review link per party, printed on the closing page.
-        Review.objects.bulk_create(
+        reviews = Review.objects.bulk_create(
             Review(order=o, party_id=pid, token=secrets.token_urlsafe(24), created_at=now)
             for pid in sorted(party_ids)
         )
+        # Parties who agreed to SMS get their review code (sent after commit, once).
+        text_review_codes(order=o, reviews=reviews, now=now)
         return summary.strip(), {"outcome": outcome, "grade": grade, "referral": referral}
 
     return _transition(

@@ -71,6 +71,10 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(_("下次尝试"))
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
+    # What the provider said of the last attempt (SMS: Tencent's SerialNo, Code, Message).
+    provider_id = models.CharField(_("服务商消息编号"), max_length=64, blank=True)
+    provider_status = models.CharField(_("服务商状态码"), max_length=64, blank=True)
+    provider_message = models.CharField(_("服务商说明"), max_length=255, blank=True)
 
     class Meta:
         db_table = "dispatch_delivery"
@@ -152,3 +156,49 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}"
+
+
+class SmsMessage(models.Model):
+    """The outbox of texts to people without a login (a party's review code): one row
+    per ``key`` (e.g. "review:<id>"), so a message is queued once whatever retries its
+    cause. Written in the cause's transaction, sent after commit by the delivery worker
+    with the same retries and backoff as ``Delivery``; the provider's message id and
+    status are recorded."""
+
+    Status = Delivery.Status
+
+    key = models.CharField(_("去重键"), max_length=64, unique=True)
+    order = models.ForeignKey(
+        "disputes.Order",
+        verbose_name=_("订单"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sms_messages",
+    )
+    phone = models.CharField(_("手机号"), max_length=20)
+    kind = models.CharField(_("类型"), max_length=24)
+    params = models.JSONField(_("模板参数"), default=list)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=Delivery.Status.choices, default=Delivery.Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    created_at = models.DateTimeField(_("时间"))
+    next_attempt_at = models.DateTimeField(_("下次尝试"))
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    provider_id = models.CharField(_("服务商消息编号"), max_length=64, blank=True)
+    provider_status = models.CharField(_("服务商状态码"), max_length=64, blank=True)
+    provider_message = models.CharField(_("服务商说明"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("短信")
+        verbose_name_plural = _("短信")
+        indexes = [
+            models.Index(
+                name="sms_pending_due", fields=["next_attempt_at"], condition=Q(status="pending")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} {self.status}"

@@ -17,7 +17,7 @@ from dispatch.models import Profile
 from shishi_mediation.bulk import insert_rows
 from shishi_mediation.errors import InvalidInput
 
-from .models import Delivery, Notification, NotificationPreference
+from .models import Delivery, Notification, NotificationPreference, SmsMessage
 from .reach import NOBODY, Reach, is_critical, reach_of
 from .webpush import webpush_enabled
 
@@ -176,3 +176,25 @@ def notify_rows(rows: list[tuple], *, now: datetime) -> int:
     )
     transaction.on_commit(kick_delivery)
     return len(notes)
+
+
+def sms_enqueue(
+    *, key: str, order, phone: str, kind: str, params: list[str], now: datetime
+) -> bool:
+    """Queue one text to a person without a login (a party), inside the caller's
+    transaction; sent after commit with retries. Once per ``key``: False (and nothing
+    written) when that key was queued before."""
+    _message, created = SmsMessage.objects.get_or_create(
+        key=key,
+        defaults={
+            "order": order,
+            "phone": phone,
+            "kind": kind,
+            "params": list(params),
+            "created_at": now,
+            "next_attempt_at": now,
+        },
+    )
+    if created:
+        transaction.on_commit(kick_delivery)
+    return created

@@ -303,6 +303,7 @@ NOTIFICATION_SENDERS = {
     "email": "notifications.channels.send_email",
     "webhook": "notifications.channels.send_webhook",
     "webpush": "notifications.webpush.send_webpush",
+    "sms": "notifications.sms.send_notice_sms",
     **env.dict("NOTIFICATION_SENDERS", default={}),
 }
 NOTIFICATION_WEBHOOK_URL = env.str("NOTIFICATION_WEBHOOK_URL", default="")
@@ -322,6 +323,27 @@ WEBPUSH_TIMEOUT = env.float("WEBPUSH_TIMEOUT", default=5.0)
 WEBPUSH_MAX_DEVICES = env.int("WEBPUSH_MAX_DEVICES", default=10)
 # Plain http push endpoints on loopback (a local test push service); never in production.
 WEBPUSH_ALLOW_LOOPBACK_HTTP = env.bool("WEBPUSH_ALLOW_LOOPBACK_HTTP", default=DEBUG)
+
+# --- SMS (Tencent Cloud SMS; notifications/sms.py, README "SMS in production") -----------
+# Staff notices go by SMS when "sms" is in NOTIFICATION_CHANNELS (to the mobile in each
+# person's profile); parties who consented get their review code at closing once
+# PUBLIC_BASE_URL and the "review_link" template are set.
+SMS_PROVIDER = env.str("SMS_PROVIDER", default="notifications.tencent_sms.send")
+SMS_SECRET_ID = env.str("SMS_SECRET_ID", default="")
+SMS_SECRET_KEY = env.str("SMS_SECRET_KEY", default="")
+SMS_SDK_APP_ID = env.str("SMS_SDK_APP_ID", default="")
+SMS_SIGN_NAME = env.str("SMS_SIGN_NAME", default="")
+SMS_REGION = env.str("SMS_REGION", default="ap-guangzhou")
+SMS_ENDPOINT = env.str("SMS_ENDPOINT", default="sms.tencentcloudapi.com")
+SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=10)
+# Message kind -> template id: the notice kinds and "review_link", e.g.
+# SMS_TEMPLATES="dispatched=1234567,escalation_1=1234568,review_link=1234569".
+SMS_TEMPLATES = env.dict("SMS_TEMPLATES", default={})
+# The longest value one template variable may hold (Tencent: 6 unless the console says more).
+SMS_PARAM_MAX_LENGTH = env.int("SMS_PARAM_MAX_LENGTH", default=6)
+# The site's public address (https://tiaojie.example.gov.cn): the review template's
+# constant link is PUBLIC_BASE_URL + "/review/". Without it no party SMS is sent.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 
 # How many reverse proxies stand in front of gunicorn: the API throttles, the review
 # page's rate limit and the login lockout take the client address from X-Forwarded-For
@@ -492,6 +514,8 @@ LOGGING = {
         "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         # django-axes logs every login at INFO; its warnings (failures, lockouts) are enough.
         "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
+        # Tencent's SDK logs whole requests at DEBUG (numbers, a party's review code).
+        "tencentcloud_sdk_common": {"level": "INFO"},
     },
 }
 

@@ -533,6 +533,7 @@ ROWS: list[Row] = [
         lambda c: "/review/not-a-real-token/",
         everyone(404, 404),
     ),
+    page("public review code page (SMS)", lambda c: "/review/", everyone(200, 200)),
     api_post(
         "API mark notifications read",
         lambda c: "/api/v1/notifications/mark-read/",

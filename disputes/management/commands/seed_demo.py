@@ -38,7 +38,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from dispatch.models import Area, Category, Membership, Role, RoutingRule, Unit
+from dispatch.models import Area, Category, Membership, Profile, Role, RoutingRule, Unit
 from disputes import services
 from disputes.actions import ORDER_ACTIONS
 from disputes.incidents import incident_types_seed
@@ -1692,7 +1692,7 @@ class Seeder:
     def seed_users(self) -> None:
         User = get_user_model()
         password_hash = None
-        for username, last, first, memberships, _what in USERS:
+        for index, (username, last, first, memberships, _what) in enumerate(USERS, start=1):
             superuser = username in SUPERUSERS
             user, created = User.objects.update_or_create(
                 username=username,
@@ -1712,6 +1712,11 @@ class Seeder:
                 user.save(update_fields=["password"])
             for unit_name, role in memberships:
                 Membership.objects.get_or_create(user=user, unit=self.units[unit_name], role=role)
+            if memberships:
+                # The mobile their SMS notices reach (a made-up demo number).
+                Profile.objects.update_or_create(
+                    user=user, defaults={"phone": f"1390595{index:04d}"}
+                )
         # Fresh objects: the selectors cache memberships on the user object.
         self.users = {
             u.username: u for u in User.objects.filter(username__in=[x[0] for x in USERS])
