@@ -15,17 +15,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='delivery',
             name='provider_id',
-            field=models.CharField(blank=True, max_length=64, verbose_name='服务商消息编号'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=64, verbose_name='服务商消息编号'),
         ),
         migrations.AddField(
             model_name='delivery',
             name='provider_message',
-            field=models.CharField(blank=True, max_length=255, verbose_name='服务商说明'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=255, verbose_name='服务商说明'),
         ),
         migrations.AddField(
             model_name='delivery',
             name='provider_status',
-            field=models.CharField(blank=True, max_length=64, verbose_name='服务商状态码'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=64, verbose_name='服务商状态码'),
         ),
         migrations.CreateModel(
             name='SmsMessage',
