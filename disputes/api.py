@@ -21,8 +21,9 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, parsers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -40,20 +41,24 @@ from shishi_mediation.api import (
     parse_id,
 )
 from shishi_mediation.errors import NotFound
+from shishi_mediation.validators import CONTENT_TYPES
 
 from . import reference, services
 from .actions import ORDER_ACTIONS
+from .downloads import attachment_response
 from .filters import OrderFilter
 from .incidents import incident_receive
 from .models import Attachment, Escalation, Incident, Order, OrderEvent, Party
 from .selectors import (
     REFERENCE_FIELDS,
     OrderChildren,
+    attachment_for,
     available_actions,
     orders_visible_to,
     party_numbers_in_full,
 )
 from .serializers import (
+    AttachmentUploadSerializer,
     CloseSerializer,
     ConflictSerializer,
     ContactSerializer,
@@ -61,6 +66,7 @@ from .serializers import (
     IncidentInputSerializer,
     IncidentSerializer,
     MeetingSerializer,
+    OrderAttachmentSerializer,
     OrderDetailSerializer,
     OrderEventSerializer,
     OrderListSerializer,
@@ -455,6 +461,66 @@ class OrderViewSet(
         events = OrderEvent.objects.filter(order_id=order_id).select_related("actor")
         return Response(OrderEventSerializer(events, many=True).data)
 
+    @extend_schema(
+        methods=["GET"],
+        summary=_("附件列表"),
+        description=_("订单的附件，按上传先后；能查看订单的人都能查看和下载。"),
+        parameters=[ORDER_ID],
+        responses={200: OrderAttachmentSerializer(many=True), **error_responses(404)},
+        tags=["orders"],
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary=_("上传附件"),
+        description=_(
+            "multipart/form-data，一次一个文件（字段 file）。与网页上传相同：能为订单添加"
+            "备注的人（本街道派单员、承办单位、报单人）可上传，类型、大小和内容检查相同，"
+            "记入流转记录。照片（jpg、png、webp）按 EXIF 方向转正、缩小、去除 EXIF；"
+            "keep_location=true 时只保留拍摄位置（GPS）。像素过多的图片（解压炸弹）为 400。"
+        ),
+        parameters=[ORDER_ID],
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={
+            201: OrderAttachmentSerializer,
+            **error_responses(400, 403, 404),
+            415: OpenApiResponse(ErrorSerializer, description=_("请求须为 multipart/form-data。")),
+        },
+        tags=["orders"],
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        # Files come as multipart, for this endpoint only: every other body is JSON.
+        parser_classes=[parsers.MultiPartParser],
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def attachments(self, request, pk=None):
+        order_id = parse_id(pk)
+        # Out of scope is 404 before the body is read (the service checks again).
+        if not orders_visible_to(request.user).filter(pk=order_id).exists():
+            raise NotFound()
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            rows = Attachment.objects.filter(order_id=order_id).select_related("uploaded_by")
+            return Response(OrderAttachmentSerializer(rows, many=True, context=context).data)
+        if len(request.FILES.getlist("file")) > 1:
+            raise ValidationError({"file": [_("一次只能上传一个文件。")]})
+        serializer = AttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        attachment = services.order_attach(
+            order_id=order_id,
+            actor=request.user,
+            upload=data["file"],
+            keep_location=data["keep_location"],
+            note=data["note"],
+        )
+        return Response(
+            OrderAttachmentSerializer(attachment, context=context).data,
+            status=status.HTTP_201_CREATED,
+        )
+
     def filter_queryset(self, queryset):
         # Filters apply to the list only; detail and actions look orders up by id.
         if self.action != "list":
@@ -517,6 +583,55 @@ class EscalationViewSet(SafeLookupMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         visible = orders_visible_to(self.request.user).values("pk")
         return Escalation.objects.filter(order_id__in=visible).select_related("order")
+
+
+# --- attachments ------------------------------------------------------------------------------
+
+ATTACHMENT_ID = id_param(_("附件 id"))
+
+
+class AttachmentViewSet(viewsets.ViewSet):
+    """An attachment's file and a photo's thumbnail, to whoever may see its order (the
+    web's rule, ``selectors.attachment_for``); another's id is a 404."""
+
+    lookup_value_regex = "[^/]+"
+
+    def perform_content_negotiation(self, request, force=False):
+        # A file answers whatever the client accepts (an image viewer may ask for
+        # image/*); errors are JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+    def _attachment(self, pk) -> Attachment:
+        try:
+            return attachment_for(self.request.user, parse_id(pk))
+        except Attachment.DoesNotExist:
+            raise NotFound() from None
+
+    @extend_schema(
+        summary=_("下载附件"),
+        description=_(
+            "原文件（照片为上传时处理后的文件），作为下载（Content-Disposition: attachment）。"
+        ),
+        parameters=[ATTACHMENT_ID],
+        responses={
+            **{(200, media): OpenApiTypes.BINARY for media in sorted(set(CONTENT_TYPES.values()))},
+            **error_responses(404),
+        },
+        tags=["orders"],
+    )
+    def retrieve(self, request, pk=None):
+        return attachment_response(self._attachment(pk))
+
+    @extend_schema(
+        summary=_("附件缩略图"),
+        description=_("照片的缩略图（JPEG）；其他文件没有缩略图，为 404。"),
+        parameters=[ATTACHMENT_ID],
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY, **error_responses(404)},
+        tags=["orders"],
+    )
+    @action(detail=True, methods=["get"])
+    def thumbnail(self, request, pk=None):
+        return attachment_response(self._attachment(pk), thumbnail=True)
 
 
 class IncidentView(APIView):

@@ -29,6 +29,15 @@ from .models import (
 ACCEPT = ",".join(f".{ext}" for ext in settings.ATTACHMENT_EXTENSIONS) + ",image/*"
 
 
+def keep_location_field() -> forms.BooleanField:
+    """The uploader's choice to keep a photo's GPS position (``images.photo_prepare``)."""
+    return forms.BooleanField(
+        label=_("保留照片的拍摄位置"),
+        required=False,
+        help_text=_("照片上传时会去除拍摄设备等信息；不勾选则位置也一并去除。"),
+    )
+
+
 def local_now_input() -> str:
     """Now in the value format of ``<input type="datetime-local">`` (Asia/Shanghai)."""
     return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
@@ -119,6 +128,7 @@ class ReportForm(forms.Form):
     source = forms.ChoiceField(label=_("来源"), choices=REPORTER_SOURCES, initial=Source.PATROL)
     reporter_unit = forms.TypedChoiceField(label=_("报单单位"), coerce=int, required=False)
     files = MultipleFileField(label=_("照片/附件"), required=False)
+    keep_location = keep_location_field()
 
     def __init__(self, *args, units=(), default_community=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -387,6 +397,7 @@ class NoteForm(forms.Form):
         validators=[validate_attachment],
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
+    keep_location = keep_location_field()
 
 
 class ReturnVisitForm(StepTimeForm):

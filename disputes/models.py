@@ -20,6 +20,7 @@ from dispatch.models import Area, Category, RiskLevel, Unit
 from notifications.levels import EscalationLevel
 from shishi_mediation.validators import (
     content_matches_extension,
+    content_type_of,
     validate_id_number,
     validate_phone,
 )
@@ -655,6 +656,10 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
     return f"orders/{instance.order_id}/{Path(filename).name}"
 
 
+def thumbnail_path(instance: "Attachment", filename: str) -> str:
+    return f"orders/{instance.order_id}/thumbnails/{Path(filename).name}"
+
+
 class Attachment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("文件"), upload_to=attachment_path, validators=[validate_attachment])
@@ -662,6 +667,8 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField(_("大小"))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     uploaded_at = models.DateTimeField(_("上传时间"))
+    # A photo's small JPEG for the order page (``disputes.images``); empty for other files.
+    thumbnail = models.FileField(_("缩略图"), upload_to=thumbnail_path, blank=True)
 
     class Meta:
         verbose_name = _("附件")
@@ -670,6 +677,10 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def content_type(self) -> str:
+        return content_type_of(self.original_name)
 
 
 class EventKind(models.TextChoices):

@@ -7,14 +7,17 @@ from ``party_numbers_in_full``).
 """
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from dispatch.models import Area, Category, RiskLevel, Unit
 from shishi_mediation.api import (
     BoundedDateTimeField,
     Choice,
     Flag,
+    FormFlag,
     IdField,
     ModelSerializer,
     Text,
@@ -118,6 +121,48 @@ class AttachmentSerializer(ModelSerializer):
     class Meta:
         model = Attachment
         fields = ["id", "original_name", "size", "uploaded_at"]
+
+
+URL_OR_NULL = {"type": "string", "format": "uri", "nullable": True}
+
+
+class OrderAttachmentSerializer(ModelSerializer):
+    """An attachment in the order's list, with where to download it and its thumbnail."""
+
+    name = serializers.CharField(source="original_name", read_only=True)
+    content_type = serializers.CharField(read_only=True)
+    uploaded_by = UserBriefSerializer(read_only=True)
+    download_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField(
+        help_text=_("照片的缩略图（JPEG）；其他文件为 null。")
+    )
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "name",
+            "size",
+            "content_type",
+            "uploaded_at",
+            "uploaded_by",
+            "download_url",
+            "thumbnail_url",
+        ]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, attachment) -> str:
+        return reverse(
+            "api-attachment-detail", args=[attachment.pk], request=self.context.get("request")
+        )
+
+    @extend_schema_field(URL_OR_NULL)
+    def get_thumbnail_url(self, attachment) -> str | None:
+        if not attachment.thumbnail:
+            return None
+        return reverse(
+            "api-attachment-thumbnail", args=[attachment.pk], request=self.context.get("request")
+        )
 
 
 class OrderListSerializer(ModelSerializer):
@@ -303,6 +348,20 @@ class ReasonSerializer(serializers.Serializer):
     """退单 / 撤销."""
 
     reason = Text(max_length=2000)
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    """One file, as multipart/form-data."""
+
+    file = serializers.FileField(
+        help_text=_("照片或文件。类型、大小和内容的检查与网页相同；照片会转正、缩小并去除 EXIF。")
+    )
+    keep_location = FormFlag(
+        required=False,
+        default=False,
+        help_text=_("照片是否保留拍摄位置（GPS），true 或 false，默认 false。"),
+    )
+    note = Text(max_length=2000, allow_blank=True, default="", help_text=_("随附件的备注。"))
 
 
 class ContactSerializer(serializers.Serializer):

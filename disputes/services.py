@@ -28,6 +28,7 @@ from shishi_mediation.validators import MOBILE_RE
 
 from .actions import ORDER_ACTIONS
 from .events import record_event
+from .images import is_photo, photo_prepare
 from .models import (
     Attachment,
     ContactMethod,
@@ -42,6 +43,7 @@ from .models import (
     Review,
     Source,
     State,
+    validate_attachment,
 )
 from .notices import notify_order_event, text_review_codes
 from .selectors import (
@@ -235,6 +237,17 @@ def _lock_visible(*, actor, order_id: int) -> Order:
         return orders_visible_to(actor).select_for_update(of=("self",)).get(pk=order_id)
     except Order.DoesNotExist:
         raise NotFound() from None
+
+
+def _check_may(*, actor, order_id: int, action: str) -> None:
+    """``NotFound`` unless the actor sees the order, ``Forbidden`` unless its roles
+    permit ``action``: a check without a lock, before costly work that ``_transition``
+    will check again."""
+    order = orders_visible_to(actor).filter(pk=order_id).first() if is_valid_pk(order_id) else None
+    if order is None:
+        raise NotFound()
+    if action not in allowed_actions(actor, order):
+        raise Forbidden()
 
 
 def _transition(
@@ -696,40 +709,128 @@ def order_cancel(*, order_id: int, actor, reason: str, now: datetime | None = No
 
 
 def order_add_note(
-    *, order_id: int, actor, note: str, upload=None, now: datetime | None = None
+    *,
+    order_id: int,
+    actor,
+    note: str,
+    upload=None,
+    keep_location: bool = False,
+    now: datetime | None = None,
 ) -> Order:
-    """Add a note and optionally one attachment to the timeline; any state."""
+    """Add a note and optionally one attachment (``order_attach``) to the timeline; any
+    state."""
     now = now or timezone.now()
-    errors: dict[str, Any] = {}
-    if not (note or "").strip() and upload is None:
-        errors["note"] = _("请填写备注或上传附件。")
-    _raise_if(errors)
-    kind = EventKind.ATTACHMENT if upload is not None else EventKind.NOTE
+    if upload is not None:
+        attachment = order_attach(
+            order_id=order_id,
+            actor=actor,
+            upload=upload,
+            note=note,
+            keep_location=keep_location,
+            now=now,
+        )
+        return attachment.order
+    if not (note or "").strip():
+        raise InvalidInput({"note": _("请填写备注或上传附件。")})
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="note",
+        kind=EventKind.NOTE,
+        now=now,
+        apply=lambda o: ((note or "").strip(), {}),
+    )
+
+
+@dataclass(frozen=True)
+class PreparedFile:
+    """An upload checked and, if a photo, re-encoded (``attachment_prepare``): what
+    ``order_attach`` stores."""
+
+    name: str  # as uploaded, made visible text
+    content: Any  # a Django File
+    thumbnail: Any = None  # a photo's JPEG thumbnail (ContentFile)
+    location_kept: bool = False
+
+
+def attachment_prepare(*, upload, keep_location: bool = False) -> PreparedFile:
+    """Check an upload as every form does (``validate_attachment``: type, size,
+    content) and re-encode a photo (``images.photo_prepare``: upright, shrunk, without
+    EXIF but its GPS position if ``keep_location``). ``InvalidInput`` on ``file`` for a
+    refused file, an unreadable photo or one of too many pixels. Takes no lock: call it
+    before a transaction that holds one."""
+    try:
+        validate_attachment(upload)
+        photo = (
+            photo_prepare(upload, keep_location=keep_location) if is_photo(upload.name) else None
+        )
+    except ValidationError as e:
+        raise InvalidInput({"file": e.messages}) from None
+    return PreparedFile(
+        name=visible_text(upload.name)[:200],
+        content=photo.image if photo else upload,
+        thumbnail=photo.thumbnail if photo else None,
+        location_kept=bool(photo and keep_location),
+    )
+
+
+def order_attach(
+    *,
+    order_id: int,
+    actor,
+    upload,
+    note: str = "",
+    keep_location: bool = False,
+    now: datetime | None = None,
+) -> Attachment:
+    """Store one file on the order and record it on the timeline, in any state; whoever
+    may add a note (``actions.ORDER_ACTIONS["note"]``). The web's note and report forms
+    and the API upload all come here.
+
+    ``upload`` is an uploaded file, prepared here (``attachment_prepare``, after the
+    permission check and before the row lock), or a ``PreparedFile`` already.
+    """
+    now = now or timezone.now()
+    # Who may, before the file is read; the row lock below checks again.
+    _check_may(actor=actor, order_id=order_id, action="note")
+    prepared = (
+        upload
+        if isinstance(upload, PreparedFile)
+        else attachment_prepare(upload=upload, keep_location=keep_location)
+    )
+    attachment: Attachment | None = None
 
     def apply(o: Order):
-        if upload is None:
-            return (note or "").strip(), {}
+        nonlocal attachment
         attachment = Attachment(
             order=o,
-            file=upload,
-            original_name=visible_text(upload.name)[:200],
-            size=upload.size,
+            file=prepared.content,
+            thumbnail=prepared.thumbnail or "",
+            original_name=prepared.name,
+            size=prepared.content.size,
             uploaded_by=actor,
             uploaded_at=now,
         )
         try:
-            attachment.full_clean()
+            # The file was checked as uploaded: a photo's new bytes differ in size.
+            attachment.full_clean(exclude=["file", "thumbnail"])
         except ValidationError as e:
-            raise InvalidInput({"file": e.message_dict.get("file", e.messages)}) from None
+            raise InvalidInput({"file": e.messages}) from None
         attachment.save()
-        return (note or "").strip(), {
-            "attachment_id": attachment.pk,
-            "name": attachment.original_name,
-        }
+        data: dict[str, Any] = {"attachment_id": attachment.pk, "name": attachment.original_name}
+        if prepared.location_kept:
+            data["keep_location"] = True
+        return (note or "").strip(), data
 
-    return _transition(
-        order_id=order_id, actor=actor, action="note", kind=kind, now=now, apply=apply
+    _transition(
+        order_id=order_id,
+        actor=actor,
+        action="note",
+        kind=EventKind.ATTACHMENT,
+        now=now,
+        apply=apply,
     )
+    return attachment
 
 
 def order_record_return_visit(

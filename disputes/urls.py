@@ -28,5 +28,10 @@ urlpatterns = [
         name="order-return-visit",
     ),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path(
+        "attachments/<int:pk>/thumbnail/",
+        views.attachment_thumbnail,
+        name="attachment-thumbnail",
+    ),
     path("dispatch/assignees/", views.assignee_options, name="assignee-options"),
 ]

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +36,7 @@ from shishi_mediation.web import (
 from . import services
 from .actions import ORDER_ACTIONS
 from .clocks import stage_rows, with_clocks
+from .downloads import attachment_response
 from .filters import OrderFilter
 from .forms import (
     CloseForm,
@@ -447,6 +448,10 @@ def order_detail(request, pk: int):
     return render(request, "disputes/order_detail.html", context)
 
 
+# Opened in the browser rather than saved: pictures and PDF (served with nosniff).
+INLINE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "gif", "webp", "pdf"})
+
+
 @login_required
 def attachment_download(request, pk: int):
     """An attachment, only to those who may see its order (never a public media URL)."""
@@ -454,22 +459,18 @@ def attachment_download(request, pk: int):
         attachment = attachment_for(request.user, pk)
     except Attachment.DoesNotExist:
         return error_page(request, NotFound(), 404)
+    inline = attachment.original_name.lower().rsplit(".", 1)[-1] in INLINE_EXTENSIONS
+    return attachment_response(attachment, inline=inline)
+
+
+@login_required
+def attachment_thumbnail(request, pk: int):
+    """A photo's thumbnail, to the same people as the photo."""
     try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    inline = attachment.original_name.lower().rsplit(".", 1)[-1] in {
-        "jpg",
-        "jpeg",
-        "png",
-        "gif",
-        "webp",
-        "pdf",
-    }
-    response = FileResponse(handle, as_attachment=not inline, filename=attachment.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+        attachment = attachment_for(request.user, pk)
+    except Attachment.DoesNotExist:
+        return error_page(request, NotFound(), 404)
+    return attachment_response(attachment, thumbnail=True, inline=True)
 
 
 # --- reporting ------------------------------------------------------------------------------
@@ -521,6 +522,7 @@ class ReportView(LoginRequiredMixin, DomainErrorMixin, View):
                     form = forms[int(index)]
                     form.add_error(field if field in form.fields else None, list(msgs))
                     continue
+            key = "files" if key == "file" else key  # order_attach names its one file
             name = key if key in self.form.fields else None
             self.form.add_error(name, list(msgs))
 
@@ -547,13 +549,17 @@ class ReportView(LoginRequiredMixin, DomainErrorMixin, View):
             parties=parties,
             reporter_unit_id=data.get("reporter_unit"),
         )
+        # Photos are checked and re-encoded first: the report's transaction holds the
+        # street's number counter until it commits.
+        files = [
+            services.attachment_prepare(upload=upload, keep_location=data["keep_location"])
+            for upload in data["files"]
+        ]
         # The report and its files commit together; a reporter always sees its report.
         with transaction.atomic():
             order = services.order_report(actor=request.user, data=report)
-            for upload in data["files"]:
-                services.order_add_note(
-                    order_id=order.pk, actor=request.user, note="", upload=upload
-                )
+            for prepared in files:
+                services.order_attach(order_id=order.pk, actor=request.user, upload=prepared)
         messages.success(request, _("已报单，编号 %(number)s。") % {"number": order.number})
         return redirect("order-detail", pk=order.pk)
 
@@ -816,7 +822,11 @@ class NoteView(OrderActionView):
         pass  # notes and attachments are welcome in any state
 
     def service_kwargs(self, data):
-        return {"note": data.get("note", ""), "upload": data.get("file")}
+        return {
+            "note": data.get("note", ""),
+            "upload": data.get("file"),
+            "keep_location": data.get("keep_location", False),
+        }
 
 
 class ReturnVisitView(OrderActionView):

@@ -70,6 +70,20 @@ class Flag(serializers.BooleanField):
         return data
 
 
+class FormFlag(serializers.BooleanField):
+    """A form field's true or false: the text ``true`` or ``false`` (a multipart body
+    carries text), or a JSON boolean; not "1", "yes" or "on"."""
+
+    default_error_messages = {"invalid": _("须为 true 或 false。")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if data in ("true", "false"):
+            return data == "true"
+        self.fail("invalid")
+
+
 class BoundedDateTimeField(serializers.DateTimeField):
     """An aware date and time between 2000 and 2100 (naive input is Asia/Shanghai)."""
 

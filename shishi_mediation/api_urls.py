@@ -78,6 +78,7 @@ router.register("areas", dispatch_api.AreaViewSet, basename="api-area")
 router.register("units", dispatch_api.UnitViewSet, basename="api-unit")
 router.register("categories", dispatch_api.CategoryViewSet, basename="api-category")
 router.register("escalations", disputes_api.EscalationViewSet, basename="api-escalation")
+router.register("attachments", disputes_api.AttachmentViewSet, basename="api-attachment")
 router.register("notifications", notifications_api.NotificationViewSet, basename="api-notification")
 router.register("push/subscriptions", push_api.PushSubscriptionViewSet, basename="api-push-sub")
 

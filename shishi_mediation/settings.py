@@ -211,6 +211,13 @@ ATTACHMENT_EXTENSIONS = [
     "mp3",
     "m4a",
 ]
+# Photos (jpg, jpeg, png, webp) are re-encoded on upload (disputes.images): turned upright
+# from their EXIF orientation, shrunk to this longest edge, their EXIF dropped (the GPS
+# position kept only when the uploader asks), and given a thumbnail of this edge. A photo
+# of more pixels than the limit is refused before it is decoded (a decompression bomb).
+ATTACHMENT_IMAGE_MAX_EDGE = env.int("ATTACHMENT_IMAGE_MAX_EDGE", default=2048)
+ATTACHMENT_THUMBNAIL_EDGE = env.int("ATTACHMENT_THUMBNAIL_EDGE", default=320)
+ATTACHMENT_IMAGE_MAX_PIXELS = env.int("ATTACHMENT_IMAGE_MAX_PIXELS", default=64_000_000)
 # Request limits. Form fields and JSON bodies (everything but uploaded files) are small
 # here: 2 MiB is ample and refuses a huge body with 400 before it is parsed. Uploaded files
 # are not counted there: up to FILE_UPLOAD_MAX_MEMORY_SIZE a file is held in memory, a

@@ -105,6 +105,31 @@ CONTENT_SIGNATURES: dict[str, Callable[[bytes], bool]] = {
 }
 
 
+# The media type each allowed extension is served as (a table, not the host's
+# /etc/mime.types, which differs between machines and images).
+CONTENT_TYPES: dict[str, str] = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "txt": "text/plain",
+    "mp3": "audio/mpeg",
+    "m4a": "audio/mp4",
+}
+
+
+def content_type_of(name: str) -> str:
+    """The media type a stored file named ``name`` is served as."""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return CONTENT_TYPES.get(ext, "application/octet-stream")
+
+
 def content_matches_extension(upload, ext: str) -> bool:
     """Whether the upload's first bytes are those of an ``ext`` file (an extension
     without a signature above never matches). Leaves the file at its start."""

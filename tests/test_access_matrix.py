@@ -41,6 +41,7 @@ from rest_framework.test import APIClient
 from disputes import services
 from disputes.models import Attachment, Order, State
 from notifications.models import Notification
+from tests.images import camera_jpeg
 
 pytestmark = pytest.mark.django_db
 
@@ -104,9 +105,8 @@ class Ctx:
 
     def attachment(self) -> Attachment:
         if self._attachment is None:
-            upload = SimpleUploadedFile(
-                "现场.pdf", b"%PDF-1.4 matrix", content_type="application/pdf"
-            )
+            # A photo, so that it has a thumbnail too.
+            upload = SimpleUploadedFile("现场.jpg", camera_jpeg(), content_type="image/jpeg")
             services.order_add_note(
                 order_id=self.pk("S"), actor=self.w.reporter, note="照片", upload=upload
             )
@@ -310,6 +310,12 @@ ROWS: list[Row] = [
         VISIBLE_HB_HANDLED,
     ),
     page("attachment: no such id", rev("attachment", "missing"), everyone(404, 302)),
+    page(
+        "thumbnail of the signed order's photo",
+        lambda c: reverse("attachment-thumbnail", args=[c.attachment().pk]),
+        VISIBLE_HB_HANDLED,
+    ),
+    page("thumbnail: no such id", rev("attachment-thumbnail", "missing"), everyone(404, 302)),
     # --- action forms (GET) ------------------------------------------------------------
     page(
         "dispatch form of a reported order",
@@ -432,6 +438,25 @@ ROWS: list[Row] = [
     api_get("API order: no such id", api_order("missing"), everyone(404, 401)),
     api_get("API timeline: dispatched (HB)", api_order("D", "timeline"), _api(VISIBLE_HB_HANDLED)),
     api_get("API timeline: FL (cross-street)", api_order("F", "timeline"), _api(VISIBLE_FL)),
+    api_get(
+        "API attachments: signed (HB)", api_order("S", "attachments"), _api(VISIBLE_HB_HANDLED)
+    ),
+    api_get("API attachments: FL (cross-street)", api_order("F", "attachments"), _api(VISIBLE_FL)),
+    api_get(
+        "API attachment download",
+        lambda c: f"/api/v1/attachments/{c.attachment().pk}/",
+        _api(VISIBLE_HB_HANDLED),
+    ),
+    api_get(
+        "API attachment thumbnail",
+        lambda c: f"/api/v1/attachments/{c.attachment().pk}/thumbnail/",
+        _api(VISIBLE_HB_HANDLED),
+    ),
+    api_get(
+        "API attachment: no such id",
+        lambda c: f"/api/v1/attachments/{MISSING_ID}/",
+        everyone(404, 401),
+    ),
     api_post(
         "API report an order",
         lambda c: "/api/v1/orders/",

@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from disputes.models import Attachment, Order, Party, State
 from notifications.models import Notification
+from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -268,14 +269,14 @@ def test_the_note_form_refuses_html_named_jpg(world, client, media_root):
 
 def test_real_files_pass(world, client, media_root):
     files = [
-        upload("现场.jpg", JPEG),
-        upload("现场.PNG", PNG),
+        upload("现场.jpg", image_bytes("JPEG")),  # photos are decoded: real ones
+        upload("现场.PNG", image_bytes("PNG")),
         upload("协议.pdf", PDF),
         upload("说明.txt", "调解记录\r\n双方同意。".encode("gb18030")),
         upload("记录.txt", "\ufeff调解记录".encode()),
         upload("表.xlsx", b"PK\x03\x04" + b"\x00" * 26),
         upload("旧.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 8),
-        upload("图.webp", b"RIFF\x24\x00\x00\x00WEBPVP8 "),
+        upload("图.webp", image_bytes("WEBP")),
         upload("录音.m4a", b"\x00\x00\x00\x20ftypM4A "),
         upload("录音.mp3", b"ID3\x04\x00"),
     ]

@@ -13,6 +13,7 @@ from disputes import reference, services
 from disputes.models import Incident, Order, OrderEvent, Source, State
 from disputes.serializers import OrderDetailSerializer
 from tests.factories import party_input, valid_id_number
+from tests.images import camera_jpeg
 
 pytestmark = pytest.mark.django_db
 
@@ -522,7 +523,7 @@ def test_the_detail_in_one_statement_is_the_prefetched_one(
     world, order_in, incident_types, media_root
 ):
     order = order_in("closed", assisting_units=[world.hb_labour, world.hb_committee])
-    for name, content in [("现场.jpg", b"\xff\xd8\xff"), ("说明.txt", b"text")]:
+    for name, content in [("现场.jpg", camera_jpeg()), ("说明.txt", b"text")]:
         upload = SimpleUploadedFile(name, content, content_type="image/jpeg")
         services.order_add_note(order_id=order.pk, actor=world.dispatcher, note="", upload=upload)
     for i in range(2):

@@ -120,7 +120,7 @@ def test_a_file_at_exactly_the_size_limit_is_accepted(order_in, world, tmp_path)
             order_id=order.pk,
             actor=world.handler,
             note="",
-            upload=SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff" + b"x" * 2045),
+            upload=SimpleUploadedFile("scan.pdf", b"%PDF-" + b"x" * 2043),
         )
     assert Attachment.objects.get(order=order).size == 2048
 

@@ -9,6 +9,7 @@ from disputes import services
 from disputes.models import Attachment, Order, Party, State
 from shishi_mediation.errors import InvalidInput
 from tests.factories import MembershipFactory, invalid_id_number, valid_id_number
+from tests.images import camera_jpeg
 
 from .conftest import html
 
@@ -50,7 +51,7 @@ def test_the_form_renders_for_a_phone(world, as_user):
 
 
 def test_a_report_with_parties_and_photos(world, as_user, media_root):
-    photo = SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff", content_type="image/jpeg")
+    photo = SimpleUploadedFile("现场.jpg", camera_jpeg(), content_type="image/jpeg")
     note = SimpleUploadedFile("说明.txt", b"text", content_type="text/plain")
     response = as_user(world.reporter).post(
         reverse("report"), report_data(world, files=[photo, note])
@@ -148,7 +149,7 @@ def test_supervisors_do_not_report(world, as_user):
 
 def test_a_handler_only_officer_sees_and_attaches_to_its_report(world, as_user, media_root):
     # Any non-supervisor may report (can_report) and sees what it reported.
-    photo = SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff", content_type="image/jpeg")
+    photo = SimpleUploadedFile("现场.jpg", camera_jpeg(), content_type="image/jpeg")
     response = as_user(world.handler).post(
         reverse("report"), report_data(world, community=world.sg.pk, files=[photo])
     )
