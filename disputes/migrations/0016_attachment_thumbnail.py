@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disputes', '0014_dispatch_clock_indexes'),
+        ('disputes', '0015_party_sms_consent'),
     ]
 
     operations = [
