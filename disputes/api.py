@@ -528,17 +528,17 @@ class OrderViewSet(
         return super().filter_queryset(queryset)
 
 
-# Reporting and every action endpoint honour Idempotency-Key (the endpoint's path is the
-# action's name; ``dispatch_`` and ``return_`` only dodge Python names).
+# Reporting, every action endpoint and an upload honour Idempotency-Key (the endpoint's
+# path is the action's name; ``dispatch_`` and ``return_`` only dodge Python names).
 OrderViewSet.idempotent_actions = frozenset(
-    {"create"}
+    {"create", "attachments"}
     | {
         endpoint.__name__
         for endpoint in OrderViewSet.get_extra_actions()
         if endpoint.url_path in API_ACTIONS
     }
 )
-assert len(OrderViewSet.idempotent_actions) == len(API_ACTIONS) + 1, "an action has no endpoint"
+assert len(OrderViewSet.idempotent_actions) == len(API_ACTIONS) + 2, "an action has no endpoint"
 
 
 # --- police incidents -------------------------------------------------------------------------

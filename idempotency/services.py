@@ -50,11 +50,22 @@ def parse_key(raw: str) -> str:
     return raw
 
 
+def _file_digest(value) -> str:
+    """An uploaded file (multipart) by its name and content; anything else as text."""
+    if not hasattr(value, "chunks"):
+        return str(value)
+    digest = hashlib.sha256()
+    for chunk in value.chunks():
+        digest.update(chunk)
+    value.seek(0)
+    return f"{value.name}:{digest.hexdigest()}"
+
+
 def fingerprint(*, method: str, path: str, data) -> str:
     """What the request asked for: method, path and body (key order does not matter)."""
     if hasattr(data, "lists"):  # a QueryDict
         data = dict(data.lists())
-    body = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    body = json.dumps(data, sort_keys=True, ensure_ascii=False, default=_file_digest)
     return hashlib.sha256(f"{method} {path}\n{body}".encode()).hexdigest()
 
 

@@ -292,3 +292,39 @@ def test_every_answer_is_the_schemas(world, api, order_in, photos, conforms):
     no_thumb = THUMBNAIL.format(id=pdf.json()["id"])
     conforms(handler.get(no_thumb), "GET", THUMBNAIL, no_thumb)
     conforms(handler.get(DOWNLOAD.format(id=0)), "GET", DOWNLOAD, DOWNLOAD.format(id=0))
+
+
+# --- Idempotency-Key ------------------------------------------------------------------------
+
+
+def test_an_upload_replayed_with_its_key_is_stored_once(world, api, order_in, photos):
+    """A phone that resends an upload after a dropped answer gets the first answer back;
+    the same key with another file is refused."""
+    order = order_in(State.SIGNED)
+    client = api(world.handler)
+    key = {"HTTP_IDEMPOTENCY_KEY": "upload-0001-aaaa"}
+    first = client.post(
+        UPLOAD.format(id=order.pk),
+        {"file": SimpleUploadedFile("协议.pdf", PDF)},
+        format="multipart",
+        **key,
+    )
+    again = client.post(
+        UPLOAD.format(id=order.pk),
+        {"file": SimpleUploadedFile("协议.pdf", PDF)},
+        format="multipart",
+        **key,
+    )
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert Attachment.objects.count() == 1
+    assert OrderEvent.objects.filter(order=order, kind=EventKind.ATTACHMENT).count() == 1
+
+    other = client.post(
+        UPLOAD.format(id=order.pk),
+        {"file": SimpleUploadedFile("协议.pdf", PDF + b"changed")},
+        format="multipart",
+        **key,
+    )
+    assert other.status_code == 422
+    assert Attachment.objects.count() == 1

@@ -147,7 +147,7 @@ def test_a_server_error_is_not_kept_so_the_key_can_retry(world, api, monkeypatch
     assert Order.objects.count() == 1
 
 
-def test_every_action_endpoint_documents_the_header(anon):
+def test_every_action_endpoint_and_the_upload_document_the_header(anon):
     schema = yaml.safe_load(anon.get("/api/schema/").content)
     documented = {
         path
@@ -156,7 +156,9 @@ def test_every_action_endpoint_documents_the_header(anon):
             p["name"] == "Idempotency-Key" for p in operations.get("post", {}).get("parameters", [])
         )
     }
-    expected = {"/api/v1/orders/"} | {f"/api/v1/orders/{{id}}/{a}/" for a in API_ACTIONS}
+    expected = {"/api/v1/orders/", "/api/v1/orders/{id}/attachments/"} | {
+        f"/api/v1/orders/{{id}}/{a}/" for a in API_ACTIONS
+    }
     assert documented == expected
     for path in expected:
         assert "422" in schema["paths"][path]["post"]["responses"], path
