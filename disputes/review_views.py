@@ -97,6 +97,15 @@ def _page(request, template: str, context: dict | None = None, *, status: int = 
     return response
 
 
+def _too_many(request):
+    """429 with the window to wait (``over_limit``)."""
+    response = _page(
+        request, "reviews/error.html", {"message": _("访问过于频繁，请稍后再试。")}, status=429
+    )
+    response["Retry-After"] = str(settings.REVIEW_RATE_WINDOW_SECONDS)
+    return response
+
+
 @never_cache
 @csrf_protect
 def review_page(request, token: str):
@@ -108,14 +117,7 @@ def review_page(request, token: str):
             response["Allow"] = "GET, POST"
             return response
         if over_limit(request, token):
-            response = _page(
-                request,
-                "reviews/error.html",
-                {"message": _("访问过于频繁，请稍后再试。")},
-                status=429,
-            )
-            response["Retry-After"] = str(settings.REVIEW_RATE_WINDOW_SECONDS)
-            return response
+            return _too_many(request)
         review = None
         if len(token) <= TOKEN_MAX_LENGTH:
             review = Review.objects.select_related("order__lead_unit").filter(token=token).first()
@@ -186,14 +188,7 @@ def review_code_page(request):
         form = ReviewCodeForm()
         if request.method == "POST":
             if over_limit(request, "code"):
-                response = _page(
-                    request,
-                    "reviews/error.html",
-                    {"message": _("访问过于频繁，请稍后再试。")},
-                    status=429,
-                )
-                response["Retry-After"] = str(settings.REVIEW_RATE_WINDOW_SECONDS)
-                return response
+                return _too_many(request)
             form = ReviewCodeForm(request.POST)
             status = 400
             if form.is_valid():
