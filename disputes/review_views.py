@@ -97,6 +97,13 @@ def _page(request, template: str, context: dict | None = None, *, status: int = 
     return response
 
 
+def _not_allowed(request):
+    """405 for a method other than GET and POST, on the public page's own layout."""
+    response = _page(request, "reviews/error.html", {"message": _("不支持的请求。")}, status=405)
+    response["Allow"] = "GET, POST"
+    return response
+
+
 def _too_many(request):
     """429 with the window to wait (``over_limit``)."""
     response = _page(
@@ -111,11 +118,7 @@ def _too_many(request):
 def review_page(request, token: str):
     with translation.override("zh-hans"):
         if request.method not in ("GET", "POST"):
-            response = _page(
-                request, "reviews/error.html", {"message": _("不支持的请求。")}, status=405
-            )
-            response["Allow"] = "GET, POST"
-            return response
+            return _not_allowed(request)
         if over_limit(request, token):
             return _too_many(request)
         review = None
@@ -179,11 +182,7 @@ def review_code_page(request):
     """The constant link of the review SMS: a code in, the party's own review page out."""
     with translation.override("zh-hans"):
         if request.method not in ("GET", "POST"):
-            response = _page(
-                request, "reviews/error.html", {"message": _("不支持的请求。")}, status=405
-            )
-            response["Allow"] = "GET, POST"
-            return response
+            return _not_allowed(request)
         status = 200
         form = ReviewCodeForm()
         if request.method == "POST":
