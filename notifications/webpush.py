@@ -90,10 +90,10 @@ def loopback_host(host: str) -> bool:
 
 
 def check_endpoint(endpoint: str) -> str | None:
-    """Why this push endpoint is refused, or None. HTTPS only, to a public name or
-    address: the server POSTs there, so a private address would let a user point it
-    inside the network. Plain http to loopback only with WEBPUSH_ALLOW_LOOPBACK_HTTP
-    (DEBUG and the tests' loopback push service)."""
+    """Why this push endpoint is refused, or None. HTTPS only, to a known push service
+    (``WEBPUSH_ENDPOINT_HOSTS``), never a private address: the server POSTs there, so
+    an open list would let a user point it inside the network. Plain http to loopback
+    only with WEBPUSH_ALLOW_LOOPBACK_HTTP (DEBUG and the tests' loopback push service)."""
     if len(endpoint) > 2048:
         return _("推送地址过长。")
     try:
@@ -111,10 +111,20 @@ def check_endpoint(endpoint: str) -> str | None:
     try:
         address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        return None if "." in host else _("推送地址须为公网域名。")
+        if "." not in host:
+            return _("推送地址须为公网域名。")
+        return None if known_push_service(host) else _("推送地址不是已知的推送服务。")
     if not address.is_global:
         return _("推送地址不能是内网或本机地址。")
-    return None
+    return None if not settings.WEBPUSH_ENDPOINT_HOSTS else _("推送地址不是已知的推送服务。")
+
+
+def known_push_service(host: str) -> bool:
+    """Whether ``host`` is one of ``WEBPUSH_ENDPOINT_HOSTS`` or below one (any host when
+    the list is empty)."""
+    allowed = settings.WEBPUSH_ENDPOINT_HOSTS
+    host = host.lower().rstrip(".")
+    return not allowed or any(host == h or host.endswith("." + h) for h in allowed)
 
 
 def check_p256dh(value: str) -> str | None:

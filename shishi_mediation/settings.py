@@ -330,6 +330,19 @@ WEBPUSH_TIMEOUT = env.float("WEBPUSH_TIMEOUT", default=5.0)
 WEBPUSH_MAX_DEVICES = env.int("WEBPUSH_MAX_DEVICES", default=10)
 # Plain http push endpoints on loopback (a local test push service); never in production.
 WEBPUSH_ALLOW_LOOPBACK_HTTP = env.bool("WEBPUSH_ALLOW_LOOPBACK_HTTP", default=DEBUG)
+# The push services a subscription may name (each host and its subdomains): the server
+# POSTs to the endpoint, so an open list would let any user aim it at any https host.
+# Chrome/Samsung (FCM), Firefox, Edge (WNS), Safari (Apple); empty: any public host.
+WEBPUSH_ENDPOINT_HOSTS = env.list(
+    "WEBPUSH_ENDPOINT_HOSTS",
+    default=[
+        "fcm.googleapis.com",
+        "android.googleapis.com",
+        "updates.push.services.mozilla.com",
+        "notify.windows.com",
+        "push.apple.com",
+    ],
+)
 
 # --- SMS (Tencent Cloud SMS; notifications/sms.py, README "SMS in production") -----------
 # Staff notices go by SMS when "sms" is in NOTIFICATION_CHANNELS (to the mobile in each

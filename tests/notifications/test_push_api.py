@@ -120,6 +120,10 @@ def test_the_session_api_needs_the_csrf_token(world):
         ({"endpoint": "https://127.0.0.1/x"}, "endpoint"),
         ({"endpoint": "https://[::1]/x"}, "endpoint"),
         ({"endpoint": "https://localhost/x"}, "endpoint"),
+        # Not a known push service: the server would POST wherever a user pointed it.
+        ({"endpoint": "https://intranet.example.gov.cn/api"}, "endpoint"),
+        ({"endpoint": "https://fcm.googleapis.com.evil.example/x"}, "endpoint"),
+        ({"endpoint": "https://8.8.8.8/x"}, "endpoint"),
         ({"endpoint": "https://u:p@push.example.com/x"}, "endpoint"),
         ({"endpoint": "https://push.example.com/" + "a" * 3000}, "endpoint"),
         ({"endpoint": 12}, "endpoint"),
@@ -275,3 +279,25 @@ def test_the_system_check_catches_bad_keys(settings):
     settings.WEBPUSH_VAPID_PUBLIC_KEY = ""
     settings.PRODUCTION = True
     assert [e.id for e in webpush_keys(None)] == ["notifications.W001"]
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://fcm.googleapis.com/fcm/send/abc",
+        "https://updates.push.services.mozilla.com/wpush/v2/abc",
+        "https://wns2-by3p.notify.windows.com/w/?token=abc",
+        "https://web.push.apple.com/QGx",
+    ],
+)
+def test_the_browsers_push_services_are_accepted(world, endpoint):
+    resp = api(world.handler).post(URL, body(endpoint=endpoint), format="json")
+    assert resp.status_code == 201, resp.content
+
+
+def test_an_empty_list_of_push_services_takes_any_public_host(world, settings):
+    settings.WEBPUSH_ENDPOINT_HOSTS = []
+    ok = api(world.handler).post(URL, body(endpoint="https://push.example.com/x"), format="json")
+    assert ok.status_code == 201
+    inside = api(world.handler).post(URL, body(endpoint="https://10.0.0.8/x"), format="json")
+    assert inside.status_code == 400
