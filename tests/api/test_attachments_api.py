@@ -328,3 +328,25 @@ def test_an_upload_replayed_with_its_key_is_stored_once(world, api, order_in, ph
     )
     assert other.status_code == 422
     assert Attachment.objects.count() == 1
+
+
+def test_the_list_does_not_grow_with_the_attachments(world, api, order_in, photos):
+    """One file or six (photos with thumbnails among them): the same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    order = order_in(State.SIGNED)
+    client = api(world.handler)
+
+    def listed() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(UPLOAD.format(id=order.pk))
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    assert upload(client, order.pk, "协议.pdf", PDF).status_code == 201
+    one = listed()
+    for i in range(5):
+        made = upload(client, order.pk, f"现场{i}.jpg", camera_jpeg(size=(300, 200)))
+        assert made.status_code == 201
+    assert listed() == one

@@ -301,3 +301,26 @@ def test_an_empty_list_of_push_services_takes_any_public_host(world, settings):
     assert ok.status_code == 201
     inside = api(world.handler).post(URL, body(endpoint="https://10.0.0.8/x"), format="json")
     assert inside.status_code == 400
+
+
+def test_the_devices_list_and_the_settings_page_do_not_grow_with_the_devices(world, client):
+    """One device or eight: the API list and the settings page run the same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = world.handler
+    client.force_login(user)
+    rest = api(user)
+
+    def counts() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as listed:
+            assert rest.get(URL).status_code == 200
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("notification-settings")).status_code == 200
+        return len(listed.captured_queries), len(page.captured_queries)
+
+    assert rest.post(URL, body(path="/fcm/send/0"), format="json").status_code == 201
+    one = counts()
+    for i in range(1, 8):
+        assert rest.post(URL, body(path=f"/fcm/send/{i}"), format="json").status_code == 201
+    assert counts() == one
