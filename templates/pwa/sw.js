@@ -118,7 +118,10 @@ self.addEventListener("fetch", (event) => {
 
 // Only a path on this site is opened from a notice.
 function localPath(value) {
-  return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") ? value : "/";
+  if (typeof value !== "string" || !value.startsWith("/")) return "/";
+  // "//host" and "/\\host" name another site; whatever parses elsewhere is refused too.
+  const url = new URL(value, self.location.origin);
+  return url.origin === self.location.origin ? url.pathname + url.search + url.hash : "/";
 }
 
 self.addEventListener("push", (event) => {
