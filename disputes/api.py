@@ -40,7 +40,7 @@ from shishi_mediation.api import (
     id_param,
     parse_id,
 )
-from shishi_mediation.errors import NotFound
+from shishi_mediation.errors import Forbidden, NotFound
 from shishi_mediation.validators import CONTENT_TYPES
 
 from . import reference, services
@@ -54,11 +54,14 @@ from .selectors import (
     OrderChildren,
     attachment_for,
     available_actions,
+    is_dispatcher,
     orders_visible_to,
     party_numbers_in_full,
 )
 from .serializers import (
     AttachmentUploadSerializer,
+    BulkDispatchAnswerSerializer,
+    BulkDispatchSerializer,
     CloseSerializer,
     ConflictSerializer,
     ContactSerializer,
@@ -354,6 +357,32 @@ class OrderViewSet(
     def dispatch_(self, request, pk=None):
         return self._route(request, "dispatch")
 
+    @extend_schema(
+        summary=_("批量派单"),
+        description=_(
+            "本街道派单员；把多张待派单的订单各派给其第一个建议单位（派单规则）。"
+            "每单单独派出、单独检查（权限、状态、并发），某单失败不影响其他订单；"
+            "results 逐单给出结果或原因。不在本人范围内的订单与不存在的订单同样报告，"
+            "不显示编号。非派单员为 403。"
+        ),
+        request=BulkDispatchSerializer,
+        responses={200: BulkDispatchAnswerSerializer, **error_responses(400, 403)},
+        tags=["orders"],
+    )
+    @action(detail=False, methods=["post"], url_path="dispatch-bulk", url_name="dispatch-bulk")
+    def dispatch_bulk(self, request):
+        # Like the queue page: not a dispatcher is 403 before the body is read.
+        if not is_dispatcher(request.user):
+            raise Forbidden(_("只有调处中心派单员可以派单。"))
+        serializer = BulkDispatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        outcomes = services.orders_dispatch_bulk(
+            order_ids=serializer.validated_data["ids"], actor=request.user
+        )
+        sent = sum(o.dispatched for o in outcomes)
+        answer = {"dispatched": sent, "failed": len(outcomes) - sent, "results": outcomes}
+        return Response(BulkDispatchAnswerSerializer(answer).data)
+
     @_action_schema(
         "reassign", RouteSerializer, description=_("本街道派单员；待签收的订单换单位，重新计时。")
     )
@@ -528,17 +557,18 @@ class OrderViewSet(
         return super().filter_queryset(queryset)
 
 
-# Reporting, every action endpoint and an upload honour Idempotency-Key (the endpoint's
-# path is the action's name; ``dispatch_`` and ``return_`` only dodge Python names).
+# Reporting, every action endpoint, the bulk dispatch and an upload honour Idempotency-Key
+# (the endpoint's path is the action's name; ``dispatch_`` and ``return_`` only dodge
+# Python names).
 OrderViewSet.idempotent_actions = frozenset(
-    {"create", "attachments"}
+    {"create", "attachments", "dispatch_bulk"}
     | {
         endpoint.__name__
         for endpoint in OrderViewSet.get_extra_actions()
         if endpoint.url_path in API_ACTIONS
     }
 )
-assert len(OrderViewSet.idempotent_actions) == len(API_ACTIONS) + 2, "an action has no endpoint"
+assert len(OrderViewSet.idempotent_actions) == len(API_ACTIONS) + 3, "an action has no endpoint"
 
 
 # --- police incidents -------------------------------------------------------------------------

@@ -298,6 +298,11 @@ def is_handler_for(user, order: Order, *, ignore_assignee: bool = False) -> bool
     )
 
 
+def is_dispatcher(user) -> bool:
+    """Whether the user dispatches for some street (the queue, bulk dispatch)."""
+    return user.is_superuser or any(m.role == Role.DISPATCHER for m in memberships_of(user))
+
+
 def can_report(user) -> bool:
     return any(m.role != Role.SUPERVISOR for m in memberships_of(user))
 

@@ -6,6 +6,7 @@ ID numbers but those the view says the user sees in full (``context["numbers_in_
 from ``party_numbers_in_full``).
 """
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -342,6 +343,49 @@ class RouteSerializer(serializers.Serializer):
     )
     assisting_units = serializers.ListField(child=IdField(), max_length=20, default=list)
     note = Text(max_length=2000, allow_blank=True, default="")
+
+
+class BulkIdsField(serializers.ListField):
+    """Order ids, at least one and at most ``BULK_DISPATCH_MAX``: the count is checked
+    before the items, so a huge list costs nothing."""
+
+    default_error_messages = {"too_many": _("一次最多派 %(max)d 张订单。")}
+
+    def __init__(self, **kwargs):
+        super().__init__(child=IdField(), allow_empty=False, **kwargs)
+
+    def to_internal_value(self, data):
+        cap = settings.BULK_DISPATCH_MAX
+        if isinstance(data, list) and len(data) > cap:
+            raise serializers.ValidationError(self.error_messages["too_many"] % {"max": cap})
+        return super().to_internal_value(data)
+
+
+class BulkDispatchSerializer(serializers.Serializer):
+    """批量派单."""
+
+    ids = BulkIdsField(
+        help_text=_("订单 id，至少 1 个，最多 BULK_DISPATCH_MAX（默认 50）个；重复的 id 只派一次。")
+    )
+
+
+class BulkDispatchResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="order_id", help_text=_("请求中的订单 id。"))
+    number = serializers.CharField(help_text=_("订单编号；不存在或无权查看的订单为空。"))
+    dispatched = serializers.BooleanField(help_text=_("是否已派出。"))
+    lead_unit = serializers.IntegerField(
+        source="lead_unit.pk", allow_null=True, help_text=_("派往的单位 id；未派出为 null。")
+    )
+    lead_unit_name = serializers.CharField(
+        source="lead_unit.name", default="", help_text=_("派往的单位名称；未派出为空。")
+    )
+    reason = serializers.CharField(help_text=_("未派出的原因；已派出为空。"))
+
+
+class BulkDispatchAnswerSerializer(serializers.Serializer):
+    dispatched = serializers.IntegerField(help_text=_("派出的订单数。"))
+    failed = serializers.IntegerField(help_text=_("未派出的订单数。"))
+    results = BulkDispatchResultSerializer(many=True, help_text=_("逐单结果，按请求顺序。"))
 
 
 class ReasonSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -49,10 +50,12 @@ from .notices import notify_order_event, text_review_codes
 from .selectors import (
     allowed_actions,
     can_report,
+    is_dispatcher,
     is_valid_pk,
     orders_visible_to,
     reporter_units,
     sla_policy_for,
+    suggested_units_by_order,
 )
 from .sweep import resolve_escalations, save_alarms
 
@@ -462,6 +465,80 @@ def order_dispatch_incident(
         note=note,
         by_intake=True,
     )
+
+
+@dataclass(frozen=True)
+class BulkDispatchOutcome:
+    """One order of a bulk dispatch: sent to ``lead_unit``, or not, and why (``reason``,
+    in the user's language). ``number`` is empty for an order the actor may not see, so
+    the answer says nothing about whether it exists."""
+
+    order_id: int
+    number: str = ""
+    lead_unit: Unit | None = None
+    reason: str = ""
+
+    @property
+    def dispatched(self) -> bool:
+        return self.lead_unit is not None
+
+
+def _bulk_ids(order_ids) -> list[int]:
+    """The ids asked for, once each in the order given; ``InvalidInput`` on ``ids``."""
+    if not isinstance(order_ids, list | tuple) or not order_ids:
+        raise InvalidInput({"ids": _("请至少选择一张订单。")})
+    if any(isinstance(i, bool) or not isinstance(i, int) for i in order_ids):
+        raise InvalidInput({"ids": _("订单 id 须为整数。")})
+    ids = list(dict.fromkeys(order_ids))
+    cap = settings.BULK_DISPATCH_MAX
+    if len(ids) > cap:
+        raise InvalidInput({"ids": _("一次最多派 %(max)d 张订单。") % {"max": cap}})
+    return ids
+
+
+def orders_dispatch_bulk(
+    *, order_ids: Iterable[int], actor, now: datetime | None = None
+) -> list[BulkDispatchOutcome]:
+    """Send several reported orders each to its first suggested unit (批量派单).
+    Dispatchers only (else ``Forbidden``); at most ``BULK_DISPATCH_MAX`` ids.
+
+    Each order is its own ``order_dispatch``, in its own transaction, checked as a
+    single dispatch is (scope, role, state, the row lock). One that fails — outside the
+    actor's scope (reported as not found), without a suggested unit, already dispatched,
+    refused by validation — is reported with its reason and the others still go.
+    """
+    if not is_dispatcher(actor):
+        raise Forbidden(_("只有调处中心派单员可以派单。"))
+    ids = _bulk_ids(order_ids)
+    now = now or timezone.now()
+    visible = {
+        o.pk: o
+        for o in orders_visible_to(actor)
+        .filter(pk__in=[i for i in ids if is_valid_pk(i)])
+        .select_related("community")
+    }
+    suggested = suggested_units_by_order(visible.values())
+    outcomes = []
+    for order_id in ids:
+        order = visible.get(order_id)
+        if order is None:
+            outcomes.append(BulkDispatchOutcome(order_id, reason=str(NotFound().message)))
+            continue
+        units = suggested.get(order_id) or []
+        if not units:
+            reason = _("没有建议单位（无匹配的派单规则），请逐单选择单位。")
+            outcomes.append(BulkDispatchOutcome(order_id, order.number, reason=reason))
+            continue
+        try:
+            order_dispatch(order_id=order_id, actor=actor, lead_unit_id=units[0].pk, now=now)
+        except InvalidInput as e:
+            reason = "；".join(str(m) for messages in e.errors.values() for m in messages)
+            outcomes.append(BulkDispatchOutcome(order_id, order.number, reason=reason))
+        except (NotFound, Forbidden, Conflict) as e:
+            outcomes.append(BulkDispatchOutcome(order_id, order.number, reason=str(e.message)))
+        else:
+            outcomes.append(BulkDispatchOutcome(order_id, order.number, lead_unit=units[0]))
+    return outcomes
 
 
 def order_reassign(

@@ -7,6 +7,7 @@ urlpatterns = [
     path("orders/", views.order_search, name="order-list"),
     path("board/", views.board, name="board"),
     path("queue/", views.queue, name="queue"),
+    path("queue/dispatch/", views.queue_dispatch_bulk, name="queue-dispatch"),
     path("handling/", views.handling, name="handling"),
     path("my-reports/", views.reports_mine, name="my-reports"),
     path("overview/", views.overview, name="overview"),

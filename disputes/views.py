@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from dispatch.models import Role
 from dispatch.selectors import has_role, memberships_of, units_serving
 from notifications.levels import EscalationLevel
-from shishi_mediation.errors import Conflict, Forbidden, NotFound
+from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shishi_mediation.ids import id_from_text
 from shishi_mediation.text import display_name
 from shishi_mediation.web import (
@@ -290,6 +290,40 @@ def queue(request):
     for order in page.object_list:
         order.suggested = suggestions.get(order.pk, [])
     return render(request, "disputes/queue.html", {"page": page})
+
+
+@login_required
+@require_POST
+def queue_dispatch_bulk(request):
+    """The queue's ticked orders, each to its first suggested unit
+    (``services.orders_dispatch_bulk``); back on the queue, one message for those sent
+    and one per order that was not, with its reason."""
+    back = safe_next(request, reverse("queue"))
+    # A tick that is not an id is passed as it came, so the service names the field.
+    ids = [id_from_text(v) or v for v in request.POST.getlist("ids")]
+    try:
+        outcomes = services.orders_dispatch_bulk(order_ids=ids, actor=request.user)
+    except Forbidden as e:
+        return error_page(request, e, 403)
+    except InvalidInput as e:
+        for problems in e.errors.values():
+            for problem in problems:
+                messages.error(request, problem)
+        return redirect(back)
+    sent = [o for o in outcomes if o.dispatched]
+    if sent:
+        listed = "；".join(f"{o.number} → {o.lead_unit.name}" for o in sent)
+        messages.success(
+            request, _("已派出 %(count)d 张订单：%(list)s") % {"count": len(sent), "list": listed}
+        )
+    for o in outcomes:
+        if not o.dispatched:
+            messages.warning(
+                request,
+                _("%(number)s 未派出：%(reason)s")
+                % {"number": o.number or f"#{o.order_id}", "reason": o.reason},
+            )
+    return redirect(back)
 
 
 @login_required

@@ -189,6 +189,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 
 # The dispatcher board polls for fresh countdowns this often (htmx).
 BOARD_REFRESH_SECONDS = env.int("BOARD_REFRESH_SECONDS", default=30)
+# The most orders one bulk dispatch (queue page, API) may send at once.
+BULK_DISPATCH_MAX = env.int("BULK_DISPATCH_MAX", default=50)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -38,6 +38,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from dispatch.models import RoutingRule
 from disputes import services
 from disputes.models import Attachment, Order, State
 from notifications.models import Notification
@@ -204,6 +205,16 @@ def reason(c: Ctx) -> dict:
     return {"reason": "矩阵测试"}
 
 
+def bulk_ids(c: Ctx) -> dict:
+    """R's id for the bulk dispatch, with a routing rule so that it has a first
+    suggested unit (the HB police station)."""
+    order = c.o("R")
+    RoutingRule.objects.get_or_create(
+        category_id=order.category_id, area=c.w.hb, unit=c.w.hb_police, defaults={"rank": 1}
+    )
+    return {"ids": [order.pk]}
+
+
 def contact(c: Ctx) -> dict:
     return {"method": "phone", "note": "已电话联系"}
 
@@ -351,6 +362,16 @@ ROWS: list[Row] = [
         "R",
         E(403, 302, 404, 404, 403, 404, 404, 302),
     ),
+    # Bulk dispatch: dispatchers only; another street's dispatcher is answered (302 to the
+    # queue, 200 in the API) with the order reported as not found, and nothing changes.
+    form(
+        "POST bulk dispatch from the queue",
+        rev("queue-dispatch"),
+        bulk_ids,
+        "R",
+        E(403, 302, 403, 403, 403, 302, 403, 302),
+    ),
+    page("bulk dispatch is POST only", rev("queue-dispatch"), everyone(405, 302)),
     form(
         "POST reassign a dispatched order",
         rev("order-reassign", "D"),
@@ -476,6 +497,13 @@ ROWS: list[Row] = [
         lead("hb_police"),
         "R",
         E(403, 200, 404, 404, 403, 404, 404, 401),
+    ),
+    api_post(
+        "API bulk dispatch",
+        lambda c: "/api/v1/orders/dispatch-bulk/",
+        bulk_ids,
+        "R",
+        E(403, 200, 403, 403, 403, 200, 403, 401),
     ),
     api_post(
         "API reassign a dispatched order",
@@ -695,3 +723,25 @@ def test_the_dispatch_service_refuses_a_unit_outside_the_street(world):
         )
         assert response.status_code == 400, (unit.name, response.status_code)
         assert Order.objects.get(pk=order.pk).state == State.REPORTED
+
+
+def test_bulk_dispatch_by_another_street_changes_nothing_and_by_its_own_sends(world):
+    """The matrix's 200 and 302 for both dispatchers, made concrete: FL's changes nothing
+    and hears "not found"; HB's sends the order to its first suggested unit."""
+    ctx = Ctx(world)
+    body = bulk_ids(ctx)
+    order_id = body["ids"][0]
+    before = snapshot(order_id)
+    api = APIClient()
+    api.force_authenticate(world.fl_dispatcher)
+    result = api.post("/api/v1/orders/dispatch-bulk/", body, format="json").json()
+    assert result["results"][0]["number"] == "" and result["dispatched"] == 0
+    web = Client()
+    web.force_login(world.fl_dispatcher)
+    assert web.post(reverse("queue-dispatch"), body).status_code == 302
+    assert snapshot(order_id) == before
+    api = APIClient()
+    api.force_authenticate(world.dispatcher)
+    assert api.post("/api/v1/orders/dispatch-bulk/", body, format="json").json()["dispatched"] == 1
+    order = Order.objects.get(pk=order_id)
+    assert order.state == State.DISPATCHED and order.lead_unit == world.hb_police

@@ -10,6 +10,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 from schemathesis.core.transport import Response
 
+from tests.factories import RoutingRuleFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -118,6 +120,17 @@ def test_report_and_every_action_with_their_errors(world, api, order_in, conform
     oid = returned.pk
     act(police, "return", {"reason": "非本单位职责"}, 200)
     act(center, "cancel", {"reason": "重复"}, 200)
+
+
+def test_bulk_dispatch_and_its_errors(world, api, order_in, conforms):
+    RoutingRuleFactory(category=world.wages, area=world.hb, unit=world.hb_labour)
+    sent, unrouted = order_in("reported"), order_in("reported", category=world.neighbours)
+    center, path = api(world.dispatcher), "/api/v1/orders/dispatch-bulk/"
+    ids = {"ids": [sent.pk, unrouted.pk, 987654321]}
+    response = conforms(center, "POST", path, path, ids, 200)
+    assert [r["dispatched"] for r in response.json()["results"]] == [True, False, False]
+    conforms(center, "POST", path, path, {"ids": []}, 400)
+    conforms(api(world.reporter), "POST", path, path, ids, 403)
 
 
 def test_incidents_and_reference_endpoints(world, api, command_user, incident_types, conforms):
