@@ -24,7 +24,7 @@ from dispatch.models import Area, Category, Membership, Role, Unit
 from dispatch.selectors import units_serving
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shishi_mediation.logs import order_log_context
-from shishi_mediation.text import SHANGHAI, display_name, local_iso, visible_text
+from shishi_mediation.text import SHANGHAI, display_name, joined, local_iso, visible_text
 from shishi_mediation.validators import MOBILE_RE
 
 from .actions import ORDER_ACTIONS
@@ -532,7 +532,7 @@ def orders_dispatch_bulk(
         try:
             order_dispatch(order_id=order_id, actor=actor, lead_unit_id=units[0].pk, now=now)
         except InvalidInput as e:
-            reason = "；".join(str(m) for messages in e.errors.values() for m in messages)
+            reason = joined(m for messages in e.errors.values() for m in messages)
             outcomes.append(BulkDispatchOutcome(order_id, order.number, reason=reason))
         except (NotFound, Forbidden, Conflict) as e:
             outcomes.append(BulkDispatchOutcome(order_id, order.number, reason=str(e.message)))

@@ -23,7 +23,7 @@ from dispatch.selectors import has_role, memberships_of, units_serving
 from notifications.levels import EscalationLevel
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shishi_mediation.ids import id_from_text
-from shishi_mediation.text import display_name
+from shishi_mediation.text import display_name, joined
 from shishi_mediation.web import (
     PAGE_SIZE,
     DomainErrorMixin,
@@ -312,7 +312,7 @@ def queue_dispatch_bulk(request):
         return redirect(back)
     sent = [o for o in outcomes if o.dispatched]
     if sent:
-        listed = "；".join(f"{o.number} → {o.lead_unit.name}" for o in sent)
+        listed = joined(f"{o.number} → {o.lead_unit.name}" for o in sent)
         messages.success(
             request, _("已派出 %(count)d 张订单：%(list)s") % {"count": len(sent), "list": listed}
         )

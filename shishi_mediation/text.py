@@ -7,9 +7,15 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 # The bureau's time: order numbers, report months and stored event times follow it.
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def joined(items) -> str:
+    """Short items in one line, with the language's list separator (；/ "; ")."""
+    return pgettext("list separator", "；").join(str(item) for item in items)
 
 
 def display_name(user) -> str:
