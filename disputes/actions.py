@@ -37,6 +37,8 @@ class OrderAction:
     # step that changes no state, allowed in ``states`` (any state if empty).
     method: str | None = None
     states: frozenset[str] = frozenset()
+    # Whether the API has an endpoint for it on an existing order.
+    endpoint: bool = True
 
     def allowed_now(self, order: Order) -> bool:
         """Whether the order's state allows it at this moment."""
@@ -80,6 +82,15 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
         ),
         OrderAction(
             "close", _("结单"), service="order_close", by=frozenset({D, H}), method="close"
+        ),
+        # Only within the step that reports it (the FSM's condition): never a button.
+        OrderAction(
+            "settle",
+            _("就地化解"),
+            service="order_settle_on_the_spot",
+            by=frozenset({Capacity.REPORTER}),
+            method="settle_on_the_spot",
+            endpoint=False,
         ),
         OrderAction(
             "cancel", _("撤销"), service="order_cancel", by=frozenset({D}), method="cancel"

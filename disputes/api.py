@@ -101,7 +101,9 @@ class OrderPagination(StrictCursorPagination):
 
 # The API's action endpoints, one per transition (notes and return visits are the web
 # pages'); ``actions`` in the detail lists those allowed now.
-API_ACTIONS = frozenset(name for name, action in ORDER_ACTIONS.items() if action.method)
+API_ACTIONS = frozenset(
+    name for name, action in ORDER_ACTIONS.items() if action.method and action.endpoint
+)
 
 
 def actions_now(user, order: Order) -> set[str]:
