@@ -24,6 +24,8 @@ class Capacity(StrEnum):
     STREET_POLICE = "street_police"  # a handler or head of a police station of its street
     REPORTER = "reporter"  # who reported it, while it may report
     HANDLING_UNIT = "handling_unit"  # a handler or head of its lead or an assisting unit
+    # Who settled it on the spot (就地化解), while it may report: it has no lead unit.
+    SETTLER = "settler"
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             "return_visit",
             _("回访"),
             service="order_record_return_visit",
-            by=frozenset({H, Capacity.STREET_POLICE}),
+            by=frozenset({H, Capacity.STREET_POLICE, Capacity.SETTLER}),
             states=frozenset({State.CLOSED}),
         ),
     )

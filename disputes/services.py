@@ -970,7 +970,8 @@ def order_record_return_visit(
     visited_at: datetime | None = None,
     now: datetime | None = None,
 ) -> ReturnVisit:
-    """Record a return visit (回访) to a closed order's parties. The lead unit only."""
+    """Record a return visit (回访) to a closed order's parties: the lead unit, the
+    street's police, or who settled it on the spot (就地化解)."""
     now = now or timezone.now()
     at = visited_at or now
     if at > now:

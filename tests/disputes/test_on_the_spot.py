@@ -1,6 +1,8 @@
 """Settled on the spot (就地化解): a reporter records a dispute settled on the spot in
 one step; it is reported and closed at once, with no clock and no dispatch."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 
@@ -139,3 +141,19 @@ def test_the_settle_step_is_never_offered_on_an_order(world, t0):
         )
     reported.refresh_from_db()
     assert reported.state == State.REPORTED
+
+
+def test_the_settler_and_the_street_police_may_record_the_return_visit(world, t0):
+    order = settle(world, now=t0)
+    later = t0 + timedelta(days=7)
+    visit = services.order_record_return_visit(
+        order_id=order.pk, actor=world.reporter, satisfied=True, note="已履行。", now=later
+    )
+    assert visit.visited_by == world.reporter
+    assert [e.kind for e in timeline(order)][-1] == "return_visit"
+    # A reporter of an ordinary order may not visit it again (the lead unit does).
+    ordinary = world.order("closed")
+    with pytest.raises(Forbidden):
+        services.order_record_return_visit(
+            order_id=ordinary.pk, actor=world.reporter, satisfied=True, now=later
+        )

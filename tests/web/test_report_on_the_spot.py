@@ -65,3 +65,12 @@ def test_review_links_show_to_the_center_not_to_a_supervisor(world, as_user):
     response = as_user(world.hb_supervisor).get(reverse("order-detail", args=[order.pk]))
     assert response.status_code == 200
     assert not any(r.token in html(response) for r in order.reviews.all())
+
+
+def test_the_settler_records_the_return_visit_on_the_order_page(world, as_user):
+    client = as_user(world.reporter)
+    client.post(reverse("report"), report_data(world, on_the_spot="on", summary=AGREED))
+    order = Order.objects.get()
+    page = html(client.get(reverse("order-detail", args=[order.pk])))
+    assert "尚未回访。" in page
+    assert reverse("order-return-visit", args=[order.pk]) in page
