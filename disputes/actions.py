@@ -24,6 +24,8 @@ class Capacity(StrEnum):
     STREET_POLICE = "street_police"  # a handler or head of a police station of its street
     REPORTER = "reporter"  # who reported it, while it may report
     HANDLING_UNIT = "handling_unit"  # a handler or head of its lead or an assisting unit
+    # Who settled it on the spot (就地化解), while it may report: it has no lead unit.
+    SETTLER = "settler"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class OrderAction:
     # step that changes no state, allowed in ``states`` (any state if empty).
     method: str | None = None
     states: frozenset[str] = frozenset()
+    # Whether the API has an endpoint for it on an existing order.
+    endpoint: bool = True
 
     def allowed_now(self, order: Order) -> bool:
         """Whether the order's state allows it at this moment."""
@@ -81,6 +85,15 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
         OrderAction(
             "close", _("结单"), service="order_close", by=frozenset({D, H}), method="close"
         ),
+        # Only within the step that reports it (the FSM's condition): never a button.
+        OrderAction(
+            "settle",
+            _("就地化解"),
+            service="order_settle_on_the_spot",
+            by=frozenset({Capacity.REPORTER}),
+            method="settle_on_the_spot",
+            endpoint=False,
+        ),
         OrderAction(
             "cancel", _("撤销"), service="order_cancel", by=frozenset({D}), method="cancel"
         ),
@@ -94,7 +107,7 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             "return_visit",
             _("回访"),
             service="order_record_return_visit",
-            by=frozenset({H, Capacity.STREET_POLICE}),
+            by=frozenset({H, Capacity.STREET_POLICE, Capacity.SETTLER}),
             states=frozenset({State.CLOSED}),
         ),
     )

@@ -101,7 +101,9 @@ class OrderPagination(StrictCursorPagination):
 
 # The API's action endpoints, one per transition (notes and return visits are the web
 # pages'); ``actions`` in the detail lists those allowed now.
-API_ACTIONS = frozenset(name for name, action in ORDER_ACTIONS.items() if action.method)
+API_ACTIONS = frozenset(
+    name for name, action in ORDER_ACTIONS.items() if action.method and action.endpoint
+)
 
 
 def actions_now(user, order: Order) -> set[str]:
@@ -272,7 +274,10 @@ def _action_schema(action: str, request, codes=(400, 403, 404, 409), description
     ),
     create=extend_schema(
         summary=_("报单"),
-        description=_("新订单进入所在街道的派单队列。督导员不能报单（403）。"),
+        description=_(
+            "新订单进入所在街道的派单队列。督导员不能报单（403）。"
+            "on_the_spot 为 true 时为就地化解：报单并由报单人以“调解成功”结单，不派单。"
+        ),
         request=OrderReportSerializer,
         responses={201: OrderDetailSerializer, **error_responses(400, 403)},
         tags=["orders"],
@@ -330,7 +335,14 @@ class OrderViewSet(
     def create(self, request, *args, **kwargs):
         serializer = OrderReportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = services.order_report(actor=request.user, data=serializer.to_input())
+        if serializer.validated_data["on_the_spot"]:
+            order = services.order_settle_on_the_spot(
+                actor=request.user,
+                data=serializer.to_input(),
+                summary=serializer.validated_data["summary"],
+            )
+        else:
+            order = services.order_report(actor=request.user, data=serializer.to_input())
         # A reporter without the reporter role (e.g. a handler) may not see it afterwards.
         return self._detail(order.pk, status_code=status.HTTP_201_CREATED)
 

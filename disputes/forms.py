@@ -129,6 +129,17 @@ class ReportForm(forms.Form):
     reporter_unit = forms.TypedChoiceField(label=_("报单单位"), coerce=int, required=False)
     files = MultipleFileField(label=_("照片/附件"), required=False)
     keep_location = keep_location_field()
+    # Settled on the spot (就地化解): reported and closed as mediated in one step.
+    on_the_spot = forms.BooleanField(
+        label=_("当场已化解"),
+        required=False,
+        help_text=_("纠纷已在现场调解成功：填写达成的协议，提交后直接结单，不再派单。"),
+    )
+    summary = forms.CharField(
+        label=_("达成的协议"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("双方同意的内容、如何履行")}),
+    )
 
     def __init__(self, *args, units=(), default_community=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,6 +152,12 @@ class ReportForm(forms.Form):
             self.fields["reporter_unit"].initial = units[0].pk
         else:
             del self.fields["reporter_unit"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("on_the_spot") and not (data.get("summary") or "").strip():
+            self.add_error("summary", _("请填写达成的协议。"))
+        return data
 
     def default_title(self) -> str:
         data = self.cleaned_data

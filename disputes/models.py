@@ -269,6 +269,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
     agreement_summary = models.TextField(_("协议摘要"), blank=True)
     grade = models.CharField(_("案件等级"), max_length=16, choices=Grade.choices, blank=True)
     cancel_reason = models.TextField(_("撤销原因"), blank=True)
+    # Settled on the spot by its reporter (就地化解): reported and closed in one step,
+    # never dispatched, no clocks (``services.order_settle_on_the_spot``).
+    on_the_spot = models.BooleanField(_("就地化解"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("订单")
@@ -363,6 +366,19 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self.closed_at = at
         self.outcome, self.agreement_summary = outcome, summary
         self.grade, self.referral = grade, referral
+        self._disarm(*Stage.values)
+
+    @transition(
+        field=state,
+        source=State.REPORTED,
+        target=State.CLOSED,
+        conditions=[lambda o: o.on_the_spot and o.closed_at is None],
+    )
+    def settle_on_the_spot(self, *, at: datetime, summary: str) -> None:
+        """Its reporter settled it on the spot (就地化解): closed as mediated at once.
+        Only an order made by ``services.order_settle_on_the_spot`` may."""
+        self.closed_at = at
+        self.outcome, self.agreement_summary = Outcome.MEDIATED, summary
         self._disarm(*Stage.values)
 
     @transition(field=state, source=list(OPEN_STATES), target=State.CANCELLED)

@@ -327,6 +327,8 @@ def capacities(user, order: Order, *, ignore_assignee: bool = False) -> set[Capa
         found.add(Capacity.STREET_POLICE)  # the street's police make return visits (回访)
     if order.reporter_id == user.pk and can_report(user):
         found.add(Capacity.REPORTER)
+        if order.on_the_spot:
+            found.add(Capacity.SETTLER)  # visits again the parties it settled (回访)
     if order.lead_unit_id is not None and (
         {order.lead_unit_id} | assisting_unit_ids(order)
     ) & _units(user, *HANDLER_ROLES):

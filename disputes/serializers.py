@@ -197,6 +197,7 @@ class OrderListSerializer(ModelSerializer):
             "met_at",
             "closed_at",
             "cancelled_at",
+            "on_the_spot",
             *(c.due_field for c in CLOCKS),
         ]
         read_only_fields = fields
@@ -318,6 +319,26 @@ class OrderReportSerializer(serializers.Serializer):
     parties = serializers.ListField(
         child=PartyInputSerializer(), min_length=1, max_length=20, allow_empty=False
     )
+    on_the_spot = Flag(
+        default=False,
+        help_text=_(
+            "当场已化解（就地化解）：报单人已在现场调解成功，报单即以“调解成功”结单，"
+            "不进派单队列；须填 summary。"
+        ),
+    )
+    summary = Text(
+        max_length=5000,
+        allow_blank=True,
+        default="",
+        help_text=_("达成的协议（仅就地化解时填写，必填）。"),
+    )
+
+    def validate(self, attrs):
+        if attrs["on_the_spot"] and not attrs["summary"].strip():
+            raise serializers.ValidationError({"summary": _("请填写达成的协议。")})
+        if attrs["summary"] and not attrs["on_the_spot"]:
+            raise serializers.ValidationError({"summary": _("仅就地化解的报单填写协议。")})
+        return attrs
 
     def to_input(self) -> ReportInput:
         d = self.validated_data

@@ -144,13 +144,19 @@ def _clean_parties(
 
 
 def order_report(
-    *, actor, data: ReportInput, announce: bool = True, now: datetime | None = None
+    *,
+    actor,
+    data: ReportInput,
+    announce: bool = True,
+    now: datetime | None = None,
+    on_the_spot: bool = False,
 ) -> Order:
     """Record a new dispute (报单). Anyone with a non-supervisor role may report.
 
     Records the ``reported`` event; the order waits in its street's dispatch queue and
     the street's dispatchers are told, unless ``announce`` is off because the caller
-    dispatches it at once (police incidents).
+    dispatches it at once (police incidents). ``on_the_spot``: only for
+    ``order_settle_on_the_spot``, which closes it in the same transaction; no clock starts.
     """
     now = now or timezone.now()
     if not can_report(actor):
@@ -206,9 +212,13 @@ def order_report(
             risk_level=data.risk_level,
             reporter=actor,
             reporter_unit=reporter_unit or (units[0] if units else None),
+            on_the_spot=on_the_spot,
         )
-        policy = sla_policy_for(category_id=category.pk, risk_level=data.risk_level)
-        order.open(at=now, limits=policy.limits)
+        if on_the_spot:
+            order.reported_at = now  # settled already: nothing to dispatch, no clock
+        else:
+            policy = sla_policy_for(category_id=category.pk, risk_level=data.risk_level)
+            order.open(at=now, limits=policy.limits)
         order.save()
         save_alarms(order=order)
         log_scope.bind(order.number)
@@ -744,14 +754,7 @@ def order_close(
         if confirmed - party_ids:
             raise InvalidInput({"confirmed_parties": _("当事人不属于此订单。")})
         o.close(at=now, outcome=outcome, summary=summary.strip(), grade=grade, referral=referral)
-        o.parties.update(confirmed_at=now)
-        # One unguessable review link per party, printed on the closing page.
-        reviews = Review.objects.bulk_create(
-            Review(order=o, party_id=pid, token=secrets.token_urlsafe(24), created_at=now)
-            for pid in sorted(party_ids)
-        )
-        # Parties who agreed to SMS get their review code (sent after commit, once).
-        text_review_codes(order=o, reviews=reviews, now=now)
+        _confirm_and_invite_reviews(order=o, party_ids=party_ids, now=now)
         return summary.strip(), {"outcome": outcome, "grade": grade, "referral": referral}
 
     return _transition(
@@ -762,6 +765,54 @@ def order_close(
         now=now,
         apply=apply,
     )
+
+
+def _confirm_and_invite_reviews(*, order: Order, party_ids: Iterable[int], now: datetime) -> None:
+    """At closing: the parties confirmed it; one review link each."""
+    order.parties.update(confirmed_at=now)
+    # One unguessable review link per party, printed on the closing page.
+    reviews = Review.objects.bulk_create(
+        Review(order=order, party_id=pid, token=secrets.token_urlsafe(24), created_at=now)
+        for pid in sorted(party_ids)
+    )
+    # Parties who agreed to SMS get their review code (sent after commit, once).
+    text_review_codes(order=order, reviews=reviews, now=now)
+
+
+def order_settle_on_the_spot(
+    *, actor, data: ReportInput, summary: str, now: datetime | None = None
+) -> Order:
+    """A dispute its reporter settled on the spot (就地化解), recorded in one step: reported
+    and at once closed by the reporter as mediated, with what was agreed. Its timeline
+    has the ``reported`` and ``closed`` events; it is never dispatched, so no clock runs
+    and no dispatcher is told. The parties get their review links as at any closing;
+    its return visit is due as for any closed order. Whoever may report may."""
+    now = now or timezone.now()
+    summary = visible_text(summary or "") and (summary or "").strip()
+    missing = {"summary": [_("请填写达成的协议。")]} if not summary else {}
+
+    def apply(o: Order):
+        o.settle_on_the_spot(at=now, summary=summary)
+        _confirm_and_invite_reviews(
+            order=o, party_ids=o.parties.values_list("pk", flat=True), now=now
+        )
+        return summary, {"outcome": Outcome.MEDIATED, "on_the_spot": True}
+
+    # One transaction: a refused closing leaves no order behind.
+    with transaction.atomic():
+        try:
+            order = order_report(actor=actor, data=data, announce=False, now=now, on_the_spot=True)
+        except InvalidInput as e:
+            raise InvalidInput({**e.errors, **missing}) from None
+        _raise_if(missing)
+        return _transition(
+            order_id=order.pk,
+            actor=actor,
+            action="settle",
+            kind=EventKind.CLOSED,
+            now=now,
+            apply=apply,
+        )
 
 
 def order_cancel(*, order_id: int, actor, reason: str, now: datetime | None = None) -> Order:
@@ -919,7 +970,8 @@ def order_record_return_visit(
     visited_at: datetime | None = None,
     now: datetime | None = None,
 ) -> ReturnVisit:
-    """Record a return visit (回访) to a closed order's parties. The lead unit only."""
+    """Record a return visit (回访) to a closed order's parties: the lead unit, the
+    street's police, or who settled it on the spot (就地化解)."""
     now = now or timezone.now()
     at = visited_at or now
     if at > now:

@@ -463,7 +463,10 @@ def order_detail(request, pk: int):
         e.detail = _event_detail(e)
     numbers_in_full = party_numbers_in_full(user, order)
     reviews = []
-    if order.state == State.CLOSED and numbers_in_full == ALL_NUMBERS:  # handling unit, center
+    # The handling unit, the center; for a dispute settled on the spot, its reporter.
+    if order.state == State.CLOSED and (
+        numbers_in_full == ALL_NUMBERS or (order.on_the_spot and order.reporter_id == user.pk)
+    ):
         reviews = review_link_rows(request, order, phone_in_full="phone" in numbers_in_full)
     context = {
         "order": order,
@@ -591,10 +594,17 @@ class ReportView(LoginRequiredMixin, DomainErrorMixin, View):
         ]
         # The report and its files commit together; a reporter always sees its report.
         with transaction.atomic():
-            order = services.order_report(actor=request.user, data=report)
+            if data["on_the_spot"]:
+                order = services.order_settle_on_the_spot(
+                    actor=request.user, data=report, summary=data["summary"]
+                )
+                done = _("已记录就地化解并结单，编号 %(number)s。")
+            else:
+                order = services.order_report(actor=request.user, data=report)
+                done = _("已报单，编号 %(number)s。")
             for prepared in files:
                 services.order_attach(order_id=order.pk, actor=request.user, upload=prepared)
-        messages.success(request, _("已报单，编号 %(number)s。") % {"number": order.number})
+        messages.success(request, done % {"number": order.number})
         return redirect("order-detail", pk=order.pk)
 
 

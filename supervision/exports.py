@@ -47,6 +47,7 @@ FIGURE_COLUMNS: list[tuple[str, str]] = [
     ),
     ("closed", gettext_lazy("结单数")),
     ("mediated", gettext_lazy("调解成功")),
+    ("on_the_spot", gettext_lazy("就地化解数")),
     ("success_rate", gettext_lazy("调解成功率(%)")),
     *((f"median_{c.name}_minutes", c.report.median) for c in CLOCKS),
     ("escalations_warning", gettext_lazy("未解除临期预警")),
@@ -114,6 +115,14 @@ FIGURE_NOTES: list[tuple[str, str]] = [
         gettext_lazy(
             "结单时间在当月的订单数；调解成功率＝结果为“调解成功”的 ÷ 结单数"
             "（部分调解、调解不成、撤回均不计为成功）。"
+        ),
+    ),
+    (
+        gettext_lazy("就地化解数"),
+        gettext_lazy(
+            "报单人当场调解成功、报单即结单的纠纷（未派单），按结单时间计入当月，"
+            "列在“未派单”行；不计入报单数、派单数、各环节按时率、结单数和调解成功率，"
+            "不享受以案定补。"
         ),
     ),
     (

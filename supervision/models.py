@@ -24,6 +24,7 @@ COUNT_FIELDS = (
     *(f"{c.name}_{k}" for c in CLOCKS for k in ("on_time", "late")),
     "closed",
     "mediated",
+    "on_the_spot",
     "reviews_good",
     "reviews_bad",
     "escalations_warning",
@@ -68,6 +69,8 @@ class MonthlyRollup(models.Model):
     # added below.
     closed = models.PositiveIntegerField(default=0)
     mediated = models.PositiveIntegerField(default=0)
+    # Settled on the spot (就地化解): not in received, closed or mediated.
+    on_the_spot = models.PositiveIntegerField(default=0)
     reviews_good = models.PositiveIntegerField(default=0)
     reviews_bad = models.PositiveIntegerField(default=0)
     # Escalations open at the end of the month (raised before it, resolved after it).

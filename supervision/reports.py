@@ -307,6 +307,7 @@ COUNT_FIELDS = (
     *(f"{s}_{k}" for s in STAGES for k in ("on_time", "late", "open")),
     "closed",
     "mediated",
+    "on_the_spot",
     "escalations_warning",
     "escalations_level1",
     "escalations_level2",
@@ -488,8 +489,9 @@ def order_streams(as_of: datetime) -> list[Stream]:
     """Every count an order gives to a month (docs/REPORTS.md, "The figures"): received
     and cancelled by its report time, dispatched by its dispatch time, each stage clock
     (on time, late, or open and overdue at ``as_of``) by its due time, closed and
-    mediated by its closing time. The report's live query and the roll-up's refresh both
-    read these, so the two always add up to the same figures."""
+    mediated by its closing time; a dispute settled on the spot (就地化解, never
+    dispatched) only as ``on_the_spot``, by its closing time. The report's live query and
+    the roll-up's refresh both read these, so the two always add up to the same figures."""
     stages = [
         Stream(
             f"{s}_due_at",
@@ -503,10 +505,20 @@ def order_streams(as_of: datetime) -> list[Stream]:
         for s in STAGES
     ]
     return [
-        Stream("reported_at", {"received": None, "cancelled": Q(state=State.CANCELLED)}),
+        Stream(
+            "reported_at",
+            {"received": Q(on_the_spot=False), "cancelled": Q(state=State.CANCELLED)},
+        ),
         Stream("dispatched_at", {"dispatched": None}, _live()),
         *stages,
-        Stream("closed_at", {"closed": None, "mediated": Q(outcome=Outcome.MEDIATED)}),
+        Stream(
+            "closed_at",
+            {
+                "closed": Q(on_the_spot=False),
+                "mediated": Q(outcome=Outcome.MEDIATED, on_the_spot=False),
+                "on_the_spot": Q(on_the_spot=True),
+            },
+        ),
     ]
 
 

@@ -154,6 +154,7 @@ COLUMN_GROUPS: list[tuple[str, list[tuple[str, str]]]] = [
             ("closed", gettext_lazy("结单")),
             ("mediated", gettext_lazy("成功")),
             ("success_rate", gettext_lazy("成功率")),
+            ("on_the_spot", gettext_lazy("就地化解")),
         ],
     ),
     (

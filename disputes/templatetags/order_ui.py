@@ -104,10 +104,13 @@ def _label(choices, value: str) -> str:
 
 @register.simple_tag
 def state_badge(order) -> str:
-    """The order's state, and its risk when high (``disputes/_state.html``)."""
+    """The order's state, 就地化解 if settled on the spot, and its risk when high
+    (``disputes/_state.html``)."""
     html = format_html(
         '<span class="state state-{}">{}</span>', order.state, _label(State, order.state)
     )
+    if getattr(order, "on_the_spot", False):
+        html += format_html(' <span class="state state-spot">{}</span>', gettext("就地化解"))
     if order.risk_level == RiskLevel.HIGH:
         html += format_html(
             ' <span class="risk risk-high">{}</span>', _label(RiskLevel, RiskLevel.HIGH)

@@ -176,3 +176,19 @@ def test_a_parameter_over_the_limit_never_leaves(tencent, world, settings, caplo
     assert message.provider_status == "ParameterTooLong"
     assert tencent.requests == []
     assert message.params[1] not in caplog.text  # the code is not logged
+
+
+def test_a_dispute_settled_on_the_spot_texts_the_consenting_party_too(tencent, world):
+    from tests.factories import report_input
+
+    order = services.order_settle_on_the_spot(
+        actor=world.reporter,
+        data=report_input(community=world.zk, category=world.wages, parties=parties()),
+        summary="双方和解。",
+        now=CLOSED_AT,
+    )
+    [message] = SmsMessage.objects.all()
+    assert message.phone.endswith(CONSENTING)
+    deliver_sms_due(now=CLOSED_AT)
+    [(phone, text)] = tencent.texts
+    assert phone == f"+86{CONSENTING}" and order.number.rsplit("-", 1)[1] in text
