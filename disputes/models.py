@@ -283,6 +283,13 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["reporter", "-reported_at"]),
             models.Index(fields=["state", "-reported_at"]),
             models.Index(fields=["closed_at"]),
+            # The report's cancelled-since-cutoff range (built by rollups 0002, declared
+            # so that SQLite's table rebuilds keep it: migration 0017).
+            models.Index(
+                name="rollups_order_cancelled",
+                fields=["cancelled_at"],
+                condition=Q(state="cancelled"),
+            ),
             # Each clock's due time while it runs (the overdue filter, the sweep's checks).
             *(
                 models.Index(
@@ -577,6 +584,8 @@ class Escalation(models.Model):
             models.Index(
                 name="escalation_unnotified", fields=["id"], condition=Q(notified_at__isnull=True)
             ),
+            # The report's open-at-month-end range (rollups 0002; migration 0017).
+            models.Index(name="rollups_escalation_resolved", fields=["resolved_at", "raised_at"]),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disputes', '0016_attachment_thumbnail'),
+        ('disputes', '0017_report_indexes_in_state'),
     ]
 
     operations = [
