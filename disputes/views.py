@@ -19,7 +19,7 @@ from django.views import View
 from django.views.decorators.http import require_GET, require_POST
 
 from dispatch.models import Role
-from dispatch.selectors import has_role, memberships_of, units_serving
+from dispatch.selectors import memberships_of, units_serving
 from notifications.levels import EscalationLevel
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shishi_mediation.ids import id_from_text
@@ -77,6 +77,7 @@ from .selectors import (
     handled_unit_ids,
     handler_orders,
     handlers_of_unit,
+    is_dispatcher,
     my_reports,
     order_for_page,
     order_list,
@@ -282,7 +283,7 @@ def board(request):
 def queue(request):
     """The dispatch queue: reported orders of the user's streets with suggested units and
     each one's dispatch countdown."""
-    if not (has_role(request.user, Role.DISPATCHER) or request.user.is_superuser):
+    if not is_dispatcher(request.user):
         return error_page(request, Forbidden(_("只有调处中心派单员可以派单。")), 403)
     page = paginate(request, dispatch_queue(request.user))
     with_clocks(page.object_list)
@@ -924,7 +925,7 @@ def assignee_options(request):
     """The people of a unit, as ``<option>``s for the dispatch form (htmx). Only a unit
     the dispatcher's street may send orders to (the dispatch form's choices); another
     street's unit is a 404, like an order outside one's scope."""
-    if not (has_role(request.user, Role.DISPATCHER) or request.user.is_superuser):
+    if not is_dispatcher(request.user):
         return HttpResponse(status=403)
     unit = id_from_text(request.GET.get("lead_unit", ""))
     if unit is None:
