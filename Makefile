@@ -65,7 +65,8 @@ bench: install
 # channel preferences, the SMS outbox and the Idempotency-Key store.
 UPGRADE_FROM ?= b93634c
 UPGRADE_NEW_TABLES ?= dispatch_profile notifications_pushsubscription \
-	notifications_notificationpreference notifications_smsmessage idempotency_idempotencykey
+	notifications_notificationpreference notifications_smsmessage idempotency_idempotencykey \
+	disputes_duty
 upgrade-check: install
 	bash bin/upgrade-check $(foreach t,$(UPGRADE_NEW_TABLES),--allow-new-table $(t)) $(UPGRADE_FROM)
 

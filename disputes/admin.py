@@ -2,8 +2,16 @@
 
 from django.contrib import admin
 
-from .models import Attachment, Order, OrderEvent, Party, ReturnVisit, Review, SlaPolicy
-from .stages import CLOCKS
+from .models import (
+    POLICY_LIMIT_FIELDS,
+    Attachment,
+    Order,
+    OrderEvent,
+    Party,
+    ReturnVisit,
+    Review,
+    SlaPolicy,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -122,6 +130,6 @@ class IncidentAdmin(admin.ModelAdmin):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = ["__str__", *(c.limit_field for c in CLOCKS)]
+    list_display = ["__str__", *POLICY_LIMIT_FIELDS]
     list_filter = ["risk_level"]
     list_select_related = ["category"]

@@ -77,7 +77,7 @@ from .serializers import (
     ReasonSerializer,
     RouteSerializer,
 )
-from .stages import Stage
+from .stages import STAGE_CHOICES
 
 
 def error_responses(*codes: int):
@@ -591,7 +591,7 @@ assert len(OrderViewSet.idempotent_actions) == len(API_ACTIONS) + 3, "an action 
 
 class EscalationFilter(django_filters.FilterSet):
     open = YesNoFilter(predicate=lambda: Q(resolved_at=None))
-    stage = django_filters.ChoiceFilter(choices=Stage.choices)
+    stage = django_filters.ChoiceFilter(choices=STAGE_CHOICES)
     level = django_filters.TypedChoiceFilter(choices=EscalationLevel.choices, coerce=int)
 
     class Meta:

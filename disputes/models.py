@@ -28,6 +28,10 @@ from shishi_mediation.validators import (
 from .stages import (
     CLOCK,
     CLOCKS,
+    DUTIES,
+    DUTY,
+    STAGE_CHOICES,
+    DutyKind,
     Stage,
     clocks_in,
     escalation_fire_at,
@@ -36,6 +40,12 @@ from .stages import (
 )
 
 # --- SLA policy: each clock's time limit ------------------------------------------------
+
+# The policy's limits in minutes: each clock's, and each duty's that has its own.
+POLICY_LIMIT_FIELDS = (
+    *(c.limit_field for c in CLOCKS),
+    *(d.policy_field for d in DUTIES if d.owns_policy_field),
+)
 
 
 class SlaPolicy(models.Model):
@@ -85,7 +95,7 @@ class SlaPolicy(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                condition=Q(**{f"{c.limit_field}__gt": 0 for c in CLOCKS}),
+                condition=Q(**{f"{name}__gt": 0 for name in POLICY_LIMIT_FIELDS}),
                 name="sla_policy_positive_limits",
                 violation_error_code="not_positive",
                 violation_error_message=_("各环节时限都必须大于0分钟。"),
@@ -114,12 +124,27 @@ class SlaPolicy(models.Model):
         """Each clock's limit under this policy, by clock name."""
         return {c.name: timedelta(minutes=getattr(self, c.limit_field)) for c in CLOCKS}
 
+    def duty_limit(self, duty: str) -> timedelta | None:
+        """A duty's limit under this policy (``stages.DutyClock``); None for one whose
+        due time its starter gives."""
+        clock = DUTY[duty]
+        if clock.policy_field:
+            return timedelta(minutes=getattr(self, clock.policy_field))
+        return timedelta(minutes=clock.minutes) if clock.minutes else None
+
 
 for _clock in CLOCKS:
     SlaPolicy.add_to_class(
         _clock.limit_field,
         models.PositiveIntegerField(_clock.limit_label, default=_clock.minutes),
     )
+# A duty with a limit of its own (``stages.DutyClock.limit_label``).
+for _duty in DUTIES:
+    if _duty.owns_policy_field:
+        SlaPolicy.add_to_class(
+            _duty.policy_field,
+            models.PositiveIntegerField(_duty.limit_label, default=_duty.minutes),
+        )
 
 
 class State(models.TextChoices):
@@ -499,7 +524,9 @@ class Alarm(models.Model):
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="alarms", db_index=False
     )
-    stage = models.CharField(_("环节"), max_length=8, choices=Stage.choices)
+    stage = models.CharField(_("环节"), max_length=16, choices=STAGE_CHOICES)
+    # The duty (``Duty``) whose clock this is; 0 for the order's own clock of ``stage``.
+    duty = models.PositiveBigIntegerField(_("职责"), default=0, db_default=0)
     level = models.PositiveSmallIntegerField(_("级别"), choices=EscalationLevel.choices)
     fire_at = models.DateTimeField(_("触发时间"))
 
@@ -508,7 +535,7 @@ class Alarm(models.Model):
         verbose_name = _("督办计时")
         verbose_name_plural = _("督办计时")
         constraints = [
-            models.UniqueConstraint(fields=["order", "stage"], name="alarm_one_per_stage"),
+            models.UniqueConstraint(fields=["order", "stage", "duty"], name="alarm_one_per_clock"),
         ]
         indexes = [models.Index(name="alarm_fire_at", fields=["fire_at", "id"])]
 
@@ -523,6 +550,7 @@ class EscalationQuerySet(models.QuerySet):
         higher = self.model._default_manager.filter(
             order=OuterRef("order"),
             stage=OuterRef("stage"),
+            duty=OuterRef("duty"),
             stage_due_at=OuterRef("stage_due_at"),
             level__gt=OuterRef("level"),
             resolved_at__isnull=True,
@@ -549,7 +577,9 @@ class Escalation(models.Model):
         related_name="escalations",
         db_index=False,
     )
-    stage = models.CharField(_("环节"), max_length=8, choices=Stage.choices)
+    stage = models.CharField(_("环节"), max_length=16, choices=STAGE_CHOICES)
+    # The duty (``Duty``) whose clock escalated; 0 for the order's own clock of ``stage``.
+    duty = models.PositiveBigIntegerField(_("职责"), default=0, db_default=0)
     level = models.PositiveSmallIntegerField(_("级别"), choices=EscalationLevel.choices)
     stage_due_at = models.DateTimeField(_("环节截止"))
     fire_at = models.DateTimeField(_("触发时间"))
@@ -571,7 +601,8 @@ class Escalation(models.Model):
         ordering = ["-raised_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["order", "stage", "level", "stage_due_at"], name="escalation_once"
+                fields=["order", "stage", "duty", "level", "stage_due_at"],
+                name="escalation_once",
             ),
         ]
         indexes = [
@@ -590,6 +621,67 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.get_stage_display()} {self.get_level_display()}"
+
+
+class DutyQuerySet(models.QuerySet):
+    def running(self) -> "DutyQuerySet":
+        return self.filter(met_at__isnull=True, ended_at__isnull=True)
+
+
+class Duty(models.Model):
+    """A clock one unit owes on an order beside the order's own (``stages.DUTIES``): an
+    assisting unit's signing or opinion, the center's review of a return, the lead
+    unit's reply to a 督办. Started, met and ended only by ``disputes.duties``, inside
+    the order's transition; its alarm and escalations are ``Alarm``/``Escalation`` rows
+    with ``duty`` set to its id.
+
+    A duty is met (``met_at``, ``on_time``) or ended unmet (``ended_at``: the order went
+    back to the queue, closed or was cancelled, the assisting unit was withdrawn). One
+    ended unmet after its due time counts as overdue in the report."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="duties"
+    )
+    kind = models.CharField(_("职责"), max_length=16, choices=DutyKind.choices)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("承担单位"), on_delete=models.PROTECT, related_name="duties"
+    )
+    started_at = models.DateTimeField(_("开始时间"))
+    limit = models.DurationField(_("时限"))
+    due_at = models.DateTimeField(_("截止时间"))
+    met_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    on_time = models.BooleanField(_("按时"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("终止时间"), null=True, blank=True)
+
+    objects = DutyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("职责计时")
+        verbose_name_plural = _("职责计时")
+        ordering = ["order", "started_at", "id"]
+        indexes = [
+            models.Index(fields=["order", "kind"]),
+            # The report's months (by due time) per unit.
+            models.Index(fields=["due_at", "unit"], name="duty_due_unit"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(met_at__isnull=True) | Q(ended_at__isnull=True),
+                name="duty_met_or_ended",
+            ),
+            models.CheckConstraint(
+                condition=Q(met_at__isnull=True, on_time__isnull=True)
+                | Q(met_at__isnull=False, on_time__isnull=False),
+                name="duty_on_time_when_met",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.get_kind_display()} {self.unit_id}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.met_at is None and self.ended_at is None
 
 
 class OrderNumberCounter(models.Model):

@@ -19,8 +19,8 @@ from notifications.services import notify, notify_rows, sms_enqueue
 from shishi_mediation.text import duration_text
 from shishi_mediation.validators import MOBILE_RE
 
-from .models import Escalation, Review
-from .stages import CLOCK, Audience, Stage
+from .models import Duty, Escalation, Review
+from .stages import STAGE_CHOICES, TOLD, Audience
 
 
 def _fmt(moment: datetime | None) -> str:
@@ -128,6 +128,7 @@ class Raised:
     number: str
     title: str
     stage: str
+    duty: int  # the duty's id (``Duty``); 0 for an order clock
     level: int
     stage_due_at: datetime
     lead_unit_id: int | None
@@ -143,7 +144,7 @@ def escalation_subject(*, now: datetime) -> Callable[[int, str, str, datetime], 
     stage due time), worded for ``now``, when it is written: a due time ahead "将于 … 到期",
     one past "已于 … 到期，超时 …" at any level, so a sweep that catches up after downtime
     never announces a deadline that has already gone. Translated once per batch."""
-    stages = {value: str(label) for value, label in Stage.choices}
+    stages = {value: str(label) for value, label in STAGE_CHOICES}
     levels = {value: str(label) for value, label in EscalationLevel.choices}
     ahead = _("【%(level)s】%(number)s %(stage)s将于 %(due)s 到期")
     just_past = _("【%(level)s】%(number)s %(stage)s已于 %(due)s 到期")
@@ -201,6 +202,7 @@ _RAISED_COLUMNS = (
     "order__number",
     "order__title",
     "stage",
+    "duty",
     "level",
     "stage_due_at",
     "order__lead_unit_id",
@@ -218,6 +220,11 @@ def _locked_rows(escalations) -> list[tuple]:
     )
 
 
+def _clock_of(row: tuple) -> tuple:
+    """The clock a ``_RAISED_COLUMNS`` row escalates: (order, stage, duty, due time)."""
+    return row[1], row[4], row[5], row[7]
+
+
 def _announced(rows: list[tuple], subject) -> tuple[list[Raised], list[tuple], bool]:
     """Which rows to announce, the rows to mark notified, and whether some were deferred.
     A row whose clock has a higher level is superseded; when that level is not yet told
@@ -231,10 +238,10 @@ def _announced(rows: list[tuple], subject) -> tuple[list[Raised], list[tuple], b
         return [], rows, False
     top: dict[tuple, tuple[int, int, bool]] = {}
     untold: dict[tuple, set[int]] = defaultdict(set)
-    for pk, order_id, stage, due, level, notified_at in Escalation.objects.filter(
+    for pk, order_id, stage, duty, due, level, notified_at in Escalation.objects.filter(
         order_id__in={row[1] for row in rows}
-    ).values_list("pk", "order_id", "stage", "stage_due_at", "level", "notified_at"):
-        clock = (order_id, stage, due)
+    ).values_list("pk", "order_id", "stage", "duty", "stage_due_at", "level", "notified_at"):
+        clock = (order_id, stage, duty, due)
         if clock not in top or top[clock][0] < level:
             top[clock] = (level, pk, notified_at is None)
         if notified_at is None:
@@ -242,7 +249,7 @@ def _announced(rows: list[tuple], subject) -> tuple[list[Raised], list[tuple], b
     batch = {row[0] for row in rows}
     later = {
         top[clock][1]
-        for clock in {(row[1], row[4], row[6]) for row in rows}
+        for clock in {_clock_of(row) for row in rows}
         if top[clock][2] and top[clock][1] not in batch
     }
     deferred = False
@@ -251,16 +258,16 @@ def _announced(rows: list[tuple], subject) -> tuple[list[Raised], list[tuple], b
         held = later - {row[0] for row in joined}
         rows = rows + joined
         if held:
-            kept = [row for row in rows if top[(row[1], row[4], row[6])][1] not in held]
+            kept = [row for row in rows if top[_clock_of(row)][1] not in held]
             deferred = len(kept) < len(rows)
             rows = kept
     raised = []
     for row in rows:
-        clock, level = (row[1], row[4], row[6]), row[5]
+        clock, level = _clock_of(row), row[6]
         if top[clock][0] > level:
             continue  # superseded
         levels = tuple(sorted({lv for lv in untold[clock] if lv <= level} | {level}))
-        raised.append(Raised(*row, subject=subject(level, row[2], row[4], row[6]), levels=levels))
+        raised.append(Raised(*row, subject=subject(level, row[2], row[4], row[7]), levels=levels))
     return raised, rows, deferred
 
 
@@ -271,7 +278,10 @@ def notify_escalations(raised: list[Raised], *, now: datetime) -> int:
     their people, each person once. Two reads and two inserts for the whole batch."""
     if not raised:
         return 0
-    lead_units = {r.lead_unit_id for r in raised}
+    duty_units = dict(
+        Duty.objects.filter(pk__in={r.duty for r in raised if r.duty}).values_list("pk", "unit_id")
+    )
+    lead_units = {r.lead_unit_id for r in raised} | set(duty_units.values())
     streets = {r.street_id for r in raised}
     memberships = list(
         Membership.objects.filter(
@@ -324,10 +334,12 @@ def notify_escalations(raised: list[Raised], *, now: datetime) -> int:
         Audience.SUPERVISORS: lambda r: [
             u for u, path in supervisors if r.community_path.startswith(path)
         ],
+        Audience.DUTY_UNIT: lambda r: by_unit[duty_units.get(r.duty), Role.HANDLER],
+        Audience.DUTY_UNIT_HEADS: lambda r: by_unit[duty_units.get(r.duty), Role.UNIT_HEAD],
     }
 
     def told_at(r: Raised, level: int) -> list[int]:
-        return [u for who in CLOCK[r.stage].told[level] for u in audiences[who](r)]
+        return [u for who in TOLD[r.stage][level] for u in audiences[who](r)]
 
     rows = []
     for r in raised:

@@ -547,6 +547,7 @@ class EscalationSerializer(serializers.ModelSerializer):
             "id",
             "order",
             "stage",
+            "duty",
             "level",
             "level_display",
             "stage_due_at",

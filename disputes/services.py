@@ -28,6 +28,7 @@ from shishi_mediation.text import SHANGHAI, display_name, joined, local_iso, vis
 from shishi_mediation.validators import MOBILE_RE
 
 from .actions import ORDER_ACTIONS
+from .duties import order_duties_end
 from .events import record_event
 from .images import is_photo, photo_prepare
 from .models import (
@@ -323,6 +324,8 @@ def _transition(
             data=data,
         )
         resolve_escalations(order=order, now=now)
+        if not order.is_open:
+            order_duties_end(order, at=now)  # closed or cancelled: nothing is owed any more
         # Inbox rows and outbox deliveries commit with the change; sending is kicked by
         # transaction.on_commit inside notify.
         notify_order_event(order=order, kind=kind, actor=actor, now=now, note=note)

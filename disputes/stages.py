@@ -38,6 +38,9 @@ class Audience(StrEnum):
     STREET_DISPATCHERS = "street_dispatchers"  # the dispatchers of the order's street center
     CENTER_HEADS = "center_heads"  # the heads of the order's street center
     SUPERVISORS = "supervisors"  # supervisors whose jurisdiction holds the order
+    # A duty's (``DUTIES``): the handlers and the heads of the unit that owes it.
+    DUTY_UNIT = "duty_unit"
+    DUTY_UNIT_HEADS = "duty_unit_heads"
 
 
 @dataclass(frozen=True)
@@ -220,8 +223,127 @@ CLOCKS: tuple[Clock, ...] = (
 
 CLOCK = {clock.name: clock for clock in CLOCKS}
 
+
+@dataclass(frozen=True)
+class DutyReportLabels:
+    """How the monthly report counts a duty per unit that owes it: met on time, met late,
+    past due and not met."""
+
+    on_time: Promise
+    late: Promise
+    open: Promise
+    rate: Promise
+    group: Promise
+
+
+@dataclass(frozen=True)
+class DutyClock:
+    """A clock one unit owes on an order beside the order's own clocks (a duty): an
+    assisting unit's signing, a review of a return, a reply to a 督办. Each running duty
+    is a ``disputes.Duty`` row with its unit, limit and due time; its alarm and its
+    escalations are the order clocks' (``Alarm``/``Escalation`` rows with ``duty`` set),
+    so the sweep, the notices, the board's escalation badge and the report's escalation
+    counts need nothing per duty. Started, met and ended by ``disputes.duties``.
+
+    The limit is, in this order: the one the caller gives (a 督办's reply deadline, the
+    order's meeting deadline), ``SlaPolicy.<policy_field>``, or ``minutes``."""
+
+    name: str
+    label: Promise
+    told: tuple[tuple[Audience, ...], ...]  # per level: warning, level 1, level 2
+    report: DutyReportLabels
+    minutes: int | None = None  # the default limit
+    # The policy field its limit is read from: its own (declared with ``limit_label``,
+    # added to ``SlaPolicy``), or an order clock's (``sign_minutes``).
+    policy_field: str | None = None
+    limit_label: Promise | None = None  # its own policy field's label
+
+    @property
+    def owns_policy_field(self) -> bool:
+        return self.limit_label is not None
+
+
+_DUTY_UNIT_TOLD = (
+    (Audience.DUTY_UNIT,),
+    (Audience.DUTY_UNIT_HEADS,),
+    (Audience.DUTY_UNIT_HEADS, Audience.STREET_DISPATCHERS),
+)
+
+DUTIES: tuple[DutyClock, ...] = (
+    DutyClock(
+        name="assist_sign",
+        label=_("协办签收"),
+        policy_field="sign_minutes",  # the signing limit, from dispatch (or reassignment)
+        told=_DUTY_UNIT_TOLD,
+        report=DutyReportLabels(
+            on_time=_("协办按时签收"),
+            late=_("协办超时签收"),
+            open=_("协办逾期未签收"),
+            rate=_("协办按时签收率(%)"),
+            group=_("协办签收"),
+        ),
+    ),
+    DutyClock(
+        name="assist_opinion",
+        label=_("协办意见"),
+        # Due at the order's meeting deadline, from when both it and the lead have signed.
+        told=_DUTY_UNIT_TOLD,
+        report=DutyReportLabels(
+            on_time=_("协办意见按时"),
+            late=_("协办意见超时"),
+            open=_("协办意见逾期未交"),
+            rate=_("协办意见按时率(%)"),
+            group=_("协办意见"),
+        ),
+    ),
+    DutyClock(
+        name="review",
+        label=_("退单审核"),
+        minutes=30,
+        policy_field="review_minutes",
+        limit_label=_("退单审核时限（分钟，自申请退单起）"),
+        told=(
+            (Audience.STREET_DISPATCHERS,),
+            (Audience.CENTER_HEADS,),
+            (Audience.SUPERVISORS,),
+        ),
+        report=DutyReportLabels(
+            on_time=_("退单按时审核"),
+            late=_("退单超时审核"),
+            open=_("退单逾期未审核"),
+            rate=_("退单按时审核率(%)"),
+            group=_("退单审核"),
+        ),
+    ),
+    DutyClock(
+        name="reply",
+        label=_("督办回复"),
+        # Due at the deadline the 督办 sets.
+        told=(
+            (Audience.DUTY_UNIT_HEADS,),
+            (Audience.DUTY_UNIT_HEADS, Audience.CENTER_HEADS),
+            (Audience.SUPERVISORS,),
+        ),
+        report=DutyReportLabels(
+            on_time=_("督办按时回复"),
+            late=_("督办超时回复"),
+            open=_("督办逾期未回复"),
+            rate=_("督办按时回复率(%)"),
+            group=_("督办回复"),
+        ),
+    ),
+)
+
+DUTY = {duty.name: duty for duty in DUTIES}
+# Who hears of each level of a clock or a duty, by name (``notices.notify_escalations``).
+TOLD = {c.name: c.told for c in (*CLOCKS, *DUTIES)}
+
 Stage = models.TextChoices("Stage", [(c.name.upper(), (c.name, c.label)) for c in CLOCKS])
 Stage.__doc__ = "The clocks' names and labels (``CLOCKS``)."
+DutyKind = models.TextChoices("DutyKind", [(d.name.upper(), (d.name, d.label)) for d in DUTIES])
+DutyKind.__doc__ = "The duties' names and labels (``DUTIES``)."
+# What an alarm or an escalation runs for: an order clock, or a duty.
+STAGE_CHOICES = [*Stage.choices, *DutyKind.choices]
 
 
 def clocks_in(state: str) -> tuple[Clock, ...]:

@@ -27,9 +27,9 @@ from shishi_mediation.bulk import insert_rows, update_rows
 from shishi_mediation.text import local_iso
 
 from .events import NewEvent, append_events
-from .models import Alarm, Escalation, EventKind, Order
+from .models import Alarm, Duty, Escalation, EventKind, Order
 from .notices import escalation_subject
-from .stages import CLOCKS, escalation_fire_at
+from .stages import CLOCKS, STAGE_CHOICES, escalation_fire_at
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ BATCH_SIZE = 1000
 _ESCALATION_COLUMNS = (
     "order",
     "stage",
+    "duty",
     "level",
     "stage_due_at",
     "fire_at",
@@ -88,7 +89,7 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> bool
             Alarm.objects.filter(fire_at__lte=now)
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("fire_at", "id")
-            .values_list("id", "order_id", "stage", "level")[:batch_size]
+            .values_list("id", "order_id", "stage", "duty", "level")[:batch_size]
         )
         if not alarms:
             return False
@@ -105,15 +106,25 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> bool
         if not alarms:
             return False
         result.batches += 1
+        # A duty's clock is its own row's (the order row, locked, guards it too).
+        duties = {
+            row[0]: row[1:]
+            for row in Duty.objects.filter(pk__in={a[3] for a in alarms if a[3]}).values_list(
+                "pk", "due_at", "limit", "unit_id"
+            )
+        }
         wanted, moved, spent = [], [], []
-        for alarm_id, order_id, stage, level in alarms:
-            due, limit = orders[order_id].clock(stage)
-            unit_id = orders[order_id].lead_unit_id
+        for alarm_id, order_id, stage, duty, level in alarms:
+            if duty:
+                due, limit, unit_id = duties[duty]
+            else:
+                due, limit = orders[order_id].clock(stage)
+                unit_id = orders[order_id].lead_unit_id
             while level <= EscalationLevel.LEVEL2:
                 fire_at = escalation_fire_at(due=due, limit=limit, level=level)
                 if fire_at > now:
                     break
-                wanted.append((order_id, stage, level, due, fire_at, now, unit_id))
+                wanted.append((order_id, stage, duty, level, due, fire_at, now, unit_id))
                 level += 1
             if level > EscalationLevel.LEVEL2:
                 spent.append(alarm_id)
@@ -125,23 +136,25 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> bool
             Escalation,
             _ESCALATION_COLUMNS,
             wanted,
-            returning=("id", "order", "stage", "level"),
+            returning=("id", "order", "stage", "duty", "level"),
             ignore_conflicts=True,
         )
         # Timeline events in the order a reader expects: per order, stage, then level.
-        inserted.sort(key=lambda e: (e[1], _STAGE_ORDER[e[2]], e[3]))
+        inserted.sort(key=lambda e: (e[1], _STAGE_ORDER[e[2]], e[3], e[4]))
         subject = escalation_subject(now=now)
         tz = timezone.get_current_timezone()
         events = []
-        for escalation_id, order_id, stage, level in inserted:
+        for escalation_id, order_id, stage, duty, level in inserted:
             order = orders[order_id]
-            due, _limit = order.clock(stage)
+            due = duties[duty][0] if duty else order.clock(stage)[0]
             data = {
                 "escalation_id": escalation_id,
                 "stage": stage,
                 "level": level,
                 "stage_due_at": local_iso(due, tz),
             }
+            if duty:
+                data["duty_id"] = duty
             note = subject(level, order.number, stage, due)
             events.append(NewEvent(order_id, EventKind.ESCALATED, now, note, data))
         heads = {pk: (info.timeline_seq, info.timeline_hash) for pk, info in orders.items()}
@@ -150,13 +163,13 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> bool
         if spent:
             Alarm.objects.filter(pk__in=spent).delete()
         result.raised += len(inserted)
-        for _id, _order, stage, level in inserted:
+        for _id, _order, stage, _duty, level in inserted:
             key = f"{stage}:{level}"
             result.by_level[key] = result.by_level.get(key, 0) + 1
     return full
 
 
-_STAGE_ORDER = {c.name: i for i, c in enumerate(CLOCKS)}
+_STAGE_ORDER = {name: i for i, (name, _label) in enumerate(STAGE_CHOICES)}
 
 
 class _OrderInfo:
@@ -179,18 +192,18 @@ def save_alarms(*, order: Order) -> None:
     gets its row (replacing a previous clock's), a disarmed one loses it."""
     changes = order.__dict__.pop("_alarm_changes", {})
     armed = [
-        Alarm(order=order, stage=stage, level=change[0], fire_at=change[1])
+        Alarm(order=order, stage=stage, duty=0, level=change[0], fire_at=change[1])
         for stage, change in changes.items()
         if change is not None
     ]
     disarmed = [stage for stage, change in changes.items() if change is None]
     if disarmed:
-        Alarm.objects.filter(order=order, stage__in=disarmed).delete()
+        Alarm.objects.filter(order=order, stage__in=disarmed, duty=0).delete()
     if armed:
         Alarm.objects.bulk_create(
             armed,
             update_conflicts=True,
-            unique_fields=["order", "stage"],
+            unique_fields=["order", "stage", "duty"],
             update_fields=["level", "fire_at"],
         )
 
@@ -198,9 +211,9 @@ def save_alarms(*, order: Order) -> None:
 def resolve_escalations(*, order: Order, now: datetime) -> int:
     """Resolve the order's open escalations whose stage clock no longer runs (the stage
     was met, the order returned, reassigned, closed or cancelled). Called inside the
-    transition's transaction."""
+    transition's transaction. A duty's are resolved with it (``disputes.duties``)."""
     running = order.running_clocks()
-    stale = Escalation.objects.filter(order=order, resolved_at__isnull=True)
+    stale = Escalation.objects.filter(order=order, resolved_at__isnull=True, duty=0)
     for stage, due in running.items():
         stale = stale.exclude(stage=stage, stage_due_at=due)
     return stale.update(resolved_at=now)

@@ -29,6 +29,7 @@ def post(client, url=ADD, **fields):
         "sign_minutes": 30,
         "contact_minutes": 24 * 60,
         "meet_minutes": 48 * 60,
+        "review_minutes": 30,
         **fields,
     }
     return client.post(url, data)
@@ -81,6 +82,11 @@ def test_a_second_default_policy_is_refused_in_words(admin_client):
 
 def test_a_zero_limit_is_refused_in_words(admin_client):
     response = post(admin_client, category=CategoryFactory().pk, sign_minutes=0)
+    assert_refused(response, "时限都必须大于0分钟")
+
+
+def test_a_zero_review_limit_is_refused_in_words(admin_client):
+    response = post(admin_client, category=CategoryFactory().pk, review_minutes=0)
     assert_refused(response, "时限都必须大于0分钟")
 
 
