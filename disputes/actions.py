@@ -26,6 +26,8 @@ class Capacity(StrEnum):
     HANDLING_UNIT = "handling_unit"  # a handler or head of its lead or an assisting unit
     # Who settled it on the spot (就地化解), while it may report: it has no lead unit.
     SETTLER = "settler"
+    # A handler or head of a unit with a running part in it (协办, ``Assistance``).
+    ASSISTING = "assisting"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class OrderAction:
 
 
 D, H = Capacity.DISPATCHER, Capacity.HANDLER
+# While an assisting unit's part runs: from the dispatch until the order is closed.
+ASSISTED_STATES = (State.DISPATCHED, State.SIGNED, State.CONTACTED, State.MET)
 
 ORDER_ACTIONS: dict[str, OrderAction] = {
     a.name: a
@@ -85,6 +89,27 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
         OrderAction(
             "close", _("结单"), service="order_close", by=frozenset({D, H}), method="close"
         ),
+        OrderAction(
+            "add_assisting",
+            _("增派协办单位"),
+            service="order_add_assisting",
+            by=frozenset({D}),
+            states=frozenset({State.DISPATCHED, State.SIGNED, State.CONTACTED}),
+        ),
+        OrderAction(
+            "assist_sign",
+            _("协办签收"),
+            service="order_assist_sign",
+            by=frozenset({Capacity.ASSISTING}),
+            states=frozenset(ASSISTED_STATES),
+        ),
+        OrderAction(
+            "assist_opinion",
+            _("提交协办意见"),
+            service="order_assist_opinion",
+            by=frozenset({Capacity.ASSISTING}),
+            states=frozenset(ASSISTED_STATES),
+        ),
         # Only within the step that reports it (the FSM's condition): never a button.
         OrderAction(
             "settle",
@@ -102,6 +127,7 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             _("备注/附件"),
             service="order_add_note",
             by=frozenset({D, H, Capacity.REPORTER, Capacity.HANDLING_UNIT}),
+            endpoint=False,  # the API's notes come with an upload (``attachments``)
         ),
         OrderAction(
             "return_visit",
@@ -109,6 +135,7 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             service="order_record_return_visit",
             by=frozenset({H, Capacity.STREET_POLICE, Capacity.SETTLER}),
             states=frozenset({State.CLOSED}),
+            endpoint=False,
         ),
     )
 }

@@ -48,7 +48,7 @@ from .actions import ORDER_ACTIONS
 from .downloads import attachment_response
 from .filters import OrderFilter
 from .incidents import incident_receive
-from .models import Attachment, Escalation, Incident, Order, OrderEvent, Party
+from .models import Assistance, Attachment, Escalation, Incident, Order, OrderEvent, Party
 from .selectors import (
     REFERENCE_FIELDS,
     OrderChildren,
@@ -59,6 +59,9 @@ from .selectors import (
     party_numbers_in_full,
 )
 from .serializers import (
+    AddAssistingSerializer,
+    AssistanceSerializer,
+    AssistOpinionSerializer,
     AttachmentUploadSerializer,
     BulkDispatchAnswerSerializer,
     BulkDispatchSerializer,
@@ -101,9 +104,7 @@ class OrderPagination(StrictCursorPagination):
 
 # The API's action endpoints, one per transition (notes and return visits are the web
 # pages'); ``actions`` in the detail lists those allowed now.
-API_ACTIONS = frozenset(
-    name for name, action in ORDER_ACTIONS.items() if action.method and action.endpoint
-)
+API_ACTIONS = frozenset(name for name, action in ORDER_ACTIONS.items() if action.endpoint)
 
 
 def actions_now(user, order: Order) -> set[str]:
@@ -487,6 +488,67 @@ class OrderViewSet(
     def cancel(self, request, pk=None):
         return self._run(request, "cancel", ReasonSerializer, lambda d: {"reason": d["reason"]})
 
+    @_action_schema(
+        "add_assisting",
+        AddAssistingSerializer,
+        description=_(
+            "本街道派单员；已派单、未见面调解的订单增派协办单位（如责任单位申请协办）。"
+            "每个协办单位自此在签收时限内协办签收。"
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="add-assisting", url_name="add-assisting")
+    def add_assisting(self, request, pk=None):
+        return self._run(
+            request,
+            "add_assisting",
+            AddAssistingSerializer,
+            lambda d: {"unit_ids": d["units"], "note": d["note"]},
+        )
+
+    @_action_schema(
+        "assist_sign",
+        None,
+        description=_(
+            "协办单位的办理人或负责人；为本单位的协办签收（签收时限自派单或改派起）。已签收为 409。"
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="assist-sign", url_name="assist-sign")
+    def assist_sign(self, request, pk=None):
+        return self._run(request, "assist_sign")
+
+    @_action_schema(
+        "assist_opinion",
+        AssistOpinionSerializer,
+        description=_(
+            "协办单位的办理人或负责人；协办签收后提交一次协办意见，时限为订单的见面调解截止时间。"
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="assist-opinion", url_name="assist-opinion")
+    def assist_opinion(self, request, pk=None):
+        return self._run(
+            request, "assist_opinion", AssistOpinionSerializer, lambda d: {"opinion": d["opinion"]}
+        )
+
+    @extend_schema(
+        summary=_("协办情况"),
+        description=_(
+            "订单的协办单位：各自的协办签收与协办意见，截止时间与是否按时；"
+            "ended_at 非空为已撤回（改派未再选中或退回派单队列）。能查看订单的人均可查看。"
+        ),
+        parameters=[ORDER_ID],
+        responses={200: AssistanceSerializer(many=True), **error_responses(404)},
+        tags=["orders"],
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def assistances(self, request, pk=None):
+        order_id = parse_id(pk)
+        if not orders_visible_to(request.user).filter(pk=order_id).exists():
+            raise NotFound()
+        parts = Assistance.objects.filter(order_id=order_id).select_related(
+            "unit", "signed_by", "opinion_by", "sign_duty", "opinion_duty"
+        )
+        return Response(AssistanceSerializer(parts, many=True).data)
+
     @extend_schema(
         summary=_("流转记录"),
         description=_("订单的全部流转事件，按时间先后。"),
@@ -570,14 +632,14 @@ class OrderViewSet(
 
 
 # Reporting, every action endpoint, the bulk dispatch and an upload honour Idempotency-Key
-# (the endpoint's path is the action's name; ``dispatch_`` and ``return_`` only dodge
-# Python names).
+# (the endpoint's path is the action's name, with hyphens; ``dispatch_`` and ``return_``
+# only dodge Python names).
 OrderViewSet.idempotent_actions = frozenset(
     {"create", "attachments", "dispatch_bulk"}
     | {
         endpoint.__name__
         for endpoint in OrderViewSet.get_extra_actions()
-        if endpoint.url_path in API_ACTIONS
+        if endpoint.url_path.replace("-", "_") in API_ACTIONS
     }
 )
 assert len(OrderViewSet.idempotent_actions) == len(API_ACTIONS) + 3, "an action has no endpoint"

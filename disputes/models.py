@@ -684,6 +684,64 @@ class Duty(models.Model):
         return self.met_at is None and self.ended_at is None
 
 
+class Assistance(models.Model):
+    """An assisting unit's part in an order (协办): sent with the dispatch (or added
+    later by the center), it signs for its part (the ``assist_sign`` duty, within the
+    signing limit) and files its opinion (协办意见, the ``assist_opinion`` duty, due at
+    the order's meeting deadline once both it and the lead unit have signed). Withdrawn
+    (``ended_at``) when a reassignment drops the unit or the order goes back to the
+    queue. ``Order.assisting_units`` lists the units of the running ones."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="assistances"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("协办单位"), on_delete=models.PROTECT, related_name="assistances"
+    )
+    started_at = models.DateTimeField(_("派出时间"))
+    sign_duty = models.OneToOneField(
+        Duty, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    signed_at = models.DateTimeField(_("协办签收时间"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("协办签收人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    opinion_duty = models.OneToOneField(
+        Duty, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opinion = models.TextField(_("协办意见"), blank=True)
+    opinion_at = models.DateTimeField(_("意见提交时间"), null=True, blank=True)
+    opinion_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("意见提交人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ended_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("协办")
+        verbose_name_plural = _("协办")
+        ordering = ["order", "started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "unit"],
+                condition=Q(ended_at__isnull=True),
+                name="assistance_one_running_per_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.unit_id}"
+
+
 class OrderNumberCounter(models.Model):
     """The last sequence number used per street and month (order numbers never repeat)."""
 
@@ -815,6 +873,9 @@ class EventKind(models.TextChoices):
     ESCALATED = "escalated", _("临期预警或超时督办")
     REVIEWED = "reviewed", _("群众评价")
     RETURN_VISIT = "return_visit", _("回访")
+    ASSIST_ADDED = "assist_added", _("增派协办")
+    ASSIST_SIGNED = "assist_signed", _("协办签收")
+    ASSIST_OPINION = "assist_opinion", _("协办意见")
 
 
 # The moment (an ``Order`` time field) each kind of event stamps: the clocks start and

@@ -348,3 +348,41 @@ def notify_escalations(raised: list[Raised], *, now: datetime) -> int:
         for user_id in dict.fromkeys(users):
             rows.append((user_id, r.order_id, kind, r.subject[:200], r.title, now))
     return notify_rows(rows, now=now)
+
+
+def notify_assisting(*, order, units, due_by: dict[int, datetime], now: datetime, actor) -> None:
+    """Tell each assisting unit sent (or sent again) its part: its handlers and heads,
+    with the time to sign by."""
+    for unit in units:
+        users = _members(Q(unit_id=unit.pk, role__in=[Role.HANDLER, Role.UNIT_HEAD]))
+        subject = _("协办 %(number)s：请于 %(due)s 前签收") % {
+            "number": order.number,
+            "due": _fmt(due_by.get(unit.pk)),
+        }
+        notify(
+            recipients=users,
+            order=order,
+            kind="assist",
+            subject=subject,
+            body=order.title,
+            now=now,
+            exclude=actor,
+        )
+
+
+def notify_assist_opinion(*, order, unit, now: datetime, actor) -> None:
+    """Tell the lead unit (its assignee, else its handlers) an assisting unit's opinion is in."""
+    if order.assignee_id:
+        users = [order.assignee]
+    else:
+        users = _members(Q(unit_id=order.lead_unit_id, role__in=[Role.HANDLER, Role.UNIT_HEAD]))
+    subject = _("协办意见 %(number)s：%(unit)s") % {"number": order.number, "unit": unit.name}
+    notify(
+        recipients=users,
+        order=order,
+        kind="assist_opinion",
+        subject=subject,
+        body=order.title,
+        now=now,
+        exclude=actor,
+    )

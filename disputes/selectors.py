@@ -329,10 +329,14 @@ def capacities(user, order: Order, *, ignore_assignee: bool = False) -> set[Capa
         found.add(Capacity.REPORTER)
         if order.on_the_spot:
             found.add(Capacity.SETTLER)  # visits again the parties it settled (回访)
-    if order.lead_unit_id is not None and (
-        {order.lead_unit_id} | assisting_unit_ids(order)
-    ) & _units(user, *HANDLER_ROLES):
+    handled = _units(user, *HANDLER_ROLES)
+    if (
+        order.lead_unit_id is not None
+        and ({order.lead_unit_id} | assisting_unit_ids(order)) & handled
+    ):
         found.add(Capacity.HANDLING_UNIT)
+        if assisting_unit_ids(order) & handled:
+            found.add(Capacity.ASSISTING)  # the part's own step decides what it still owes
     return found
 
 

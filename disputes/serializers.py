@@ -30,6 +30,7 @@ from .events import event_label
 from .incidents import IncidentInput
 from .models import (
     REPORTER_SOURCES,
+    Assistance,
     Attachment,
     ContactMethod,
     Escalation,
@@ -364,6 +365,61 @@ class RouteSerializer(serializers.Serializer):
     )
     assisting_units = serializers.ListField(child=IdField(), max_length=20, default=list)
     note = Text(max_length=2000, allow_blank=True, default="")
+
+
+class AddAssistingSerializer(serializers.Serializer):
+    """增派协办."""
+
+    units = serializers.ListField(
+        child=IdField(), min_length=1, max_length=20, help_text=_("协办单位 id。")
+    )
+    note = Text(max_length=2000, allow_blank=True, default="")
+
+
+class AssistOpinionSerializer(serializers.Serializer):
+    """协办意见."""
+
+    opinion = Text(max_length=4000)
+
+
+class AssistanceSerializer(ModelSerializer):
+    """An assisting unit's part: its signing and its opinion, each with its due time and
+    whether it was on time (null: not yet, or no clock)."""
+
+    unit = UnitBriefSerializer(read_only=True)
+    signed_by = UserBriefSerializer(read_only=True, allow_null=True)
+    opinion_by = UserBriefSerializer(read_only=True, allow_null=True)
+    sign_due_at = serializers.DateTimeField(
+        source="sign_duty.due_at", read_only=True, allow_null=True, default=None
+    )
+    sign_on_time = serializers.BooleanField(
+        source="sign_duty.on_time", read_only=True, allow_null=True, default=None
+    )
+    opinion_due_at = serializers.DateTimeField(
+        source="opinion_duty.due_at", read_only=True, allow_null=True, default=None
+    )
+    opinion_on_time = serializers.BooleanField(
+        source="opinion_duty.on_time", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Assistance
+        fields = [
+            "id",
+            "unit",
+            "started_at",
+            "sign_due_at",
+            "signed_at",
+            "signed_by",
+            "sign_on_time",
+            "opinion_due_at",
+            "opinion",
+            "opinion_at",
+            "opinion_by",
+            "opinion_on_time",
+            "ended_at",
+        ]
+        read_only_fields = fields
 
 
 class BulkIdsField(serializers.ListField):

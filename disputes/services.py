@@ -28,6 +28,14 @@ from shishi_mediation.text import SHANGHAI, display_name, joined, local_iso, vis
 from shishi_mediation.validators import MOBILE_RE
 
 from .actions import ORDER_ACTIONS
+from .assisting import (
+    assistance_opinion,
+    assistance_sign,
+    assistances_add,
+    assistances_lead_signed,
+    assistances_route,
+    assistances_withdraw_all,
+)
 from .duties import order_duties_end
 from .events import record_event
 from .images import is_photo, photo_prepare
@@ -47,7 +55,12 @@ from .models import (
     State,
     validate_attachment,
 )
-from .notices import notify_order_event, text_review_codes
+from .notices import (
+    notify_assist_opinion,
+    notify_assisting,
+    notify_order_event,
+    text_review_codes,
+)
 from .selectors import (
     allowed_actions,
     can_report,
@@ -407,6 +420,14 @@ def _route(
         previous = o.lead_unit.name if o.lead_unit else ""
         getattr(o, action)(lead_unit=lead_unit, assignee=assignee, at=now, limits=policy.limits)
         o.assisting_units.set(assisting)
+        to_sign = assistances_route(o, assisting, at=now, policy=policy)
+        if to_sign:
+            due_by = dict(
+                o.duties.running()
+                .filter(kind="assist_sign", unit__in=to_sign)
+                .values_list("unit_id", "due_at")
+            )
+            notify_assisting(order=o, units=to_sign, due_by=due_by, now=now, actor=actor)
         data = {
             "lead_unit": lead_unit.name,
             "assignee": display_name(assignee),
@@ -595,6 +616,7 @@ def order_sign(*, order_id: int, actor, now: datetime | None = None) -> Order:
     def apply(o: Order):
         policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
         o.sign(by=actor, at=now, limits=policy.limits)
+        assistances_lead_signed(o, at=now)
         return "", _clock_data(o)
 
     return _transition(
@@ -620,6 +642,7 @@ def order_return(*, order_id: int, actor, reason: str, now: datetime | None = No
         policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
         o.return_to_queue(at=now, limits=policy.limits)
         o.assisting_units.clear()
+        assistances_withdraw_all(o, at=now)
         return reason.strip(), {"returned_by_unit": unit, **_clock_data(o)}
 
     return _transition(
@@ -627,6 +650,125 @@ def order_return(*, order_id: int, actor, reason: str, now: datetime | None = No
         actor=actor,
         action="return",
         kind=EventKind.RETURNED,
+        now=now,
+        apply=apply,
+    )
+
+
+# --- assisting units (协办) ----------------------------------------------------------------
+
+
+def order_add_assisting(
+    *, order_id: int, actor, unit_ids: Iterable[int], note: str = "", now: datetime | None = None
+) -> Order:
+    """The center sends more assisting units to an order already dispatched (增派协办),
+    e.g. when the lead unit asks for help. Each signs for its part within the signing
+    limit from now."""
+    now = now or timezone.now()
+    wanted = list(dict.fromkeys(unit_ids or []))
+    if not wanted:
+        raise InvalidInput({"units": _("请至少选择一个协办单位。")})
+    valid = [pk for pk in wanted if is_valid_pk(pk)]
+    units = list(Unit.objects.filter(pk__in=valid, is_active=True))
+    if len(units) != len(wanted):
+        raise InvalidInput({"units": _("协办单位无效。")})
+
+    def apply(o: Order):
+        serving = set(units_serving(o.street).filter(pk__in=valid).values_list("pk", flat=True))
+        current = {o.lead_unit_id, *o.assisting_units.values_list("pk", flat=True)}
+        if any(u.pk not in serving for u in units):
+            raise InvalidInput({"units": _("协办单位无效。")})
+        if any(u.pk in current for u in units):
+            raise InvalidInput({"units": _("该单位已是本订单的责任单位或协办单位。")})
+        policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
+        parts = assistances_add(o, units, at=now, policy=policy)
+        o.assisting_units.add(*units)
+        due_by = {p.unit_id: p.sign_duty.due_at for p in parts}
+        notify_assisting(order=o, units=units, due_by=due_by, now=now, actor=actor)
+        return note.strip(), {"assisting_units": [u.name for u in units]}
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="add_assisting",
+        kind=EventKind.ASSIST_ADDED,
+        now=now,
+        apply=apply,
+    )
+
+
+def _my_parts(o: Order, actor, **filters) -> list:
+    """The running parts of the actor's units in the order (``Assistance``)."""
+    units = [
+        m.unit_id
+        for m in Membership.objects.filter(user=actor, role__in=[Role.HANDLER, Role.UNIT_HEAD])
+    ]
+    return list(
+        o.assistances.filter(ended_at__isnull=True, unit_id__in=units, **filters)
+        .select_related("unit", "sign_duty", "opinion_duty")
+        .order_by("id")
+    )
+
+
+def order_assist_sign(*, order_id: int, actor, now: datetime | None = None) -> Order:
+    """An assisting unit signs for its part (协办签收): the part of each of the actor's
+    units that has not signed yet."""
+    now = now or timezone.now()
+
+    def apply(o: Order):
+        parts = _my_parts(o, actor, signed_at__isnull=True)
+        if not parts:
+            raise Conflict(_("本单位的协办已签收。"), state=o.state)
+        units, on_time = [], []
+        for part in parts:
+            on_time.append(assistance_sign(o, part, by=actor, at=now))
+            units.append(part.unit.name)
+        data = {"units": units}
+        if any(v is not None for v in on_time):
+            data["on_time"] = all(v is not False for v in on_time)
+        return "", data
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="assist_sign",
+        kind=EventKind.ASSIST_SIGNED,
+        now=now,
+        apply=apply,
+    )
+
+
+def order_assist_opinion(
+    *, order_id: int, actor, opinion: str, now: datetime | None = None
+) -> Order:
+    """An assisting unit files its opinion (协办意见), once, after signing for its part;
+    due at the order's meeting deadline."""
+    errors: dict[str, Any] = {}
+    _require(errors, opinion=opinion)
+    _raise_if(errors)
+    now = now or timezone.now()
+    text = opinion.strip()
+
+    def apply(o: Order):
+        parts = _my_parts(o, actor, opinion_at__isnull=True)
+        if not parts:
+            raise Conflict(_("本单位已提交协办意见。"), state=o.state)
+        unsigned = [p for p in parts if p.signed_at is None]
+        if unsigned:
+            raise Conflict(_("请先协办签收，再提交意见。"), state=o.state)
+        on_time = [assistance_opinion(p, by=actor, at=now, text=text) for p in parts]
+        for part in parts:
+            notify_assist_opinion(order=o, unit=part.unit, now=now, actor=actor)
+        data = {"units": [p.unit.name for p in parts]}
+        if any(v is not None for v in on_time):
+            data["on_time"] = all(v is not False for v in on_time)
+        return text, data
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="assist_opinion",
+        kind=EventKind.ASSIST_OPINION,
         now=now,
         apply=apply,
     )

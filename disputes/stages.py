@@ -233,7 +233,9 @@ class DutyReportLabels:
     late: Promise
     open: Promise
     rate: Promise
+    rate_name: Promise
     group: Promise
+    score_weight: int = 0  # the rate's weight in the composite score; 0: shown only
 
 
 @dataclass(frozen=True)
@@ -280,6 +282,8 @@ DUTIES: tuple[DutyClock, ...] = (
             late=_("协办超时签收"),
             open=_("协办逾期未签收"),
             rate=_("协办按时签收率(%)"),
+            rate_name=_("协办按时签收率"),
+            score_weight=5,
             group=_("协办签收"),
         ),
     ),
@@ -293,6 +297,8 @@ DUTIES: tuple[DutyClock, ...] = (
             late=_("协办意见超时"),
             open=_("协办意见逾期未交"),
             rate=_("协办意见按时率(%)"),
+            rate_name=_("协办意见按时率"),
+            score_weight=5,
             group=_("协办意见"),
         ),
     ),
@@ -312,6 +318,7 @@ DUTIES: tuple[DutyClock, ...] = (
             late=_("退单超时审核"),
             open=_("退单逾期未审核"),
             rate=_("退单按时审核率(%)"),
+            rate_name=_("退单按时审核率"),
             group=_("退单审核"),
         ),
     ),
@@ -329,6 +336,7 @@ DUTIES: tuple[DutyClock, ...] = (
             late=_("督办超时回复"),
             open=_("督办逾期未回复"),
             rate=_("督办按时回复率(%)"),
+            rate_name=_("督办按时回复率"),
             group=_("督办回复"),
         ),
     ),

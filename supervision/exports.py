@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from disputes.stages import CLOCKS
+from disputes.stages import CLOCKS, DUTIES
 from shishi_mediation.text import SHANGHAI
 
 from .reports import SCORE_WEIGHTS, MonthlyReport, Row
@@ -57,9 +57,19 @@ FIGURE_COLUMNS: list[tuple[str, str]] = [
     ("reviews_bad", gettext_lazy("差评")),
     ("good_rate", gettext_lazy("好评率(%)")),
     ("return_visits", gettext_lazy("回访次数")),
+    *(
+        (f"{d.name}_{figure}", getattr(d.report, figure))
+        for d in DUTIES
+        for figure in ("on_time", "late", "open", "rate")
+    ),
     ("score", gettext_lazy("综合得分")),
 ]
-RATE_KEYS = {*(f"{c.name}_rate" for c in CLOCKS), "success_rate", "good_rate", "score"}
+RATE_KEYS = {
+    *(f"{c.name}_rate" for c in (*CLOCKS, *DUTIES)),
+    "success_rate",
+    "good_rate",
+    "score",
+}
 MINUTE_KEYS = {f"median_{c.name}_minutes" for c in CLOCKS}
 
 

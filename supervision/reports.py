@@ -56,6 +56,7 @@ from dispatch.selectors import area_ancestor_paths, memberships_of
 from disputes.models import (
     HANDLING_STATES,
     OPEN_STATES,
+    Duty,
     Escalation,
     Order,
     Outcome,
@@ -63,7 +64,7 @@ from disputes.models import (
     Review,
     State,
 )
-from disputes.stages import CLOCK, CLOCKS
+from disputes.stages import CLOCK, CLOCKS, DUTIES
 from notifications.levels import EscalationLevel
 from shishi_mediation.errors import Forbidden, NotFound
 from shishi_mediation.text import SHANGHAI
@@ -72,10 +73,15 @@ from .models import COUNT_FIELDS as SETTLED_FIELDS
 from .models import MedianSnapshot, MonthlyRollup
 
 STAGES = tuple(c.name for c in CLOCKS)
+DUTY_NAMES = tuple(d.name for d in DUTIES)
+# The trend's rates: the order's clocks', success and good reviews (duties are counted
+# for the report's month and the one before only).
+TREND_RATES = (*(f"{s}_rate" for s in STAGES), "success_rate", "good_rate")
 # Each stage's clock starts at the first column and is met at the second (docs/REPORTS.md).
 # The composite score: weights of the rates that make it (percentage points each).
 SCORE_WEIGHTS = {
     **{f"{c.name}_rate": c.report.score_weight for c in CLOCKS if c.report.score_weight},
+    **{f"{d.name}_rate": d.report.score_weight for d in DUTIES if d.report.score_weight},
     "success_rate": 20,
     "good_rate": 15,
 }
@@ -314,6 +320,7 @@ COUNT_FIELDS = (
     "reviews_good",
     "reviews_bad",
     "return_visits",
+    *(f"{d}_{k}" for d in DUTY_NAMES for k in ("on_time", "late", "open")),
 )
 ESCALATION_FIELDS = {
     EscalationLevel.WARNING: "escalations_warning",
@@ -346,6 +353,7 @@ class Figures:
         c = self.counts
         return {
             **{f"{s}_rate": ratio(c[f"{s}_on_time"], self.stage_total(s)) for s in STAGES},
+            **{f"{d}_rate": ratio(c[f"{d}_on_time"], self.stage_total(d)) for d in DUTY_NAMES},
             "success_rate": ratio(c["mediated"], c["closed"]),
             "good_rate": ratio(c["reviews_good"], c["reviews_good"] + c["reviews_bad"]),
         }
@@ -753,6 +761,42 @@ def _visit_counts(scope: Scope, month: Month, through: int | None) -> Counts:
     )
 
 
+def _duty_counts(scope: Scope, months: list[Month], as_of: datetime) -> Counts:
+    """Each duty (``stages.DUTIES``) per (street, unit that owes it) in the month of its
+    due time, for the report's month and the one before (the ranking's change): met on
+    time, met late, or not met and past due at ``as_of`` (also when it ended unmet after
+    its due time; one ended before it is not counted). Read live (duties are few): one
+    query."""
+    first, last = months[-2], months[-1]
+    past_due_unmet = Q(met_at__isnull=True, due_at__lt=as_of) & (
+        Q(ended_at__isnull=True) | Q(ended_at__gt=F("due_at"))
+    )
+    aggregates = {}
+    for d in DUTY_NAMES:
+        mine = Q(kind=d)
+        aggregates[f"{d}_on_time"] = Count("pk", filter=mine & Q(on_time=True))
+        aggregates[f"{d}_late"] = Count("pk", filter=mine & Q(on_time=False))
+        aggregates[f"{d}_open"] = Count("pk", filter=mine & past_due_unmet)
+    rows = (
+        Duty.objects.filter(scope.orders_q("order__"), due_at__gte=first.start, due_at__lt=last.end)
+        .order_by()
+        .annotate(m=month_of("due_at"))
+        .values("order__street_id", "unit_id", "m")
+        .annotate(**aggregates)
+    )
+    index = {
+        date(first.year, first.month, 1): len(months) - 2,
+        date(last.year, last.month, 1): len(months) - 1,
+    }
+    out: Counts = {}
+    for row in rows:
+        key = (row["order__street_id"], row["unit_id"])
+        i = index.get(row["m"])
+        if i is not None:
+            out.setdefault(key, {})[i] = {name: row[name] for name in aggregates}
+    return out
+
+
 # --- medians ---------------------------------------------------------------------------------
 
 
@@ -1063,7 +1107,12 @@ def _assemble(scope: Scope, month: Month, as_of: datetime) -> _Assembled:
     if cutoff is not None and month.end <= cutoff:
         _parallel_plans(allowed=False)
     orders = _order_counts(scope, months, as_of, cutoff)
-    windowed = [settled.counts, orders, _review_counts(scope, months, cutoff)]
+    windowed = [
+        settled.counts,
+        orders,
+        _review_counts(scope, months, cutoff),
+        _duty_counts(scope, months, as_of),
+    ]
     escalations = _escalation_counts(scope, month, as_of, cutoff)  # raised-against unit
     visits = _visit_counts(scope, month, settled.visits_through)
 
@@ -1105,7 +1154,10 @@ def _assemble(scope: Scope, month: Month, as_of: datetime) -> _Assembled:
     if not unassigned.figures.is_empty:
         unit_list.append(unassigned)
     trend = [
-        TrendPoint(month=m, rates={k: percent(v) for k, v in totals[i].rates.items()})
+        TrendPoint(
+            month=m,
+            rates={k: percent(v) for k, v in totals[i].rates.items() if k in TREND_RATES},
+        )
         for i, m in enumerate(months)
     ]
     return _Assembled(

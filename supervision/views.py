@@ -34,7 +34,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from disputes.stages import CLOCKS
+from disputes.stages import CLOCKS, DUTIES
 from shishi_mediation.api import ErrorSerializer, ValidationErrorSerializer
 from shishi_mediation.errors import Forbidden, NotFound
 
@@ -146,7 +146,10 @@ COLUMN_GROUPS: list[tuple[str, list[tuple[str, str]]]] = [
                 (f"{stage}_rate", gettext_lazy("按时率")),
             ],
         )
-        for stage, title in ((c.name, c.report.group) for c in CLOCKS)
+        for stage, title in (
+            *((c.name, c.report.group) for c in CLOCKS),
+            *((d.name, d.report.group) for d in DUTIES),
+        )
     ],
     (
         gettext_lazy("结单"),
@@ -381,7 +384,7 @@ def _rank_move(moved: int | None) -> str:
 
 # The ranking's rate columns, in the order of ``SCORE_WEIGHTS``.
 RATE_LABELS = {
-    **{f"{c.name}_rate": c.report.rate_name for c in CLOCKS},
+    **{f"{c.name}_rate": c.report.rate_name for c in (*CLOCKS, *DUTIES)},
     "success_rate": gettext_lazy("调解成功率"),
     "good_rate": gettext_lazy("好评率"),
 }

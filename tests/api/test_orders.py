@@ -265,6 +265,7 @@ def test_detail_lists_what_the_user_may_do_now(world, api, order_in):
     order = order_in("dispatched")
     assert api(world.handler).get(url(order.pk)).json()["actions"] == ["return", "sign"]
     assert api(world.dispatcher).get(url(order.pk)).json()["actions"] == [
+        "add_assisting",
         "cancel",
         "reassign",
         "return",

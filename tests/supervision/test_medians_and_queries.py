@@ -166,12 +166,13 @@ def test_the_report_takes_the_same_queries_for_ten_times_the_orders(world, clien
 
     assert big == small
     # The roll-ups of the 12-month window (none here), the orders and the reviews of the
-    # window not in them, the escalations, the visits, the units' names, and the medians
+    # window not in them, the duties, the escalations, the visits, the units' names, and
+    # the medians
     # (1 query with percentile_cont; with windows one per grouping (unit, street, total)
     # and clock: 3 × 4 = 12 since the dispatch clock joined sign, contact and meet, 3 more
     # per clock); and the savepoint and its release (the report reads in one transaction).
     medians = 1 if connection.vendor == "postgresql" else 3 * 4
-    assert small[0] == 6 + medians + 2
+    assert small[0] == 7 + medians + 2
     assert small[1] == 5
     # The fixture's data really grew in every section the report reads.
     for key in ("received", "closed", "reviews_good", "return_visits", "escalations_level1"):

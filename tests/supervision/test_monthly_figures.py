@@ -23,6 +23,7 @@ import pytest
 from shishi_mediation.errors import Forbidden, NotFound
 from supervision.reports import (
     COUNT_FIELDS,
+    DUTY_NAMES,
     STAGES,
     Month,
     composite_score,
@@ -40,7 +41,7 @@ def figures(**given) -> dict:
     """A complete row of figures: zero counts, no rates, medians or score, except as
     given. Comparing with this compares every figure."""
     row = dict.fromkeys(COUNT_FIELDS, 0)
-    row.update({f"{s}_rate": None for s in STAGES})
+    row.update({f"{s}_rate": None for s in (*STAGES, *DUTY_NAMES)})
     row.update(success_rate=None, good_rate=None, score=None)
     row.update({f"median_{s}_minutes": None for s in STAGES})
     unknown = set(given) - set(row)

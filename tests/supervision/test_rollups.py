@@ -178,13 +178,13 @@ def test_the_report_takes_fixed_queries_with_the_roll_up(world):
     rollups_refresh(now=now)
     big = count_queries(report)
     assert big == small
-    # With the roll-up of an ended month: the roll-up, the orders not in it, the
-    # escalations, the visits recorded since, the units' names (no reviews: none can
+    # With the roll-up of an ended month: the roll-up, the orders not in it, the duties,
+    # the escalations, the visits recorded since, the units' names (no reviews: none can
     # be submitted in October after the cutoff), the savepoint and its release; on
     # PostgreSQL the parallel-plan setting and the median snapshot, elsewhere the
     # median queries, one per grouping (unit, street, total) and clock: 3 × 4 = 12
     # since the dispatch clock joined sign, contact and meet (3 more per clock).
-    assert small == 5 + 2 + (2 if connection.vendor == "postgresql" else 3 * 4)
+    assert small == 6 + 2 + (2 if connection.vendor == "postgresql" else 3 * 4)
 
 
 @on_postgres
