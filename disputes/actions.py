@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from .models import Order, State
+from .stages import pausable_states
 
 
 class Capacity(StrEnum):
@@ -50,6 +51,9 @@ class OrderAction:
 
 
 D, H = Capacity.DISPATCHER, Capacity.HANDLER
+# Pausing a clock (暂停计时) is offered while a pausable clock runs; whether a pause is
+# asked for or running is the service's question (and the order page's).
+PAUSE_STATES = pausable_states()
 
 ORDER_ACTIONS: dict[str, OrderAction] = {
     a.name: a
@@ -109,6 +113,23 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             service="order_record_return_visit",
             by=frozenset({H, Capacity.STREET_POLICE, Capacity.SETTLER}),
             states=frozenset({State.CLOSED}),
+        ),
+        OrderAction(
+            "pause", _("申请暂停计时"), service="order_pause", by=frozenset({H}), states=PAUSE_STATES
+        ),
+        OrderAction(
+            "pause_decide",
+            _("审批暂停"),
+            service="order_pause_decide",
+            by=frozenset({D}),
+            states=PAUSE_STATES,
+        ),
+        OrderAction(
+            "resume",
+            _("恢复计时"),
+            service="order_resume",
+            by=frozenset({D, H}),
+            states=PAUSE_STATES,
         ),
     )
 }
