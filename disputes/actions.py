@@ -115,7 +115,11 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             states=frozenset({State.CLOSED}),
         ),
         OrderAction(
-            "pause", _("申请暂停计时"), service="order_pause", by=frozenset({H}), states=PAUSE_STATES
+            "pause",
+            _("申请暂停计时"),
+            service="order_pause",
+            by=frozenset({H}),
+            states=PAUSE_STATES,
         ),
         OrderAction(
             "pause_decide",

@@ -1176,7 +1176,7 @@ def order_pause_decide(
     if not isinstance(approve, bool):
         raise InvalidInput({"approve": _("请选择批准或驳回。")})
     if not approve and not visible_text(note):
-        raise InvalidInput({"decision_note": _("驳回须写明理由。")})
+        raise InvalidInput({"note": _("驳回须写明理由。")})
     pause: ClockPause | None = None
 
     def apply(o: Order):
@@ -1237,6 +1237,11 @@ def order_resume(
         return note, {**_pause_data(o, pause, due_before), "paused_minutes": paused}
 
     _transition(
-        order_id=order_id, actor=actor, action="resume", kind=EventKind.RESUMED, now=now, apply=apply
+        order_id=order_id,
+        actor=actor,
+        action="resume",
+        kind=EventKind.RESUMED,
+        now=now,
+        apply=apply,
     )
     return pause

@@ -1,8 +1,6 @@
 """Pausing a clock (暂停计时): the handler asks, the center approves or rejects, the due
 time moves by exactly the time paused, and the sweep, the timeline and the notices follow."""
 
-from datetime import timedelta
-
 import pytest
 from django.core.management import call_command
 
@@ -199,7 +197,7 @@ def test_rejection_needs_a_reason_and_changes_no_clock(world, signed):
         services.order_pause_decide(
             order_id=signed.pk, actor=world.dispatcher, approve=False, note=" ", now=DECIDED
         )
-    assert set(e.value.errors) == {"decision_note"}
+    assert set(e.value.errors) == {"note"}
     services.order_pause_decide(
         order_id=signed.pk, actor=world.dispatcher, approve=False, note="可电话联系", now=DECIDED
     )
