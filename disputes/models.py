@@ -904,6 +904,10 @@ class ClockPause(models.Model):
         db_index=False,
     )
     stage = models.CharField(_("环节"), max_length=8, choices=Stage.choices)
+    # The lead unit that asked (the report counts its pauses, whatever happens later).
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.CharField(_("暂停原因"), max_length=16, choices=Reason.choices)
     note = models.TextField(_("说明"), blank=True)
     requested_minutes = models.PositiveIntegerField(_("申请暂停时长（分钟）"))

@@ -1123,6 +1123,7 @@ def order_pause(
         pause = ClockPause.objects.create(
             order=o,
             stage=stage,
+            unit_id=o.lead_unit_id,
             reason=reason,
             note=note,
             requested_minutes=minutes,

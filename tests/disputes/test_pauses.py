@@ -155,6 +155,7 @@ def test_one_open_pause_per_clock_is_a_database_rule(world, signed):
         ClockPause.objects.create(
             order=signed,
             stage="meet",
+            unit=world.hb_police,
             reason="away",
             requested_minutes=5,
             requested_by=world.handler,
