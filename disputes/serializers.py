@@ -47,7 +47,7 @@ from .models import (
 )
 from .selectors import party_numbers
 from .services import PartyInput, ReportInput
-from .stages import CLOCK, CLOCKS, PAUSABLE
+from .stages import CLOCKS, PAUSABLE_CHOICES
 
 
 class ConflictSerializer(serializers.Serializer):
@@ -218,7 +218,7 @@ class IncidentNumbers(serializers.SlugRelatedField):
 class ClockPauseSerializer(ModelSerializer):
     """A clock pause (暂停计时) of the order, as its detail lists them."""
 
-    stage = serializers.ChoiceField(choices=[(s, CLOCK[s].label) for s in PAUSABLE], read_only=True)
+    stage = serializers.ChoiceField(choices=PAUSABLE_CHOICES, read_only=True)
     reason = serializers.ChoiceField(choices=ClockPause.Reason.choices, read_only=True)
     state = serializers.ChoiceField(choices=ClockPause.PauseState.choices, read_only=True)
     requested_by = UserBriefSerializer(read_only=True)
@@ -452,7 +452,7 @@ class PauseSerializer(serializers.Serializer):
     """申请暂停计时."""
 
     stage = Choice(
-        choices=[(s, CLOCK[s].label) for s in PAUSABLE],
+        choices=PAUSABLE_CHOICES,
         help_text=_("暂停的环节：contact 联系当事人、meet 见面调解。"),
     )
     reason = Choice(choices=ClockPause.Reason.choices)
@@ -470,7 +470,7 @@ class PauseDecideSerializer(serializers.Serializer):
     approve = Flag(help_text=_("true 批准，false 驳回。"))
     note = Text(max_length=2000, allow_blank=True, default="", help_text=_("驳回时必填。"))
     stage = Choice(
-        choices=[(s, CLOCK[s].label) for s in PAUSABLE],
+        choices=PAUSABLE_CHOICES,
         required=False,
         help_text=_("两个环节都有待审批的申请时必填。"),
     )
@@ -481,7 +481,7 @@ class ResumeSerializer(serializers.Serializer):
 
     note = Text(max_length=2000, allow_blank=True, default="")
     stage = Choice(
-        choices=[(s, CLOCK[s].label) for s in PAUSABLE],
+        choices=PAUSABLE_CHOICES,
         required=False,
         help_text=_("两个环节都在暂停中时必填。"),
     )

@@ -230,6 +230,7 @@ Stage.__doc__ = "The clocks' names and labels (``CLOCKS``)."
 
 
 PAUSABLE = tuple(c.name for c in CLOCKS if c.pausable)
+PAUSABLE_CHOICES = [(c.name, c.label) for c in CLOCKS if c.pausable]  # the API's enum
 
 
 def pausable_states() -> frozenset[str]:

@@ -480,6 +480,7 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "disputes.models.EventKind",
         "OrderSourceEnum": "disputes.models.Source",
         "ReporterSourceEnum": "disputes.models.REPORTER_SOURCES",
+        "PausableStageEnum": "disputes.stages.PAUSABLE_CHOICES",
     },
 }
 
