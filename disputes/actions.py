@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from .models import Order, State
+from .stages import pausable_states
 
 
 class Capacity(StrEnum):
@@ -54,6 +55,9 @@ class OrderAction:
 D, H = Capacity.DISPATCHER, Capacity.HANDLER
 # While an assisting unit's part runs: from the dispatch until the order is closed.
 ASSISTED_STATES = (State.DISPATCHED, State.SIGNED, State.CONTACTED, State.MET)
+# Pausing a clock (暂停计时) is offered while a pausable clock runs; whether a pause is
+# asked for or running is the service's question (and the order page's).
+PAUSE_STATES = pausable_states()
 
 ORDER_ACTIONS: dict[str, OrderAction] = {
     a.name: a
@@ -136,6 +140,27 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             by=frozenset({H, Capacity.STREET_POLICE, Capacity.SETTLER}),
             states=frozenset({State.CLOSED}),
             endpoint=False,
+        ),
+        OrderAction(
+            "pause",
+            _("申请暂停计时"),
+            service="order_pause",
+            by=frozenset({H}),
+            states=PAUSE_STATES,
+        ),
+        OrderAction(
+            "pause_decide",
+            _("审批暂停"),
+            service="order_pause_decide",
+            by=frozenset({D}),
+            states=PAUSE_STATES,
+        ),
+        OrderAction(
+            "resume",
+            _("恢复计时"),
+            service="order_resume",
+            by=frozenset({D, H}),
+            states=PAUSE_STATES,
         ),
     )
 }

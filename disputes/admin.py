@@ -5,6 +5,7 @@ from django.contrib import admin
 from .models import (
     POLICY_LIMIT_FIELDS,
     Attachment,
+    ClockPause,
     Order,
     OrderEvent,
     Party,
@@ -63,6 +64,23 @@ class ReturnVisitInline(ReadOnlyInline):
     fields = ["visited_by", "visited_at", "satisfied", "note"]
 
 
+class ClockPauseInline(ReadOnlyInline):
+    model = ClockPause
+    fields = [
+        "stage",
+        "reason",
+        "requested_minutes",
+        "requested_by",
+        "requested_at",
+        "state",
+        "decided_by",
+        "started_at",
+        "ends_at",
+        "ended_at",
+        "paused_minutes",
+    ]
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = [
@@ -79,7 +97,14 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "title", "parties__name"]
     list_select_related = ["category", "community", "lead_unit"]
     date_hierarchy = "reported_at"
-    inlines = [PartyInline, AttachmentInline, ReviewInline, ReturnVisitInline, EventInline]
+    inlines = [
+        PartyInline,
+        AttachmentInline,
+        ReviewInline,
+        ReturnVisitInline,
+        ClockPauseInline,
+        EventInline,
+    ]
     show_full_result_count = False
 
     def has_add_permission(self, request):

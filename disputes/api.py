@@ -12,6 +12,7 @@ import django_filters
 from django.db import connection
 from django.db.models import JSONField, Prefetch, Q
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -55,8 +56,10 @@ from .selectors import (
     attachment_for,
     available_actions,
     is_dispatcher,
+    order_pauses,
     orders_visible_to,
     party_numbers_in_full,
+    pause_actions,
 )
 from .serializers import (
     AddAssistingSerializer,
@@ -77,7 +80,10 @@ from .serializers import (
     OrderEventSerializer,
     OrderListSerializer,
     OrderReportSerializer,
+    PauseDecideSerializer,
+    PauseSerializer,
     ReasonSerializer,
+    ResumeSerializer,
     RouteSerializer,
 )
 from .stages import STAGE_CHOICES
@@ -107,10 +113,11 @@ class OrderPagination(StrictCursorPagination):
 API_ACTIONS = frozenset(name for name, action in ORDER_ACTIONS.items() if action.endpoint)
 
 
-def actions_now(user, order: Order) -> set[str]:
+def actions_now(user, order: Order, pauses=()) -> set[str]:
     """Action endpoints the user's roles and the order's state both allow at this moment
-    (the same rule as the web page's buttons)."""
-    return available_actions(user, order) & API_ACTIONS
+    (the same rule as the web page's buttons); the pause ones as its ``pauses`` allow."""
+    allowed = available_actions(user, order) & API_ACTIONS
+    return pause_actions(allowed, list(pauses), order, timezone.now())
 
 
 DETAIL_PREFETCHES = (
@@ -323,10 +330,12 @@ class OrderViewSet(
 
     def _respond(self, order: Order, *, status_code=status.HTTP_200_OK) -> Response:
         user = self.request.user
+        pauses = order_pauses(order)
         context = {
             **self.get_serializer_context(),
             "numbers_in_full": party_numbers_in_full(user, order),
-            "actions": {order.pk: actions_now(user, order)},
+            "actions": {order.pk: actions_now(user, order, pauses)},
+            "pauses": {order.pk: pauses},
         }
         return Response(OrderDetailSerializer(order, context=context).data, status=status_code)
 
@@ -549,6 +558,63 @@ class OrderViewSet(
         )
         return Response(AssistanceSerializer(parts, many=True).data)
 
+    @_action_schema(
+        "pause",
+        PauseSerializer,
+        description=_(
+            "责任单位的办理人或负责人申请暂停联系当事人或见面调解的计时，须选择原因"
+            "（other 须写说明）和时长（1 至 PAUSE_MAX_MINUTES 分钟）。该环节未在计时、"
+            "已超时、或已有待审批或进行中的暂停时为 409。批准前计时照常。"
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        return self._run(
+            request,
+            "pause",
+            PauseSerializer,
+            lambda d: {
+                "stage": d["stage"],
+                "reason": d["reason"],
+                "minutes": d["requested_minutes"],
+                "note": d["note"],
+            },
+        )
+
+    @_action_schema(
+        "pause_decide",
+        PauseDecideSerializer,
+        description=_(
+            "本街道派单员审批暂停申请。批准：自此刻起暂停，该环节截止时间顺延申请的时长；"
+            "驳回须写明理由（note）。没有待审批的申请时为 409。"
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="pause-decide", url_name="pause-decide")
+    def pause_decide(self, request, pk=None):
+        return self._run(
+            request,
+            "pause_decide",
+            PauseDecideSerializer,
+            lambda d: {"approve": d["approve"], "note": d["note"], "stage": d.get("stage")},
+        )
+
+    @_action_schema(
+        "resume",
+        ResumeSerializer,
+        description=_(
+            "责任单位或本街道派单员提前结束暂停：截止时间退回未用的分钟（已开始的一分钟计为暂停）。"
+            "没有进行中的暂停时为 409。"
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        return self._run(
+            request,
+            "resume",
+            ResumeSerializer,
+            lambda d: {"note": d["note"], "stage": d.get("stage")},
+        )
+
     @extend_schema(
         summary=_("流转记录"),
         description=_("订单的全部流转事件，按时间先后。"),
@@ -632,8 +698,8 @@ class OrderViewSet(
 
 
 # Reporting, every action endpoint, the bulk dispatch and an upload honour Idempotency-Key
-# (the endpoint's path is the action's name, with hyphens; ``dispatch_`` and ``return_``
-# only dodge Python names).
+# (the endpoint's path is the action's name, ``_`` written ``-``; ``dispatch_`` and
+# ``return_`` only dodge Python names).
 OrderViewSet.idempotent_actions = frozenset(
     {"create", "attachments", "dispatch_bulk"}
     | {

@@ -144,7 +144,7 @@ def timeline_fields(events: Iterable) -> dict[str, Any]:
                 out[c.on_time_field] = data["on_time"]
                 if c.met_label:
                     out[c.met_field] = event.at
-            if c.due_field in data:  # the step started this clock
+            if c.due_field in data:  # the step started this clock (or a pause moved it)
                 out.update(
                     {c.due_field: _moment(data[c.due_field]), c.on_time_field: None, **own_met}
                 )

@@ -17,6 +17,7 @@ from shishi_mediation.validators import MOBILE_RE, validate_id_number, validate_
 
 from .models import (
     REPORTER_SOURCES,
+    ClockPause,
     ContactMethod,
     Grade,
     Outcome,
@@ -284,6 +285,62 @@ class RouteForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# --- pausing a clock (暂停计时) --------------------------------------------------------------
+
+# The durations the page offers, in minutes (the API takes any up to the bound).
+PAUSE_DURATIONS = [
+    (60, _("1小时")),
+    (4 * 60, _("4小时")),
+    (12 * 60, _("12小时")),
+    (24 * 60, _("1天")),
+    (2 * 24 * 60, _("2天")),
+    (3 * 24 * 60, _("3天")),
+    (5 * 24 * 60, _("5天")),
+    (7 * 24 * 60, _("7天")),
+]
+
+
+class PauseForm(forms.Form):
+    """Ask to pause a running clock: which, why, for how long (``services.order_pause``)."""
+
+    stage = forms.ChoiceField(label=_("暂停环节"))
+    reason = forms.ChoiceField(label=_("暂停原因"), choices=ClockPause.Reason.choices)
+    minutes = forms.TypedChoiceField(label=_("暂停时长"), coerce=int)
+    note = forms.CharField(
+        label=_("说明"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("原因为“其他”时必填。"),
+    )
+
+    def __init__(self, *args, stages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = stages
+        cap = settings.PAUSE_MAX_MINUTES
+        self.fields["minutes"].choices = [(m, label) for m, label in PAUSE_DURATIONS if m <= cap]
+
+
+class PauseDecideForm(forms.Form):
+    """Approve or reject a pause asked for (``services.order_pause_decide``)."""
+
+    DECISIONS = [("approve", _("批准")), ("reject", _("驳回"))]
+    decision = forms.ChoiceField(label=_("审批"), choices=DECISIONS, widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("审批意见"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("驳回时必填。"),
+    )
+
+
+class ResumeForm(forms.Form):
+    """End a running pause early (``services.order_resume``)."""
+
+    note = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 # --- handling ----------------------------------------------------------------------------

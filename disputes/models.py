@@ -470,6 +470,16 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self._arm(clock.name)
         self.clock_record[clock.due_field] = at + limit
 
+    def _shift(self, clock, delta: timedelta) -> None:
+        """Move a running clock's due time by ``delta`` (later for a pause approved,
+        earlier for the unused part of one ended early) and re-arm its alarm for the new
+        due time; escalations raised for the old one are resolved by the service
+        (``sweep.resolve_escalations``). Its limit stays: warnings keep their lead time."""
+        due = getattr(self, clock.due_field) + delta
+        setattr(self, clock.due_field, due)
+        self._arm(clock.name)
+        self.clock_record[clock.due_field] = due
+
     @property
     def clock_record(self) -> dict:
         """What the timeline records of the clocks a step changed: ``on_time`` of the
@@ -876,6 +886,12 @@ class EventKind(models.TextChoices):
     ASSIST_ADDED = "assist_added", _("增派协办")
     ASSIST_SIGNED = "assist_signed", _("协办签收")
     ASSIST_OPINION = "assist_opinion", _("协办意见")
+    # Pausing a clock (``ClockPause``): asked, approved (the due time moves later),
+    # rejected, ended early (the unused time given back).
+    PAUSE_REQUESTED = "pause_requested", _("申请暂停计时")
+    PAUSED = "paused", _("暂停计时")
+    PAUSE_REJECTED = "pause_rejected", _("驳回暂停")
+    RESUMED = "resumed", _("恢复计时")
 
 
 # The moment (an ``Order`` time field) each kind of event stamps: the clocks start and
@@ -1006,6 +1022,107 @@ class ReturnVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.visited_at:%Y-%m-%d}"
+
+
+class ClockPause(models.Model):
+    """A pause of one running clock of an order (暂停计时): the handler asks, with a reason
+    and a bounded time; the street's center approves or rejects. Approval moves the
+    clock's due time later by the time asked at once (so the sweep, the lists and the
+    reports need nothing else); ending it early gives the unused minutes back; the clock
+    being met (or stopped) while paused ends it there. Services in
+    ``disputes.services`` (``order_pause`` …), the bookkeeping in ``disputes.pauses``."""
+
+    class Reason(models.TextChoices):
+        HOSPITAL = "hospital", _("当事人住院")
+        AWAY = "away", _("当事人外出")
+        APPRAISAL = "appraisal", _("等待鉴定")
+        COURT = "court", _("等待法院/仲裁")
+        OTHER = "other", _("其他")
+
+    class PauseState(models.TextChoices):
+        REQUESTED = "requested", _("待审批")
+        # Approved: paused from ``started_at`` until ``ends_at`` unless ``ended_at``.
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+        ENDED = "ended", _("已结束")
+        # Asked for, but the clock stopped (met, returned, cancelled) before a decision.
+        LAPSED = "lapsed", _("已失效")
+
+    # Indexed as the leading column of ``clock_pause_one_open``.
+    order = models.ForeignKey(
+        Order,
+        verbose_name=_("订单"),
+        on_delete=models.CASCADE,
+        related_name="pauses",
+        db_index=False,
+    )
+    stage = models.CharField(_("环节"), max_length=8, choices=Stage.choices)
+    # The lead unit that asked (the report counts its pauses, whatever happens later).
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("暂停原因"), max_length=16, choices=Reason.choices)
+    note = models.TextField(_("说明"), blank=True)
+    requested_minutes = models.PositiveIntegerField(_("申请暂停时长（分钟）"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    state = models.CharField(
+        _("状态"), max_length=16, choices=PauseState.choices, default=PauseState.REQUESTED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+    started_at = models.DateTimeField(_("暂停开始"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("暂停截止"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("实际结束"), null=True, blank=True)
+    # The minutes the clock's due time stands moved by this pause: those asked when
+    # approved, the minutes actually paused (a started minute counts) once ended early.
+    paused_minutes = models.PositiveIntegerField(_("暂停时长（分钟）"), default=0)
+
+    class Meta:
+        verbose_name = _("暂停计时")
+        verbose_name_plural = _("暂停计时")
+        ordering = ["order", "requested_at", "id"]
+        constraints = [
+            # One pause asked for or approved (and not ended) per clock of an order.
+            models.UniqueConstraint(
+                fields=["order", "stage"],
+                condition=Q(state__in=["requested", "approved"]),
+                name="clock_pause_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_minutes__gt=0), name="clock_pause_positive_minutes"
+            ),
+        ]
+        indexes = [
+            # The report's pauses of a month (``supervision.reports.pause_figures``).
+            models.Index(fields=["started_at"], name="clock_pause_started"),
+            models.Index(fields=["order", "requested_at"], name="clock_pause_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.stage} {self.get_state_display()}"
+
+    def is_running(self, now: datetime) -> bool:
+        """Approved, not ended, and its time not yet up at ``now``."""
+        return (
+            self.state == self.PauseState.APPROVED
+            and self.ended_at is None
+            and self.ends_at is not None
+            and self.ends_at > now
+        )
 
 
 # --- police incidents (警情) ----------------------------------------------------------------

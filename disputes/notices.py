@@ -111,6 +111,23 @@ def notify_order_event(*, order, kind: str, actor, now: datetime, note: str = ""
         users = [order.reporter]
         subject = _("已撤销 %(number)s：%(title)s") % {"number": number, "title": title}
         body = note
+    elif kind == "pause_requested":
+        users = _members(street_dispatchers_q(order.street_id))
+        subject = _("申请暂停计时 %(number)s：请审批") % {"number": number}
+        body = note or title
+    elif kind in ("paused", "pause_rejected", "resumed"):
+        if order.assignee_id:
+            users = [order.assignee]
+        else:
+            users = _members(Q(unit_id=order.lead_unit_id, role__in=[Role.HANDLER, Role.UNIT_HEAD]))
+        if kind == "resumed":  # ended by either side: the other hears of it
+            users += _members(street_dispatchers_q(order.street_id))
+        subject = {
+            "paused": _("暂停计时已批准 %(number)s"),
+            "pause_rejected": _("暂停计时被驳回 %(number)s"),
+            "resumed": _("已恢复计时 %(number)s"),
+        }[kind] % {"number": number}
+        body = note or title
     else:
         return
     notify(

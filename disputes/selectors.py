@@ -35,6 +35,7 @@ from .actions import ORDER_ACTIONS, Capacity
 from .models import (
     OPEN_STATES,
     Attachment,
+    ClockPause,
     Escalation,
     EventKind,
     Order,
@@ -42,7 +43,7 @@ from .models import (
     SlaPolicy,
     State,
 )
-from .stages import clock_states, clocks_in, next_due_whens, overdue_q
+from .stages import PAUSABLE, clock_states, clocks_in, next_due_whens, overdue_q
 
 HANDLER_ROLES = (Role.HANDLER, Role.UNIT_HEAD)
 
@@ -491,10 +492,12 @@ def board_orders(
     """Open orders the user may see, the nearest deadline first; orders waiting for
     dispatch (no clock yet) after them, oldest first; only those of ``urgency`` at
     ``now`` if given. ``escalation_level`` is the highest unresolved escalation level of
-    each (NULL if none)."""
+    each (NULL if none); ``paused_until`` the end of its clock pause running at ``now``
+    (暂停计时; NULL if none)."""
     open_escalations = Escalation.objects.filter(
         order_id=OuterRef("pk"), resolved_at__isnull=True
     ).order_by("-level")
+    paused = running_pauses_q(now or timezone.now())
 
     def refine(qs: QuerySet[Order]) -> QuerySet[Order]:
         qs = qs.filter(state__in=OPEN_STATES)
@@ -502,12 +505,46 @@ def board_orders(
         qs = _list_rows(qs).annotate(
             next_due=next_due_expression(),
             escalation_level=Subquery(open_escalations.values("level")[:1]),
+            paused_until=Subquery(
+                ClockPause.objects.filter(paused, order_id=OuterRef("pk"))
+                .order_by("-ends_at")
+                .values("ends_at")[:1]
+            ),
         )
         if urgency:
             qs = qs.filter(urgency_q(urgency, now=now))
         return _nearest_deadline_first(qs)
 
     return VisibleRows(user, refine)
+
+
+def running_pauses_q(now) -> Q:
+    """Clock pauses approved and running at ``now`` (``ClockPause.is_running``)."""
+    return Q(state=ClockPause.PauseState.APPROVED, ended_at__isnull=True, ends_at__gt=now)
+
+
+def order_pauses(order: Order) -> list[ClockPause]:
+    """The order's clock pauses, oldest first, with who asked and who decided."""
+    return list(order.pauses.select_related("requested_by", "decided_by"))
+
+
+def pause_actions(actions: set[str], pauses: list[ClockPause], order: Order, now) -> set[str]:
+    """The pause buttons among ``actions`` (``available_actions``) that apply now: ask
+    while a pausable clock runs, before its deadline, without a pause asked for or
+    running; decide while one is asked for; resume while one runs."""
+    running = {p.stage for p in pauses if p.is_running(now)}
+    asked = {p.stage for p in pauses if p.state == ClockPause.PauseState.REQUESTED}
+    free = (
+        {
+            stage
+            for stage, due in order.running_clocks().items()
+            if stage in PAUSABLE and due is not None and due > now
+        }
+        - running
+        - asked
+    )
+    wanted = {"pause": bool(free), "pause_decide": bool(asked), "resume": bool(running)}
+    return {a for a in actions if wanted.get(a, True)}
 
 
 def board_counts(user, *, filters: Refine | None = None, now) -> dict[str, int]:

@@ -32,6 +32,7 @@ from .models import (
     REPORTER_SOURCES,
     Assistance,
     Attachment,
+    ClockPause,
     ContactMethod,
     Escalation,
     EventKind,
@@ -47,7 +48,7 @@ from .models import (
 )
 from .selectors import party_numbers
 from .services import PartyInput, ReportInput
-from .stages import CLOCKS
+from .stages import CLOCKS, PAUSABLE_CHOICES
 
 
 class ConflictSerializer(serializers.Serializer):
@@ -215,6 +216,37 @@ class IncidentNumbers(serializers.SlugRelatedField):
     cannot follow the model: it says so itself."""
 
 
+class ClockPauseSerializer(ModelSerializer):
+    """A clock pause (暂停计时) of the order, as its detail lists them."""
+
+    stage = serializers.ChoiceField(choices=PAUSABLE_CHOICES, read_only=True)
+    reason = serializers.ChoiceField(choices=ClockPause.Reason.choices, read_only=True)
+    state = serializers.ChoiceField(choices=ClockPause.PauseState.choices, read_only=True)
+    requested_by = UserBriefSerializer(read_only=True)
+    decided_by = UserBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ClockPause
+        fields = [
+            "id",
+            "stage",
+            "reason",
+            "note",
+            "requested_minutes",
+            "requested_by",
+            "requested_at",
+            "state",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "started_at",
+            "ends_at",
+            "ended_at",
+            "paused_minutes",
+        ]
+        read_only_fields = fields
+
+
 class OrderDetailSerializer(OrderListSerializer):
     contact_method = blank_choice(ContactMethod.choices)
     outcome = blank_choice(Outcome.choices)
@@ -238,6 +270,7 @@ class OrderDetailSerializer(OrderListSerializer):
     actions = serializers.SerializerMethodField(
         help_text=_("当前用户此刻可执行的操作（角色与状态均允许）。")
     )
+    pauses = serializers.SerializerMethodField(help_text=_("暂停计时的申请与记录，先申请的在前。"))
 
     class Meta(OrderListSerializer.Meta):
         fields = [
@@ -262,11 +295,17 @@ class OrderDetailSerializer(OrderListSerializer):
             "grade",
             "cancel_reason",
             "actions",
+            "pauses",
         ]
         read_only_fields = fields
 
     def get_actions(self, order) -> list[str]:
         return sorted(self.context.get("actions", {}).get(order.pk, ()))
+
+    @extend_schema_field(ClockPauseSerializer(many=True))
+    def get_pauses(self, order) -> list[dict]:
+        pauses = self.context.get("pauses", {}).get(order.pk, ())
+        return ClockPauseSerializer(pauses, many=True).data
 
 
 class OrderEventSerializer(ModelSerializer):
@@ -463,6 +502,45 @@ class BulkDispatchAnswerSerializer(serializers.Serializer):
     dispatched = serializers.IntegerField(help_text=_("派出的订单数。"))
     failed = serializers.IntegerField(help_text=_("未派出的订单数。"))
     results = BulkDispatchResultSerializer(many=True, help_text=_("逐单结果，按请求顺序。"))
+
+
+class PauseSerializer(serializers.Serializer):
+    """申请暂停计时."""
+
+    stage = Choice(
+        choices=PAUSABLE_CHOICES,
+        help_text=_("暂停的环节：contact 联系当事人、meet 见面调解。"),
+    )
+    reason = Choice(choices=ClockPause.Reason.choices)
+    requested_minutes = IdField(
+        help_text=_("暂停时长（分钟），1 至 PAUSE_MAX_MINUTES（默认 10080，即 7 天）。")
+    )
+    note = Text(
+        max_length=2000, allow_blank=True, default="", help_text=_("原因为 other（其他）时必填。")
+    )
+
+
+class PauseDecideSerializer(serializers.Serializer):
+    """审批暂停."""
+
+    approve = Flag(help_text=_("true 批准，false 驳回。"))
+    note = Text(max_length=2000, allow_blank=True, default="", help_text=_("驳回时必填。"))
+    stage = Choice(
+        choices=PAUSABLE_CHOICES,
+        required=False,
+        help_text=_("两个环节都有待审批的申请时必填。"),
+    )
+
+
+class ResumeSerializer(serializers.Serializer):
+    """恢复计时."""
+
+    note = Text(max_length=2000, allow_blank=True, default="")
+    stage = Choice(
+        choices=PAUSABLE_CHOICES,
+        required=False,
+        help_text=_("两个环节都在暂停中时必填。"),
+    )
 
 
 class ReasonSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +41,7 @@ from .events import record_event
 from .images import is_photo, photo_prepare
 from .models import (
     Attachment,
+    ClockPause,
     ContactMethod,
     EventKind,
     Grade,
@@ -61,6 +62,7 @@ from .notices import (
     notify_order_event,
     text_review_codes,
 )
+from .pauses import PauseState, close_expired, end_pauses, minutes_paused, open_pause
 from .selectors import (
     allowed_actions,
     can_report,
@@ -71,6 +73,7 @@ from .selectors import (
     sla_policy_for,
     suggested_units_by_order,
 )
+from .stages import CLOCK, CLOCKS, PAUSABLE
 from .sweep import resolve_escalations, save_alarms
 
 log = logging.getLogger(__name__)
@@ -305,8 +308,22 @@ def _transition(
         if method is None:
             if action is not None and action not in allowed_actions(actor, order):
                 raise Forbidden()
+            if action is not None and not ORDER_ACTIONS[action].allowed_now(order):
+                raise Conflict(
+                    _("当前状态“%(state)s”不能执行此操作。") % {"state": order.get_state_display()},
+                    state=order.state,
+                )
             note, data = apply(order)
+            # A step that moved a clock's due time (a pause approved or ended early)
+            # saves it and re-arms its alarm; the escalations of the old due resolve.
+            moved = bool(order.alarm_changes)
+            if moved:
+                order.save(update_fields=[c.due_field for c in CLOCKS])
+                save_alarms(order=order)
             record_event(order=order, kind=kind, actor=actor, at=now, note=note, data=data)
+            if moved:
+                resolve_escalations(order=order, now=now)
+            notify_order_event(order=order, kind=kind, actor=actor, now=now, note=note)
             return order
         # Role first (403), then state (409): a handler whose colleague signed a moment
         # earlier hears "already signed", not "not allowed"; then the named assignee.
@@ -320,12 +337,17 @@ def _transition(
         if not by_intake and action not in allowed_actions(actor, order):
             raise Forbidden(_("此订单已指定其他责任人。"))
         from_state = order.state
+        was_running = set(order.running_clocks())
         try:
             note, data = apply(order)
             order.save()
             save_alarms(order=order)
         except (TransitionNotAllowed, ConcurrentTransition):
             raise Conflict(state=from_state) from None
+        # A pausable clock this step stopped ends its pause there (``disputes.pauses``).
+        stopped = (was_running - set(order.running_clocks())) & set(PAUSABLE)
+        if stopped and end_pauses(order=order, stages=stopped, now=now):
+            data = {**data, "pause_ended": True}
         record_event(
             order=order,
             kind=kind,
@@ -1176,3 +1198,201 @@ def review_submit(
 
     _transition(lock=lock, actor=None, action=None, kind=EventKind.REVIEWED, now=now, apply=apply)
     return review
+
+
+# --- pausing a clock (暂停计时) -----------------------------------------------------------
+
+
+def _pause_data(order: Order, pause: ClockPause, due_before: datetime) -> dict[str, Any]:
+    """The timeline's record of a pause step: the clock, the pause, and the due time
+    before and after (``<clock>_due_at``, which the timeline check replays)."""
+    return {
+        "pause_id": pause.pk,
+        "stage": pause.stage,
+        "reason": pause.reason,
+        "requested_minutes": pause.requested_minutes,
+        "due_before": local_iso(due_before),
+        **_clock_data(order),
+    }
+
+
+def _clock_to_pause(order: Order, stage: str, now: datetime):
+    """The running pausable clock ``stage`` of ``order``, not yet overdue at ``now``
+    (a deadline already missed is not paused afterwards), else ``Conflict``."""
+    due = order.running_clocks().get(stage)
+    if due is None:
+        raise Conflict(
+            _("“%(stage)s”计时未在进行，不能暂停。") % {"stage": CLOCK[stage].label},
+            state=order.state,
+        )
+    if due <= now:
+        raise Conflict(
+            _("“%(stage)s”已超时，不能再暂停计时。") % {"stage": CLOCK[stage].label},
+            state=order.state,
+        )
+    return CLOCK[stage]
+
+
+def order_pause(
+    *,
+    order_id: int,
+    actor,
+    stage: str,
+    reason: str,
+    minutes: int,
+    note: str = "",
+    now: datetime | None = None,
+) -> ClockPause:
+    """The lead unit's handler asks to pause a running clock of its own (联系当事人,
+    见面调解: ``stages.Clock.pausable``) for ``minutes`` (1 to ``PAUSE_MAX_MINUTES``), with
+    a reason from the list (``ClockPause.Reason``; 其他 needs a note). The street's
+    dispatchers are asked to decide. The clock runs on until they approve. One pause
+    asked for or running per clock; a clock already overdue is not paused."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    errors: dict[str, Any] = {}
+    if stage not in PAUSABLE:
+        errors["stage"] = _("只能暂停联系当事人或见面调解的计时。")
+    if reason not in ClockPause.Reason.values:
+        errors["reason"] = _("请选择暂停原因。")
+    elif reason == ClockPause.Reason.OTHER and not visible_text(note):
+        errors["note"] = _("原因为“其他”时须写明说明。")
+    cap = settings.PAUSE_MAX_MINUTES
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= cap:
+        errors["requested_minutes"] = _("暂停时长须为 1 至 %(max)d 分钟。") % {"max": cap}
+    _raise_if(errors)
+    pause: ClockPause | None = None
+
+    def apply(o: Order):
+        nonlocal pause
+        _clock_to_pause(o, stage, now)
+        close_expired(order=o, now=now)
+        open_states = [PauseState.REQUESTED, PauseState.APPROVED]
+        if ClockPause.objects.filter(order=o, stage=stage, state__in=open_states).exists():
+            raise Conflict(_("该环节已有待审批或进行中的暂停。"), state=o.state)
+        pause = ClockPause.objects.create(
+            order=o,
+            stage=stage,
+            unit_id=o.lead_unit_id,
+            reason=reason,
+            note=note,
+            requested_minutes=minutes,
+            requested_by=actor,
+            requested_at=now,
+        )
+        data = {
+            "pause_id": pause.pk,
+            "stage": stage,
+            "reason": reason,
+            "requested_minutes": minutes,
+        }
+        return note, data
+
+    _transition(
+        order_id=order_id,
+        actor=actor,
+        action="pause",
+        kind=EventKind.PAUSE_REQUESTED,
+        now=now,
+        apply=apply,
+    )
+    return pause
+
+
+def _pause_of(o: Order, *, stage: str | None, state: str, now: datetime, missing: str):
+    try:
+        pause = open_pause(o, stage=stage or None, state=state, now=now)
+    except ValueError:
+        raise InvalidInput({"stage": _("请指定环节。")}) from None
+    if pause is None:
+        raise Conflict(missing, state=o.state)
+    return pause
+
+
+def order_pause_decide(
+    *,
+    order_id: int,
+    actor,
+    approve: bool,
+    note: str = "",
+    stage: str | None = None,
+    now: datetime | None = None,
+) -> ClockPause:
+    """The street's dispatchers decide a pause asked for (of ``stage``, needed only when
+    both clocks have one). Approval starts it now: the clock's due time moves later by
+    the minutes asked, its alarm re-armed. Rejection needs a reason; the clock is
+    unchanged. The lead unit (the assignee if named) is told either way."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if not isinstance(approve, bool):
+        raise InvalidInput({"approve": _("请选择批准或驳回。")})
+    if not approve and not visible_text(note):
+        raise InvalidInput({"note": _("驳回须写明理由。")})
+    pause: ClockPause | None = None
+
+    def apply(o: Order):
+        nonlocal pause
+        missing = _("没有待审批的暂停申请。")
+        pause = _pause_of(o, stage=stage, state=PauseState.REQUESTED, now=now, missing=missing)
+        pause.decided_by, pause.decided_at, pause.decision_note = actor, now, note
+        clock = CLOCK[pause.stage]
+        due_before = getattr(o, clock.due_field)
+        if not approve:
+            pause.state = PauseState.REJECTED
+            pause.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+            data = {"pause_id": pause.pk, "stage": pause.stage, "due_at": local_iso(due_before)}
+            return note, data
+        _clock_to_pause(o, pause.stage, now)
+        minutes = timedelta(minutes=pause.requested_minutes)
+        pause.state, pause.started_at, pause.ends_at = PauseState.APPROVED, now, now + minutes
+        pause.paused_minutes = pause.requested_minutes
+        pause.save()
+        o._shift(clock, minutes)
+        return note, _pause_data(o, pause, due_before)
+
+    # The kind names the event; the decision's reason is its note.
+    kind = EventKind.PAUSED if approve else EventKind.PAUSE_REJECTED
+    _transition(
+        order_id=order_id, actor=actor, action="pause_decide", kind=kind, now=now, apply=apply
+    )
+    return pause
+
+
+def order_resume(
+    *,
+    order_id: int,
+    actor,
+    note: str = "",
+    stage: str | None = None,
+    now: datetime | None = None,
+) -> ClockPause:
+    """End a running pause early (恢复计时): the lead unit's handler or the street's
+    dispatchers. The minutes not used are given back: the clock's due time moves back by
+    them, so it stands moved by the minutes actually paused (a started minute counts)."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    pause: ClockPause | None = None
+
+    def apply(o: Order):
+        nonlocal pause
+        missing = _("没有进行中的暂停。")
+        pause = _pause_of(o, stage=stage, state=PauseState.APPROVED, now=now, missing=missing)
+        clock = CLOCK[pause.stage]
+        due_before = getattr(o, clock.due_field)
+        paused = minutes_paused(pause, now)
+        unused = pause.requested_minutes - paused
+        pause.state, pause.ended_at, pause.paused_minutes = PauseState.ENDED, now, paused
+        pause.save(update_fields=["state", "ended_at", "paused_minutes"])
+        if unused:
+            o._shift(clock, -timedelta(minutes=unused))
+        return note, {**_pause_data(o, pause, due_before), "paused_minutes": paused}
+
+    _transition(
+        order_id=order_id,
+        actor=actor,
+        action="resume",
+        kind=EventKind.RESUMED,
+        now=now,
+        apply=apply,
+    )
+    return pause

@@ -79,6 +79,9 @@ class Clock:
     # A clock whose stop moment can move after it was met (a reassign moves
     # ``dispatched_at``) keeps its own met time, ``<name>_met_at``, under this label.
     met_label: Promise | None = None
+    # Whether its handler may ask the center to pause it (暂停计时, ``disputes.ClockPause``):
+    # the handler's own clocks only, whose deadline depends on the parties being there.
+    pausable: bool = False
 
     @property
     def limit_field(self) -> str:
@@ -189,6 +192,7 @@ CLOCKS: tuple[Clock, ...] = (
             (Audience.UNIT_HEADS, Audience.STREET_DISPATCHERS),
             (Audience.SUPERVISORS,),
         ),
+        pausable=True,
     ),
     Clock(
         name="meet",
@@ -218,6 +222,7 @@ CLOCKS: tuple[Clock, ...] = (
             (Audience.SUPERVISORS,),
         ),
         not_shorter_than=("contact", _("见面调解时限不能短于联系时限（两者都自签收起算）。")),
+        pausable=True,
     ),
 )
 
@@ -352,6 +357,15 @@ DutyKind = models.TextChoices("DutyKind", [(d.name.upper(), (d.name, d.label)) f
 DutyKind.__doc__ = "The duties' names and labels (``DUTIES``)."
 # What an alarm or an escalation runs for: an order clock, or a duty.
 STAGE_CHOICES = [*Stage.choices, *DutyKind.choices]
+
+
+PAUSABLE = tuple(c.name for c in CLOCKS if c.pausable)
+PAUSABLE_CHOICES = [(c.name, c.label) for c in CLOCKS if c.pausable]  # the API's enum
+
+
+def pausable_states() -> frozenset[str]:
+    """The states in which some pausable clock runs (where a pause may be asked for)."""
+    return frozenset(s for c in CLOCKS if c.pausable for s in c.runs_in)
 
 
 def clocks_in(state: str) -> tuple[Clock, ...]:

@@ -23,6 +23,11 @@ urlpatterns = [
     path("orders/<int:pk>/meet/", views.MeetingView.as_view(), name="order-meet"),
     path("orders/<int:pk>/close/", views.CloseView.as_view(), name="order-close"),
     path("orders/<int:pk>/note/", views.NoteView.as_view(), name="order-note"),
+    path("orders/<int:pk>/pause/", views.PauseView.as_view(), name="order-pause"),
+    path(
+        "orders/<int:pk>/pause-decide/", views.PauseDecideView.as_view(), name="order-pause-decide"
+    ),
+    path("orders/<int:pk>/resume/", views.ResumeView.as_view(), name="order-resume"),
     path(
         "orders/<int:pk>/return-visit/",
         views.ReturnVisitView.as_view(),

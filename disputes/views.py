@@ -45,8 +45,11 @@ from .forms import (
     NoteForm,
     PartyForm,
     PartyFormSet,
+    PauseDecideForm,
+    PauseForm,
     ReasonForm,
     ReportForm,
+    ResumeForm,
     ReturnVisitForm,
     RouteForm,
 )
@@ -81,14 +84,17 @@ from .selectors import (
     my_reports,
     order_for_page,
     order_list,
+    order_pauses,
     orders_visible_to,
     party_numbers,
     party_numbers_in_full,
+    pause_actions,
     reporter_units,
     street_state_counts,
     suggested_units_by_order,
 )
 from .services import PartyInput, ReportInput
+from .stages import CLOCK
 
 BOARD_FILTERS = ("q", "state", "category", "unit", "community", "overdue")
 LIST_FILTERS = (
@@ -458,7 +464,8 @@ def order_detail(request, pk: int):
     except Order.DoesNotExist:
         return error_page(request, NotFound(), 404)
     now = timezone.now()
-    actions = available_actions(user, order)
+    pauses = order_pauses(order)
+    actions = pause_actions(available_actions(user, order), pauses, order, now)
     events = list(order.events.all())
     for e in events:
         e.detail = _event_detail(e)
@@ -479,6 +486,8 @@ def order_detail(request, pk: int):
         "open_escalations": list(order.escalations.highest_open().order_by("raised_at")),
         "reviews": reviews,
         "return_visits": list(order.return_visits.select_related("visited_by")),
+        "pauses": pauses,
+        "running_pauses": {p.stage: p.ends_at for p in pauses if p.is_running(now)},
         "note_form": NoteForm() if "note" in actions else None,
         "visit_form": ReturnVisitForm() if "return_visit" in actions else None,
         "now": now,
@@ -888,6 +897,96 @@ class ReturnVisitView(OrderActionView):
             "note": data.get("note", ""),
             "visited_at": data.get("visited_at"),
         }
+
+
+class PauseActionView(OrderActionView):
+    """Asking for, deciding and ending a clock pause (暂停计时): the order page offers
+    them only when they apply (``selectors.pause_actions``); ``?stage=`` names the clock
+    when both have a pause."""
+
+    unavailable = ""
+
+    def check_state(self) -> None:
+        super().check_state()
+        pauses = order_pauses(self.order)
+        if not pause_actions({self.action}, pauses, self.order, timezone.now()):
+            raise Conflict(self.unavailable, state=self.order.state)
+
+    def stage(self) -> str:
+        return self.request.POST.get("stage") or self.request.GET.get("stage") or ""
+
+    def open_pause(self, state: str):
+        now = timezone.now()
+        return next(
+            (
+                p
+                for p in order_pauses(self.order)
+                if (p.state == state if state == "requested" else p.is_running(now))
+                and self.stage() in ("", p.stage)
+            ),
+            None,
+        )
+
+
+class PauseView(PauseActionView):
+    action = "pause"
+    form_class = PauseForm
+    submit_label = gettext_lazy("提交申请")
+    success_message = gettext_lazy("已申请暂停计时，等待调处中心审批。")
+    unavailable = gettext_lazy("没有可暂停的计时（已超时、已有暂停申请或暂停中）。")
+    error_aliases = {"requested_minutes": "minutes"}
+
+    def form_kwargs(self):
+        now = timezone.now()
+        taken = {p.stage for p in order_pauses(self.order) if p.state == "requested"}
+        taken |= {p.stage for p in order_pauses(self.order) if p.is_running(now)}
+        stages = [
+            (stage, CLOCK[stage].label)
+            for stage, due in self.order.running_clocks().items()
+            if CLOCK[stage].pausable and due is not None and due > now and stage not in taken
+        ]
+        return {"stages": stages}
+
+    def service_kwargs(self, data):
+        return {
+            "stage": data["stage"],
+            "reason": data["reason"],
+            "minutes": data["minutes"],
+            "note": data.get("note", ""),
+        }
+
+
+class PauseDecideView(PauseActionView):
+    action = "pause_decide"
+    form_class = PauseDecideForm
+    success_message = gettext_lazy("已审批。")
+    unavailable = gettext_lazy("没有待审批的暂停申请。")
+
+    def context(self):
+        pause = self.open_pause("requested")
+        return {"pause": pause, "pause_stage": pause.stage if pause else self.stage()}
+
+    def service_kwargs(self, data):
+        return {
+            "approve": data["decision"] == "approve",
+            "note": data.get("note", ""),
+            "stage": self.stage() or None,
+        }
+
+
+class ResumeView(PauseActionView):
+    action = "resume"
+    form_class = ResumeForm
+    submit_label = gettext_lazy("恢复计时")
+    success_message = gettext_lazy("已恢复计时，未用的暂停时间已退回。")
+    unavailable = gettext_lazy("没有进行中的暂停。")
+
+    def context(self):
+        pause = self.open_pause("approved")
+        return {"pause": pause, "pause_stage": pause.stage if pause else self.stage()}
+
+    def service_kwargs(self, data):
+        return {"note": data.get("note", ""), "stage": self.stage() or None}
 
 
 class SignView(LoginRequiredMixin, DomainErrorMixin, View):

@@ -191,6 +191,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 BOARD_REFRESH_SECONDS = env.int("BOARD_REFRESH_SECONDS", default=30)
 # The most orders one bulk dispatch (queue page, API) may send at once.
 BULK_DISPATCH_MAX = env.int("BULK_DISPATCH_MAX", default=50)
+# The longest pause of a clock (暂停计时) a handler may ask for, in minutes (7 days).
+PAUSE_MAX_MINUTES = env.int("PAUSE_MAX_MINUTES", default=7 * 24 * 60)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -478,6 +480,7 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "disputes.models.EventKind",
         "OrderSourceEnum": "disputes.models.Source",
         "ReporterSourceEnum": "disputes.models.REPORTER_SOURCES",
+        "PausableStageEnum": "disputes.stages.PAUSABLE_CHOICES",
     },
 }
 

@@ -59,6 +59,7 @@ from .reports import (
     minutes_label,
     monthly_report,
     parse_month,
+    pause_figures,
     report_scope,
 )
 from .subsidy import subsidy_statement
@@ -491,7 +492,9 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
     report = monthly_report(scope=scope, month=month)
     if fmt:
         return monthly_download(report, fmt)
-    return render(request, "reports/monthly.html", _report_context(request, report))
+    context = _report_context(request, report)
+    context["pauses"] = pause_figures(scope=scope, month=month)
+    return render(request, "reports/monthly.html", context)
 
 
 @supervisor_page(formats=())

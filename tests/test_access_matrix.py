@@ -30,12 +30,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dispatch.models import RoutingRule
@@ -69,7 +71,8 @@ class Ctx:
     """The world plus orders built on first use:
     R reported (HB), D dispatched (HB), S signed by ``handler`` (HB, with an attachment),
     C closed (HB), A dispatched (HB) with the 曾坑 mediation committee assisting,
-    F dispatched in FL (reported by FL's own reporter)."""
+    F dispatched in FL (reported by FL's own reporter); P signed by ``handler`` an hour
+    ago, Q the same with a pause of its meeting clock asked for, Z with one running."""
 
     def __init__(self, world):
         self.w = world
@@ -91,6 +94,15 @@ class Ctx:
                 order = w.order(State.DISPATCHED, assisting_units=[w.hb_committee])
             elif key == "F":
                 order = w.order(State.DISPATCHED, community=w.fl_community, reporter=w.fl_reporter)
+            elif key in ("P", "Q", "Z"):  # signed an hour ago; a pause asked (Q), running (Z)
+                start = timezone.now() - timedelta(hours=1)
+                order = w.order(State.SIGNED, assignee=w.handler, start=start)
+                if key in ("Q", "Z"):
+                    services.order_pause(
+                        order_id=order.pk, actor=w.handler, stage="meet", reason="away", minutes=60
+                    )
+                if key == "Z":
+                    services.order_pause_decide(order_id=order.pk, actor=w.dispatcher, approve=True)
             else:  # pragma: no cover
                 raise KeyError(key)
             self._orders[key] = order
@@ -539,6 +551,34 @@ ROWS: list[Row] = [
         contact,
         "S",
         E(403, 403, 200, 200, 403, 404, 404, 401, handler2=403),
+    ),
+    api_post(
+        "API ask to pause the meeting clock",
+        api_order("P", "pause"),
+        lambda c: {"stage": "meet", "reason": "hospital", "requested_minutes": 60},
+        "P",
+        E(403, 403, 200, 200, 403, 404, 404, 401, handler2=403),
+    ),
+    api_post(
+        "API approve a pause asked for",
+        api_order("Q", "pause-decide"),
+        lambda c: {"approve": True},
+        "Q",
+        E(403, 200, 403, 403, 403, 404, 404, 401),
+    ),
+    api_post(
+        "API resume a running pause",
+        api_order("Z", "resume"),
+        lambda c: {},
+        "Z",
+        E(403, 200, 200, 200, 403, 404, 404, 401),
+    ),
+    api_post(
+        "API approve a pause when none is asked for (state conflict)",
+        api_order("P", "pause-decide"),
+        lambda c: {"approve": True},
+        "P",
+        E(403, 409, 403, 403, 403, 404, 404, 401),
     ),
     api_post(
         "API sign as the assisting unit",

@@ -161,6 +161,9 @@ def board_row(o, now) -> str:
         if o.escalation
         else ""
     )
+    paused_until = getattr(o, "paused_until", None)
+    if paused_until:  # a clock pause running (暂停计时): its clock's due time moved
+        escalation += paused_badge(paused_until)
     return format_html(
         '<tr class="row-{}" data-order="{}">\n'
         "    <td>{}</td>\n"
@@ -183,6 +186,16 @@ def board_row(o, now) -> str:
         o.community,
         o.lead_unit or "—",
         display_name(o.assignee) or "—",
+    )
+
+
+@register.simple_tag
+def paused_badge(until) -> str:
+    """ "暂停中 至 12-09 14:30": a clock of the order is paused until then."""
+    return format_html(
+        ' <span class="state state-paused">{}</span>',
+        gettext("暂停中 至 %(until)s")
+        % {"until": timezone.localtime(until).strftime("%m-%d %H:%M")},
     )
 
 

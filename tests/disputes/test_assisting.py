@@ -210,3 +210,13 @@ def test_closing_ends_an_unfiled_opinion(world):
     )
     duty = part(order, world.hb_committee).opinion_duty
     assert duty.ended_at == SIGNED_AT + 3 * MIN and duty.met_at is None
+
+
+def test_a_closed_order_takes_no_more_assisting_steps(world):
+    order = assisted(world, State.CLOSED)
+    with pytest.raises(Conflict):
+        services.order_assist_sign(order_id=order.pk, actor=world.committee_handler)
+    with pytest.raises(Conflict):
+        services.order_add_assisting(
+            order_id=order.pk, actor=world.dispatcher, unit_ids=[world.hb_labour.pk]
+        )

@@ -279,6 +279,15 @@ def visit(offset, actor, text, satisfied=True) -> Step:
     return Step(offset, "return_visit", actor, {"note": text, "satisfied": satisfied})
 
 
+def pause(offset, actor, stage, reason, minutes, text="") -> Step:
+    args = {"stage": stage, "reason": reason, "minutes": minutes, "note": text}
+    return Step(offset, "pause", actor, args)
+
+
+def decide_pause(offset, actor, approve=True, text="") -> Step:
+    return Step(offset, "pause_decide", actor, {"approve": approve, "note": text})
+
+
 @dataclass
 class DemoOrder:
     title: str
@@ -998,6 +1007,42 @@ ORDERS: list[DemoOrder] = [
                 "phone",
                 "已电话联系双方，约定明天上午疏通管道时到场查看堵塞原因后再调解。",
             ),
+        ],
+    ),
+    DemoOrder(
+        # A clock paused (暂停计时): the board shows it "暂停中 至 …".
+        title="宅基地边界围墙纠纷，一方住院暂缓调解",
+        reporter="grid",
+        place=("HB", "ZK"),
+        category="neighbour",
+        when=6 * HOUR,
+        address="湖滨街道曾坑社区曾坑南路18号",
+        narrative=(
+            "曾坑社区两户相邻自建房因新砌围墙是否越过宅基地边界发生争执，双方多次口角。"
+            "被申请人次日因病住院，家属表示出院后才能到场参加调解。"
+        ),
+        parties=[
+            person("黄志坚", APP, "13859781123", SS_ID, "19680512", 35),
+            person("邱阿婆", RESP, "13055966318", SS_ID, "19480302", 22, is_elderly_alone=True),
+        ],
+        steps=[
+            dispatch(20, "center", "曾坑社区人民调解委员会", "committee"),
+            sign(40, "committee"),
+            contact(
+                2 * HOUR,
+                "committee",
+                "phone",
+                "已电话联系双方；被申请人住院，家属请求出院后再调解。",
+            ),
+            pause(
+                2 * HOUR + 10,
+                "committee",
+                "meet",
+                "hospital",
+                3 * DAY,
+                "被申请人住院治疗，预计三日后出院，出院后组织现场测量和调解。",
+            ),
+            decide_pause(3 * HOUR, "center", text="同意暂停三天，出院后请尽快组织调解。"),
         ],
     ),
     DemoOrder(
