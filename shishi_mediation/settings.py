@@ -191,6 +191,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 BOARD_REFRESH_SECONDS = env.int("BOARD_REFRESH_SECONDS", default=30)
 # The most orders one bulk dispatch (queue page, API) may send at once.
 BULK_DISPATCH_MAX = env.int("BULK_DISPATCH_MAX", default=50)
+# After this many returns to the queue an order's next dispatch is final (终审派单): its
+# lead unit may no longer ask to return it, only for assistance.
+FINAL_ASSIGNMENT_AFTER_RETURNS = env.int("FINAL_ASSIGNMENT_AFTER_RETURNS", default=2)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
