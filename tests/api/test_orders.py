@@ -371,7 +371,8 @@ def test_return_review_and_assistance_permissions(world, api, order_in):
     assert no_reason.status_code == 400 and "note" in no_reason.json()["errors"]
     response = post(api(world.dispatcher), order, "return-review", review)
     assert response.status_code == 200
-    assert response.json()["state"] == State.DISPATCHED and response.json()["pending_return"] is None
+    assert response.json()["state"] == State.DISPATCHED
+    assert response.json()["pending_return"] is None
     assert post(api(world.dispatcher), order, "return-review", review).status_code == 409
     # Not under final assignment: asking for assistance is not offered.
     assert post(api(world.handler), order, "ask-assistance", {"note": "x"}).status_code == 409
