@@ -20,7 +20,6 @@ from disputes.models import (
 from disputes.selectors import available_actions
 from disputes.stages import CLOCKS
 from disputes.sweep import sla_sweep
-from notifications.levels import EscalationLevel
 from notifications.models import Notification
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.factories import STEP_OFFSETS, T0
@@ -270,4 +269,3 @@ def test_assistance_is_only_for_a_final_assignment(world, order_in):
         services.order_ask_assistance(
             order_id=order.pk, actor=world.dispatcher, note="需要协助", now=ASKED_AT
         )
-
