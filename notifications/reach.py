@@ -16,9 +16,10 @@ from .levels import notice_level
 from .models import PushSubscription
 
 # The notices on the critical path of a clock: a new report to dispatch, an order to sign
-# (new or reassigned), an order returned to the dispatch clock, and every escalation
-# level (warning, level 1, level 2). They ignore quiet hours.
-CRITICAL_KINDS = frozenset({"reported", "returned", "dispatched", "reassigned"})
+# (new or reassigned), an order returned to the dispatch clock, a return to review (its
+# 30-minute clock), and every escalation level (warning, level 1, level 2). They ignore
+# quiet hours.
+CRITICAL_KINDS = frozenset({"reported", "returned", "return_requested", "dispatched", "reassigned"})
 
 
 def is_critical(kind: str) -> bool:
