@@ -8,6 +8,7 @@ from .models import (
     Order,
     OrderEvent,
     Party,
+    ReturnRequest,
     ReturnVisit,
     Review,
     SlaPolicy,
@@ -53,6 +54,22 @@ class EventInline(ReadOnlyInline):
     ordering = ["at", "id"]
 
 
+class ReturnRequestInline(ReadOnlyInline):
+    model = ReturnRequest
+    fk_name = "order"
+    fields = [
+        "unit",
+        "requested_by",
+        "requested_at",
+        "reason",
+        "decided_by",
+        "decided_at",
+        "approved",
+        "decision_note",
+        "closed_at",
+    ]
+
+
 class ReviewInline(ReadOnlyInline):
     model = Review
     fields = ["party", "rating", "comment", "created_at", "submitted_at"]
@@ -79,7 +96,14 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "title", "parties__name"]
     list_select_related = ["category", "community", "lead_unit"]
     date_hierarchy = "reported_at"
-    inlines = [PartyInline, AttachmentInline, ReviewInline, ReturnVisitInline, EventInline]
+    inlines = [
+        PartyInline,
+        AttachmentInline,
+        ReviewInline,
+        ReturnVisitInline,
+        ReturnRequestInline,
+        EventInline,
+    ]
     show_full_result_count = False
 
     def has_add_permission(self, request):
