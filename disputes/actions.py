@@ -5,6 +5,7 @@ transition it runs, who may do it and the service that does it.
 web views and API endpoints their labels and services, the demo seed its services.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -12,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
-from .models import Order, State
+from .models import HANDLING_STATES, Order, State
 from .stages import pausable_states
 
 
@@ -44,11 +45,29 @@ class OrderAction:
     states: frozenset[str] = frozenset()
     # Whether the API has an endpoint for it on an existing order.
     endpoint: bool = True
+    # A further condition on the order's fields (no query, no side effect), as an FSM
+    # transition's conditions: e.g. not under final assignment.
+    when: Callable[[Order], bool] | None = None
+    # The API endpoint's path when not the action's name: several actions may share one
+    # (a dispatcher's 退单 and a handler's 申请退单 are both POST …/return/).
+    path: str = ""
+
+    @property
+    def api_path(self) -> str:
+        """The API endpoint's last path segment, which the order's ``actions`` lists."""
+        return self.path or self.name.replace("_", "-")
 
     def allowed_now(self, order: Order) -> bool:
         """Whether the order's state allows it at this moment."""
+        if self.when is not None and not self.when(order):
+            return False
         if self.method is not None:
             return can_proceed(getattr(order, self.method))
+        return self.state_allows(order)
+
+    def state_allows(self, order: Order) -> bool:
+        """For a step that changes no state: whether the order's state is one of its
+        ``states`` (its service says why any further condition fails)."""
         return not self.states or order.state in self.states
 
 
@@ -58,6 +77,8 @@ ASSISTED_STATES = (State.DISPATCHED, State.SIGNED, State.CONTACTED, State.MET)
 # Pausing a clock (暂停计时) is offered while a pausable clock runs; whether a pause is
 # asked for or running is the service's question (and the order page's).
 PAUSE_STATES = pausable_states()
+# Where ``Order.return_to_queue`` may run from: a return may be asked for and approved.
+RETURNABLE = frozenset({State.DISPATCHED, State.SIGNED})
 
 ORDER_ACTIONS: dict[str, OrderAction] = {
     a.name: a
@@ -69,12 +90,41 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             "reassign", _("改派"), service="order_reassign", by=frozenset({D}), method="reassign"
         ),
         OrderAction("sign", _("签收"), service="order_sign", by=frozenset({H}), method="sign"),
+        # The center pulls an order back at once; the lead unit asks (申请退单) and the
+        # center reviews (``disputes.returns``).
         OrderAction(
             "return",
             _("退单"),
             service="order_return",
-            by=frozenset({D, H}),
+            by=frozenset({D}),
             method="return_to_queue",
+        ),
+        OrderAction(
+            "return_request",
+            _("申请退单"),
+            service="order_return_request",
+            by=frozenset({H}),
+            states=RETURNABLE,
+            when=lambda o: not o.final_assignment and not o.return_pending,
+            path="return",
+        ),
+        OrderAction(
+            "return_review",
+            _("审核退单"),
+            service="order_return_review",
+            by=frozenset({D}),
+            states=RETURNABLE,
+            when=lambda o: o.return_pending,
+            path="return-review",
+        ),
+        OrderAction(
+            "ask_assistance",
+            _("申请协办"),
+            service="order_ask_assistance",
+            by=frozenset({H}),
+            states=frozenset({State.DISPATCHED, *HANDLING_STATES}),
+            when=lambda o: o.final_assignment,
+            path="ask-assistance",
         ),
         OrderAction(
             "contact",

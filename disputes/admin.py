@@ -9,6 +9,7 @@ from .models import (
     Order,
     OrderEvent,
     Party,
+    ReturnRequest,
     ReturnVisit,
     Review,
     SlaPolicy,
@@ -52,6 +53,22 @@ class EventInline(ReadOnlyInline):
     model = OrderEvent
     fields = ["at", "kind", "actor", "from_state", "to_state", "note", "data"]
     ordering = ["at", "id"]
+
+
+class ReturnRequestInline(ReadOnlyInline):
+    model = ReturnRequest
+    fk_name = "order"
+    fields = [
+        "unit",
+        "requested_by",
+        "requested_at",
+        "reason",
+        "decided_by",
+        "decided_at",
+        "approved",
+        "decision_note",
+        "closed_at",
+    ]
 
 
 class ReviewInline(ReadOnlyInline):
@@ -103,6 +120,7 @@ class OrderAdmin(admin.ModelAdmin):
         ReviewInline,
         ReturnVisitInline,
         ClockPauseInline,
+        ReturnRequestInline,
         EventInline,
     ]
     show_full_result_count = False

@@ -53,6 +53,7 @@ from .models import Assistance, Attachment, Escalation, Incident, Order, OrderEv
 from .selectors import (
     REFERENCE_FIELDS,
     OrderChildren,
+    allowed_actions,
     attachment_for,
     available_actions,
     is_dispatcher,
@@ -63,6 +64,7 @@ from .selectors import (
 )
 from .serializers import (
     AddAssistingSerializer,
+    AskAssistanceSerializer,
     AssistanceSerializer,
     AssistOpinionSerializer,
     AttachmentUploadSerializer,
@@ -84,6 +86,7 @@ from .serializers import (
     PauseSerializer,
     ReasonSerializer,
     ResumeSerializer,
+    ReturnReviewSerializer,
     RouteSerializer,
 )
 from .stages import STAGE_CHOICES
@@ -110,14 +113,17 @@ class OrderPagination(StrictCursorPagination):
 
 # The API's action endpoints, one per transition (notes and return visits are the web
 # pages'); ``actions`` in the detail lists those allowed now.
-API_ACTIONS = frozenset(name for name, action in ORDER_ACTIONS.items() if action.endpoint)
+# An endpoint is named by its path (``OrderAction.api_path``): 退单 and 申请退单 share one.
+API_ACTIONS = frozenset(action.api_path for action in ORDER_ACTIONS.values() if action.endpoint)
 
 
 def actions_now(user, order: Order, pauses=()) -> set[str]:
     """Action endpoints the user's roles and the order's state both allow at this moment
-    (the same rule as the web page's buttons); the pause ones as its ``pauses`` allow."""
-    allowed = available_actions(user, order) & API_ACTIONS
-    return pause_actions(allowed, list(pauses), order, timezone.now())
+    (the same rule as the web page's buttons), by endpoint path; the pause ones as its
+    ``pauses`` allow."""
+    allowed = {name for name in available_actions(user, order) if ORDER_ACTIONS[name].endpoint}
+    allowed = pause_actions(allowed, list(pauses), order, timezone.now())
+    return {ORDER_ACTIONS[name].api_path for name in allowed}
 
 
 DETAIL_PREFETCHES = (
@@ -336,6 +342,7 @@ class OrderViewSet(
             "numbers_in_full": party_numbers_in_full(user, order),
             "actions": {order.pk: actions_now(user, order, pauses)},
             "pauses": {order.pk: pauses},
+            "pending_return": {order.pk: services.pending_return(order)},
         }
         return Response(OrderDetailSerializer(order, context=context).data, status=status_code)
 
@@ -436,12 +443,60 @@ class OrderViewSet(
     def sign(self, request, pk=None):
         return self._run(request, "sign")
 
-    @_action_schema(
-        "return", ReasonSerializer, description=_("责任单位或派单员；退回派单队列，须写明原因。")
+    @extend_schema(
+        summary=_("退单 / 申请退单"),
+        description=_(
+            "本街道派单员：立即退回派单队列（200）。责任单位：提交退单申请（202），订单不变，"
+            "由调处中心在审核时限内批准或驳回，pending_return 为该申请；终审派单的订单不能"
+            "申请退单（409），可申请协办。须写明原因。"
+        ),
+        request=ReasonSerializer,
+        parameters=[ORDER_ID],
+        responses={
+            200: OrderDetailSerializer,
+            202: OrderDetailSerializer,
+            **error_responses(400, 403, 404, 409),
+        },
+        tags=["orders"],
     )
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
+        order = orders_visible_to(request.user).filter(pk=parse_id(pk)).first()
+        if order is not None and "return" not in allowed_actions(request.user, order):
+            response = self._run(
+                request, "return_request", ReasonSerializer, lambda d: {"reason": d["reason"]}
+            )
+            response.status_code = status.HTTP_202_ACCEPTED
+            return response
         return self._run(request, "return", ReasonSerializer, lambda d: {"reason": d["reason"]})
+
+    @_action_schema(
+        "return_review",
+        ReturnReviewSerializer,
+        description=_(
+            "本街道派单员审核责任单位的退单申请：批准则订单退回派单队列（派单时限重新计时），"
+            "驳回须填写理由（note），订单和各环节时限不变。无待审核申请或责任单位已变更为 409。"
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="return-review", url_name="return-review")
+    def return_review(self, request, pk=None):
+        return self._run(
+            request,
+            "return_review",
+            ReturnReviewSerializer,
+            lambda d: {"approve": d["approve"], "note": d["note"]},
+        )
+
+    @_action_schema(
+        "ask_assistance",
+        AskAssistanceSerializer,
+        description=_(
+            "终审派单的责任单位申请协办（不能退单），须说明需要的协助；通知本街道派单员。"
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="ask-assistance", url_name="ask-assistance")
+    def ask_assistance(self, request, pk=None):
+        return self._run(request, "ask_assistance", AskAssistanceSerializer, lambda d: d)
 
     @_action_schema("contact", ContactSerializer)
     @action(detail=True, methods=["post"])
@@ -698,14 +753,14 @@ class OrderViewSet(
 
 
 # Reporting, every action endpoint, the bulk dispatch and an upload honour Idempotency-Key
-# (the endpoint's path is the action's name, ``_`` written ``-``; ``dispatch_`` and
-# ``return_`` only dodge Python names).
+# (an endpoint's path is its actions' ``api_path``; ``dispatch_`` and ``return_`` only
+# dodge Python names).
 OrderViewSet.idempotent_actions = frozenset(
     {"create", "attachments", "dispatch_bulk"}
     | {
         endpoint.__name__
         for endpoint in OrderViewSet.get_extra_actions()
-        if endpoint.url_path.replace("-", "_") in API_ACTIONS
+        if endpoint.url_path in API_ACTIONS
     }
 )
 assert len(OrderViewSet.idempotent_actions) == len(API_ACTIONS) + 3, "an action has no endpoint"

@@ -343,6 +343,32 @@ class ResumeForm(forms.Form):
     )
 
 
+class ReturnReviewForm(forms.Form):
+    """退单审核: approve, or reject with the reason why (the service checks again)."""
+
+    decision = forms.ChoiceField(
+        label=_("审核结果"),
+        choices=[("approve", _("批准退单")), ("reject", _("驳回"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
+            self.add_error("note", _("驳回须填写理由。"))
+        return data
+
+
+class AssistanceForm(forms.Form):
+    note = forms.CharField(
+        label=_("需要的协助"),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("如：需要司法所派员参与调解")}),
+    )
+
+
 # --- handling ----------------------------------------------------------------------------
 
 

@@ -297,6 +297,13 @@ class Order(ConcurrentTransitionMixin, models.Model):
     # Settled on the spot by its reporter (就地化解): reported and closed in one step,
     # never dispatched, no clocks (``services.order_settle_on_the_spot``).
     on_the_spot = models.BooleanField(_("就地化解"), default=False, editable=False)
+    # Dispatched after ``FINAL_ASSIGNMENT_AFTER_RETURNS`` returns to the queue (终审派单):
+    # the lead unit may no longer ask to return it, only for assistance
+    # (``services.order_return_request``). Set by ``dispatch``/``reassign``.
+    final_assignment = models.BooleanField(_("终审派单"), default=False, editable=False)
+    # The lead unit's return request awaits the center's review (``ReturnRequest``): the
+    # buttons read it without a query.
+    return_pending = models.BooleanField(_("退单待审核"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("订单")
@@ -358,15 +365,33 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     # --- transitions: guard and set fields only; services save and record ---------
     @transition(field=state, source=State.REPORTED, target=State.DISPATCHED)
-    def dispatch(self, *, lead_unit: Unit, assignee, at: datetime, limits: dict[str, timedelta]):
+    def dispatch(
+        self,
+        *,
+        lead_unit: Unit,
+        assignee,
+        at: datetime,
+        limits: dict[str, timedelta],
+        final: bool = False,
+    ):
         self.lead_unit = lead_unit
         self.assignee = assignee
+        self.final_assignment = final
         self._reach("dispatched_at", at, limits)
 
     @transition(field=state, source=State.DISPATCHED, target=State.DISPATCHED)
-    def reassign(self, *, lead_unit: Unit, assignee, at: datetime, limits: dict[str, timedelta]):
+    def reassign(
+        self,
+        *,
+        lead_unit: Unit,
+        assignee,
+        at: datetime,
+        limits: dict[str, timedelta],
+        final: bool = False,
+    ):
         self.lead_unit = lead_unit
         self.assignee = assignee
+        self.final_assignment = final
         self._reach("dispatched_at", at, limits)
 
     @transition(field=state, source=State.DISPATCHED, target=State.SIGNED)
@@ -379,6 +404,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def return_to_queue(self, *, at: datetime, limits: dict[str, timedelta]):
         self.lead_unit = None
         self.assignee = None
+        self.final_assignment = False  # the next dispatch decides again
         self._unreach(*RETURN_CLEARS)
         self._restart(State.REPORTED, at, limits)
 
@@ -752,6 +778,81 @@ class Assistance(models.Model):
         return f"{self.order_id} {self.unit_id}"
 
 
+class ReturnRequest(models.Model):
+    """The lead unit asks to give an order back (申请退单); the street's center approves
+    it (the order goes back to the queue) or rejects it with a reason, within the review
+    duty (``duty``, ``stages.DUTY["review"]``). Written only by ``disputes.services``.
+
+    Pending until decided (``decided_at``, ``approved``) or closed undecided
+    (``closed_at``: the order moved on, closed, was cancelled or changed unit); at most
+    one pending per order."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="return_requests"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("申请单位"), on_delete=models.PROTECT, related_name="return_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    reason = models.TextField(_("退单原因"))
+    duty = models.ForeignKey(
+        Duty,
+        verbose_name=_("审核计时"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    approved = models.BooleanField(_("批准"), null=True, blank=True)
+    decision_note = models.TextField(_("审核意见"), blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("退单申请")
+        verbose_name_plural = _("退单申请")
+        ordering = ["order", "requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(decided_at__isnull=True, closed_at__isnull=True),
+                name="return_request_one_pending",
+                violation_error_message=_("此订单已有待审核的退单申请。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_at__isnull=True, approved__isnull=True)
+                | Q(decided_at__isnull=False, approved__isnull=False),
+                name="return_request_decided",
+            ),
+        ]
+        indexes = [
+            # The report's months per unit: requests by when asked, decisions by when made.
+            models.Index(fields=["requested_at", "unit"], name="return_request_asked"),
+            models.Index(fields=["decided_at", "unit"], name="return_request_decided"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.unit_id} {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.decided_at is None and self.closed_at is None
+
+
 class OrderNumberCounter(models.Model):
     """The last sequence number used per street and month (order numbers never repeat)."""
 
@@ -892,6 +993,11 @@ class EventKind(models.TextChoices):
     PAUSED = "paused", _("暂停计时")
     PAUSE_REJECTED = "pause_rejected", _("驳回暂停")
     RESUMED = "resumed", _("恢复计时")
+    # A return asked for by the lead unit and refused by the center; approved, it is a
+    # RETURNED event (``ReturnRequest``).
+    RETURN_REQUESTED = "return_requested", _("申请退单")
+    RETURN_REJECTED = "return_rejected", _("驳回退单")
+    ASSISTANCE_ASKED = "assistance_asked", _("申请协办")
 
 
 # The moment (an ``Order`` time field) each kind of event stamps: the clocks start and

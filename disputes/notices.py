@@ -100,6 +100,34 @@ def notify_order_event(*, order, kind: str, actor, now: datetime, note: str = ""
         users = _members(street_dispatchers_q(order.street_id))
         subject = _("退单 %(number)s：%(title)s") % {"number": number, "title": title}
         body = note
+    elif kind in ("return_requested", "assistance_asked"):
+        users = _members(street_dispatchers_q(order.street_id))
+        due = _review_due(order) if kind == "return_requested" else None
+        if due is not None:
+            subject = _("申请退单 %(number)s：%(unit)s，请于 %(due)s 前审核") % {
+                "number": number,
+                "unit": order.lead_unit,
+                "due": _fmt(due),
+            }
+        elif kind == "return_requested":
+            subject = _("申请退单 %(number)s：%(unit)s") % {
+                "number": number,
+                "unit": order.lead_unit,
+            }
+        else:
+            subject = _("申请协办 %(number)s：%(unit)s") % {
+                "number": number,
+                "unit": order.lead_unit,
+            }
+        body = note
+    elif kind == "return_rejected":
+        # The unit keeps the order: its assignee, else its handlers and heads.
+        if order.assignee_id:
+            users = [order.assignee]
+        else:
+            users = _members(Q(unit_id=order.lead_unit_id, role__in=[Role.HANDLER, Role.UNIT_HEAD]))
+        subject = _("退单申请被驳回 %(number)s：请继续办理") % {"number": number}
+        body = note
     elif kind == "closed":
         users = [order.reporter, *_members(street_dispatchers_q(order.street_id))]
         subject = _("已结单 %(number)s：%(outcome)s") % {
@@ -132,6 +160,16 @@ def notify_order_event(*, order, kind: str, actor, now: datetime, note: str = ""
         return
     notify(
         recipients=users, order=order, kind=kind, subject=subject, body=body, now=now, exclude=actor
+    )
+
+
+def _review_due(order) -> datetime | None:
+    """The running review clock's due time (the return request just made)."""
+    return (
+        Duty.objects.filter(order=order, kind="review", met_at=None, ended_at=None)
+        .order_by("-pk")
+        .values_list("due_at", flat=True)
+        .first()
     )
 
 

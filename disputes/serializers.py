@@ -43,6 +43,7 @@ from .models import (
     Outcome,
     Party,
     Referral,
+    ReturnRequest,
     Source,
     State,
 )
@@ -247,6 +248,24 @@ class ClockPauseSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+class ReturnRequestSerializer(ModelSerializer):
+    """A lead unit's request to return the order (申请退单), awaiting the center's review."""
+
+    unit = UnitBriefSerializer(read_only=True)
+    requested_by = UserBriefSerializer(read_only=True)
+    review_due_at = serializers.DateTimeField(
+        source="duty.due_at",
+        read_only=True,
+        allow_null=True,
+        help_text=_("审核截止时间（默认申请后30分钟）。"),
+    )
+
+    class Meta:
+        model = ReturnRequest
+        fields = ["id", "unit", "requested_by", "requested_at", "reason", "review_due_at"]
+        read_only_fields = fields
+
+
 class OrderDetailSerializer(OrderListSerializer):
     contact_method = blank_choice(ContactMethod.choices)
     outcome = blank_choice(Outcome.choices)
@@ -271,6 +290,9 @@ class OrderDetailSerializer(OrderListSerializer):
         help_text=_("当前用户此刻可执行的操作（角色与状态均允许）。")
     )
     pauses = serializers.SerializerMethodField(help_text=_("暂停计时的申请与记录，先申请的在前。"))
+    pending_return = serializers.SerializerMethodField(
+        help_text=_("待审核的退单申请（无则为 null）。")
+    )
 
     class Meta(OrderListSerializer.Meta):
         fields = [
@@ -294,6 +316,8 @@ class OrderDetailSerializer(OrderListSerializer):
             "agreement_summary",
             "grade",
             "cancel_reason",
+            "final_assignment",
+            "pending_return",
             "actions",
             "pauses",
         ]
@@ -306,6 +330,11 @@ class OrderDetailSerializer(OrderListSerializer):
     def get_pauses(self, order) -> list[dict]:
         pauses = self.context.get("pauses", {}).get(order.pk, ())
         return ClockPauseSerializer(pauses, many=True).data
+
+    @extend_schema_field(ReturnRequestSerializer(allow_null=True))
+    def get_pending_return(self, order) -> dict | None:
+        request = self.context.get("pending_return", {}).get(order.pk)
+        return ReturnRequestSerializer(request).data if request is not None else None
 
 
 class OrderEventSerializer(ModelSerializer):
@@ -547,6 +576,19 @@ class ReasonSerializer(serializers.Serializer):
     """退单 / 撤销."""
 
     reason = Text(max_length=2000)
+
+
+class ReturnReviewSerializer(serializers.Serializer):
+    """退单审核: approve, or reject with the reason why."""
+
+    approve = Flag(help_text=_("true 批准（订单退回派单队列），false 驳回（须填写 note）。"))
+    note = Text(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AskAssistanceSerializer(serializers.Serializer):
+    """申请协办."""
+
+    note = Text(max_length=2000, help_text=_("需要哪些单位、什么协助。"))
 
 
 class AttachmentUploadSerializer(serializers.Serializer):

@@ -27,7 +27,7 @@ from shishi_mediation.logs import order_log_context
 from shishi_mediation.text import SHANGHAI, display_name, joined, local_iso, visible_text
 from shishi_mediation.validators import MOBILE_RE
 
-from .actions import ORDER_ACTIONS
+from .actions import ORDER_ACTIONS, RETURNABLE
 from .assisting import (
     assistance_opinion,
     assistance_sign,
@@ -36,7 +36,7 @@ from .assisting import (
     assistances_route,
     assistances_withdraw_all,
 )
-from .duties import order_duties_end
+from .duties import duties_end, duty_data, duty_meet, duty_start, order_duties_end
 from .events import record_event
 from .images import is_photo, photo_prepare
 from .models import (
@@ -50,6 +50,7 @@ from .models import (
     Outcome,
     Party,
     Referral,
+    ReturnRequest,
     ReturnVisit,
     Review,
     Source,
@@ -308,7 +309,7 @@ def _transition(
         if method is None:
             if action is not None and action not in allowed_actions(actor, order):
                 raise Forbidden()
-            if action is not None and not ORDER_ACTIONS[action].allowed_now(order):
+            if action is not None and not ORDER_ACTIONS[action].state_allows(order):
                 raise Conflict(
                     _("当前状态“%(state)s”不能执行此操作。") % {"state": order.get_state_display()},
                     state=order.state,
@@ -359,6 +360,8 @@ def _transition(
             data=data,
         )
         resolve_escalations(order=order, now=now)
+        if order.return_pending:
+            _close_stale_return_request(order, now=now)
         if not order.is_open:
             order_duties_end(order, at=now)  # closed or cancelled: nothing is owed any more
         # Inbox rows and outbox deliveries commit with the change; sending is kicked by
@@ -440,7 +443,10 @@ def _route(
         _raise_if(errors)
         policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
         previous = o.lead_unit.name if o.lead_unit else ""
-        getattr(o, action)(lead_unit=lead_unit, assignee=assignee, at=now, limits=policy.limits)
+        final = returns_to_queue(o) >= settings.FINAL_ASSIGNMENT_AFTER_RETURNS
+        getattr(o, action)(
+            lead_unit=lead_unit, assignee=assignee, at=now, limits=policy.limits, final=final
+        )
         o.assisting_units.set(assisting)
         to_sign = assistances_route(o, assisting, at=now, policy=policy)
         if to_sign:
@@ -456,6 +462,8 @@ def _route(
             "assisting_units": [u.name for u in assisting],
             **_clock_data(o),
         }
+        if final:
+            data["final_assignment"] = True
         if previous:
             data["previous_unit"] = previous
         return note, data
@@ -652,20 +660,36 @@ def order_sign(*, order_id: int, actor, now: datetime | None = None) -> Order:
 
 
 def order_return(*, order_id: int, actor, reason: str, now: datetime | None = None) -> Order:
-    """The lead unit sends the order back to the queue (退单), e.g. "not our duty"."""
+    """The street's center pulls the order back to the queue at once (退单). Its
+    dispatchers only: the lead unit asks instead (``order_return_request``)."""
     errors: dict[str, Any] = {}
     _require(errors, reason=reason)
     _raise_if(errors)
+    return _return_to_queue(
+        order_id=order_id, actor=actor, reason=reason.strip(), now=now or timezone.now()
+    )
 
-    now = now or timezone.now()
+
+def _return_to_queue(
+    *,
+    order_id: int,
+    actor,
+    reason: str,
+    now: datetime,
+    review: Callable[[Order], tuple[str, dict[str, Any]]] | None = None,
+) -> Order:
+    """Back to the queue (``Order.return_to_queue``: the dispatch clock restarts at
+    ``now``), as a dispatcher's pull or an approved request (``review`` decides it under
+    the lock and returns the event's note, the unit's reason, and data)."""
 
     def apply(o: Order):
+        note, extra = review(o) if review is not None else (reason, {})
         unit = o.lead_unit.name
         policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
         o.return_to_queue(at=now, limits=policy.limits)
         o.assisting_units.clear()
         assistances_withdraw_all(o, at=now)
-        return reason.strip(), {"returned_by_unit": unit, **_clock_data(o)}
+        return note, {"returned_by_unit": unit, **extra, **_clock_data(o)}
 
     return _transition(
         order_id=order_id,
@@ -791,6 +815,216 @@ def order_assist_opinion(
         actor=actor,
         action="assist_opinion",
         kind=EventKind.ASSIST_OPINION,
+        now=now,
+        apply=apply,
+    )
+
+
+# --- reviewed returns (退单审核) and final assignment (终审派单) ---------------------------
+
+
+def returns_to_queue(order: Order) -> int:
+    """How often the order went back to the queue: every return, a dispatcher's pull or
+    an approved request (and those before reviewed returns existed)."""
+    return order.events.filter(kind=EventKind.RETURNED).count()
+
+
+def review_unit_id(order: Order) -> int | None:
+    """The unit owing the review of a return (the ``review`` duty): the street's center
+    (an active ``STREET_CENTER`` unit of the order's street, the oldest); failing that, the
+    unit of one of the street's dispatchers; None if the street has neither (no clock
+    runs; the dispatchers who see the order still review it)."""
+    centers = Unit.objects.filter(area_id=order.street_id, is_active=True).order_by("pk")
+    unit_id = centers.filter(kind=Unit.Kind.STREET_CENTER).values_list("pk", flat=True).first()
+    if unit_id is None:
+        unit_id = (
+            Membership.objects.filter(role=Role.DISPATCHER, unit__area_id=order.street_id)
+            .order_by("unit_id")
+            .values_list("unit_id", flat=True)
+            .first()
+        )
+    return unit_id
+
+
+def pending_return(order: Order) -> ReturnRequest | None:
+    """The order's return request awaiting review, if any."""
+    if not order.return_pending:
+        return None
+    return (
+        order.return_requests.filter(decided_at=None, closed_at=None)
+        .select_related("unit", "requested_by", "duty")
+        .first()
+    )
+
+
+def _close_stale_return_request(order: Order, *, now: datetime) -> None:
+    """A step moved the order on while its return awaited review: out of the states it
+    may return from (signed, contacted, closed, cancelled, pulled back by the center) or
+    to another unit. The request closes undecided and its review clock ends."""
+    request = pending_return(order)
+    if request is None:
+        order.return_pending = False
+        order.save(update_fields=["return_pending"])
+        return
+    if order.state in RETURNABLE and order.lead_unit_id == request.unit_id:
+        return  # e.g. signed while waiting: the request stands
+    request.closed_at = now
+    request.save(update_fields=["closed_at"])
+    if request.duty is not None:
+        duties_end([request.duty], at=now)
+    order.return_pending = False
+    order.save(update_fields=["return_pending"])
+
+
+def _check_returnable(order: Order) -> None:
+    if order.final_assignment:
+        raise Conflict(_("终审派单，不能退单，可申请协办。"), state=order.state)
+    if order.state not in RETURNABLE:
+        raise Conflict(
+            _("当前状态“%(state)s”不能执行此操作。") % {"state": order.get_state_display()},
+            state=order.state,
+        )
+
+
+def order_return_request(
+    *, order_id: int, actor, reason: str, now: datetime | None = None
+) -> Order:
+    """The lead unit asks to give the order back (申请退单), e.g. "not our duty": its
+    handlers (the assignee, if one is named) and heads, while dispatched or signed and
+    not under final assignment (else ``Conflict``). Nothing changes on the order: the
+    unit keeps it and its clocks run on. Records a ``ReturnRequest`` and its review duty,
+    owed by the street's center (``review_unit_id``), and tells the street's dispatchers.
+    A second request while one awaits review is a ``Conflict``."""
+    errors: dict[str, Any] = {}
+    _require(errors, reason=reason)
+    _raise_if(errors)
+    now = now or timezone.now()
+
+    def apply(o: Order):
+        _check_returnable(o)
+        if o.return_pending:
+            raise Conflict(_("此订单已有待审核的退单申请。"), state=o.state)
+        policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
+        unit_id = review_unit_id(o)
+        duty = None
+        if unit_id is not None:
+            duty = duty_start(
+                order=o, kind="review", unit_id=unit_id, at=now, limit=policy.duty_limit("review")
+            )
+        request = ReturnRequest.objects.create(
+            order=o,
+            unit_id=o.lead_unit_id,
+            requested_by=actor,
+            requested_at=now,
+            reason=reason.strip(),
+            duty=duty,
+        )
+        o.return_pending = True
+        o.save(update_fields=["return_pending"])
+        data = {"request_id": request.pk, "unit": o.lead_unit.name}
+        if duty is not None:
+            data.update(duty_data(duty))
+        return request.reason, data
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="return_request",
+        kind=EventKind.RETURN_REQUESTED,
+        now=now,
+        apply=apply,
+    )
+
+
+def _decide(o: Order, *, actor, approved: bool, note: str, now: datetime) -> dict[str, Any]:
+    """Decide the order's pending request under its lock: ``Conflict`` if none awaits
+    review or the order has since gone to another unit. Meets the review duty."""
+    request = pending_return(o)
+    if request is None:
+        raise Conflict(_("没有待审核的退单申请。"), state=o.state)
+    if request.unit_id != o.lead_unit_id or o.state not in RETURNABLE:
+        raise Conflict(_("责任单位已变更，此退单申请不能再审核。"), state=o.state)
+    request.decided_by, request.decided_at = actor, now
+    request.approved, request.decision_note = approved, note
+    request.save(update_fields=["decided_by", "decided_at", "approved", "decision_note"])
+    o.return_pending = False
+    o.save(update_fields=["return_pending"])
+    data: dict[str, Any] = {"request_id": request.pk, "unit": request.unit.name}
+    if request.duty is not None and request.duty.is_running:
+        duty_meet(request.duty, at=now)
+        data.update(duty_data(request.duty))
+    return data
+
+
+def order_return_review(
+    *, order_id: int, actor, approve: bool, note: str = "", now: datetime | None = None
+) -> Order:
+    """The street's center decides the lead unit's return request (退单审核): its
+    dispatchers only. Approved, the order goes back to the queue as by ``order_return``
+    (the dispatch clock restarts now; the RETURNED event carries the unit's reason, the
+    note, if any, in its data). Rejected (``note`` required: why), nothing changes on
+    the order: the unit keeps it with its clocks as they were, and hears why. Either
+    way the review duty is met. ``Conflict`` when no request awaits review or the order
+    went to another unit meanwhile."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if not isinstance(approve, bool):
+        raise InvalidInput({"approve": _("请选择批准或驳回。")})
+    if approve:
+
+        def review(o: Order) -> tuple[str, dict[str, Any]]:
+            request = pending_return(o)
+            data = _decide(o, actor=actor, approved=True, note=note, now=now)
+            data["approved"] = True
+            if note:
+                data["decision_note"] = note
+            return request.reason, data
+
+        return _return_to_queue(order_id=order_id, actor=actor, reason="", now=now, review=review)
+    errors: dict[str, Any] = {}
+    _require(errors, note=note)
+    _raise_if(errors)
+
+    def apply(o: Order):
+        data = _decide(o, actor=actor, approved=False, note=note, now=now)
+        return note, data
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="return_review",
+        kind=EventKind.RETURN_REJECTED,
+        now=now,
+        apply=apply,
+    )
+
+
+def order_ask_assistance(*, order_id: int, actor, note: str, now: datetime | None = None) -> Order:
+    """Under final assignment the lead unit may not return the order; it asks the center
+    for help instead (申请协办): ``note`` names what help is needed. Its handlers and
+    heads, while the order is open and dispatched to it (else ``Conflict``). Recorded on
+    the timeline and told to the street's dispatchers, who answer by adding an assisting
+    unit (the dispatch and reassignment forms)."""
+    errors: dict[str, Any] = {}
+    _require(errors, note=note)
+    _raise_if(errors)
+    now = now or timezone.now()
+
+    def apply(o: Order):
+        if not o.final_assignment:
+            raise Conflict(_("只有终审派单的订单可申请协办，其他订单可申请退单。"), state=o.state)
+        if o.state not in ORDER_ACTIONS["ask_assistance"].states:
+            raise Conflict(
+                _("当前状态“%(state)s”不能执行此操作。") % {"state": o.get_state_display()},
+                state=o.state,
+            )
+        return note.strip(), {"unit": o.lead_unit.name}
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="ask_assistance",
+        kind=EventKind.ASSISTANCE_ASKED,
         now=now,
         apply=apply,
     )

@@ -19,6 +19,16 @@ urlpatterns = [
     path("orders/<int:pk>/cancel/", views.CancelView.as_view(), name="order-cancel"),
     path("orders/<int:pk>/sign/", views.SignView.as_view(), name="order-sign"),
     path("orders/<int:pk>/return/", views.ReturnView.as_view(), name="order-return"),
+    path(
+        "orders/<int:pk>/return-review/",
+        views.ReturnReviewView.as_view(),
+        name="order-return-review",
+    ),
+    path(
+        "orders/<int:pk>/ask-assistance/",
+        views.AssistanceView.as_view(),
+        name="order-ask-assistance",
+    ),
     path("orders/<int:pk>/contact/", views.ContactView.as_view(), name="order-contact"),
     path("orders/<int:pk>/meet/", views.MeetingView.as_view(), name="order-meet"),
     path("orders/<int:pk>/close/", views.CloseView.as_view(), name="order-close"),

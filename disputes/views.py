@@ -35,10 +35,12 @@ from shishi_mediation.web import (
 
 from . import services
 from .actions import ORDER_ACTIONS
-from .clocks import stage_rows, with_clocks
+from .clocks import Clock, stage_rows, with_clocks
+from .clocks import urgency as urgency_of
 from .downloads import attachment_response
 from .filters import OrderFilter
 from .forms import (
+    AssistanceForm,
     CloseForm,
     ContactForm,
     MeetingForm,
@@ -50,6 +52,7 @@ from .forms import (
     ReasonForm,
     ReportForm,
     ResumeForm,
+    ReturnReviewForm,
     ReturnVisitForm,
     RouteForm,
 )
@@ -439,7 +442,12 @@ def _event_detail(event) -> str:
             text = _("原单位：%(unit)s") % {"unit": d["previous_unit"]} + " → " + text
         return text
     if event.kind == EventKind.RETURNED and d.get("returned_by_unit"):
-        return _("退单单位：%(unit)s") % {"unit": d["returned_by_unit"]}
+        text = _("退单单位：%(unit)s") % {"unit": d["returned_by_unit"]}
+        if d.get("approved"):
+            text += " · " + _("经审核批准")
+        return text
+    if event.kind in (EventKind.RETURN_REQUESTED, EventKind.ASSISTANCE_ASKED) and d.get("unit"):
+        return d["unit"]
     if event.kind == EventKind.CONTACTED and d.get("method"):
         return str(ContactMethod(d["method"]).label) if d["method"] in ContactMethod.values else ""
     if event.kind == EventKind.MET and d.get("place"):
@@ -454,6 +462,25 @@ def _event_detail(event) -> str:
     if event.kind == EventKind.RETURN_VISIT and "satisfied" in d:
         return {True: _("满意"), False: _("不满意")}.get(d["satisfied"], _("未表态"))
     return ""
+
+
+def _pending_return_row(order: Order, now) -> dict | None:
+    """The return request awaiting review, with its review clock's countdown."""
+    request = services.pending_return(order)
+    if request is None:
+        return None
+    clock = None
+    if request.duty is not None:
+        duty = request.duty
+        clock = Clock(
+            stage="review",
+            label=duty.get_kind_display(),
+            due=duty.due_at,
+            limit=duty.limit,
+            urgency=urgency_of(due=duty.due_at, limit=duty.limit, now=now),
+            remaining=duty.due_at - now,
+        )
+    return {"request": request, "clock": clock}
 
 
 @login_required
@@ -490,6 +517,8 @@ def order_detail(request, pk: int):
         "running_pauses": {p.stage: p.ends_at for p in pauses if p.is_running(now)},
         "note_form": NoteForm() if "note" in actions else None,
         "visit_form": ReturnVisitForm() if "return_visit" in actions else None,
+        "pending_return": _pending_return_row(order, now),
+        "review_form": ReturnReviewForm() if "return_review" in actions else None,
         "now": now,
     }
     return render(request, "disputes/order_detail.html", context)
@@ -787,10 +816,26 @@ class CancelView(OrderActionView):
 
 
 class ReturnView(OrderActionView):
+    """退单: the street's dispatchers pull the order back at once; the lead unit asks
+    (申请退单) and the center reviews (``ReturnReviewView``)."""
+
     action = "return"
     form_class = ReasonForm
-    submit_label = gettext_lazy("退回派单队列")
-    success_message = gettext_lazy("已退回派单队列。")
+
+    def load(self) -> None:
+        super().load()
+        if "return" not in allowed_actions(self.request.user, self.order):
+            self.action = "return_request"
+            self.submit_label = _("提交退单申请")
+            self.success_message = _("退单申请已提交，等待调处中心审核。")
+        else:
+            self.submit_label = _("退回派单队列")
+            self.success_message = _("已退回派单队列。")
+
+    def check_state(self) -> None:
+        if self.action == "return_request" and self.order.final_assignment:
+            raise Conflict(_("终审派单，不能退单，可申请协办。"), state=self.order.state)
+        super().check_state()
 
     def context(self):
         return {"reason_hint": _("如：不属本单位职责")}
@@ -807,6 +852,39 @@ class ReturnView(OrderActionView):
         ):
             return redirect("home")
         return response
+
+
+class ReturnReviewView(OrderActionView):
+    """退单审核 from the order page's two forms (approve, reject with a reason)."""
+
+    action = "return_review"
+    form_class = ReturnReviewForm
+    submit_label = gettext_lazy("提交审核")
+
+    def context(self):
+        return {"pending": services.pending_return(self.order)}
+
+    def service_kwargs(self, data):
+        return {"approve": data["decision"] == "approve", "note": data.get("note", "")}
+
+    def perform(self, data):
+        order = super().perform(data)
+        self.success_message = (
+            _("已批准退单，订单已退回派单队列。")
+            if data["decision"] == "approve"
+            else _("已驳回退单申请。")
+        )
+        return order
+
+
+class AssistanceView(OrderActionView):
+    action = "ask_assistance"
+    form_class = AssistanceForm
+    submit_label = gettext_lazy("提交申请")
+    success_message = gettext_lazy("已申请协办，等待调处中心安排协办单位。")
+
+    def service_kwargs(self, data):
+        return {"note": data["note"]}
 
 
 class ContactView(OrderActionView):

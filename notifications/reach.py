@@ -17,8 +17,11 @@ from .models import PushSubscription
 
 # The notices on the critical path of a clock: a new report to dispatch, an order to sign
 # (new or reassigned, or an assisting unit's part), an order returned to the dispatch
-# clock, and every escalation level (warning, level 1, level 2). They ignore quiet hours.
-CRITICAL_KINDS = frozenset({"reported", "returned", "dispatched", "reassigned", "assist"})
+# clock, a return to review (its 30-minute clock), and every escalation level (warning,
+# level 1, level 2). They ignore quiet hours.
+CRITICAL_KINDS = frozenset(
+    {"reported", "returned", "return_requested", "dispatched", "reassigned", "assist"}
+)
 
 
 def is_critical(kind: str) -> bool:

@@ -47,6 +47,7 @@ NOTICE_LABELS = {
     "dispatched": "新派单",
     "reassigned": "改派单",
     "returned": "退单",
+    "return_requested": "申请退单",
     "closed": "已结单",
     "cancelled": "已撤销",
     "escalation_0": "临期预警",

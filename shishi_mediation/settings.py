@@ -193,6 +193,9 @@ BOARD_REFRESH_SECONDS = env.int("BOARD_REFRESH_SECONDS", default=30)
 BULK_DISPATCH_MAX = env.int("BULK_DISPATCH_MAX", default=50)
 # The longest pause of a clock (暂停计时) a handler may ask for, in minutes (7 days).
 PAUSE_MAX_MINUTES = env.int("PAUSE_MAX_MINUTES", default=7 * 24 * 60)
+# After this many returns to the queue an order's next dispatch is final (终审派单): its
+# lead unit may no longer ask to return it, only for assistance.
+FINAL_ASSIGNMENT_AFTER_RETURNS = env.int("FINAL_ASSIGNMENT_AFTER_RETURNS", default=2)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -48,6 +48,7 @@ from .exports import (
     subsidy_download,
 )
 from .reports import (
+    RETURN_REVIEW_COLUMNS,
     SCORE_WEIGHTS,
     SHANGHAI,
     Month,
@@ -61,6 +62,7 @@ from .reports import (
     parse_month,
     pause_figures,
     report_scope,
+    return_review_rows,
 )
 from .subsidy import subsidy_statement
 
@@ -471,6 +473,9 @@ def _report_context(request, report: MonthlyReport) -> dict:
             for c in CLOCKS
         ],
         "notes": FIGURE_NOTES,
+        # 退单审核: its own section, read live (reports.return_review_rows).
+        "return_review_columns": [label for _key, label in RETURN_REVIEW_COLUMNS],
+        "return_review_rows": [r.as_dict() for r in return_review_rows(scope, month)],
         "query": query_string(scope, month),
         "previous_query": query_string(scope, month.previous),
         "bar_chart": on_time_chart(

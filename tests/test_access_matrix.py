@@ -543,7 +543,8 @@ ROWS: list[Row] = [
         api_order("D", "return"),
         reason,
         "D",
-        E(403, 200, 200, 200, 403, 404, 404, 401),
+        # The center returns it at once; the lead unit asks (202, 申请退单).
+        E(403, 200, 202, 202, 403, 404, 404, 401),
     ),
     api_post(
         "API record contact on the signed order",

@@ -16,7 +16,7 @@ def assisted(world):
 
 def test_an_assisting_unit_signs_and_files_its_opinion(world, api, assisted):
     client = api(world.committee_handler)
-    assert "assist_sign" in client.get(url(assisted)).json()["actions"]
+    assert "assist-sign" in client.get(url(assisted)).json()["actions"]
     assert client.post(url(assisted, "assist-sign"), {}, format="json").status_code == 200
     again = client.post(url(assisted, "assist-sign"), {}, format="json")
     assert again.status_code == 409

@@ -265,7 +265,7 @@ def test_detail_lists_what_the_user_may_do_now(world, api, order_in):
     order = order_in("dispatched")
     assert api(world.handler).get(url(order.pk)).json()["actions"] == ["return", "sign"]
     assert api(world.dispatcher).get(url(order.pk)).json()["actions"] == [
-        "add_assisting",
+        "add-assisting",
         "cancel",
         "reassign",
         "return",
@@ -331,15 +331,54 @@ def test_return(world, api, order_in):
     order = order_in("signed")
     assert post(api(world.handler), order, "return", {}).json()["errors"].keys() == {"reason"}
     assert post(api(world.reporter), order, "return", {"reason": "x"}).status_code == 403
+    # The lead unit asks: 202, the order unchanged, the request pending.
     response = post(api(world.handler), order, "return", {"reason": "非本单位职责"})
+    assert response.status_code == 202
+    body = response.json()
+    assert body["state"] == State.SIGNED and body["final_assignment"] is False
+    assert body["pending_return"]["reason"] == "非本单位职责"
+    assert body["pending_return"]["unit"]["id"] == world.hb_police.pk
+    assert body["pending_return"]["requested_by"]["id"] == world.handler.pk
+    assert body["pending_return"]["review_due_at"] is not None
+    assert "return" not in body["actions"]  # one request at a time
+    again = post(api(world.handler), order, "return", {"reason": "再申请"})
+    assert again.status_code == 409
+    assert api(world.dispatcher).get(url(order.pk)).json()["actions"] == [
+        "add-assisting",
+        "cancel",
+        "return",
+        "return-review",
+    ]
+    # The center approves: back to the queue.
+    response = post(api(world.dispatcher), order, "return-review", {"approve": True})
     assert response.status_code == 200
     assert response.json()["state"] == State.REPORTED
-    assert response.json()["lead_unit"] is None
-    assert response.json()["parties"][0]["phone"] == "138****5678"  # no longer theirs
+    assert response.json()["lead_unit"] is None and response.json()["pending_return"] is None
     assert api(world.handler).get(url(order.pk)).status_code == 404
     conflict = post(api(world.dispatcher), order, "return", {"reason": "再退"})
     assert conflict.status_code == 409
     assert conflict.json()["state"] == State.REPORTED
+
+
+def test_return_review_and_assistance_permissions(world, api, order_in):
+    order = order_in("dispatched")
+    post(api(world.handler), order, "return", {"reason": "非本单位职责"})
+    review = {"approve": False, "note": "属本所职责"}
+    for who in (world.reporter, world.handler, world.head, world.supervisor):
+        assert post(api(who), order, "return-review", review).status_code == 403, who
+    assert post(api(world.fl_dispatcher), order, "return-review", review).status_code == 404
+    bad = post(api(world.dispatcher), order, "return-review", {"approve": "yes"})
+    assert bad.status_code == 400 and "approve" in bad.json()["errors"]
+    no_reason = post(api(world.dispatcher), order, "return-review", {"approve": False})
+    assert no_reason.status_code == 400 and "note" in no_reason.json()["errors"]
+    response = post(api(world.dispatcher), order, "return-review", review)
+    assert response.status_code == 200
+    assert response.json()["state"] == State.DISPATCHED
+    assert response.json()["pending_return"] is None
+    assert post(api(world.dispatcher), order, "return-review", review).status_code == 409
+    # Not under final assignment: asking for assistance is not offered.
+    assert post(api(world.handler), order, "ask-assistance", {"note": "x"}).status_code == 409
+    assert post(api(world.dispatcher), order, "ask-assistance", {"note": "x"}).status_code == 403
 
 
 def test_contact(world, api, order_in):

@@ -33,7 +33,7 @@ def test_ask_approve_resume_through_the_api(world, api, signed):
     body = answer.json()
     assert [p["state"] for p in body["pauses"]] == ["requested"]
     assert "pause" in body["actions"]  # the contact clock may still be paused
-    assert center.get(f"/api/v1/orders/{signed.pk}/").json()["actions"].count("pause_decide") == 1
+    assert center.get(f"/api/v1/orders/{signed.pk}/").json()["actions"].count("pause-decide") == 1
 
     answer = center.post(url(signed, "pause-decide"), {"approve": True}, format="json")
     assert answer.status_code == 200, answer.json()

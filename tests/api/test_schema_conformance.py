@@ -118,7 +118,14 @@ def test_report_and_every_action_with_their_errors(world, api, order_in, conform
     act(center, "cancel", {"reason": "x"}, 409)
     returned = order_in("dispatched")
     oid = returned.pk
-    act(police, "return", {"reason": "非本单位职责"}, 200)
+    act(police, "return", {"reason": "非本单位职责"}, 202)
+    act(police, "return", {"reason": "再申请"}, 409)
+    act(police, "return-review", {"approve": False, "note": "x"}, 403)
+    act(center, "return-review", {"approve": False}, 400)
+    act(center, "return-review", {"approve": False, "note": "属本所职责"}, 200)
+    act(police, "ask-assistance", {"note": "需要司法所"}, 409)
+    act(police, "return", {"reason": "非本单位职责"}, 202)
+    act(center, "return-review", {"approve": True}, 200)
     act(center, "cancel", {"reason": "重复"}, 200)
 
 

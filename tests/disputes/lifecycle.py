@@ -113,7 +113,7 @@ def act(action: str, *, order, actor, world, now=None):
 
 
 ACTIONS = ["dispatch", "reassign", "sign", "return", "contact", "meet", "close", "cancel"]
-DISPATCHER_ACTIONS = {"dispatch", "reassign", "cancel"}
+DISPATCHER_ACTIONS = {"dispatch", "reassign", "return", "cancel"}
 
 
 def expect(error: type, attempt, what: str):

@@ -109,7 +109,7 @@ def test_a_return_to_the_queue_starts_it_again(world, order_in):
     order = order_in(State.DISPATCHED)
     returned_at = order.dispatched_at + 10 * MIN
     order = services.order_return(
-        order_id=order.pk, actor=world.handler, reason="非本单位职责", now=returned_at
+        order_id=order.pk, actor=world.dispatcher, reason="非本单位职责", now=returned_at
     )
     assert order.dispatch_due_at == returned_at + 30 * MIN
     assert order.dispatch_on_time is None
@@ -123,7 +123,7 @@ def test_the_timeline_vouches_for_the_clock(world, order_in, capsys):
     returned = order_in(State.DISPATCHED)
     services.order_return(
         order_id=returned.pk,
-        actor=world.handler,
+        actor=world.dispatcher,
         reason="非本单位职责",
         now=returned.dispatched_at + MIN,
     )
@@ -184,7 +184,7 @@ def test_its_time_is_from_its_start_to_the_dispatch_that_met_it(world):
     assert minutes(order) == 5
     order = services.order_return(
         order_id=order.pk,
-        actor=world.committee_handler,
+        actor=world.dispatcher,
         reason="非本单位职责",
         now=T0 + 30 * MIN,
     )

@@ -293,7 +293,7 @@ def test_a_return_to_the_queue_ends_the_pause(world, signed):
     ask(world, signed)
     approve(world, signed)
     services.order_return(
-        order_id=signed.pk, actor=world.handler, reason="非本单位职责", now=DECIDED + HOUR
+        order_id=signed.pk, actor=world.dispatcher, reason="派错单位", now=DECIDED + HOUR
     )
     pause = ClockPause.objects.get(order=signed)
     assert (pause.state, pause.paused_minutes) == (PauseState.ENDED, 60)

@@ -210,7 +210,9 @@ def test_reassign_restarts_the_sign_clock_for_on_time(order_in, world):
 def test_return_puts_the_order_back_in_the_queue(order_in, world, from_state):
     order = order_in(from_state, assignee=world.handler, assisting_units=[world.hb_committee])
     at = later(order)
-    services.order_return(order_id=order.pk, actor=world.handler, reason=" 非本单位职责 ", now=at)
+    services.order_return(
+        order_id=order.pk, actor=world.dispatcher, reason=" 非本单位职责 ", now=at
+    )
 
     order = Order.objects.get(pk=order.pk)
     assert order.state == State.REPORTED
@@ -226,7 +228,7 @@ def test_return_puts_the_order_back_in_the_queue(order_in, world, from_state):
         EventKind.RETURNED,
         from_state,
         State.REPORTED,
-        world.handler,
+        world.dispatcher,
     )
     assert event.at == at
     assert event.note == "非本单位职责"
@@ -251,7 +253,7 @@ def test_return_then_dispatch_restarts_the_sign_clock(order_in, world, from_stat
     order = order_in(from_state)
     returned_at = later(order)
     services.order_return(
-        order_id=order.pk, actor=world.handler, reason="非本单位职责", now=returned_at
+        order_id=order.pk, actor=world.dispatcher, reason="非本单位职责", now=returned_at
     )
     redispatched_at = returned_at + 3 * HOUR
     services.order_dispatch(

@@ -130,7 +130,7 @@ def test_return_to_queue_takes_the_order_out_of_the_units_view(world, order_in):
     order = order_in(State.SIGNED, assisting_units=[world.hb_committee])
     assert orders_visible_to(world.handler).filter(pk=order.pk).exists()
     services.order_return(
-        order_id=order.pk, actor=world.handler, reason="非本单位职责", now=order.signed_at
+        order_id=order.pk, actor=world.dispatcher, reason="非本单位职责", now=order.signed_at
     )
     assert not orders_visible_to(world.handler).filter(pk=order.pk).exists()
     assert not orders_visible_to(world.committee_handler).filter(pk=order.pk).exists()
@@ -214,12 +214,24 @@ def test_the_order_page_of_an_order_out_of_scope_does_not_exist(world, order_in)
 
 # --- allowed actions -------------------------------------------------------------------------
 
-HANDLING = {"sign", "return", "contact", "meet", "close", "note"}
-# The dispatcher also returns an order to the queue.
-DISPATCHING = {"dispatch", "reassign", "return", "cancel", "close", "note"}
+# The lead unit asks to return an order (申请退单); the center returns it at once or
+# reviews the unit's request (退单审核).
+HANDLING = {"sign", "return_request", "contact", "meet", "close", "note"}
+DISPATCHING = {"dispatch", "reassign", "return", "return_review", "cancel", "close", "note"}
 # Other features add their own actions (return visits, reviews…); these tests pin down the
 # lifecycle's.
-LIFECYCLE = {"dispatch", "reassign", "sign", "return", "contact", "meet", "close", "cancel"}
+LIFECYCLE = {
+    "dispatch",
+    "reassign",
+    "sign",
+    "return",
+    "return_request",
+    "return_review",
+    "contact",
+    "meet",
+    "close",
+    "cancel",
+}
 
 
 def lifecycle_actions(user, order) -> set[str]:

@@ -194,7 +194,7 @@ def test_return_resolves_and_stops_the_sign_clock(world):
     sla_sweep(now=DISPATCHED_AT + timedelta(minutes=25))
     services.order_return(
         order_id=order.pk,
-        actor=world.handler,
+        actor=world.dispatcher,
         reason="不属于本单位职责",
         now=DISPATCHED_AT + timedelta(minutes=26),
     )

@@ -128,11 +128,14 @@ def test_every_path_through_the_services_verifies(world, capsys):
     events gives the order's fields back."""
     police, committee = world.hb_police, world.hb_committee
     returned = world.order(State.SIGNED)
-    services.order_return(
+    services.order_return_request(
         order_id=returned.pk,
         actor=first_handler_of(police),
         reason="不属本单位",
-        now=T0 + timedelta(hours=1),
+        now=T0 + timedelta(minutes=50),
+    )
+    services.order_return_review(
+        order_id=returned.pk, actor=world.dispatcher, approve=True, now=T0 + timedelta(hours=1)
     )
     services.order_dispatch(
         order_id=returned.pk,

@@ -53,8 +53,15 @@ def test_each_step_tells_the_people_it_concerns(world):
         order_id=order.pk, actor=world.dispatcher, lead_unit_id=world.hb_police.pk, now=T0
     )
     assert told("dispatched", order) == {"police", "police2", "head"}
-    services.order_return(order_id=order.pk, actor=world.handler, reason="非本单位职责", now=T0)
-    assert told("returned", order) == {"center"}
+    services.order_return_request(
+        order_id=order.pk, actor=world.handler, reason="非本单位职责", now=T0
+    )
+    assert told("return_requested", order) == {"center"}
+    services.order_return_review(
+        order_id=order.pk, actor=world.dispatcher, approve=False, note="属本所职责", now=T0
+    )
+    assert told("return_rejected", order) == {"police", "police2", "head"}
+    services.order_return(order_id=order.pk, actor=world.dispatcher, reason="派错单位", now=T0)
     services.order_dispatch(
         order_id=order.pk,
         actor=world.dispatcher,

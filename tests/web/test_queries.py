@@ -85,7 +85,9 @@ def test_dispatch_queue(world, order_in, routing, as_user, django_assert_max_num
                 community=world.sg if i % 4 else world.zk,
             )
             if order.state == State.DISPATCHED:  # returned: the queue shows why
-                services.order_return(order_id=order.pk, actor=world.handler, reason="非本所职责")
+                services.order_return(
+                    order_id=order.pk, actor=world.dispatcher, reason="非本所职责"
+                )
 
     assert_constant(client, reverse("queue"), queued, django_assert_max_num_queries)
 

@@ -249,8 +249,18 @@ def sign(offset, actor) -> Step:
     return Step(offset, "sign", actor, {})
 
 
-def give_back(offset, actor, reason) -> Step:
-    return Step(offset, "return", actor, {"reason": reason})
+def ask_return(offset, actor, reason) -> Step:
+    """The lead unit asks to return the order (申请退单); the center reviews it."""
+    return Step(offset, "return_request", actor, {"reason": reason})
+
+
+def review_return(offset, actor, approve, note="") -> Step:
+    return Step(offset, "return_review", actor, {"approve": approve, "note": note})
+
+
+def ask_help(offset, actor, text) -> Step:
+    """Under final assignment (终审派单) the lead unit asks for assistance (申请协办)."""
+    return Step(offset, "ask_assistance", actor, {"note": text})
 
 
 def contact(offset, actor, method, note) -> Step:
@@ -492,7 +502,8 @@ ORDERS: list[DemoOrder] = [
         ],
         steps=[
             dispatch(20, "center", "湖滨派出所"),
-            give_back(45, "head", "物业服务合同纠纷，不属于派出所职责，建议改派住建部门牵头。"),
+            ask_return(40, "head", "物业服务合同纠纷，不属于派出所职责，建议改派住建部门牵头。"),
+            review_return(45, "center", True),
             dispatch(
                 70,
                 "center",
@@ -825,6 +836,18 @@ ORDERS: list[DemoOrder] = [
             person("李长江", APP, "18385729904", "522401", "19940310", 53),
             person("龚志远", RESP, "13950785561", SS_ID, "19900715", 77),
         ],
+        # Returned twice, so the third dispatch is final (终审派单): assistance, not return.
+        steps=[
+            dispatch(10, "center", "湖滨派出所"),
+            ask_return(25, "police", "劳资纠纷，建议由人社部门牵头。"),
+            review_return(30, "center", True),
+            dispatch(40, "center", "曾坑社区人民调解委员会"),
+            ask_return(55, "committee", "欠薪金额较大，调委会无法处理。"),
+            review_return(60, "center", True),
+            dispatch(70, "center", LABOUR, "labour", note="已退单两次，终审派单。"),
+            sign(85, "labour"),
+            ask_help(95, "labour", "工人情绪激动，需湖滨派出所派员到场维持秩序。"),
+        ],
     ),
     DemoOrder(
         title="门前乱停车堵住通道，两户邻居发生口角",
@@ -841,7 +864,10 @@ ORDERS: list[DemoOrder] = [
             person("蔡文华", APP, "13906958870", SS_ID, "19741108", 19),
             person("陈金水", RESP, "15960433712", SS_ID, "19690320", 35),
         ],
-        steps=[dispatch(15, "center", "曾坑社区人民调解委员会")],
+        steps=[
+            dispatch(15, "center", "曾坑社区人民调解委员会"),
+            ask_return(40, "committee", "涉及占道停车，属交警和城管职责，建议改派派出所处理。"),
+        ],
     ),
     DemoOrder(
         title="装修工程包工头拖欠8名工人工资，工人聚集项目部",
@@ -951,6 +977,8 @@ ORDERS: list[DemoOrder] = [
         steps=[
             dispatch(30, "center", "玉湖社区人民调解委员会"),
             sign(55, "yuhu"),
+            ask_return(70, "yuhu", "空调外机属业主自有设施，建议由物业公司处理。"),
+            review_return(85, "center", False, "相邻漏水纠纷属社区调委会调解范围，请继续调解。"),
         ],
     ),
     DemoOrder(
@@ -1422,9 +1450,10 @@ ORDERS: list[DemoOrder] = [
         ],
         steps=[
             dispatch(25, "center_fl", "凤里派出所"),
-            give_back(
-                70, "police_fl", "属物业管理与房屋维修责任纠纷，不属于派出所职责，请改派住建部门。"
+            ask_return(
+                60, "police_fl", "属物业管理与房屋维修责任纠纷，不属于派出所职责，请改派住建部门。"
             ),
+            review_return(70, "center_fl", True),
         ],
     ),
     DemoOrder(
