@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
-from .models import Order, State
+from .models import HANDLING_STATES, Order, State
 
 
 class Capacity(StrEnum):
@@ -26,6 +26,11 @@ class Capacity(StrEnum):
     HANDLING_UNIT = "handling_unit"  # a handler or head of its lead or an assisting unit
     # Who settled it on the spot (就地化解), while it may report: it has no lead unit.
     SETTLER = "settler"
+    # A supervisor whose jurisdiction holds the order: reads it, and may only press its
+    # lead unit (督办), never anything else.
+    SUPERVISOR = "supervisor"
+    CENTER_HEAD = "center_head"  # a head of the street center of the order's street
+    LEAD_HEAD = "lead_head"  # a head of the order's lead unit (answers a 督办)
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ class OrderAction:
 
 
 D, H = Capacity.DISPATCHER, Capacity.HANDLER
+# An open order with a lead unit: someone owes a 督办 its reply.
+LED_STATES = frozenset({State.DISPATCHED, *HANDLING_STATES})
 
 ORDER_ACTIONS: dict[str, OrderAction] = {
     a.name: a
@@ -109,6 +116,21 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             service="order_record_return_visit",
             by=frozenset({H, Capacity.STREET_POLICE, Capacity.SETTLER}),
             states=frozenset({State.CLOSED}),
+        ),
+        # The supervisors' one write action; the reply is owed by the lead unit's head.
+        OrderAction(
+            "direct",
+            _("督办"),
+            service="order_direct",
+            by=frozenset({Capacity.SUPERVISOR, Capacity.CENTER_HEAD}),
+            states=LED_STATES,
+        ),
+        OrderAction(
+            "direct_reply",
+            _("督办回复"),
+            service="order_direct_reply",
+            by=frozenset({Capacity.LEAD_HEAD}),
+            states=LED_STATES,
         ),
     )
 }

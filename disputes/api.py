@@ -65,6 +65,8 @@ from .serializers import (
     CloseSerializer,
     ConflictSerializer,
     ContactSerializer,
+    DirectReplySerializer,
+    DirectSerializer,
     EscalationSerializer,
     IncidentInputSerializer,
     IncidentSerializer,
@@ -99,10 +101,14 @@ class OrderPagination(StrictCursorPagination):
 
 # --- masking and actions ---------------------------------------------------------------------
 
+# Steps without a transition that have an endpoint all the same: 督办 and its reply.
+DIRECTIVE_ACTIONS = frozenset({"direct", "direct_reply"})
 # The API's action endpoints, one per transition (notes and return visits are the web
-# pages'); ``actions`` in the detail lists those allowed now.
+# pages'), and 督办's; ``actions`` in the detail lists those allowed now.
 API_ACTIONS = frozenset(
-    name for name, action in ORDER_ACTIONS.items() if action.method and action.endpoint
+    name
+    for name, action in ORDER_ACTIONS.items()
+    if (action.method or name in DIRECTIVE_ACTIONS) and action.endpoint
 )
 
 
@@ -487,6 +493,42 @@ class OrderViewSet(
     def cancel(self, request, pk=None):
         return self._run(request, "cancel", ReasonSerializer, lambda d: {"reason": d["reason"]})
 
+    @_action_schema(
+        "direct",
+        DirectSerializer,
+        description=_(
+            "督导员（管辖范围内的订单）或本街道调处中心负责人；对已派单、未办结的订单"
+            "提出督办要求和回复期限，由责任单位负责人在期限前回复，逾期按督办回复时限"
+            "预警和升级。每单同一时间只能有一条待回复的督办（否则 409）；待派单的订单"
+            "没有责任单位，为 409。这是督导员唯一可执行的写操作。"
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def direct(self, request, pk=None):
+        return self._run(
+            request,
+            "direct",
+            DirectSerializer,
+            lambda d: {"demand": d["demand"], "reply_due_at": d["reply_due_at"]},
+        )
+
+    @_action_schema(
+        "direct_reply",
+        DirectReplySerializer,
+        description=_(
+            "责任单位负责人；回复待回复的督办，期限当时及之前为按时。已回复，或责任单位"
+            "已变更、订单已办结的督办为 409。"
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="direct-reply", url_name="direct-reply")
+    def direct_reply(self, request, pk=None):
+        return self._run(
+            request,
+            "direct_reply",
+            DirectReplySerializer,
+            lambda d: {"directive_id": d["directive"], "reply": d["reply"]},
+        )
+
     @extend_schema(
         summary=_("流转记录"),
         description=_("订单的全部流转事件，按时间先后。"),
@@ -577,7 +619,7 @@ OrderViewSet.idempotent_actions = frozenset(
     | {
         endpoint.__name__
         for endpoint in OrderViewSet.get_extra_actions()
-        if endpoint.url_path in API_ACTIONS
+        if endpoint.url_path.replace("-", "_") in API_ACTIONS
     }
 )
 assert len(OrderViewSet.idempotent_actions) == len(API_ACTIONS) + 3, "an action has no endpoint"
