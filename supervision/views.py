@@ -56,6 +56,7 @@ from .reports import (
     Scope,
     TrendPoint,
     can_view_reports,
+    directive_figures,
     minutes_label,
     monthly_report,
     parse_month,
@@ -488,7 +489,9 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
     report = monthly_report(scope=scope, month=month)
     if fmt:
         return monthly_download(report, fmt)
-    return render(request, "reports/monthly.html", _report_context(request, report))
+    context = _report_context(request, report)
+    context["directives"] = directive_figures(scope=scope, month=month)  # 督办, its own section
+    return render(request, "reports/monthly.html", context)
 
 
 @supervisor_page(formats=())
