@@ -5,6 +5,7 @@ from django.contrib import admin
 from .models import (
     POLICY_LIMIT_FIELDS,
     Attachment,
+    Directive,
     Order,
     OrderEvent,
     Party,
@@ -63,6 +64,12 @@ class ReturnVisitInline(ReadOnlyInline):
     fields = ["visited_by", "visited_at", "satisfied", "note"]
 
 
+class DirectiveInline(ReadOnlyInline):
+    model = Directive
+    fields = ["issued_by", "issued_at", "demand", "unit", "reply_due_at", "replied_by"]
+    fields += ["replied_at", "reply"]
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = [
@@ -79,7 +86,14 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "title", "parties__name"]
     list_select_related = ["category", "community", "lead_unit"]
     date_hierarchy = "reported_at"
-    inlines = [PartyInline, AttachmentInline, ReviewInline, ReturnVisitInline, EventInline]
+    inlines = [
+        PartyInline,
+        AttachmentInline,
+        ReviewInline,
+        ReturnVisitInline,
+        DirectiveInline,
+        EventInline,
+    ]
     show_full_result_count = False
 
     def has_add_permission(self, request):
