@@ -948,14 +948,13 @@ class DirectReplyView(OrderActionView):
     success_message = gettext_lazy("已回复督办。")
 
     def awaiting(self) -> Directive | None:
-        return next(
-            (
-                d
-                for d in Directive.objects.filter(order=self.order).select_related("duty")
-                if d.is_awaiting_reply
-            ),
-            None,
-        )
+        """The order's directive awaiting its reply (read once per request)."""
+        if not hasattr(self, "_awaiting"):
+            directives = Directive.objects.filter(order=self.order).select_related(
+                "duty", "issued_by"
+            )
+            self._awaiting = next((d for d in directives if d.is_awaiting_reply), None)
+        return self._awaiting
 
     def check_state(self) -> None:
         super().check_state()
