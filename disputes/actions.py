@@ -30,6 +30,11 @@ class Capacity(StrEnum):
     SETTLER = "settler"
     # A handler or head of a unit with a running part in it (协办, ``Assistance``).
     ASSISTING = "assisting"
+    # A supervisor whose jurisdiction holds the order: reads it, and may only press its
+    # lead unit (督办), never anything else.
+    SUPERVISOR = "supervisor"
+    CENTER_HEAD = "center_head"  # a head of the street center of the order's street
+    LEAD_HEAD = "lead_head"  # a head of the order's lead unit (answers a 督办)
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,8 @@ ASSISTED_STATES = (State.DISPATCHED, State.SIGNED, State.CONTACTED, State.MET)
 PAUSE_STATES = pausable_states()
 # Where ``Order.return_to_queue`` may run from: a return may be asked for and approved.
 RETURNABLE = frozenset({State.DISPATCHED, State.SIGNED})
+# An open order with a lead unit: someone owes a 督办 its reply.
+LED_STATES = frozenset({State.DISPATCHED, *HANDLING_STATES})
 
 ORDER_ACTIONS: dict[str, OrderAction] = {
     a.name: a
@@ -211,6 +218,21 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             service="order_resume",
             by=frozenset({D, H}),
             states=PAUSE_STATES,
+        ),
+        # The supervisors' one write action; the reply is owed by the lead unit's head.
+        OrderAction(
+            "direct",
+            _("督办"),
+            service="order_direct",
+            by=frozenset({Capacity.SUPERVISOR, Capacity.CENTER_HEAD}),
+            states=LED_STATES,
+        ),
+        OrderAction(
+            "direct_reply",
+            _("督办回复"),
+            service="order_direct_reply",
+            by=frozenset({Capacity.LEAD_HEAD}),
+            states=LED_STATES,
         ),
     )
 }

@@ -6,6 +6,7 @@ from .models import (
     POLICY_LIMIT_FIELDS,
     Attachment,
     ClockPause,
+    Directive,
     Order,
     OrderEvent,
     Party,
@@ -98,6 +99,12 @@ class ClockPauseInline(ReadOnlyInline):
     ]
 
 
+class DirectiveInline(ReadOnlyInline):
+    model = Directive
+    fields = ["issued_by", "issued_at", "demand", "unit", "reply_due_at", "replied_by"]
+    fields += ["replied_at", "reply"]
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = [
@@ -121,6 +128,7 @@ class OrderAdmin(admin.ModelAdmin):
         ReturnVisitInline,
         ClockPauseInline,
         ReturnRequestInline,
+        DirectiveInline,
         EventInline,
     ]
     show_full_result_count = False

@@ -73,6 +73,8 @@ from .serializers import (
     CloseSerializer,
     ConflictSerializer,
     ContactSerializer,
+    DirectReplySerializer,
+    DirectSerializer,
     EscalationSerializer,
     IncidentInputSerializer,
     IncidentSerializer,
@@ -111,9 +113,10 @@ class OrderPagination(StrictCursorPagination):
 
 # --- masking and actions ---------------------------------------------------------------------
 
-# The API's action endpoints, one per transition (notes and return visits are the web
-# pages'); ``actions`` in the detail lists those allowed now.
-# An endpoint is named by its path (``OrderAction.api_path``): 退单 and 申请退单 share one.
+# The API's action endpoints: every action but notes and return visits (the web pages')
+# and settling on the spot (a way of reporting); ``actions`` in the detail lists those
+# allowed now. An endpoint is named by its path (``OrderAction.api_path``): 退单 and
+# 申请退单 share one.
 API_ACTIONS = frozenset(action.api_path for action in ORDER_ACTIONS.values() if action.endpoint)
 
 
@@ -668,6 +671,42 @@ class OrderViewSet(
             "resume",
             ResumeSerializer,
             lambda d: {"note": d["note"], "stage": d.get("stage")},
+        )
+
+    @_action_schema(
+        "direct",
+        DirectSerializer,
+        description=_(
+            "督导员（管辖范围内的订单）或本街道调处中心负责人；对已派单、未办结的订单"
+            "提出督办要求和回复期限，由责任单位负责人在期限前回复，逾期按督办回复时限"
+            "预警和升级。每单同一时间只能有一条待回复的督办（否则 409）；待派单的订单"
+            "没有责任单位，为 409。这是督导员唯一可执行的写操作。"
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def direct(self, request, pk=None):
+        return self._run(
+            request,
+            "direct",
+            DirectSerializer,
+            lambda d: {"demand": d["demand"], "reply_due_at": d["reply_due_at"]},
+        )
+
+    @_action_schema(
+        "direct_reply",
+        DirectReplySerializer,
+        description=_(
+            "责任单位负责人；回复待回复的督办，期限当时及之前为按时。已回复，或责任单位"
+            "已变更、订单已办结的督办为 409。"
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="direct-reply", url_name="direct-reply")
+    def direct_reply(self, request, pk=None):
+        return self._run(
+            request,
+            "direct_reply",
+            DirectReplySerializer,
+            lambda d: {"directive_id": d["directive"], "reply": d["reply"]},
         )
 
     @extend_schema(

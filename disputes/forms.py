@@ -525,3 +525,27 @@ class ReturnVisitForm(StepTimeForm):
 
     def clean_visited_at(self):
         return moment_or_now(self.cleaned_data["visited_at"])
+
+
+# --- 督办 ----------------------------------------------------------------------------------
+
+
+class DirectForm(forms.Form):
+    """A 督办: the demand and the reply deadline (the service checks the deadline is ahead
+    and within ``DIRECTIVE_MAX_DAYS`` days, naming ``reply_due_at``)."""
+
+    demand = forms.CharField(
+        label=_("督办要求"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("请写明督办事项和要求")}),
+    )
+    reply_due_at = forms.DateTimeField(label=_("回复期限"), widget=DateTimeLocalInput())
+
+
+class DirectReplyForm(forms.Form):
+    """督办回复: which directive (hidden) and the reply."""
+
+    directive = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reply = forms.CharField(
+        label=_("回复内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

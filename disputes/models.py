@@ -853,6 +853,88 @@ class ReturnRequest(models.Model):
         return self.decided_at is None and self.closed_at is None
 
 
+# The longest reply deadline a 督办 may set (``services.order_direct``).
+DIRECTIVE_MAX_DAYS = 30
+
+
+class Directive(models.Model):
+    """A 督办: a supervisor or the street center's head presses the lead unit of an open
+    order with a demand and a reply deadline (``services.order_direct``); the lead unit's
+    head answers (督办回复, ``services.order_direct_reply``). The reply is owed as a
+    ``Duty`` of kind ``reply`` (``stages.DUTIES``), which the sweep escalates like any
+    clock. Several may exist on one order, one awaiting its reply at a time (checked
+    under the order's row lock).
+
+    When the lead unit changes (退单, 改派) or the order closes, the duty ends and the
+    directive stays unreplied: it was owed by the unit at issue (``unit``)."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="directives"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("被督办单位"), on_delete=models.PROTECT, related_name="directives"
+    )
+    duty = models.OneToOneField(
+        "Duty", verbose_name=_("回复计时"), on_delete=models.PROTECT, related_name="directive"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("督办人"),
+        on_delete=models.PROTECT,
+        related_name="directives_issued",
+    )
+    issued_at = models.DateTimeField(_("督办时间"))
+    demand = models.TextField(_("督办要求"))
+    reply_due_at = models.DateTimeField(_("回复期限"))
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("回复人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="directives_replied",
+    )
+    replied_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
+    reply = models.TextField(_("回复内容"), blank=True)
+
+    class Meta:
+        verbose_name = _("督办")
+        verbose_name_plural = _("督办")
+        ordering = ["order", "issued_at", "id"]
+        indexes = [
+            # The report's months (by issue time) per unit.
+            models.Index(fields=["issued_at", "unit"], name="directive_issued_unit"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reply_due_at__gt=F("issued_at")), name="directive_due_after_issue"
+            ),
+            models.CheckConstraint(
+                condition=Q(replied_at__isnull=True, replied_by__isnull=True)
+                | Q(replied_at__isnull=False, replied_by__isnull=False),
+                name="directive_replied_with_replier",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.unit_id} {self.issued_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_replied(self) -> bool:
+        return self.replied_at is not None
+
+    @property
+    def on_time(self) -> bool | None:
+        """Replied by the deadline (None while unreplied)."""
+        return None if self.replied_at is None else self.replied_at <= self.reply_due_at
+
+    @property
+    def is_awaiting_reply(self) -> bool:
+        """Its reply is still owed: not replied, and its duty has not ended (the lead unit
+        did not change, the order is open)."""
+        return self.replied_at is None and self.duty.is_running
+
+
 class OrderNumberCounter(models.Model):
     """The last sequence number used per street and month (order numbers never repeat)."""
 
@@ -998,6 +1080,8 @@ class EventKind(models.TextChoices):
     RETURN_REQUESTED = "return_requested", _("申请退单")
     RETURN_REJECTED = "return_rejected", _("驳回退单")
     ASSISTANCE_ASKED = "assistance_asked", _("申请协办")
+    DIRECTED = "directed", _("督办")
+    DIRECT_REPLIED = "direct_replied", _("督办回复")
 
 
 # The moment (an ``Order`` time field) each kind of event stamps: the clocks start and

@@ -173,6 +173,28 @@ def _review_due(order) -> datetime | None:
     )
 
 
+def notify_directive(*, directive, replied: bool, now: datetime) -> None:
+    """A 督办 issued: its demand and deadline to the lead unit's heads and the order's
+    assignee. Its reply: the reply to who issued it. Inside the caller's transition."""
+    order = directive.order
+    values = {"number": order.number, "due": _fmt(directive.reply_due_at)}
+    if replied:
+        users = [directive.issued_by]
+        subject = _("督办回复 %(number)s") % values
+        if not directive.on_time:
+            subject = _("督办回复（超时）%(number)s") % values
+        body, kind, actor = directive.reply, "direct_replied", directive.replied_by
+    else:
+        users = _members(Q(unit_id=directive.unit_id, role=Role.UNIT_HEAD))
+        if order.assignee_id:
+            users.append(order.assignee)
+        subject = _("督办 %(number)s：请于 %(due)s 前回复") % values
+        body, kind, actor = directive.demand, "directed", directive.issued_by
+    notify(
+        recipients=users, order=order, kind=kind, subject=subject, body=body, now=now, exclude=actor
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Raised:
     """An escalation to announce, with the order fields its notices need. ``levels``:

@@ -25,7 +25,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from dispatch.models import Membership, RiskLevel, Role, RoutingRule, Unit
+from dispatch.models import Area, Membership, RiskLevel, Role, RoutingRule, Unit
 from dispatch.selectors import area_ancestor_paths, memberships_of
 from shishi_mediation.ids import id_from_text
 from shishi_mediation.validators import mask_id_number, mask_phone
@@ -338,7 +338,33 @@ def capacities(user, order: Order, *, ignore_assignee: bool = False) -> set[Capa
         found.add(Capacity.HANDLING_UNIT)
         if assisting_unit_ids(order) & handled:
             found.add(Capacity.ASSISTING)  # the part's own step decides what it still owes
+    if order.lead_unit_id is not None and order.lead_unit_id in _units(user, Role.UNIT_HEAD):
+        found.add(Capacity.LEAD_HEAD)
+    if is_center_head_for(user, order):
+        found.add(Capacity.CENTER_HEAD)
+    if is_supervisor_for(user, order):
+        found.add(Capacity.SUPERVISOR)
     return found
+
+
+def is_center_head_for(user, order: Order) -> bool:
+    """A head of the street center of the order's street (督办 and its notices)."""
+    return any(
+        m.role == Role.UNIT_HEAD
+        and m.unit.kind == Unit.Kind.STREET_CENTER
+        and m.unit.area_id == order.street_id
+        for m in memberships_of(user)
+    )
+
+
+def is_supervisor_for(user, order: Order) -> bool:
+    """A supervisor whose jurisdiction (an area and everything below it) holds the
+    order's community: the ``jurisdiction`` way of seeing it (``_ways_of_seeing``)."""
+    paths = [m.unit.area.path for m in memberships_of(user) if m.role == Role.SUPERVISOR]
+    if not paths:
+        return False
+    community = reference.get(Area, order.community_id) if order.community_id else None
+    return community is not None and any(community.path.startswith(p) for p in paths)
 
 
 def allowed_actions(user, order: Order, *, ignore_assignee: bool = False) -> set[str]:

@@ -34,6 +34,7 @@ from .models import (
     Attachment,
     ClockPause,
     ContactMethod,
+    Directive,
     Escalation,
     EventKind,
     Grade,
@@ -248,6 +249,39 @@ class ClockPauseSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+class DirectiveSerializer(ModelSerializer):
+    """A 督办 on the order and its reply (督办回复)."""
+
+    unit = UnitBriefSerializer(read_only=True)
+    issued_by = UserBriefSerializer(read_only=True)
+    replied_by = UserBriefSerializer(read_only=True, allow_null=True)
+    on_time = serializers.BooleanField(
+        read_only=True, allow_null=True, help_text=_("是否在回复期限内回复（未回复为 null）。")
+    )
+    awaiting_reply = serializers.BooleanField(
+        source="is_awaiting_reply",
+        read_only=True,
+        help_text=_("是否仍待回复；责任单位变更或订单办结后不再需要回复。"),
+    )
+
+    class Meta:
+        model = Directive
+        fields = [
+            "id",
+            "unit",
+            "issued_by",
+            "issued_at",
+            "demand",
+            "reply_due_at",
+            "awaiting_reply",
+            "replied_by",
+            "replied_at",
+            "reply",
+            "on_time",
+        ]
+        read_only_fields = fields
+
+
 class ReturnRequestSerializer(ModelSerializer):
     """A lead unit's request to return the order (申请退单), awaiting the center's review."""
 
@@ -293,6 +327,7 @@ class OrderDetailSerializer(OrderListSerializer):
     pending_return = serializers.SerializerMethodField(
         help_text=_("待审核的退单申请（无则为 null）。")
     )
+    directives = serializers.SerializerMethodField(help_text=_("督办及其回复，按督办时间先后。"))
 
     class Meta(OrderListSerializer.Meta):
         fields = [
@@ -318,6 +353,7 @@ class OrderDetailSerializer(OrderListSerializer):
             "cancel_reason",
             "final_assignment",
             "pending_return",
+            "directives",
             "actions",
             "pauses",
         ]
@@ -335,6 +371,11 @@ class OrderDetailSerializer(OrderListSerializer):
     def get_pending_return(self, order) -> dict | None:
         request = self.context.get("pending_return", {}).get(order.pk)
         return ReturnRequestSerializer(request).data if request is not None else None
+
+    @extend_schema_field(DirectiveSerializer(many=True))
+    def get_directives(self, order) -> list[dict]:
+        rows = order.directives.select_related("duty", "unit", "issued_by", "replied_by")
+        return DirectiveSerializer(rows, many=True).data
 
 
 class OrderEventSerializer(ModelSerializer):
@@ -611,6 +652,22 @@ class ContactSerializer(serializers.Serializer):
     contacted_at = BoundedDateTimeField(
         required=False, allow_null=True, help_text=_("默认为现在；不能晚于现在或早于签收。")
     )
+
+
+class DirectSerializer(serializers.Serializer):
+    """督办."""
+
+    demand = Text(max_length=2000, help_text=_("督办要求。"))
+    reply_due_at = BoundedDateTimeField(
+        help_text=_("回复期限：须晚于现在，至多30天后；责任单位负责人须在此前回复。")
+    )
+
+
+class DirectReplySerializer(serializers.Serializer):
+    """督办回复."""
+
+    directive = IdField(help_text=_("所回复督办的 id（订单详情 directives 中）。"))
+    reply = Text(max_length=2000, help_text=_("回复内容。"))
 
 
 class MeetingSerializer(serializers.Serializer):

@@ -40,9 +40,11 @@ from .duties import duties_end, duty_data, duty_meet, duty_start, order_duties_e
 from .events import record_event
 from .images import is_photo, photo_prepare
 from .models import (
+    DIRECTIVE_MAX_DAYS,
     Attachment,
     ClockPause,
     ContactMethod,
+    Directive,
     EventKind,
     Grade,
     Order,
@@ -60,6 +62,7 @@ from .models import (
 from .notices import (
     notify_assist_opinion,
     notify_assisting,
+    notify_directive,
     notify_order_event,
     text_review_codes,
 )
@@ -444,6 +447,7 @@ def _route(
         policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
         previous = o.lead_unit.name if o.lead_unit else ""
         final = returns_to_queue(o) >= settings.FINAL_ASSIGNMENT_AFTER_RETURNS
+        previous_id = o.lead_unit_id
         getattr(o, action)(
             lead_unit=lead_unit, assignee=assignee, at=now, limits=policy.limits, final=final
         )
@@ -466,6 +470,8 @@ def _route(
             data["final_assignment"] = True
         if previous:
             data["previous_unit"] = previous
+        if previous_id is not None and previous_id != lead_unit.pk:
+            _directives_end(o, data, now=now)
         return note, data
 
     return _transition(
@@ -689,7 +695,9 @@ def _return_to_queue(
         o.return_to_queue(at=now, limits=policy.limits)
         o.assisting_units.clear()
         assistances_withdraw_all(o, at=now)
-        return note, {"returned_by_unit": unit, **extra, **_clock_data(o)}
+        data = {"returned_by_unit": unit, **extra, **_clock_data(o)}
+        _directives_end(o, data, now=now)
+        return note, data
 
     return _transition(
         order_id=order_id,
@@ -1399,6 +1407,145 @@ def order_record_return_visit(
         apply=apply,
     )
     return visit
+
+
+# --- 督办: a supervisor's or the center head's demand, and the lead unit's reply -------------
+
+DIRECTIVE_TEXT_MAX = 2000  # characters of a demand or a reply
+
+
+def _directives_end(order: Order, data: dict, *, now: datetime) -> None:
+    """The lead unit changed (退单, 改派): the reply it owed to a 督办 is no longer
+    owed by anyone; the directive stays unreplied (``Directive``). Noted in the step's
+    event data."""
+    if order_duties_end(order, at=now, kinds=["reply"]):
+        data["directive_ended"] = True
+
+
+def order_direct(
+    *,
+    order_id: int,
+    actor,
+    demand: str,
+    reply_due_at: datetime | None,
+    now: datetime | None = None,
+) -> Directive:
+    """Issue a 督办 on an open order with a lead unit: a demand and a reply deadline
+    (later than now, at most ``DIRECTIVE_MAX_DAYS`` days ahead). Supervisors whose
+    jurisdiction holds the order and the heads of its street center only (the
+    supervisors' one write action). One awaiting its reply per order at a time
+    (``Conflict`` otherwise); a reported order has nobody to answer (``Conflict``).
+
+    Starts the lead unit's ``reply`` duty, due at the deadline; records ``directed``;
+    tells the lead unit's heads and the order's assignee."""
+    now = now or timezone.now()
+    demand = (demand or "").strip()
+    errors: dict[str, Any] = {}
+    _require(errors, demand=visible_text(demand), reply_due_at=reply_due_at)
+    if len(demand) > DIRECTIVE_TEXT_MAX:
+        errors["demand"] = _("督办要求不超过%(max)d字。") % {"max": DIRECTIVE_TEXT_MAX}
+    if reply_due_at is not None:
+        if reply_due_at <= now:
+            errors["reply_due_at"] = _("回复期限必须晚于当前时间。")
+        elif reply_due_at > now + timedelta(days=DIRECTIVE_MAX_DAYS):
+            errors["reply_due_at"] = _("回复期限不能超过%(days)d天。") % {
+                "days": DIRECTIVE_MAX_DAYS
+            }
+    _raise_if(errors)
+    directive: Directive | None = None
+
+    def apply(o: Order):
+        nonlocal directive
+        if o.lead_unit_id is None or o.state not in ORDER_ACTIONS["direct"].states:
+            raise Conflict(
+                _("只能督办已派单、未办结的订单（当前状态“%(state)s”）。")
+                % {"state": o.get_state_display()},
+                state=o.state,
+            )
+        if o.duties.running().filter(kind="reply").exists():
+            raise Conflict(_("此订单已有待回复的督办，请等待回复后再督办。"), state=o.state)
+        duty = duty_start(
+            order=o,
+            kind="reply",
+            unit_id=o.lead_unit_id,
+            at=now,
+            limit=reply_due_at - now,
+            due=reply_due_at,
+        )
+        directive = Directive.objects.create(
+            order=o,
+            unit_id=o.lead_unit_id,
+            duty=duty,
+            issued_by=actor,
+            issued_at=now,
+            demand=demand,
+            reply_due_at=reply_due_at,
+        )
+        notify_directive(directive=directive, replied=False, now=now)
+        return demand, {"directive_id": directive.pk, **duty_data(duty)}
+
+    _transition(
+        order_id=order_id,
+        actor=actor,
+        action="direct",
+        kind=EventKind.DIRECTED,
+        now=now,
+        apply=apply,
+    )
+    return directive
+
+
+def order_direct_reply(
+    *,
+    order_id: int,
+    actor,
+    directive_id: int | None,
+    reply: str,
+    now: datetime | None = None,
+) -> Directive:
+    """Answer a 督办 (督办回复): the heads of the order's lead unit only, while the reply
+    is owed (``Conflict`` once replied, or ended because the lead unit changed or the
+    order closed). Meets the ``reply`` duty, on time at the deadline itself and late a
+    moment after; records ``direct_replied``; tells who issued it."""
+    now = now or timezone.now()
+    reply = (reply or "").strip()
+    errors: dict[str, Any] = {}
+    _require(errors, directive=directive_id, reply=visible_text(reply))
+    if len(reply) > DIRECTIVE_TEXT_MAX:
+        errors["reply"] = _("回复内容不超过%(max)d字。") % {"max": DIRECTIVE_TEXT_MAX}
+    _raise_if(errors)
+    directive: Directive | None = None
+
+    def apply(o: Order):
+        nonlocal directive
+        directive = (
+            Directive.objects.select_related("duty")
+            .filter(order=o, pk=directive_id if is_valid_pk(directive_id) else 0)
+            .first()
+        )
+        if directive is None:
+            raise InvalidInput({"directive": _("此订单没有该督办。")})
+        if directive.is_replied:
+            raise Conflict(_("该督办已回复。"), state=o.state)
+        if not directive.duty.is_running or directive.unit_id != o.lead_unit_id:
+            raise Conflict(
+                _("该督办已终止（责任单位已变更或订单已办结），无需回复。"), state=o.state
+            )
+        duty_meet(directive.duty, at=now)
+        directive.replied_by, directive.replied_at, directive.reply = actor, now, reply
+        directive.save(update_fields=["replied_by", "replied_at", "reply"])
+        notify_directive(directive=directive, replied=True, now=now)
+        return reply, {"directive_id": directive.pk, **duty_data(directive.duty)}
+
+    _transition(
+        order_id=order_id,
+        actor=actor,
+        action="direct_reply",
+        kind=EventKind.DIRECT_REPLIED,
+        now=now,
+        apply=apply,
+    )
+    return directive
 
 
 def review_submit(

@@ -43,6 +43,12 @@ urlpatterns = [
         views.ReturnVisitView.as_view(),
         name="order-return-visit",
     ),
+    path("orders/<int:pk>/direct/", views.DirectView.as_view(), name="order-direct"),
+    path(
+        "orders/<int:pk>/direct-reply/",
+        views.DirectReplyView.as_view(),
+        name="order-direct-reply",
+    ),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path(
         "attachments/<int:pk>/thumbnail/",

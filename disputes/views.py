@@ -43,6 +43,8 @@ from .forms import (
     AssistanceForm,
     CloseForm,
     ContactForm,
+    DirectForm,
+    DirectReplyForm,
     MeetingForm,
     NoteForm,
     PartyForm,
@@ -59,6 +61,7 @@ from .forms import (
 from .models import (
     Attachment,
     ContactMethod,
+    Directive,
     Escalation,
     EventKind,
     Order,
@@ -459,6 +462,11 @@ def _event_detail(event) -> str:
     if event.kind == EventKind.REVIEWED and d.get("rating"):
         rating = d["rating"]
         return str(Review.Rating(rating).label) if rating in Review.Rating.values else ""
+    if event.kind in (EventKind.DIRECTED, EventKind.DIRECT_REPLIED) and d.get("due_at"):
+        text = _("回复期限：%(due)s") % {"due": d["due_at"][:16].replace("T", " ")}
+        if "on_time" in d:
+            text += " · " + (_("按时回复") if d["on_time"] else _("超时回复"))
+        return text
     if event.kind == EventKind.RETURN_VISIT and "satisfied" in d:
         return {True: _("满意"), False: _("不满意")}.get(d["satisfied"], _("未表态"))
     return ""
@@ -515,6 +523,7 @@ def order_detail(request, pk: int):
         "return_visits": list(order.return_visits.select_related("visited_by")),
         "pauses": pauses,
         "running_pauses": {p.stage: p.ends_at for p in pauses if p.is_running(now)},
+        **_directive_context(order, actions, now),
         "note_form": NoteForm() if "note" in actions else None,
         "visit_form": ReturnVisitForm() if "return_visit" in actions else None,
         "pending_return": _pending_return_row(order, now),
@@ -522,6 +531,34 @@ def order_detail(request, pk: int):
         "now": now,
     }
     return render(request, "disputes/order_detail.html", context)
+
+
+def _directive_context(order: Order, actions: set[str], now) -> dict:
+    """The order's 督办 with a countdown on the one awaiting its reply, and the forms the
+    viewer may use: issue one (none awaiting), or answer the one awaiting."""
+    directives = list(
+        Directive.objects.filter(order=order).select_related("duty", "issued_by", "replied_by")
+    )
+    awaiting = next((d for d in directives if d.is_awaiting_reply), None)
+    if awaiting is not None:
+        limit = awaiting.reply_due_at - awaiting.issued_at
+        awaiting.clock = Clock(
+            stage="reply",
+            label=_("督办回复"),
+            due=awaiting.reply_due_at,
+            limit=limit,
+            urgency=urgency_of(due=awaiting.reply_due_at, limit=limit, now=now),
+            remaining=awaiting.reply_due_at - now,
+        )
+    reply_form = None
+    if awaiting is not None and "direct_reply" in actions:
+        reply_form = DirectReplyForm(initial={"directive": awaiting.pk})
+    return {
+        "directives": directives,
+        "awaiting_directive": awaiting,
+        "direct_form": DirectForm() if "direct" in actions and awaiting is None else None,
+        "direct_reply_form": reply_form,
+    }
 
 
 # Opened in the browser rather than saved: pictures and PDF (served with nosniff).
@@ -1065,6 +1102,52 @@ class ResumeView(PauseActionView):
 
     def service_kwargs(self, data):
         return {"note": data.get("note", ""), "stage": self.stage() or None}
+
+
+class DirectView(OrderActionView):
+    """督办: a supervisor or the street center's head presses the lead unit."""
+
+    action = "direct"
+    form_class = DirectForm
+    submit_label = gettext_lazy("督办")
+    success_message = gettext_lazy("已督办，已通知责任单位负责人。")
+
+    def service_kwargs(self, data):
+        return {"demand": data["demand"], "reply_due_at": data["reply_due_at"]}
+
+
+class DirectReplyView(OrderActionView):
+    """督办回复: the lead unit's head answers the 督办 awaiting its reply."""
+
+    action = "direct_reply"
+    form_class = DirectReplyForm
+    submit_label = gettext_lazy("回复")
+    success_message = gettext_lazy("已回复督办。")
+
+    def awaiting(self) -> Directive | None:
+        """The order's directive awaiting its reply (read once per request)."""
+        if not hasattr(self, "_awaiting"):
+            directives = Directive.objects.filter(order=self.order).select_related(
+                "duty", "issued_by"
+            )
+            self._awaiting = next((d for d in directives if d.is_awaiting_reply), None)
+        return self._awaiting
+
+    def check_state(self) -> None:
+        super().check_state()
+        if self.awaiting() is None:
+            raise Conflict(_("此订单没有待回复的督办。"), state=self.order.state)
+
+    def form_kwargs(self):
+        awaiting = self.awaiting()
+        return {"initial": {"directive": awaiting.pk}} if awaiting else {}
+
+    def context(self):
+        awaiting = self.awaiting()
+        return {"directive": awaiting}
+
+    def service_kwargs(self, data):
+        return {"directive_id": data["directive"], "reply": data["reply"]}
 
 
 class SignView(LoginRequiredMixin, DomainErrorMixin, View):

@@ -53,6 +53,8 @@ NOTICE_LABELS = {
     "escalation_0": "临期预警",
     "escalation_1": "一级督办",
     "escalation_2": "二级督办",
+    "directed": "督办",
+    "direct_replied": "督办回复",
 }
 
 REVIEW_LINK = "review_link"

@@ -58,6 +58,7 @@ from disputes.models import (
     HANDLING_STATES,
     OPEN_STATES,
     ClockPause,
+    Directive,
     Duty,
     Escalation,
     Order,
@@ -1349,3 +1350,84 @@ def return_review_rows(scope: Scope, month: Month) -> list[ReturnReviewRow]:
             )
         )
     return rows
+
+
+# --- 督办 (its own section) ---------------------------------------------------------------------
+
+
+@dataclass
+class DirectiveRow:
+    """One unit's 督办 of a month (docs/REPORTS.md, "督办"): those it received (issued in
+    the month against it as the lead unit), and of them, how many its heads answered by
+    the deadline and how many after it, as at the report's time."""
+
+    unit_id: int | None
+    name: str
+    received: int = 0
+    replied_on_time: int = 0
+    replied_late: int = 0
+    sort_key: tuple = ()
+
+    @property
+    def unanswered(self) -> int:
+        """Not answered (yet, or ever: the lead unit changed or the order ended)."""
+        return self.received - self.replied_on_time - self.replied_late
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        return percent(ratio(self.replied_on_time, self.received))
+
+    def as_dict(self) -> dict:
+        return {
+            "unit_id": self.unit_id,
+            "name": self.name,
+            "directives_received": self.received,
+            "directives_replied_on_time": self.replied_on_time,
+            "directives_replied_late": self.replied_late,
+            "directives_unanswered": self.unanswered,
+            "directives_on_time_rate": self.on_time_rate,
+        }
+
+
+@dataclass
+class DirectiveSection:
+    units: list[DirectiveRow]
+    total: DirectiveRow
+
+
+def directive_figures(*, scope: Scope, month: Month) -> DirectiveSection:
+    """督办 per unit for the month: one grouped query, live (nothing of it is rolled up).
+    A directive counts in the month of its ``issued_at`` (Asia/Shanghai), for the unit it
+    pressed (``Directive.unit``, the lead unit at issue), among the scope's orders."""
+    rows = (
+        Directive.objects.filter(scope.orders_q("order__") & in_month("issued_at", month))
+        .order_by()
+        .values("unit_id", "unit__name", "unit__area__path")
+        .annotate(
+            received=Count("pk"),
+            on_time=Count("pk", filter=Q(replied_at__lte=F("reply_due_at"))),
+            late=Count("pk", filter=Q(replied_at__gt=F("reply_due_at"))),
+        )
+    )
+    units = sorted(
+        (
+            DirectiveRow(
+                unit_id=r["unit_id"],
+                name=r["unit__name"],
+                received=r["received"],
+                replied_on_time=r["on_time"],
+                replied_late=r["late"],
+                sort_key=(r["unit__area__path"], r["unit__name"]),
+            )
+            for r in rows
+        ),
+        key=lambda row: row.sort_key,
+    )
+    total = DirectiveRow(
+        unit_id=None,
+        name=_("合计"),
+        received=sum(r.received for r in units),
+        replied_on_time=sum(r.replied_on_time for r in units),
+        replied_late=sum(r.replied_late for r in units),
+    )
+    return DirectiveSection(units=units, total=total)

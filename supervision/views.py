@@ -57,6 +57,7 @@ from .reports import (
     Scope,
     TrendPoint,
     can_view_reports,
+    directive_figures,
     minutes_label,
     monthly_report,
     parse_month,
@@ -499,6 +500,7 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
         return monthly_download(report, fmt)
     context = _report_context(request, report)
     context["pauses"] = pause_figures(scope=scope, month=month)
+    context["directives"] = directive_figures(scope=scope, month=month)  # 督办, its own section
     return render(request, "reports/monthly.html", context)
 
 

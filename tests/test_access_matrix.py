@@ -72,7 +72,8 @@ class Ctx:
     R reported (HB), D dispatched (HB), S signed by ``handler`` (HB, with an attachment),
     C closed (HB), A dispatched (HB) with the 曾坑 mediation committee assisting,
     F dispatched in FL (reported by FL's own reporter); P signed by ``handler`` an hour
-    ago, Q the same with a pause of its meeting clock asked for, Z with one running."""
+    ago, Q the same with a pause of its meeting clock asked for, Z with one running; V
+    signed by ``handler`` (HB) with a 督办 awaiting its reply."""
 
     def __init__(self, world):
         self.w = world
@@ -103,6 +104,14 @@ class Ctx:
                     )
                 if key == "Z":
                     services.order_pause_decide(order_id=order.pk, actor=w.dispatcher, approve=True)
+            elif key == "V":
+                order = w.order(State.SIGNED, assignee=w.handler)
+                services.order_direct(
+                    order_id=order.pk,
+                    actor=w.supervisor,
+                    demand="请尽快调解",
+                    reply_due_at=timezone.now() + timedelta(days=1),
+                )
             else:  # pragma: no cover
                 raise KeyError(key)
             self._orders[key] = order
@@ -137,6 +146,8 @@ def snapshot(order_id: int) -> tuple:
         order.events.count(),
         order.attachments.count(),
         order.return_visits.count(),
+        order.directives.count(),
+        order.directives.filter(replied_at__isnull=False).count(),
     )
 
 
@@ -229,6 +240,26 @@ def bulk_ids(c: Ctx) -> dict:
 
 def contact(c: Ctx) -> dict:
     return {"method": "phone", "note": "已电话联系"}
+
+
+def direct_api(c: Ctx) -> dict:
+    due = timezone.localtime(timezone.now() + timedelta(days=1))
+    return {"demand": "请本周内调解", "reply_due_at": due.isoformat()}
+
+
+def direct_form(c: Ctx) -> dict:
+    due = timezone.localtime(timezone.now() + timedelta(days=1))
+    return {"demand": "请本周内调解", "reply_due_at": due.strftime("%Y-%m-%dT%H:%M")}
+
+
+def direct_reply(c: Ctx) -> dict:
+    return {"directive": c.o("V").directives.get().pk, "reply": "已安排调解"}
+
+
+# 督办: the supervisors' one write action (and the street center's head's, not a column).
+DIRECTORS_ONLY = E(403, 403, 403, 403, 200, 404, 404, 302, hb_supervisor=200)
+# 督办回复: the lead unit's heads only.
+LEAD_HEADS_ONLY = E(403, 403, 403, 200, 403, 404, 404, 302, hb_supervisor=403)
 
 
 VISIBLE_HB_HANDLED = E(200, 200, 200, 200, 200, 404, 404, 302)  # D, S, C: lead unit HB police
@@ -461,6 +492,58 @@ ROWS: list[Row] = [
         reason,
         "F",
         E(404, 404, 404, 404, 403, 302, 404, 302),
+    ),
+    # --- 督办 ----------------------------------------------------------------------------
+    page("督办 form of a signed order", rev("order-direct", "S"), DIRECTORS_ONLY),
+    form(
+        "POST 督办 on a signed order",
+        rev("order-direct", "S"),
+        direct_form,
+        "S",
+        {**DIRECTORS_ONLY, "supervisor": 302, "hb_supervisor": 302},
+    ),
+    form(
+        "POST 督办 on the FL order (outside an HB supervisor's jurisdiction)",
+        rev("order-direct", "F"),
+        direct_form,
+        "F",
+        E(404, 404, 404, 404, 302, 403, 404, 302, hb_supervisor=404),
+    ),
+    page("督办回复 form", rev("order-direct-reply", "V"), LEAD_HEADS_ONLY),
+    form(
+        "POST 督办回复",
+        rev("order-direct-reply", "V"),
+        direct_reply,
+        "V",
+        {**LEAD_HEADS_ONLY, "head": 302},
+    ),
+    api_post(
+        "API 督办 on a signed order",
+        api_order("S", "direct"),
+        direct_api,
+        "S",
+        _api(DIRECTORS_ONLY),
+    ),
+    api_post(
+        "API 督办 on a reported order (nobody to answer: state conflict)",
+        api_order("R", "direct"),
+        direct_api,
+        "R",
+        E(403, 403, 404, 404, 409, 404, 404, 401, hb_supervisor=409),
+    ),
+    api_post(
+        "API 督办 on the FL order",
+        api_order("F", "direct"),
+        direct_api,
+        "F",
+        E(404, 404, 404, 404, 200, 403, 404, 401, hb_supervisor=404),
+    ),
+    api_post(
+        "API 督办回复",
+        api_order("V", "direct-reply"),
+        direct_reply,
+        "V",
+        _api(LEAD_HEADS_ONLY),
     ),
     # --- API: orders -------------------------------------------------------------------
     api_get("API order list", lambda c: "/api/v1/orders/", everyone(200, 401)),

@@ -42,7 +42,7 @@ from dispatch.models import Area, Category, Membership, Profile, Role, RoutingRu
 from disputes import services
 from disputes.actions import ORDER_ACTIONS
 from disputes.incidents import incident_types_seed
-from disputes.models import Order, Party, SlaPolicy, State
+from disputes.models import Directive, Order, Party, SlaPolicy, State
 from disputes.services import PartyInput, ReportInput
 from disputes.stages import overdue_q
 from shishi_mediation.errors import DomainError, InvalidInput
@@ -296,6 +296,16 @@ def pause(offset, actor, stage, reason, minutes, text="") -> Step:
 
 def decide_pause(offset, actor, approve=True, text="") -> Step:
     return Step(offset, "pause_decide", actor, {"approve": approve, "note": text})
+
+
+def direct(offset, actor, demand, within) -> Step:
+    """督办: a reply due ``within`` minutes after it."""
+    return Step(offset, "direct", actor, {"demand": demand, "within": within})
+
+
+def direct_reply(offset, actor, text) -> Step:
+    """督办回复 to the order's directive awaiting its reply."""
+    return Step(offset, "direct_reply", actor, {"reply": text})
 
 
 @dataclass
@@ -935,6 +945,18 @@ ORDERS: list[DemoOrder] = [
         steps=[
             dispatch(30, "center", "曾坑社区人民调解委员会", "committee"),
             sign(60, "committee"),
+            # A 督办 answered on time.
+            direct(
+                3 * HOUR,
+                "supervisor",
+                "涉及未成年人，请于明日上午前联系双方并报告调解安排。",
+                20 * HOUR,
+            ),
+            direct_reply(
+                19 * HOUR,
+                "committee",
+                "已分别联系婆媳双方及丈夫，约定后天上午在社区调解室面对面调解。",
+            ),
         ],
     ),
     DemoOrder(
@@ -956,6 +978,13 @@ ORDERS: list[DemoOrder] = [
         steps=[
             dispatch(20, "center", "湖滨派出所", "police"),
             sign(60, "police"),
+            # A 督办 still awaiting the station head's reply.
+            direct(
+                18 * HOUR,
+                "center_head",
+                "双方争执已近一天，请今日内组织定损并报告调解进展。",
+                8 * HOUR,
+            ),
         ],
     ),
     DemoOrder(
@@ -1875,5 +1904,10 @@ class Seeder:
         elif step.action == "close":
             parties = Party.objects.filter(order_id=order_id).values_list("pk", flat=True)
             a = {**a, "confirmed_party_ids": list(parties)}
+        elif step.action == "direct":
+            a = {"demand": a["demand"], "reply_due_at": at + timedelta(minutes=a["within"])}
+        elif step.action == "direct_reply":
+            awaiting = Directive.objects.filter(order_id=order_id, replied_at=None).latest("pk")
+            a = {"directive_id": awaiting.pk, "reply": a["reply"]}
         service = services.service_for(step.action)
         service(order_id=order_id, actor=self.users[step.actor], now=at, **a)
