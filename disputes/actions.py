@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
-from .models import Order, State
+from .models import OPEN_STATES, Order, State
 
 
 class Capacity(StrEnum):
@@ -26,6 +26,10 @@ class Capacity(StrEnum):
     HANDLING_UNIT = "handling_unit"  # a handler or head of its lead or an assisting unit
     # Who settled it on the spot (就地化解), while it may report: it has no lead unit.
     SETTLER = "settler"
+    # The head of the street center of its street (reads the street's orders).
+    CENTER_HEAD = "center_head"
+    # Its named 包案 leader (``Order.case_leader``).
+    CASE_LEADER = "case_leader"
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class OrderAction:
     # step that changes no state, allowed in ``states`` (any state if empty).
     method: str | None = None
     states: frozenset[str] = frozenset()
-    # Whether the API has an endpoint for it on an existing order.
+    # Whether the API has an endpoint for it on an existing order (its path the name).
     endpoint: bool = True
 
     def allowed_now(self, order: Order) -> bool:
@@ -102,6 +106,7 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             _("备注/附件"),
             service="order_add_note",
             by=frozenset({D, H, Capacity.REPORTER, Capacity.HANDLING_UNIT}),
+            endpoint=False,  # the API's is ``attachments`` (and the web's note form)
         ),
         OrderAction(
             "return_visit",
@@ -109,6 +114,22 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             service="order_record_return_visit",
             by=frozenset({H, Capacity.STREET_POLICE, Capacity.SETTLER}),
             states=frozenset({State.CLOSED}),
+            endpoint=False,  # the web's only
+        ),
+        # Colour grades (红/黄/绿) and 包案: steps that change no state.
+        OrderAction(
+            "recolour",
+            _("改色"),
+            service="order_recolour",
+            by=frozenset({D, Capacity.CENTER_HEAD}),
+            states=frozenset(OPEN_STATES),
+        ),
+        OrderAction(
+            "leader_review",
+            _("包案审核"),
+            service="order_leader_review",
+            by=frozenset({Capacity.CASE_LEADER}),
+            states=frozenset(OPEN_STATES),
         ),
     )
 }
