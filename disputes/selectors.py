@@ -297,7 +297,7 @@ def order_for_page(user, pk: int) -> Order:
         raise Order.DoesNotExist
     order = (
         orders_visible_to(user)
-        .select_related("reporter", "assignee")
+        .select_related("reporter", "assignee", "case_leader")
         .prefetch_related("parties", "assisting_units", "attachments", "events__actor")
         .get(pk=pk)
     )

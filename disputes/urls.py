@@ -23,6 +23,12 @@ urlpatterns = [
     path("orders/<int:pk>/meet/", views.MeetingView.as_view(), name="order-meet"),
     path("orders/<int:pk>/close/", views.CloseView.as_view(), name="order-close"),
     path("orders/<int:pk>/note/", views.NoteView.as_view(), name="order-note"),
+    path("orders/<int:pk>/recolour/", views.RecolourView.as_view(), name="order-recolour"),
+    path(
+        "orders/<int:pk>/leader-review/",
+        views.LeaderReviewView.as_view(),
+        name="order-leader-review",
+    ),
     path(
         "orders/<int:pk>/return-visit/",
         views.ReturnVisitView.as_view(),

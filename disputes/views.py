@@ -41,11 +41,14 @@ from .filters import OrderFilter
 from .forms import (
     CloseForm,
     ContactForm,
+    DispatchForm,
+    LeaderReviewForm,
     MeetingForm,
     NoteForm,
     PartyForm,
     PartyFormSet,
     ReasonForm,
+    RecolourForm,
     ReportForm,
     ReturnVisitForm,
     RouteForm,
@@ -64,6 +67,7 @@ from .models import (
 from .review_links import review_link_rows
 from .selectors import (
     ALL_NUMBERS,
+    BOARD_SORTS,
     HANDLER_ROLES,
     URGENCIES,
     VisibleRows,
@@ -90,10 +94,11 @@ from .selectors import (
 )
 from .services import PartyInput, ReportInput
 
-BOARD_FILTERS = ("q", "state", "category", "unit", "community", "overdue")
+BOARD_FILTERS = ("q", "state", "colour", "category", "unit", "community", "overdue")
 LIST_FILTERS = (
     "q",
     "state",
+    "colour",
     "category",
     "unit",
     "street",
@@ -128,7 +133,9 @@ def _filters(request) -> tuple[OrderFilter, Callable | None]:
     filterset.form.fields["q"].widget.attrs.update(
         {"placeholder": _("编号、当事人姓名或内容"), "type": "search", "aria-label": _("搜索")}
     )
-    filterset.is_open = any(k not in ("q", "page", "per_page", "urgency") for k in request.GET)
+    filterset.is_open = any(
+        k not in ("q", "page", "per_page", "urgency", "sort") for k in request.GET
+    )
     if not filterset.is_bound:
         return filterset, None
     filterset.form.is_valid()  # invalid fields show their errors and filter nothing
@@ -225,6 +232,22 @@ URGENCY_CLASSES = {
 }
 
 
+def _sort_links(request, current: str) -> list[dict]:
+    """The board's two orders (nearest deadline first, red first), each a link keeping
+    the other filters, from the first page."""
+    labels = {"due": _("按时限"), "colour": _("红色优先")}
+    links = []
+    for key in BOARD_SORTS:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query.pop("sort", None)
+        if key != "due":
+            query["sort"] = key
+        url = f"?{query.urlencode()}" if query else request.path
+        links.append({"key": key, "label": labels[key], "url": url, "current": key == current})
+    return links
+
+
 def _urgency_legend(request, counts: dict[str, int], *, current: str | None = None) -> list:
     """The legend's entries with their counts; with ``current``, each links to the same
     list showing only its orders (the other filters kept, from the first page)."""
@@ -257,8 +280,10 @@ def board(request):
     now = timezone.now()
     urgency = request.GET.get("urgency")
     urgency = urgency if urgency in URGENCIES else None
+    sort = request.GET.get("sort")
+    sort = sort if sort in BOARD_SORTS else "due"
     counts = board_counts(request.user, filters=filters, now=now)
-    rows = board_orders(request.user, filters=filters, urgency=urgency, now=now)
+    rows = board_orders(request.user, filters=filters, urgency=urgency, now=now, sort=sort)
     page = paginate(request, rows, default=50, count=counts[urgency or "all"])
     with_clocks(page.object_list, now)
     for order in page.object_list:
@@ -269,6 +294,8 @@ def board(request):
         "filter": filterset,
         "filter_fields": _shown(filterset, BOARD_FILTERS),
         "urgency": urgency,
+        "sort": sort,
+        "sort_links": _sort_links(request, sort),
         "counts": counts,
         "legend": _urgency_legend(request, counts, current=urgency),
         "now": now,
@@ -755,12 +782,51 @@ class RouteView(OrderActionView):
 
 class DispatchView(RouteView):
     action = "dispatch"
+    form_class = DispatchForm
     submit_label = gettext_lazy("派单")
+
+    def context(self):
+        return {**super().context(), "colour_form": True}
+
+    def service_kwargs(self, data):
+        return {
+            **super().service_kwargs(data),
+            "colour": data.get("colour") or "",
+            "colour_reason": data.get("colour_reason") or "",
+            "case_leader_id": data.get("case_leader"),
+        }
 
 
 class ReassignView(RouteView):
     action = "reassign"
     submit_label = gettext_lazy("改派")
+
+
+class RecolourView(OrderActionView):
+    action = "recolour"
+    form_class = RecolourForm
+    submit_label = gettext_lazy("改色")
+    success_message = gettext_lazy("已改色。")
+
+    def form_kwargs(self):
+        return {"order": self.order}
+
+    def service_kwargs(self, data):
+        return {
+            "colour": data["colour"],
+            "reason": data["reason"],
+            "case_leader_id": data.get("case_leader"),
+        }
+
+
+class LeaderReviewView(OrderActionView):
+    action = "leader_review"
+    form_class = LeaderReviewForm
+    submit_label = gettext_lazy("提交审核")
+    success_message = gettext_lazy("已记录包案审核。")
+
+    def service_kwargs(self, data):
+        return {"note": data["note"]}
 
 
 class CancelView(OrderActionView):
