@@ -36,6 +36,7 @@ from shishi_mediation.web import (
 from . import services
 from .actions import ORDER_ACTIONS
 from .clocks import stage_rows, with_clocks
+from .colours import Colour
 from .downloads import attachment_response
 from .filters import OrderFilter
 from .forms import (
@@ -446,6 +447,27 @@ def _party_rows(order: Order, *, in_full: frozenset[str]) -> list[dict]:
     return rows
 
 
+def _colour_label(value) -> str:
+    return str(Colour(value).label) if value in Colour.values else ""
+
+
+def _colour_detail(d: dict) -> str:
+    """A dispatch's or a 改色's colour: "黄 → 红", the system's judgement if overridden,
+    and the 包案 leader."""
+    colour = _colour_label(d.get("colour"))
+    if not colour:
+        return ""
+    before = _colour_label(d.get("previous_colour"))
+    text = f"{before} → {colour}" if before else colour
+    if d.get("computed_colour"):
+        text += " " + _("（系统判定：%(colour)s）") % {
+            "colour": _colour_label(d["computed_colour"])
+        }
+    if d.get("case_leader"):
+        text += " · " + _("包案领导：%(name)s") % {"name": d["case_leader"]}
+    return text
+
+
 def _event_detail(event) -> str:
     """A short line from an event's data (the note is shown separately)."""
     d = event.data or {}
@@ -458,7 +480,7 @@ def _event_detail(event) -> str:
             text += " " + _("协办：%(units)s") % {"units": "、".join(d["assisting_units"])}
         if d.get("previous_unit"):
             text = _("原单位：%(unit)s") % {"unit": d["previous_unit"]} + " → " + text
-        return text
+        return " · ".join(p for p in (text, _colour_detail(d)) if p)
     if event.kind == EventKind.RETURNED and d.get("returned_by_unit"):
         return _("退单单位：%(unit)s") % {"unit": d["returned_by_unit"]}
     if event.kind == EventKind.CONTACTED and d.get("method"):
@@ -472,6 +494,8 @@ def _event_detail(event) -> str:
     if event.kind == EventKind.REVIEWED and d.get("rating"):
         rating = d["rating"]
         return str(Review.Rating(rating).label) if rating in Review.Rating.values else ""
+    if event.kind == EventKind.RECOLOURED:
+        return _colour_detail(d)
     if event.kind == EventKind.RETURN_VISIT and "satisfied" in d:
         return {True: _("满意"), False: _("不满意")}.get(d["satisfied"], _("未表态"))
     return ""
