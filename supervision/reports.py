@@ -53,6 +53,7 @@ from django.utils.translation import gettext as _
 
 from dispatch.models import Area, Role, Unit
 from dispatch.selectors import area_ancestor_paths, memberships_of
+from disputes.colours import Colour
 from disputes.models import (
     HANDLING_STATES,
     OPEN_STATES,
@@ -72,6 +73,8 @@ from .models import COUNT_FIELDS as SETTLED_FIELDS
 from .models import MedianSnapshot, MonthlyRollup
 
 STAGES = tuple(c.name for c in CLOCKS)
+# Orders received per colour grade (``received_by_colour``).
+RECEIVED_BY_COLOUR = tuple(f"received_{c}" for c in Colour.values)
 # Each stage's clock starts at the first column and is met at the second (docs/REPORTS.md).
 # The composite score: weights of the rates that make it (percentage points each).
 SCORE_WEIGHTS = {
@@ -308,6 +311,7 @@ COUNT_FIELDS = (
     "closed",
     "mediated",
     "on_the_spot",
+    *RECEIVED_BY_COLOUR,
     "escalations_warning",
     "escalations_level1",
     "escalations_level2",
@@ -485,6 +489,13 @@ class Stream:
     where: Q = field(default_factory=Q)
 
 
+def received_by_colour() -> dict[str, Q]:
+    """Orders received, by colour grade (红/黄/绿, docs/REPORTS.md, "Colour grades"): the
+    ``received`` orders by their colour as it stands (settled once closed or cancelled),
+    in the month of their report time. They add up to ``received``."""
+    return {f"received_{colour}": Q(on_the_spot=False, colour=colour) for colour in Colour.values}
+
+
 def order_streams(as_of: datetime) -> list[Stream]:
     """Every count an order gives to a month (docs/REPORTS.md, "The figures"): received
     and cancelled by its report time, dispatched by its dispatch time, each stage clock
@@ -507,7 +518,11 @@ def order_streams(as_of: datetime) -> list[Stream]:
     return [
         Stream(
             "reported_at",
-            {"received": Q(on_the_spot=False), "cancelled": Q(state=State.CANCELLED)},
+            {
+                "received": Q(on_the_spot=False),
+                "cancelled": Q(state=State.CANCELLED),
+                **received_by_colour(),
+            },
         ),
         Stream("dispatched_at", {"dispatched": None}, _live()),
         *stages,
