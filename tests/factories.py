@@ -210,7 +210,7 @@ class SlaPolicyFactory(DjangoModelFactory):
 
 def set_default_sla_policy(**minutes: int) -> SlaPolicy:
     policy, _ = SlaPolicy.objects.update_or_create(
-        category=None, risk_level="", defaults=minutes or {"sign_minutes": 30}
+        category=None, risk_level="", colour="", defaults=minutes or {"sign_minutes": 30}
     )
     return policy
 
@@ -558,9 +558,7 @@ def street_leader(street: Area) -> User:
     """The 包案 leader of the street: ``leader_<code>``, a LEADER of its center (made on
     first use)."""
     center = Unit.objects.get(area=street, kind=Unit.Kind.STREET_CENTER)
-    user, _ = User.objects.get_or_create(
-        username=f"leader_{street.code.lower()}", defaults={"first_name": "包案领导"}
-    )
+    user = UserFactory(username=f"leader_{street.code.lower()}", first_name="包案领导")
     Membership.objects.get_or_create(user=user, unit=center, role=Role.LEADER)
     return fresh(user)
 
