@@ -15,7 +15,7 @@ from dispatch.selectors import units_serving
 from shishi_mediation.text import display_name
 from shishi_mediation.validators import MOBILE_RE, validate_id_number, validate_phone
 
-from .colours import Colour, colour_for
+from .colours import Colour
 from .models import (
     REPORTER_SOURCES,
     ContactMethod,
@@ -26,7 +26,7 @@ from .models import (
     Source,
     validate_attachment,
 )
-from .selectors import street_leaders
+from .selectors import colour_at_dispatch, street_leaders
 
 ACCEPT = ",".join(f".{ext}" for ext in settings.ATTACHMENT_EXTENSIONS) + ",image/*"
 
@@ -313,13 +313,12 @@ class DispatchForm(RouteForm):
 
     def __init__(self, *args, order=None, **kwargs):
         super().__init__(*args, order=order, **kwargs)
-        computed = (
-            colour_for(risk_level=order.risk_level, parties=order.parties.all())
-            if order is not None
-            else Colour.GREEN
+        baseline, recoloured = (
+            colour_at_dispatch(order) if order is not None else (Colour.GREEN, False)
         )
+        label = _("已改色：%(colour)s") if recoloured else _("系统判定：%(colour)s")
         self.fields["colour"].choices = [
-            ("", _("系统判定：%(colour)s") % {"colour": computed.label}),
+            ("", label % {"colour": Colour(baseline).label}),
             *Colour.choices,
         ]
         self.fields["case_leader"] = case_leader_field(order)

@@ -33,7 +33,7 @@ from shishi_mediation.validators import mask_id_number, mask_phone
 
 from . import reference
 from .actions import ORDER_ACTIONS, Capacity
-from .colours import COLOUR_RANK
+from .colours import COLOUR_RANK, colour_for
 from .models import (
     OPEN_STATES,
     Attachment,
@@ -69,6 +69,16 @@ def sla_policy_for(*, category_id: int, risk_level: str, colour: str) -> SlaPoli
 
     best = max(candidates, key=specificity, default=None)
     return best or SlaPolicy()
+
+
+def colour_at_dispatch(order: Order) -> tuple[str, bool]:
+    """The colour a dispatch confirms unless the dispatcher chooses another (with a
+    reason), and whether a person chose it: the colour an 改色 gave the order (its
+    reason is on the timeline), else the one ``colour_for`` computes from its risk and
+    parties now."""
+    if order.events.filter(kind=EventKind.RECOLOURED).exists():
+        return order.colour, True
+    return colour_for(risk_level=order.risk_level, parties=order.parties.all()), False
 
 
 def street_leaders(street_id: int) -> QuerySet:

@@ -51,6 +51,7 @@ from .notices import notify_case_leader, notify_order_event, text_review_codes
 from .selectors import (
     allowed_actions,
     can_report,
+    colour_at_dispatch,
     is_dispatcher,
     is_valid_pk,
     orders_visible_to,
@@ -646,16 +647,19 @@ def _set_colour(o: Order, *, colour: str, case_leader_id, now: datetime) -> dict
 def _confirm_colour(
     o: Order, *, colour: str, reason: str, case_leader_id, now: datetime
 ) -> dict[str, Any]:
-    """At dispatch: the colour computed from the order's risk and parties now, or the
-    dispatcher's choice with a reason."""
-    computed = colour_for(risk_level=o.risk_level, parties=o.parties.all())
-    chosen = colour or computed
+    """At dispatch: the colour computed from the order's risk and parties now (or the one
+    an earlier 改色 gave it: ``selectors.colour_at_dispatch``), or the dispatcher's
+    choice with a reason."""
+    baseline, recoloured = colour_at_dispatch(o)
+    chosen = colour or baseline
     reason = (reason or "").strip()
-    if chosen != computed and not reason:
+    if chosen != baseline and not reason:
         raise InvalidInput({"colour_reason": _("颜色等级与系统判定不同，须写明理由。")})
     data = _set_colour(o, colour=chosen, case_leader_id=case_leader_id, now=now)
-    if chosen != computed:
-        data |= {"computed_colour": computed, "colour_reason": reason}
+    if chosen != baseline:
+        data |= {"computed_colour": baseline, "colour_reason": reason}
+    elif recoloured:
+        data["recoloured"] = True  # kept as the 改色 on the timeline set it
     return data
 
 

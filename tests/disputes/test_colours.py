@@ -314,3 +314,19 @@ def test_leaders_do_not_report(world):
     assert not can_report(leader)
     both = MembershipFactory(user=leader, unit=world.zk_residents, role=Role.REPORTER).user
     assert can_report(both)
+
+
+def test_dispatch_keeps_the_colour_a_recolour_gave(world, t0):
+    order = report_order(world, now=t0)
+    leader = street_leader(world.hb)
+    services.order_recolour(
+        order_id=order.pk,
+        actor=world.dispatcher,
+        colour=Colour.RED,
+        reason="当事人扬言报复",
+        case_leader_id=leader.pk,
+        now=t0 + MIN,
+    )
+    dispatched = dispatch(world, order)  # no colour given: the 改色's red, no new reason
+    assert (dispatched.colour, dispatched.case_leader) == (Colour.RED, leader)
+    assert dispatched.events.get(kind=EventKind.DISPATCHED).data["recoloured"] is True
