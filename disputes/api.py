@@ -222,7 +222,7 @@ def _detail_order(user, order_id: int) -> Order:
     queryset = (orders_visible_to(user) if user is not None else Order.objects.all()).filter(
         pk=order_id
     )
-    queryset = queryset.select_related("reporter", "assignee")
+    queryset = queryset.select_related("reporter", "assignee", "case_leader")
     one_statement = connection.vendor == "postgresql"
     if one_statement:
         order = _children_as_json(queryset).first()

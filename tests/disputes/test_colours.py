@@ -330,3 +330,17 @@ def test_dispatch_keeps_the_colour_a_recolour_gave(world, t0):
     dispatched = dispatch(world, order)  # no colour given: the 改色's red, no new reason
     assert (dispatched.colour, dispatched.case_leader) == (Colour.RED, leader)
     assert dispatched.events.get(kind=EventKind.DISPATCHED).data["recoloured"] is True
+
+
+def test_bulk_dispatch_leaves_a_red_order_for_a_leader_to_be_named(world, t0):
+    from tests.factories import RoutingRuleFactory
+
+    RoutingRuleFactory(category=world.wages, area=world.hb, unit=world.hb_police)
+    red = report_order(world, now=t0, risk_level="high")
+    green = report_order(world, now=t0)
+    outcomes = services.orders_dispatch_bulk(
+        order_ids=[red.pk, green.pk], actor=world.dispatcher, now=t0 + MIN
+    )
+    assert [o.dispatched for o in outcomes] == [False, True]
+    assert outcomes[0].reason == "红色订单须指定包案领导。"
+    assert Order.objects.get(pk=red.pk).state == State.REPORTED
