@@ -344,3 +344,23 @@ def test_bulk_dispatch_leaves_a_red_order_for_a_leader_to_be_named(world, t0):
     assert [o.dispatched for o in outcomes] == [False, True]
     assert outcomes[0].reason == "红色订单须指定包案领导。"
     assert Order.objects.get(pk=red.pk).state == State.REPORTED
+
+
+def test_the_backfill_colours_existing_orders_as_reporting_would(world, t0):
+    """Migration 0020: one UPDATE per colour gives old orders the colour ``colour_for``
+    gives new ones."""
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module("disputes.migrations.0020_colour_grades_backfill")
+    orders = [
+        report_order(world, now=t0, risk_level="high"),
+        report_order(world, now=t0, risk_level="medium"),
+        report_order(world, now=t0, parties=[party_input(), party_input(is_disabled=True)]),
+        report_order(world, now=t0),
+    ]
+    Order.objects.update(colour=Colour.GREEN)
+    backfill.backfill(apps, None)
+    colours = dict(Order.objects.values_list("pk", "colour"))
+    assert [colours[o.pk] for o in orders] == ["red", "yellow", "yellow", "green"]
