@@ -52,6 +52,7 @@ from django.db import connection, transaction
 
 from dispatch.models import Area, Category, Membership, Role, Unit
 from dispatch.selectors import suggested_units
+from disputes.colours import colour_for
 from disputes.models import Order, OrderNumberCounter
 from disputes.selectors import sla_policy_for
 from shishi_mediation.validators import id_check_digit
@@ -233,7 +234,8 @@ def _lookup_world() -> World:
     limits = {}
     for cat in categories.values():
         for risk in RISK_WEIGHTS:
-            policy = sla_policy_for(category_id=cat.pk, risk_level=risk)
+            colour = colour_for(risk_level=risk, parties=())
+            policy = sla_policy_for(category_id=cat.pk, risk_level=risk, colour=colour)
             limits[cat.pk, risk] = tuple(
                 policy.limits[s].total_seconds() for s in ("sign", "contact", "meet")
             )

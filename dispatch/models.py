@@ -147,6 +147,9 @@ class Role(models.TextChoices):
     HANDLER = "handler", _("办理人")
     UNIT_HEAD = "unit_head", _("单位负责人")
     SUPERVISOR = "supervisor", _("督导员")
+    # A street leader (包案领导), named on a red order: sees it and reviews it before it
+    # closes. A membership in the street's center (or another unit of the street).
+    LEADER = "leader", _("包案领导")
 
 
 class Membership(models.Model):

@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
-from .models import HANDLING_STATES, Order, State
+from .models import HANDLING_STATES, OPEN_STATES, Order, State
 from .stages import pausable_states
 
 
@@ -35,6 +35,8 @@ class Capacity(StrEnum):
     SUPERVISOR = "supervisor"
     CENTER_HEAD = "center_head"  # a head of the street center of the order's street
     LEAD_HEAD = "lead_head"  # a head of the order's lead unit (answers a 督办)
+    # Its named 包案 leader (``Order.case_leader``).
+    CASE_LEADER = "case_leader"
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class OrderAction:
     # step that changes no state, allowed in ``states`` (any state if empty).
     method: str | None = None
     states: frozenset[str] = frozenset()
-    # Whether the API has an endpoint for it on an existing order.
+    # Whether the API has an endpoint for it on an existing order (its path the name).
     endpoint: bool = True
     # A further condition on the order's fields (no query, no side effect), as an FSM
     # transition's conditions: e.g. not under final assignment.
@@ -233,6 +235,21 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             service="order_direct_reply",
             by=frozenset({Capacity.LEAD_HEAD}),
             states=LED_STATES,
+        ),
+        # Colour grades (红/黄/绿) and 包案: steps that change no state.
+        OrderAction(
+            "recolour",
+            _("改色"),
+            service="order_recolour",
+            by=frozenset({D, Capacity.CENTER_HEAD}),
+            states=frozenset(OPEN_STATES),
+        ),
+        OrderAction(
+            "leader_review",
+            _("包案审核"),
+            service="order_leader_review",
+            by=frozenset({Capacity.CASE_LEADER}),
+            states=frozenset(OPEN_STATES),
         ),
     )
 }

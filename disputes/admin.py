@@ -117,7 +117,7 @@ class OrderAdmin(admin.ModelAdmin):
         "reported_at",
         "sign_due_at",
     ]
-    list_filter = ["state", "category", "risk_level", "source", "street"]
+    list_filter = ["state", "colour", "category", "risk_level", "source", "street"]
     search_fields = ["number", "title", "parties__name"]
     list_select_related = ["category", "community", "lead_unit"]
     date_hierarchy = "reported_at"
@@ -182,5 +182,5 @@ class IncidentAdmin(admin.ModelAdmin):
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
     list_display = ["__str__", *POLICY_LIMIT_FIELDS]
-    list_filter = ["risk_level"]
+    list_filter = ["colour", "risk_level"]
     list_select_related = ["category"]

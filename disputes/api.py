@@ -75,9 +75,11 @@ from .serializers import (
     ContactSerializer,
     DirectReplySerializer,
     DirectSerializer,
+    DispatchSerializer,
     EscalationSerializer,
     IncidentInputSerializer,
     IncidentSerializer,
+    LeaderReviewSerializer,
     MeetingSerializer,
     OrderAttachmentSerializer,
     OrderDetailSerializer,
@@ -87,6 +89,7 @@ from .serializers import (
     PauseDecideSerializer,
     PauseSerializer,
     ReasonSerializer,
+    RecolourSerializer,
     ResumeSerializer,
     ReturnReviewSerializer,
     RouteSerializer,
@@ -144,7 +147,7 @@ def _detail_queryset(user):
     ``_detail_order`` completes each with its configuration rows."""
     return (
         (orders_visible_to(user) if user is not None else Order.objects.all())
-        .select_related("reporter", "assignee")
+        .select_related("reporter", "assignee", "case_leader")
         .prefetch_related(*DETAIL_PREFETCHES)
     )
 
@@ -238,7 +241,7 @@ def _detail_order(user, order_id: int) -> Order:
     queryset = (orders_visible_to(user) if user is not None else Order.objects.all()).filter(
         pk=order_id
     )
-    queryset = queryset.select_related("reporter", "assignee")
+    queryset = queryset.select_related("reporter", "assignee", "case_leader")
     one_statement = connection.vendor == "postgresql"
     if one_statement:
         order = _children_as_json(queryset).first()
@@ -383,11 +386,28 @@ class OrderViewSet(
         service(order_id=order_id, actor=request.user, **(arguments(data) if arguments else {}))
         return self._detail(order_id)
 
-    @_action_schema("dispatch", RouteSerializer, description=_("本街道派单员；待派单 → 待签收。"))
+    @_action_schema(
+        "dispatch",
+        DispatchSerializer,
+        description=_(
+            "本街道派单员；待派单 → 待签收。确认或改定颜色等级（改定须写理由）；"
+            "红色订单须指定包案领导。"
+        ),
+    )
     # Named dispatch_ because ``dispatch`` is the view's request entry point.
     @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
     def dispatch_(self, request, pk=None):
-        return self._route(request, "dispatch")
+        return self._run(
+            request,
+            "dispatch",
+            DispatchSerializer,
+            lambda d: {
+                **self._route_arguments(d),
+                "colour": d["colour"],
+                "colour_reason": d["colour_reason"],
+                "case_leader_id": d.get("case_leader"),
+            },
+        )
 
     @extend_schema(
         summary=_("批量派单"),
@@ -423,18 +443,17 @@ class OrderViewSet(
         return self._route(request, "reassign")
 
     def _route(self, request, action: str):
-        """Dispatch and reassign take the same fields."""
-        return self._run(
-            request,
-            action,
-            RouteSerializer,
-            lambda d: {
-                "lead_unit_id": d["lead_unit"],
-                "assignee_id": d.get("assignee"),
-                "assisting_unit_ids": d["assisting_units"],
-                "note": d["note"],
-            },
-        )
+        """Reassign takes the fields dispatch takes, but the colour."""
+        return self._run(request, action, RouteSerializer, self._route_arguments)
+
+    @staticmethod
+    def _route_arguments(d) -> dict:
+        return {
+            "lead_unit_id": d["lead_unit"],
+            "assignee_id": d.get("assignee"),
+            "assisting_unit_ids": d["assisting_units"],
+            "note": d["note"],
+        }
 
     @_action_schema(
         "sign",
@@ -707,6 +726,38 @@ class OrderViewSet(
             "direct_reply",
             DirectReplySerializer,
             lambda d: {"directive_id": d["directive"], "reply": d["reply"]},
+        )
+
+    @_action_schema(
+        "recolour",
+        RecolourSerializer,
+        description=_(
+            "本街道派单员或调处中心负责人；未办结的订单改颜色等级，须写明理由；"
+            "改为红色须有包案领导。颜色不变时可更换包案领导。"
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def recolour(self, request, pk=None):
+        return self._run(
+            request,
+            "recolour",
+            RecolourSerializer,
+            lambda d: {
+                "colour": d["colour"],
+                "reason": d["reason"],
+                "case_leader_id": d.get("case_leader"),
+            },
+        )
+
+    @_action_schema(
+        "leader_review",
+        LeaderReviewSerializer,
+        description=_("红色订单的包案领导；记录包案审核意见，结单前必须完成。"),
+    )
+    @action(detail=True, methods=["post"], url_path="leader-review", url_name="leader-review")
+    def leader_review(self, request, pk=None):
+        return self._run(
+            request, "leader_review", LeaderReviewSerializer, lambda d: {"note": d["note"]}
         )
 
     @extend_schema(

@@ -18,6 +18,7 @@ from shishi_mediation.ids import id_from_text
 from shishi_mediation.validators import LANDLINE_RE, MOBILE_RE
 
 from . import reference
+from .colours import Colour
 from .models import Order, Party, Source, State
 from .stages import overdue_q
 
@@ -194,6 +195,9 @@ class OrderFilter(django_filters.FilterSet):
     )
     source = django_filters.ChoiceFilter(
         label=_("来源"), choices=Source.choices, widget=QuickSelect
+    )
+    colour = django_filters.ChoiceFilter(
+        label=_("颜色等级"), choices=Colour.choices, widget=QuickSelect
     )
     overdue = django_filters.BooleanFilter(
         label=_("已超时"), method="filter_overdue", widget=AnyYesNoSelect

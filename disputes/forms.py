@@ -15,6 +15,7 @@ from dispatch.selectors import units_serving
 from shishi_mediation.text import display_name
 from shishi_mediation.validators import MOBILE_RE, validate_id_number, validate_phone
 
+from .colours import Colour
 from .models import (
     REPORTER_SOURCES,
     ClockPause,
@@ -26,6 +27,7 @@ from .models import (
     Source,
     validate_attachment,
 )
+from .selectors import colour_at_dispatch, street_leaders
 
 ACCEPT = ",".join(f".{ext}" for ext in settings.ATTACHMENT_EXTENSIONS) + ",image/*"
 
@@ -281,6 +283,66 @@ class RouteForm(forms.Form):
         if lead and lead in (data.get("assisting_units") or []):
             self.add_error("assisting_units", _("责任单位不能同时是协办单位。"))
         return data
+
+
+def case_leader_field(order, **kwargs) -> forms.TypedChoiceField:
+    """The 包案 leader to name: a LEADER of the order's street (``street_leaders``)."""
+    leaders = street_leaders(order.street_id) if order is not None else []
+    field = forms.TypedChoiceField(
+        label=_("包案领导"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("红色订单必填：本街道的包案领导。"),
+        **kwargs,
+    )
+    field.choices = [("", "—")] + [(u.pk, display_name(u)) for u in leaders]
+    return field
+
+
+class DispatchForm(RouteForm):
+    """派单: the routing, and the order's colour (the computed one unless changed, with a
+    reason) and a red order's 包案 leader."""
+
+    colour = forms.ChoiceField(label=_("颜色等级"), required=False)
+    colour_reason = forms.CharField(
+        label=_("改定颜色的理由"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("与系统判定不同时必填。"),
+    )
+
+    def __init__(self, *args, order=None, **kwargs):
+        super().__init__(*args, order=order, **kwargs)
+        baseline, recoloured = (
+            colour_at_dispatch(order) if order is not None else (Colour.GREEN, False)
+        )
+        label = _("已改色：%(colour)s") if recoloured else _("系统判定：%(colour)s")
+        self.fields["colour"].choices = [
+            ("", label % {"colour": Colour(baseline).label}),
+            *Colour.choices,
+        ]
+        self.fields["case_leader"] = case_leader_field(order)
+        if order is not None and order.case_leader_id:
+            self.fields["case_leader"].initial = order.case_leader_id
+
+
+class RecolourForm(forms.Form):
+    """改色: the new colour, why, and a 包案 leader if it turns red without one."""
+
+    colour = forms.ChoiceField(label=_("颜色等级"), choices=Colour.choices)
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, order=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case_leader"] = case_leader_field(order)
+        if order is not None:
+            self.fields["colour"].initial = order.colour
+            self.fields["case_leader"].initial = order.case_leader_id
+
+
+class LeaderReviewForm(forms.Form):
+    note = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ReasonForm(forms.Form):

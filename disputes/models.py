@@ -25,6 +25,7 @@ from shishi_mediation.validators import (
     validate_phone,
 )
 
+from .colours import Colour
 from .stages import (
     CLOCK,
     CLOCKS,
@@ -51,8 +52,10 @@ POLICY_LIMIT_FIELDS = (
 class SlaPolicy(models.Model):
     """Each clock's time limit (``<clock>_minutes``, one per ``stages.CLOCKS``).
 
-    The most specific policy wins: (category, risk) → (category, any risk) →
-    (any category, risk) → the default (both empty).
+    The most specific policy wins: colour first, then category, then risk. So a policy
+    for a colour (any category, any risk) beats one for a category without colour, and
+    among policies of the same colour (or of any colour): (category, risk) → (category,
+    any risk) → (any category, risk) → the default (all three empty).
     """
 
     category = models.ForeignKey(
@@ -70,6 +73,13 @@ class SlaPolicy(models.Model):
         blank=True,
         help_text=_("留空表示所有风险等级。"),
     )
+    colour = models.CharField(
+        _("颜色等级"),
+        max_length=8,
+        choices=Colour.choices,
+        blank=True,
+        help_text=_("留空表示所有颜色等级。"),
+    )
     # One ``<clock>_minutes`` field per clock, added below from ``stages.CLOCKS``.
 
     class Meta:
@@ -79,19 +89,21 @@ class SlaPolicy(models.Model):
         # The messages are what the admin's form shows (not the constraint's name).
         constraints = [
             models.UniqueConstraint(
-                fields=["category", "risk_level"],
+                fields=["category", "risk_level", "colour"],
                 name="sla_policy_unique",
                 condition=Q(category__isnull=False),
                 violation_error_code="duplicate",
-                violation_error_message=_("该类别和风险等级的时限规则已存在，请修改原有规则。"),
+                violation_error_message=_(
+                    "该类别、风险等级和颜色等级的时限规则已存在，请修改原有规则。"
+                ),
             ),
             models.UniqueConstraint(
-                fields=["risk_level"],
+                fields=["risk_level", "colour"],
                 name="sla_policy_unique_any_category",
                 condition=Q(category__isnull=True),
                 violation_error_code="duplicate",
                 violation_error_message=_(
-                    "适用于所有类别、该风险等级的时限规则已存在，请修改原有规则。"
+                    "适用于所有类别、该风险等级和颜色等级的时限规则已存在，请修改原有规则。"
                 ),
             ),
             models.CheckConstraint(
@@ -117,6 +129,8 @@ class SlaPolicy(models.Model):
     def __str__(self) -> str:
         cat = self.category or _("所有类别")
         risk = self.get_risk_level_display() if self.risk_level else _("所有风险")
+        if self.colour:
+            return f"{cat} · {risk} · {self.get_colour_display()}"
         return f"{cat} · {risk}"
 
     @property
@@ -227,6 +241,23 @@ class Order(ConcurrentTransitionMixin, models.Model):
     risk_level = models.CharField(
         _("风险等级"), max_length=16, choices=RiskLevel.choices, default=RiskLevel.LOW
     )
+
+    # 红/黄/绿 (``colours.colour_for``): set at reporting, confirmed or overridden at
+    # dispatch, changed with a reason (``services.order_recolour``).
+    colour = models.CharField(
+        _("颜色等级"), max_length=8, choices=Colour.choices, default=Colour.GREEN
+    )
+    # A red order's 包案 leader (a LEADER of its street), who must review it before it
+    # closes (``leader_reviewed_at``).
+    case_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("包案领导"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_orders",
+    )
+    leader_reviewed_at = models.DateTimeField(_("包案审核时间"), null=True, blank=True)
 
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -1082,6 +1113,8 @@ class EventKind(models.TextChoices):
     ASSISTANCE_ASKED = "assistance_asked", _("申请协办")
     DIRECTED = "directed", _("督办")
     DIRECT_REPLIED = "direct_replied", _("督办回复")
+    RECOLOURED = "recoloured", _("改色")
+    LEADER_REVIEWED = "leader_reviewed", _("包案审核")
 
 
 # The moment (an ``Order`` time field) each kind of event stamps: the clocks start and

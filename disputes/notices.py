@@ -77,6 +77,25 @@ def _give_code(review: Review, *, tries: int = 5) -> None:
                 raise
 
 
+def notify_case_leader(*, order, now: datetime) -> None:
+    """Tell a red order's newly named 包案 leader that it is theirs to watch and review
+    before it closes (``services`` names the leader at dispatch or by 改色)."""
+    subject = _("包案 %(number)s（%(colour)s）：%(title)s") % {
+        "number": order.number,
+        "colour": order.get_colour_display(),
+        "title": order.title,
+    }
+    body = _("您是此订单的包案领导，请跟进并在结单前完成包案审核。")
+    notify(
+        recipients=[order.case_leader],
+        order=order,
+        kind="case_leader",
+        subject=subject,
+        body=body,
+        now=now,
+    )
+
+
 def notify_order_event(*, order, kind: str, actor, now: datetime, note: str = "") -> None:
     """Tell the people an order's step concerns (called by the transition services)."""
     number, title = order.number, order.title

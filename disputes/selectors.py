@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
     Case,
@@ -32,6 +33,7 @@ from shishi_mediation.validators import mask_id_number, mask_phone
 
 from . import reference
 from .actions import ORDER_ACTIONS, Capacity
+from .colours import COLOUR_RANK, colour_for
 from .models import (
     OPEN_STATES,
     Attachment,
@@ -40,6 +42,7 @@ from .models import (
     EventKind,
     Order,
     OrderEvent,
+    Party,
     SlaPolicy,
     State,
 )
@@ -47,18 +50,52 @@ from .stages import PAUSABLE, clock_states, clocks_in, next_due_whens, overdue_q
 
 HANDLER_ROLES = (Role.HANDLER, Role.UNIT_HEAD)
 
+# A party the design gives priority and care (``Party.is_vulnerable``), as a filter.
+VULNERABLE_Q = (
+    Q(is_elderly_alone=True) | Q(is_disabled=True) | Q(has_mental_illness=True) | Q(is_minor=True)
+)
 
-def sla_policy_for(*, category_id: int, risk_level: str) -> SlaPolicy:
-    """The most specific SLA policy for the category and risk; defaults if none stored."""
+
+def sla_policy_for(*, category_id: int, risk_level: str, colour: str) -> SlaPolicy:
+    """The most specific SLA policy for the order's colour, category and risk; defaults
+    if none stored. Colour is the most specific, then category, then risk: a red policy
+    for any category beats a category's policy without colour."""
+    matching = Q(risk_level__in=[risk_level, ""], colour__in=[colour, ""])
     candidates = SlaPolicy.objects.filter(
-        category_id__in=[category_id], risk_level__in=[risk_level, ""]
-    ) | SlaPolicy.objects.filter(category__isnull=True, risk_level__in=[risk_level, ""])
+        matching, Q(category_id__in=[category_id]) | Q(category__isnull=True)
+    )
 
-    def specificity(p: SlaPolicy) -> tuple[int, int]:
-        return (p.category_id is not None, p.risk_level != "")
+    def specificity(p: SlaPolicy) -> tuple[bool, bool, bool]:
+        return (p.colour != "", p.category_id is not None, p.risk_level != "")
 
     best = max(candidates, key=specificity, default=None)
     return best or SlaPolicy()
+
+
+def colour_at_dispatch(order: Order) -> tuple[str, bool]:
+    """The colour a dispatch confirms unless the dispatcher chooses another (with a
+    reason), and whether a person chose it: the colour an 改色 gave the order (its
+    reason is on the timeline), else the one ``colour_for`` computes from its risk and
+    parties now."""
+    if order.events.filter(kind=EventKind.RECOLOURED).exists():
+        return order.colour, True
+    return colour_for(risk_level=order.risk_level, parties=order.parties.all()), False
+
+
+def street_leaders(street_id: int) -> QuerySet:
+    """The users who may be named 包案 leader of an order of the street: active holders
+    of the LEADER role in a unit of the street (its center) or of one of its
+    communities."""
+    held = Membership.objects.filter(
+        Q(unit__area_id=street_id) | Q(unit__area__parent_id=street_id),
+        role=Role.LEADER,
+        unit__is_active=True,
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=held.values("user_id"))
+        .order_by("last_name", "first_name", "username")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +153,9 @@ def _ways_of_seeing(user) -> dict[str, Q]:
             # A jurisdiction is an area and everything below it (city, street or community).
             path = m.unit.area.path
             branches[f"jurisdiction:{path}"] = Q(community__path__startswith=path)
+        elif m.role == Role.LEADER:
+            # A 包案 leader sees the orders it leads (indexed by the foreign key).
+            branches["case_leader"] = Q(case_leader_id=user.pk)
     if handled_units:
         assisting = Order.assisting_units.through.objects.filter(
             order_id=OuterRef("pk"), unit_id__in=handled_units
@@ -268,7 +308,7 @@ def order_for_page(user, pk: int) -> Order:
         raise Order.DoesNotExist
     order = (
         orders_visible_to(user)
-        .select_related("reporter", "assignee")
+        .select_related("reporter", "assignee", "case_leader")
         .prefetch_related("parties", "assisting_units", "attachments", "events__actor")
         .get(pk=pk)
     )
@@ -304,8 +344,12 @@ def is_dispatcher(user) -> bool:
     return user.is_superuser or any(m.role == Role.DISPATCHER for m in memberships_of(user))
 
 
+# Roles that watch orders rather than find them: they report nothing.
+NON_REPORTING_ROLES = (Role.SUPERVISOR, Role.LEADER)
+
+
 def can_report(user) -> bool:
-    return any(m.role != Role.SUPERVISOR for m in memberships_of(user))
+    return any(m.role not in NON_REPORTING_ROLES for m in memberships_of(user))
 
 
 def capacities(user, order: Order, *, ignore_assignee: bool = False) -> set[Capacity]:
@@ -344,6 +388,8 @@ def capacities(user, order: Order, *, ignore_assignee: bool = False) -> set[Capa
         found.add(Capacity.CENTER_HEAD)
     if is_supervisor_for(user, order):
         found.add(Capacity.SUPERVISOR)
+    if order.case_leader_id is not None and order.case_leader_id == user.pk:
+        found.add(Capacity.CASE_LEADER)
     return found
 
 
@@ -379,7 +425,7 @@ def allowed_actions(user, order: Order, *, ignore_assignee: bool = False) -> set
 
 
 def reporter_units(user) -> list[Unit]:
-    return [m.unit for m in memberships_of(user) if m.role != Role.SUPERVISOR]
+    return [m.unit for m in memberships_of(user) if m.role not in NON_REPORTING_ROLES]
 
 
 # --- reads for the web pages (lists with a constant number of queries) ----------------
@@ -512,13 +558,22 @@ def order_list(user, *, filters: Refine | None = None) -> VisibleRows:
     return VisibleRows(user, refine)
 
 
+BOARD_SORTS = ("due", "colour")  # the board's orders: nearest deadline, or red first
+
+
 def board_orders(
-    user, *, filters: Refine | None = None, urgency: str | None = None, now=None
+    user,
+    *,
+    filters: Refine | None = None,
+    urgency: str | None = None,
+    now=None,
+    sort: str = "due",
 ) -> VisibleRows:
     """Open orders the user may see, the nearest deadline first; orders waiting for
     dispatch (no clock yet) after them, oldest first; only those of ``urgency`` at
-    ``now`` if given. ``escalation_level`` is the highest unresolved escalation level of
-    each (NULL if none); ``paused_until`` the end of its clock pause running at ``now``
+    ``now`` if given. ``sort="colour"`` puts red first, then yellow, then green, each by
+    its nearest deadline. ``escalation_level`` is the highest unresolved escalation level
+    of each (NULL if none); ``paused_until`` the end of its clock pause running at ``now``
     (暂停计时; NULL if none)."""
     open_escalations = Escalation.objects.filter(
         order_id=OuterRef("pk"), resolved_at__isnull=True
@@ -539,6 +594,10 @@ def board_orders(
         )
         if urgency:
             qs = qs.filter(urgency_q(urgency, now=now))
+        if sort == "colour":
+            return qs.annotate(colour_rank=colour_rank()).order_by(
+                "colour_rank", F("next_due").asc(nulls_last=True), "reported_at", "id"
+            )
         return _nearest_deadline_first(qs)
 
     return VisibleRows(user, refine)
@@ -677,9 +736,19 @@ def my_reports(user) -> VisibleRows:
     return VisibleRows(user, refine, union=False)
 
 
+def colour_rank():
+    """Red 0, yellow 1, green 2: the queue's and the board's colour order."""
+    return Case(
+        *(When(colour=c, then=Value(rank)) for c, rank in COLOUR_RANK.items()),
+        default=Value(len(COLOUR_RANK)),
+        output_field=IntegerField(),
+    )
+
+
 def dispatch_queue(user) -> QuerySet[Order]:
-    """Orders waiting for dispatch in the streets the user dispatches for: high risk
-    first, then the oldest. Each row carries the reason of its latest return, if any."""
+    """Orders waiting for dispatch in the streets the user dispatches for: red first,
+    then those with a vulnerable party, then high risk, then the oldest. Each row carries
+    the reason of its latest return, if any."""
     streets = [m.unit.area_id for m in memberships_of(user) if m.role == Role.DISPATCHER]
     qs = orders_visible_to(user).filter(state=State.REPORTED)
     if not user.is_superuser:
@@ -697,11 +766,13 @@ def dispatch_queue(user) -> QuerySet[Order]:
         qs.select_related("category", "community", "street", "reporter", "reporter_unit")
         .prefetch_related("parties")
         .annotate(
+            colour_rank=colour_rank(),
+            vulnerable=Exists(Party.objects.filter(VULNERABLE_Q, order_id=OuterRef("pk"))),
             risk_rank=risk_rank,
             return_reason=Subquery(last_return.values("note")[:1]),
             returned_by=Subquery(last_return.values("data__returned_by_unit")[:1]),
         )
-        .order_by("risk_rank", "reported_at", "id")
+        .order_by("colour_rank", "-vulnerable", "risk_rank", "reported_at", "id")
     )
 
 

@@ -26,6 +26,7 @@ from shishi_mediation.api import (
 from shishi_mediation.text import display_name
 from shishi_mediation.validators import mask_phone
 
+from .colours import Colour
 from .events import event_label
 from .incidents import IncidentInput
 from .models import (
@@ -192,6 +193,7 @@ class OrderListSerializer(ModelSerializer):
             "street",
             "community",
             "risk_level",
+            "colour",
             "lead_unit",
             "assignee",
             "reported_at",
@@ -328,10 +330,15 @@ class OrderDetailSerializer(OrderListSerializer):
         help_text=_("待审核的退单申请（无则为 null）。")
     )
     directives = serializers.SerializerMethodField(help_text=_("督办及其回复，按督办时间先后。"))
+    case_leader = UserBriefSerializer(
+        read_only=True, allow_null=True, help_text=_("红色订单的包案领导。")
+    )
 
     class Meta(OrderListSerializer.Meta):
         fields = [
             *OrderListSerializer.Meta.fields,
+            "case_leader",
+            "leader_reviewed_at",
             "narrative",
             "address",
             "reporter",
@@ -529,6 +536,44 @@ class AssistanceSerializer(ModelSerializer):
             "ended_at",
         ]
         read_only_fields = fields
+
+
+class DispatchSerializer(RouteSerializer):
+    """派单: also the order's colour, confirmed or overridden, and a red one's leader."""
+
+    colour = Choice(
+        choices=Colour.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_(
+            "颜色等级；留空为系统判定（风险与弱势当事人）。与判定不同时须填 colour_reason。"
+        ),
+    )
+    colour_reason = Text(max_length=2000, allow_blank=True, default="")
+    case_leader = IdField(
+        required=False,
+        allow_null=True,
+        help_text=_("包案领导（本街道的包案领导）用户 id；红色订单必填。"),
+    )
+
+
+class RecolourSerializer(serializers.Serializer):
+    """改色."""
+
+    colour = Choice(choices=Colour.choices)
+    reason = Text(max_length=2000)
+    case_leader = IdField(
+        required=False,
+        allow_null=True,
+        help_text=_("包案领导（本街道的包案领导）用户 id；改为红色且尚无包案领导时必填。"),
+    )
+
+
+class LeaderReviewSerializer(serializers.Serializer):
+    """包案审核."""
+
+    note = Text(max_length=5000)
 
 
 class BulkIdsField(serializers.ListField):

@@ -36,6 +36,7 @@ from .assisting import (
     assistances_route,
     assistances_withdraw_all,
 )
+from .colours import Colour, colour_for
 from .duties import duties_end, duty_data, duty_meet, duty_start, order_duties_end
 from .events import record_event
 from .images import is_photo, photo_prepare
@@ -62,6 +63,7 @@ from .models import (
 from .notices import (
     notify_assist_opinion,
     notify_assisting,
+    notify_case_leader,
     notify_directive,
     notify_order_event,
     text_review_codes,
@@ -70,11 +72,13 @@ from .pauses import PauseState, close_expired, end_pauses, minutes_paused, open_
 from .selectors import (
     allowed_actions,
     can_report,
+    colour_at_dispatch,
     is_dispatcher,
     is_valid_pk,
     orders_visible_to,
     reporter_units,
     sla_policy_for,
+    street_leaders,
     suggested_units_by_order,
 )
 from .stages import CLOCK, CLOCKS, PAUSABLE
@@ -234,11 +238,15 @@ def order_report(
             reporter=actor,
             reporter_unit=reporter_unit or (units[0] if units else None),
             on_the_spot=on_the_spot,
+            # Set now, so the dispatch clock is the colour's; confirmed at dispatch.
+            colour=colour_for(risk_level=data.risk_level, parties=parties),
         )
         if on_the_spot:
             order.reported_at = now  # settled already: nothing to dispatch, no clock
         else:
-            policy = sla_policy_for(category_id=category.pk, risk_level=data.risk_level)
+            policy = sla_policy_for(
+                category_id=category.pk, risk_level=data.risk_level, colour=order.colour
+            )
             order.open(at=now, limits=policy.limits)
         order.save()
         save_alarms(order=order)
@@ -425,8 +433,17 @@ def _route(
     assisting_unit_ids,
     note: str,
     by_intake: bool = False,
+    colour: str = "",
+    colour_reason: str = "",
+    case_leader_id=None,
 ) -> Order:
     kind = EventKind.DISPATCHED if action == "dispatch" else EventKind.REASSIGNED
+    colour_errors: dict[str, Any] = {}
+    if colour and colour not in Colour.values:
+        colour_errors["colour"] = _("颜色等级无效。")
+    if case_leader_id not in (None, "") and not is_valid_pk(case_leader_id):
+        colour_errors["case_leader"] = _("包案领导须是本街道的包案领导。")
+    _raise_if(colour_errors)
     # Validate before locking so a typo costs no lock; the order is re-read under lock.
     lead_unit, assignee, assisting = _routing_target(
         lead_unit_id=lead_unit_id,
@@ -444,7 +461,14 @@ def _route(
         if not wanted - {lead_unit.pk} <= serving:
             errors["assisting_units"] = _("协办单位无效。")
         _raise_if(errors)
-        policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
+        colour_data = (
+            _confirm_colour(
+                o, colour=colour, reason=colour_reason, case_leader_id=case_leader_id, now=now
+            )
+            if action == "dispatch"
+            else {}
+        )
+        policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level, colour=o.colour)
         previous = o.lead_unit.name if o.lead_unit else ""
         final = returns_to_queue(o) >= settings.FINAL_ASSIGNMENT_AFTER_RETURNS
         previous_id = o.lead_unit_id
@@ -464,6 +488,7 @@ def _route(
             "lead_unit": lead_unit.name,
             "assignee": display_name(assignee),
             "assisting_units": [u.name for u in assisting],
+            **colour_data,
             **_clock_data(o),
         }
         if final:
@@ -493,11 +518,18 @@ def order_dispatch(
     assignee_id: int | None = None,
     assisting_unit_ids: Iterable[int] = (),
     note: str = "",
+    colour: str = "",
+    colour_reason: str = "",
+    case_leader_id: int | None = None,
     now: datetime | None = None,
 ) -> Order:
     """Send a reported order to a lead unit (派单). The street's dispatchers only.
 
-    Starts the sign clock from the SLA policy for the order's category and risk.
+    Confirms the order's colour (``colours.colour_for`` of its risk and parties now), or
+    sets ``colour`` instead with ``colour_reason`` (required when it differs: 400 on
+    ``colour_reason``). A red order needs its 包案 leader (``case_leader_id``, a LEADER of
+    the order's street; 400 on ``case_leader``), who is told. Starts the sign clock from
+    the SLA policy for the order's colour, category and risk.
     """
     return _route(
         order_id,
@@ -508,6 +540,9 @@ def order_dispatch(
         assignee_id=assignee_id,
         assisting_unit_ids=list(assisting_unit_ids),
         note=note,
+        colour=colour,
+        colour_reason=colour_reason,
+        case_leader_id=case_leader_id,
     )
 
 
@@ -634,6 +669,134 @@ def order_reassign(
     )
 
 
+# --- colour grades (红/黄/绿) and 包案 ---------------------------------------------------
+
+
+def _case_leader(order: Order, case_leader_id) -> Any:
+    """The user named as the order's 包案 leader, if a LEADER of a unit of its street
+    (its center, or a unit of one of its communities); else 400 on ``case_leader``."""
+    leader = (
+        street_leaders(order.street_id).filter(pk=case_leader_id).first()
+        if is_valid_pk(case_leader_id)
+        else None
+    )
+    if leader is None:
+        raise InvalidInput({"case_leader": _("包案领导须是本街道的包案领导。")})
+    return leader
+
+
+def _set_colour(o: Order, *, colour: str, case_leader_id, now: datetime) -> dict[str, Any]:
+    """Give the order ``colour`` and, if named, its 包案 leader (told at once). A red
+    order without a leader is 400 on ``case_leader``. Returns the timeline's record."""
+    leader = o.case_leader
+    if case_leader_id not in (None, ""):
+        leader = _case_leader(o, case_leader_id)
+    if colour == Colour.RED and leader is None:
+        raise InvalidInput({"case_leader": _("红色订单须指定包案领导。")})
+    newly_led = leader is not None and leader.pk != o.case_leader_id
+    o.colour = colour
+    if newly_led:
+        o.case_leader = leader
+        o.leader_reviewed_at = None  # a new leader reviews it afresh
+        notify_case_leader(order=o, now=now)
+    data: dict[str, Any] = {"colour": colour}
+    if o.case_leader_id:
+        data["case_leader"] = display_name(o.case_leader)
+    return data
+
+
+def _confirm_colour(
+    o: Order, *, colour: str, reason: str, case_leader_id, now: datetime
+) -> dict[str, Any]:
+    """At dispatch: the colour computed from the order's risk and parties now (or the one
+    an earlier 改色 gave it: ``selectors.colour_at_dispatch``), or the dispatcher's
+    choice with a reason."""
+    baseline, recoloured = colour_at_dispatch(o)
+    chosen = colour or baseline
+    reason = (reason or "").strip()
+    if chosen != baseline and not reason:
+        raise InvalidInput({"colour_reason": _("颜色等级与系统判定不同，须写明理由。")})
+    data = _set_colour(o, colour=chosen, case_leader_id=case_leader_id, now=now)
+    if chosen != baseline:
+        data |= {"computed_colour": baseline, "colour_reason": reason}
+    elif recoloured:
+        data["recoloured"] = True  # kept as the 改色 on the timeline set it
+    return data
+
+
+def order_recolour(
+    *,
+    order_id: int,
+    actor,
+    colour: str,
+    reason: str,
+    case_leader_id: int | None = None,
+    now: datetime | None = None,
+) -> Order:
+    """Change an open order's colour (改色), with a reason; or, keeping it, name another
+    包案 leader. The street's dispatchers and its center's head. Turning it red needs a
+    leader (named here or already), who is told. Clocks already running keep their
+    limits; those started later follow the new colour's policy."""
+    now = now or timezone.now()
+    errors: dict[str, Any] = {}
+    _require(errors, colour=colour, reason=reason)
+    if colour and colour not in Colour.values:
+        errors["colour"] = _("颜色等级无效。")
+    if case_leader_id not in (None, "") and not is_valid_pk(case_leader_id):
+        errors["case_leader"] = _("包案领导须是本街道的包案领导。")
+    _raise_if(errors)
+
+    def apply(o: Order):
+        if not o.is_open:
+            raise Conflict(_("订单已办结，不能改色。"), state=o.state)
+        before = o.colour
+        same_leader = case_leader_id in (None, "") or case_leader_id == o.case_leader_id
+        if colour == before and same_leader:
+            raise InvalidInput({"colour": _("颜色等级未改变。")})
+        data = {
+            "previous_colour": before,
+            **_set_colour(o, colour=colour, case_leader_id=case_leader_id, now=now),
+        }
+        o.save(update_fields=["colour", "case_leader", "leader_reviewed_at"])
+        return reason.strip(), data
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="recolour",
+        kind=EventKind.RECOLOURED,
+        now=now,
+        apply=apply,
+    )
+
+
+def order_leader_review(*, order_id: int, actor, note: str, now: datetime | None = None) -> Order:
+    """The 包案 leader records the review of a red order (包案审核), which it must before
+    the order may close. Its named leader only, on an open red order (else 409)."""
+    now = now or timezone.now()
+    errors: dict[str, Any] = {}
+    _require(errors, note=note)
+    _raise_if(errors)
+
+    def apply(o: Order):
+        if not o.is_open:
+            raise Conflict(_("订单已办结，不能审核。"), state=o.state)
+        if o.colour != Colour.RED:
+            raise Conflict(_("只有红色订单须包案审核。"), state=o.state)
+        o.leader_reviewed_at = now
+        o.save(update_fields=["leader_reviewed_at"])
+        return note.strip(), {}
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="leader_review",
+        kind=EventKind.LEADER_REVIEWED,
+        now=now,
+        apply=apply,
+    )
+
+
 def _clock_data(order: Order) -> dict:
     """The timeline's record of the clocks the step changed (``Order.clock_record``), its
     due times in Asia/Shanghai."""
@@ -650,7 +813,7 @@ def order_sign(*, order_id: int, actor, now: datetime | None = None) -> Order:
     now = now or timezone.now()
 
     def apply(o: Order):
-        policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
+        policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level, colour=o.colour)
         o.sign(by=actor, at=now, limits=policy.limits)
         assistances_lead_signed(o, at=now)
         return "", _clock_data(o)
@@ -691,7 +854,7 @@ def _return_to_queue(
     def apply(o: Order):
         note, extra = review(o) if review is not None else (reason, {})
         unit = o.lead_unit.name
-        policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
+        policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level, colour=o.colour)
         o.return_to_queue(at=now, limits=policy.limits)
         o.assisting_units.clear()
         assistances_withdraw_all(o, at=now)
@@ -734,7 +897,7 @@ def order_add_assisting(
             raise InvalidInput({"units": _("协办单位无效。")})
         if any(u.pk in current for u in units):
             raise InvalidInput({"units": _("该单位已是本订单的责任单位或协办单位。")})
-        policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
+        policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level, colour=o.colour)
         parts = assistances_add(o, units, at=now, policy=policy)
         o.assisting_units.add(*units)
         due_by = {p.unit_id: p.sign_duty.due_at for p in parts}
@@ -912,7 +1075,7 @@ def order_return_request(
         _check_returnable(o)
         if o.return_pending:
             raise Conflict(_("此订单已有待审核的退单申请。"), state=o.state)
-        policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level)
+        policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level, colour=o.colour)
         unit_id = review_unit_id(o)
         duty = None
         if unit_id is not None:
@@ -1162,6 +1325,8 @@ def order_close(
             raise InvalidInput({"confirmed_parties": _("所有当事人均须确认结单。")})
         if confirmed - party_ids:
             raise InvalidInput({"confirmed_parties": _("当事人不属于此订单。")})
+        if o.colour == Colour.RED and o.leader_reviewed_at is None:
+            raise Conflict(_("红色订单须经包案领导审核后才能结单。"), state=o.state)
         o.close(at=now, outcome=outcome, summary=summary.strip(), grade=grade, referral=referral)
         _confirm_and_invite_reviews(order=o, party_ids=party_ids, now=now)
         return summary.strip(), {"outcome": outcome, "grade": grade, "referral": referral}

@@ -38,6 +38,12 @@ urlpatterns = [
         "orders/<int:pk>/pause-decide/", views.PauseDecideView.as_view(), name="order-pause-decide"
     ),
     path("orders/<int:pk>/resume/", views.ResumeView.as_view(), name="order-resume"),
+    path("orders/<int:pk>/recolour/", views.RecolourView.as_view(), name="order-recolour"),
+    path(
+        "orders/<int:pk>/leader-review/",
+        views.LeaderReviewView.as_view(),
+        name="order-leader-review",
+    ),
     path(
         "orders/<int:pk>/return-visit/",
         views.ReturnVisitView.as_view(),

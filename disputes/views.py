@@ -37,6 +37,7 @@ from . import services
 from .actions import ORDER_ACTIONS
 from .clocks import Clock, stage_rows, with_clocks
 from .clocks import urgency as urgency_of
+from .colours import Colour
 from .downloads import attachment_response
 from .filters import OrderFilter
 from .forms import (
@@ -45,6 +46,8 @@ from .forms import (
     ContactForm,
     DirectForm,
     DirectReplyForm,
+    DispatchForm,
+    LeaderReviewForm,
     MeetingForm,
     NoteForm,
     PartyForm,
@@ -52,6 +55,7 @@ from .forms import (
     PauseDecideForm,
     PauseForm,
     ReasonForm,
+    RecolourForm,
     ReportForm,
     ResumeForm,
     ReturnReviewForm,
@@ -73,6 +77,7 @@ from .models import (
 from .review_links import review_link_rows
 from .selectors import (
     ALL_NUMBERS,
+    BOARD_SORTS,
     HANDLER_ROLES,
     URGENCIES,
     VisibleRows,
@@ -102,10 +107,11 @@ from .selectors import (
 from .services import PartyInput, ReportInput
 from .stages import CLOCK
 
-BOARD_FILTERS = ("q", "state", "category", "unit", "community", "overdue")
+BOARD_FILTERS = ("q", "state", "colour", "category", "unit", "community", "overdue")
 LIST_FILTERS = (
     "q",
     "state",
+    "colour",
     "category",
     "unit",
     "street",
@@ -140,7 +146,9 @@ def _filters(request) -> tuple[OrderFilter, Callable | None]:
     filterset.form.fields["q"].widget.attrs.update(
         {"placeholder": _("编号、当事人姓名或内容"), "type": "search", "aria-label": _("搜索")}
     )
-    filterset.is_open = any(k not in ("q", "page", "per_page", "urgency") for k in request.GET)
+    filterset.is_open = any(
+        k not in ("q", "page", "per_page", "urgency", "sort") for k in request.GET
+    )
     if not filterset.is_bound:
         return filterset, None
     filterset.form.is_valid()  # invalid fields show their errors and filter nothing
@@ -237,6 +245,22 @@ URGENCY_CLASSES = {
 }
 
 
+def _sort_links(request, current: str) -> list[dict]:
+    """The board's two orders (nearest deadline first, red first), each a link keeping
+    the other filters, from the first page."""
+    labels = {"due": _("按时限"), "colour": _("红色优先")}
+    links = []
+    for key in BOARD_SORTS:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query.pop("sort", None)
+        if key != "due":
+            query["sort"] = key
+        url = f"?{query.urlencode()}" if query else request.path
+        links.append({"key": key, "label": labels[key], "url": url, "current": key == current})
+    return links
+
+
 def _urgency_legend(request, counts: dict[str, int], *, current: str | None = None) -> list:
     """The legend's entries with their counts; with ``current``, each links to the same
     list showing only its orders (the other filters kept, from the first page)."""
@@ -269,8 +293,10 @@ def board(request):
     now = timezone.now()
     urgency = request.GET.get("urgency")
     urgency = urgency if urgency in URGENCIES else None
+    sort = request.GET.get("sort")
+    sort = sort if sort in BOARD_SORTS else "due"
     counts = board_counts(request.user, filters=filters, now=now)
-    rows = board_orders(request.user, filters=filters, urgency=urgency, now=now)
+    rows = board_orders(request.user, filters=filters, urgency=urgency, now=now, sort=sort)
     page = paginate(request, rows, default=50, count=counts[urgency or "all"])
     with_clocks(page.object_list, now)
     for order in page.object_list:
@@ -281,6 +307,8 @@ def board(request):
         "filter": filterset,
         "filter_fields": _shown(filterset, BOARD_FILTERS),
         "urgency": urgency,
+        "sort": sort,
+        "sort_links": _sort_links(request, sort),
         "counts": counts,
         "legend": _urgency_legend(request, counts, current=urgency),
         "now": now,
@@ -431,6 +459,27 @@ def _party_rows(order: Order, *, in_full: frozenset[str]) -> list[dict]:
     return rows
 
 
+def _colour_label(value) -> str:
+    return str(Colour(value).label) if value in Colour.values else ""
+
+
+def _colour_detail(d: dict) -> str:
+    """A dispatch's or a 改色's colour: "黄 → 红", the system's judgement if overridden,
+    and the 包案 leader."""
+    colour = _colour_label(d.get("colour"))
+    if not colour:
+        return ""
+    before = _colour_label(d.get("previous_colour"))
+    text = f"{before} → {colour}" if before else colour
+    if d.get("computed_colour"):
+        text += " " + _("（系统判定：%(colour)s）") % {
+            "colour": _colour_label(d["computed_colour"])
+        }
+    if d.get("case_leader"):
+        text += " · " + _("包案领导：%(name)s") % {"name": d["case_leader"]}
+    return text
+
+
 def _event_detail(event) -> str:
     """A short line from an event's data (the note is shown separately)."""
     d = event.data or {}
@@ -443,7 +492,7 @@ def _event_detail(event) -> str:
             text += " " + _("协办：%(units)s") % {"units": "、".join(d["assisting_units"])}
         if d.get("previous_unit"):
             text = _("原单位：%(unit)s") % {"unit": d["previous_unit"]} + " → " + text
-        return text
+        return " · ".join(p for p in (text, _colour_detail(d)) if p)
     if event.kind == EventKind.RETURNED and d.get("returned_by_unit"):
         text = _("退单单位：%(unit)s") % {"unit": d["returned_by_unit"]}
         if d.get("approved"):
@@ -467,6 +516,8 @@ def _event_detail(event) -> str:
         if "on_time" in d:
             text += " · " + (_("按时回复") if d["on_time"] else _("超时回复"))
         return text
+    if event.kind == EventKind.RECOLOURED:
+        return _colour_detail(d)
     if event.kind == EventKind.RETURN_VISIT and "satisfied" in d:
         return {True: _("满意"), False: _("不满意")}.get(d["satisfied"], _("未表态"))
     return ""
@@ -830,12 +881,51 @@ class RouteView(OrderActionView):
 
 class DispatchView(RouteView):
     action = "dispatch"
+    form_class = DispatchForm
     submit_label = gettext_lazy("派单")
+
+    def context(self):
+        return {**super().context(), "colour_form": True}
+
+    def service_kwargs(self, data):
+        return {
+            **super().service_kwargs(data),
+            "colour": data.get("colour") or "",
+            "colour_reason": data.get("colour_reason") or "",
+            "case_leader_id": data.get("case_leader"),
+        }
 
 
 class ReassignView(RouteView):
     action = "reassign"
     submit_label = gettext_lazy("改派")
+
+
+class RecolourView(OrderActionView):
+    action = "recolour"
+    form_class = RecolourForm
+    submit_label = gettext_lazy("改色")
+    success_message = gettext_lazy("已改色。")
+
+    def form_kwargs(self):
+        return {"order": self.order}
+
+    def service_kwargs(self, data):
+        return {
+            "colour": data["colour"],
+            "reason": data["reason"],
+            "case_leader_id": data.get("case_leader"),
+        }
+
+
+class LeaderReviewView(OrderActionView):
+    action = "leader_review"
+    form_class = LeaderReviewForm
+    submit_label = gettext_lazy("提交审核")
+    success_message = gettext_lazy("已记录包案审核。")
+
+    def service_kwargs(self, data):
+        return {"note": data["note"]}
 
 
 class CancelView(OrderActionView):

@@ -48,6 +48,9 @@ FIGURE_COLUMNS: list[tuple[str, str]] = [
     ("closed", gettext_lazy("结单数")),
     ("mediated", gettext_lazy("调解成功")),
     ("on_the_spot", gettext_lazy("就地化解数")),
+    ("received_red", gettext_lazy("红色报单数")),
+    ("received_yellow", gettext_lazy("黄色报单数")),
+    ("received_green", gettext_lazy("绿色报单数")),
     ("success_rate", gettext_lazy("调解成功率(%)")),
     *((f"median_{c.name}_minutes", c.report.median) for c in CLOCKS),
     ("escalations_warning", gettext_lazy("未解除临期预警")),
@@ -140,6 +143,14 @@ FIGURE_NOTES: list[tuple[str, str]] = [
             "报单人当场调解成功、报单即结单的纠纷（未派单），按结单时间计入当月，"
             "列在“未派单”行；不计入报单数、派单数、各环节按时率、结单数和调解成功率，"
             "不享受以案定补。"
+        ),
+    ),
+    (
+        gettext_lazy("红色 / 黄色 / 绿色报单数"),
+        gettext_lazy(
+            "当月报单按颜色等级（按现有颜色；结单或撤销后不再改变）分别计数，"
+            "三者之和等于报单数。高风险为红色，中风险或有特殊群体当事人为黄色，其余为绿色，"
+            "可经派单或改色调整。"
         ),
     ),
     (

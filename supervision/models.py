@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import Area, Unit
+from disputes.colours import Colour
 from disputes.models import Grade
 from disputes.stages import CLOCKS
 
@@ -25,6 +26,7 @@ COUNT_FIELDS = (
     "closed",
     "mediated",
     "on_the_spot",
+    *(f"received_{c}" for c in Colour.values),
     "reviews_good",
     "reviews_bad",
     "escalations_warning",
@@ -71,6 +73,10 @@ class MonthlyRollup(models.Model):
     mediated = models.PositiveIntegerField(default=0)
     # Settled on the spot (就地化解): not in received, closed or mediated.
     on_the_spot = models.PositiveIntegerField(default=0)
+    # Received per colour grade (红/黄/绿): they add up to ``received``.
+    received_red = models.PositiveIntegerField(default=0)
+    received_yellow = models.PositiveIntegerField(default=0)
+    received_green = models.PositiveIntegerField(default=0)
     reviews_good = models.PositiveIntegerField(default=0)
     reviews_bad = models.PositiveIntegerField(default=0)
     # Escalations open at the end of the month (raised before it, resolved after it).

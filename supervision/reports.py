@@ -54,6 +54,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from dispatch.models import Area, Role, Unit
 from dispatch.selectors import area_ancestor_paths, memberships_of
+from disputes.colours import Colour
 from disputes.models import (
     HANDLING_STATES,
     OPEN_STATES,
@@ -81,6 +82,8 @@ DUTY_NAMES = tuple(d.name for d in DUTIES)
 # The trend's rates: the order's clocks', success and good reviews (duties are counted
 # for the report's month and the one before only).
 TREND_RATES = (*(f"{s}_rate" for s in STAGES), "success_rate", "good_rate")
+# Orders received per colour grade (``received_by_colour``).
+RECEIVED_BY_COLOUR = tuple(f"received_{c}" for c in Colour.values)
 # Each stage's clock starts at the first column and is met at the second (docs/REPORTS.md).
 # The composite score: weights of the rates that make it (percentage points each).
 SCORE_WEIGHTS = {
@@ -318,6 +321,7 @@ COUNT_FIELDS = (
     "closed",
     "mediated",
     "on_the_spot",
+    *RECEIVED_BY_COLOUR,
     "escalations_warning",
     "escalations_level1",
     "escalations_level2",
@@ -497,6 +501,13 @@ class Stream:
     where: Q = field(default_factory=Q)
 
 
+def received_by_colour() -> dict[str, Q]:
+    """Orders received, by colour grade (红/黄/绿, docs/REPORTS.md, "Colour grades"): the
+    ``received`` orders by their colour as it stands (settled once closed or cancelled),
+    in the month of their report time. They add up to ``received``."""
+    return {f"received_{colour}": Q(on_the_spot=False, colour=colour) for colour in Colour.values}
+
+
 def order_streams(as_of: datetime) -> list[Stream]:
     """Every count an order gives to a month (docs/REPORTS.md, "The figures"): received
     and cancelled by its report time, dispatched by its dispatch time, each stage clock
@@ -519,7 +530,11 @@ def order_streams(as_of: datetime) -> list[Stream]:
     return [
         Stream(
             "reported_at",
-            {"received": Q(on_the_spot=False), "cancelled": Q(state=State.CANCELLED)},
+            {
+                "received": Q(on_the_spot=False),
+                "cancelled": Q(state=State.CANCELLED),
+                **received_by_colour(),
+            },
         ),
         Stream("dispatched_at", {"dispatched": None}, _live()),
         *stages,

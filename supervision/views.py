@@ -165,6 +165,14 @@ COLUMN_GROUPS: list[tuple[str, list[tuple[str, str]]]] = [
         ],
     ),
     (
+        gettext_lazy("按颜色报单"),
+        [
+            ("received_red", gettext_lazy("红")),
+            ("received_yellow", gettext_lazy("黄")),
+            ("received_green", gettext_lazy("绿")),
+        ],
+    ),
+    (
         gettext_lazy("用时中位数"),
         [
             *((f"median_{c.name}_minutes", c.report.median_short) for c in CLOCKS),

@@ -19,6 +19,7 @@ from factory.django import DjangoModelFactory
 
 from dispatch.models import Area, Category, Membership, Role, RoutingRule, Unit
 from disputes import services
+from disputes.colours import Colour
 from disputes.models import ContactMethod, Grade, Order, Outcome, Party, SlaPolicy, State
 from disputes.services import PartyInput, ReportInput
 from shishi_mediation.validators import id_check_digit
@@ -209,7 +210,7 @@ class SlaPolicyFactory(DjangoModelFactory):
 
 def set_default_sla_policy(**minutes: int) -> SlaPolicy:
     policy, _ = SlaPolicy.objects.update_or_create(
-        category=None, risk_level="", defaults=minutes or {"sign_minutes": 30}
+        category=None, risk_level="", colour="", defaults=minutes or {"sign_minutes": 30}
     )
     return policy
 
@@ -458,6 +459,7 @@ def order_in_state(
     signer=None,
     outcome: str = Outcome.MEDIATED,
     cancel_from: str = State.REPORTED,
+    case_leader=None,
 ) -> Order:
     """An order in ``state``, reached by calling the services step by step.
 
@@ -465,8 +467,10 @@ def order_in_state(
     street's dispatcher to its police station (no named assignee) 5 min later; signed by
     ``signer`` (default: ``assignee`` or the station's first handler) at +15 min;
     contacted at +2 h; met at +1 d; closed (mediated, graded) at +1 d 1 h with every
-    party confirming. ``cancelled`` is reached by the dispatcher cancelling from
-    ``cancel_from``. Returns a freshly read order.
+    party confirming. A red order is dispatched with ``case_leader`` (default: the
+    street center's ``street_leader``), who reviews it just before it closes.
+    ``cancelled`` is reached by the dispatcher cancelling from ``cancel_from``. Returns a
+    freshly read order.
     """
     target = state
     if state == State.CANCELLED:
@@ -489,6 +493,8 @@ def order_in_state(
     lead_unit = lead_unit or world.default_lead_unit(street)
     at = {s: start + offset for s, offset in STEP_OFFSETS.items()}
 
+    if order.colour == Colour.RED and case_leader is None:
+        case_leader = street_leader(street)
     if State.DISPATCHED in steps:
         services.order_dispatch(
             order_id=order.pk,
@@ -497,6 +503,7 @@ def order_in_state(
             assignee_id=assignee.pk if assignee else None,
             assisting_unit_ids=[u.pk for u in assisting_units],
             note="请尽快处理",
+            case_leader_id=case_leader.pk if case_leader else None,
             now=at[State.DISPATCHED],
         )
     handler = signer or assignee or first_handler_of(lead_unit)
@@ -520,6 +527,13 @@ def order_in_state(
             now=at[State.MET],
         )
     if State.CLOSED in steps:
+        if order.colour == Colour.RED:
+            services.order_leader_review(
+                order_id=order.pk,
+                actor=case_leader,
+                note="已审核，同意结单",
+                now=at[State.CLOSED] - timedelta(minutes=1),
+            )
         services.order_close(
             order_id=order.pk,
             actor=handler,
@@ -538,6 +552,15 @@ def order_in_state(
             now=at[target] + timedelta(minutes=1),
         )
     return Order.objects.get(pk=order.pk)
+
+
+def street_leader(street: Area) -> User:
+    """The 包案 leader of the street: ``leader_<code>``, a LEADER of its center (made on
+    first use)."""
+    center = Unit.objects.get(area=street, kind=Unit.Kind.STREET_CENTER)
+    user = UserFactory(username=f"leader_{street.code.lower()}", first_name="包案领导")
+    Membership.objects.get_or_create(user=user, unit=center, role=Role.LEADER)
+    return fresh(user)
 
 
 def first_handler_of(unit: Unit):

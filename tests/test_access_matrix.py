@@ -18,7 +18,8 @@ Roles (columns, in this order in ``E(...)``)::
     anonymous   nobody logged in      pages → 302 to the login page, API → 401
 
 A row may add extra columns for a single point (``handler2``: a colleague when the
-order is signed by ``handler``; ``hb_supervisor``: a street supervisor).
+order is signed by ``handler``; ``hb_supervisor``: a street supervisor; ``leader``: HB's
+包案 leader, named on the red order X; ``center_head``: the head of the HB center).
 
 The rules (README, docs/API.md): an order outside the user's scope is a 404 (never a
 403), an action the user's role does not allow on a visible order is a 403, a wrong state
@@ -40,10 +41,11 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from dispatch.models import RoutingRule
+from dispatch.models import Role, RoutingRule
 from disputes import services
 from disputes.models import Attachment, Order, State
 from notifications.models import Notification
+from tests.factories import street_leader, user_with_role
 from tests.images import camera_jpeg
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +60,12 @@ ROLES = {
     "x_handler": "committee_handler",
     "anonymous": None,
 }
-EXTRA_ROLES = {"handler2": "handler2", "hb_supervisor": "hb_supervisor"}
+EXTRA_ROLES = {
+    "handler2": "handler2",
+    "hb_supervisor": "hb_supervisor",
+    "leader": "leader",
+    "center_head": "center_head",
+}
 LOGIN = "/accounts/login/"
 ADMIN_LOGIN = "/admin/login/"
 MISSING_ID = 987654321
@@ -73,10 +80,17 @@ class Ctx:
     C closed (HB), A dispatched (HB) with the 曾坑 mediation committee assisting,
     F dispatched in FL (reported by FL's own reporter); P signed by ``handler`` an hour
     ago, Q the same with a pause of its meeting clock asked for, Z with one running; V
-    signed by ``handler`` (HB) with a 督办 awaiting its reply."""
+    signed by ``handler`` (HB) with a 督办 awaiting its reply; X red (high risk)
+    dispatched (HB) with ``leader`` its 包案 leader. The world gains ``leader`` and
+    ``center_head``."""
 
     def __init__(self, world):
         self.w = world
+        if not hasattr(world, "leader"):  # once per world (a Ctx is made per role)
+            world.leader = street_leader(world.hb)
+            world.center_head = user_with_role(
+                Role.UNIT_HEAD, world.hb_center, username="hb_center_head"
+            )
         self._orders: dict[str, Order] = {}
         self._attachment: Attachment | None = None
 
@@ -112,6 +126,8 @@ class Ctx:
                     demand="请尽快调解",
                     reply_due_at=timezone.now() + timedelta(days=1),
                 )
+            elif key == "X":
+                order = w.order(State.DISPATCHED, risk_level="high", case_leader=w.leader)
             else:  # pragma: no cover
                 raise KeyError(key)
             self._orders[key] = order
@@ -141,6 +157,9 @@ def snapshot(order_id: int) -> tuple:
     order = Order.objects.get(pk=order_id)
     return (
         order.state,
+        order.colour,
+        order.case_leader_id,
+        order.leader_reviewed_at,
         order.lead_unit_id,
         order.assignee_id,
         order.events.count(),
@@ -544,6 +563,50 @@ ROWS: list[Row] = [
         direct_reply,
         "V",
         _api(LEAD_HEADS_ONLY),
+    ),
+    # --- colour grades and 包案 ------------------------------------------------------------
+    form(
+        "POST recolour the reported order",
+        rev("order-recolour", "R"),
+        lambda c: {"colour": "yellow", "reason": "矩阵测试"},
+        "R",
+        E(403, 302, 404, 404, 403, 404, 404, 302, center_head=302, leader=404),
+    ),
+    form(
+        "POST leader review of the red order",
+        rev("order-leader-review", "X"),
+        lambda c: {"note": "同意"},
+        "X",
+        E(403, 403, 403, 403, 403, 404, 404, 302, leader=302, center_head=403),
+    ),
+    page(
+        "the red order's page",
+        rev("order-detail", "X"),
+        E(200, 200, 200, 200, 200, 404, 404, 302, leader=200, center_head=200),
+    ),
+    page(
+        "another order's page (not the leader's)",
+        rev("order-detail", "D"),
+        E(200, 200, 200, 200, 200, 404, 404, 302, leader=404, center_head=200),
+    ),
+    api_post(
+        "API recolour the reported order",
+        api_order("R", "recolour"),
+        lambda c: {"colour": "yellow", "reason": "矩阵测试"},
+        "R",
+        E(403, 200, 404, 404, 403, 404, 404, 401, center_head=200, leader=404),
+    ),
+    api_post(
+        "API leader review of the red order",
+        api_order("X", "leader-review"),
+        lambda c: {"note": "同意"},
+        "X",
+        E(403, 403, 403, 403, 403, 404, 404, 401, leader=200, center_head=403),
+    ),
+    api_get(
+        "API the red order",
+        api_order("X"),
+        E(200, 200, 200, 200, 200, 404, 404, 401, leader=200, center_head=200),
     ),
     # --- API: orders -------------------------------------------------------------------
     api_get("API order list", lambda c: "/api/v1/orders/", everyone(200, 401)),

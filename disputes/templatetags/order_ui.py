@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import RiskLevel, Role
 from dispatch.selectors import memberships_of
+from disputes.colours import Colour
 from disputes.events import event_label
 from disputes.models import State
 from disputes.selectors import HANDLER_ROLES, can_report
@@ -103,11 +104,29 @@ def _label(choices, value: str) -> str:
 
 
 @register.simple_tag
+def colour_badge(order) -> str:
+    """The order's colour grade as a word (红/黄/绿) in its colour: readable without
+    seeing colours."""
+    colour = getattr(order, "colour", "")
+    if not colour:
+        return ""
+    return format_html(
+        '<span class="colour colour-{}" title="{}">{}</span>',
+        colour,
+        gettext("颜色等级"),
+        _label(Colour, colour),
+    )
+
+
+@register.simple_tag
 def state_badge(order) -> str:
-    """The order's state, 就地化解 if settled on the spot, and its risk when high
-    (``disputes/_state.html``)."""
+    """The order's colour (``colour_badge``), its state, 就地化解 if settled on the spot,
+    and its risk when high (``disputes/_state.html``)."""
     html = format_html(
-        '<span class="state state-{}">{}</span>', order.state, _label(State, order.state)
+        '{} <span class="state state-{}">{}</span>',
+        colour_badge(order),
+        order.state,
+        _label(State, order.state),
     )
     if getattr(order, "on_the_spot", False):
         html += format_html(' <span class="state state-spot">{}</span>', gettext("就地化解"))

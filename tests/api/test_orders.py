@@ -268,6 +268,7 @@ def test_detail_lists_what_the_user_may_do_now(world, api, order_in):
         "add-assisting",
         "cancel",
         "reassign",
+        "recolour",
         "return",
     ]
     # 督办 is the supervisors' one action.
@@ -347,6 +348,7 @@ def test_return(world, api, order_in):
     assert api(world.dispatcher).get(url(order.pk)).json()["actions"] == [
         "add-assisting",
         "cancel",
+        "recolour",
         "return",
         "return-review",
     ]

@@ -151,7 +151,7 @@ def test_the_seeded_default_policy_is_30_minutes_24_and_48_hours(db):
 
 def test_without_any_stored_policy_the_defaults_apply(world):
     SlaPolicy.objects.all().delete()
-    policy = sla_policy_for(category_id=world.wages.pk, risk_level=RiskLevel.HIGH)
+    policy = sla_policy_for(category_id=world.wages.pk, risk_level=RiskLevel.HIGH, colour="")
     assert policy.pk is None
     assert policy.limits == {
         "dispatch": timedelta(minutes=30),
@@ -189,7 +189,7 @@ def policies(world):
     ],
 )
 def test_the_most_specific_policy_wins(world, policies, category, risk, sign_minutes):
-    policy = sla_policy_for(category_id=getattr(world, category).pk, risk_level=risk)
+    policy = sla_policy_for(category_id=getattr(world, category).pk, risk_level=risk, colour="")
     assert policy == policies[sign_minutes]
 
 
@@ -197,12 +197,15 @@ def test_category_beats_risk(world, policies):
     # Both (wages, any) and (any, high) match a high-risk wage dispute without the
     # (wages, high) policy: the category-specific one wins.
     policies[5].delete()
-    assert sla_policy_for(category_id=world.wages.pk, risk_level=RiskLevel.HIGH) == policies[10]
+    assert (
+        sla_policy_for(category_id=world.wages.pk, risk_level=RiskLevel.HIGH, colour="")
+        == policies[10]
+    )
 
 
 def test_choosing_a_policy_takes_one_query(world, policies, django_assert_num_queries):
     with django_assert_num_queries(1):
-        sla_policy_for(category_id=world.wages.pk, risk_level=RiskLevel.HIGH)
+        sla_policy_for(category_id=world.wages.pk, risk_level=RiskLevel.HIGH, colour="")
 
 
 # --- memberships -----------------------------------------------------------------------------

@@ -69,14 +69,14 @@ def test_a_changed_policy_is_held_to_the_same_rule(admin_client):
 def test_a_duplicate_policy_is_refused_in_words(admin_client):
     existing = SlaPolicyFactory(risk_level=RiskLevel.HIGH)
     response = post(admin_client, category=existing.category_id, risk_level=RiskLevel.HIGH)
-    assert_refused(response, "该类别和风险等级的时限规则已存在")
+    assert_refused(response, "该类别、风险等级和颜色等级的时限规则已存在")
     assert SlaPolicy.objects.filter(category=existing.category).count() == 1
 
 
 def test_a_second_default_policy_is_refused_in_words(admin_client):
     # The migration seeds the default (any category, any risk).
     response = post(admin_client)
-    assert_refused(response, "适用于所有类别、该风险等级的时限规则已存在")
+    assert_refused(response, "适用于所有类别、该风险等级和颜色等级的时限规则已存在")
     assert SlaPolicy.objects.filter(category=None, risk_level="").count() == 1
 
 

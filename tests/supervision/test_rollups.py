@@ -80,6 +80,7 @@ def test_the_roll_up_holds_the_settled_part_of_the_month_built_by_hand(built_mon
     assert november == {
         **dict.fromkeys(COUNT_FIELDS, 0),
         "received": 10,  # B C D E F G H M R, and L (A was reported in October)
+        "received_green": 10,  # all green
         "cancelled": 1,  # L
         "dispatched": 9,  # B C D E F G H M R (M at its reassign)
         # A (due 11-01 00:00) B C D E F G H M R; I, J, N (open) and K (queued) are live

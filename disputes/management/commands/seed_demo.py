@@ -142,6 +142,9 @@ SLA_POLICIES = [
     ("crisis", "", 10, 2 * HOUR, 24 * HOUR),
     ("wages", "high", 15, 4 * HOUR, 24 * HOUR),
 ]
+# (colour, sign, contact, meet) in minutes: a colour's policy beats any category's or
+# risk's (``selectors.sla_policy_for``). Red: sign within 15 minutes.
+COLOUR_SLA_POLICIES = [("red", 15, 12 * HOUR, 24 * HOUR)]
 
 # --- people ---------------------------------------------------------------------------
 
@@ -174,6 +177,20 @@ USERS: list[tuple[str, str, str, list[tuple[str, str]], str]] = [
     ("admin", "李", "伟", [], "系统管理员（超级用户）"),
     ("grid", "吴", "雅婷", [("曾坑社区居委会", Role.REPORTER)], "曾坑社区网格员"),
     ("center_fl", "郑", "美玲", [("凤里街道多元调处中心", Role.DISPATCHER)], "凤里街道派单员"),
+    (
+        "leader_hb",
+        "黄",
+        "建国",
+        [("湖滨街道多元调处中心", Role.LEADER)],
+        "湖滨街道包案领导（红色订单）",
+    ),
+    (
+        "leader_fl",
+        "许",
+        "文斌",
+        [("凤里街道多元调处中心", Role.LEADER)],
+        "凤里街道包案领导（红色订单）",
+    ),
     ("labour", "许", "国平", [(LABOUR, Role.HANDLER)], "人社局劳动监察员"),
     (
         "yuhu",
@@ -235,9 +252,10 @@ class Step:
     args: dict[str, Any]
 
 
-def dispatch(offset, actor, lead, assignee=None, assisting=(), note="") -> Step:
+def dispatch(offset, actor, lead, assignee=None, assisting=(), note="", leader=None) -> Step:
+    """``leader``: a red order's 包案 leader (a user name)."""
     args = {"lead": lead, "assignee": assignee, "assisting": assisting, "note": note}
-    return Step(offset, "dispatch", actor, args)
+    return Step(offset, "dispatch", actor, {**args, "leader": leader})
 
 
 def reassign(offset, actor, lead, assignee=None, assisting=(), note="") -> Step:
@@ -275,6 +293,14 @@ def meet(offset, actor, place, participants, result) -> Step:
 def close(offset, actor, outcome, summary, grade="", referral="") -> Step:
     args = {"outcome": outcome, "summary": summary, "grade": grade, "referral": referral}
     return Step(offset, "close", actor, args)
+
+
+def leader_review(offset, actor, text) -> Step:
+    return Step(offset, "leader_review", actor, {"note": text})
+
+
+def recolour(offset, actor, colour, reason, leader=None) -> Step:
+    return Step(offset, "recolour", actor, {"colour": colour, "reason": reason, "leader": leader})
 
 
 def cancel(offset, actor, reason) -> Step:
@@ -354,6 +380,7 @@ ORDERS: list[DemoOrder] = [
                 "labour",
                 ["湖滨派出所", GARMENT],
                 "群体性讨薪，人社局牵头，派出所、服装行业协会协办。",
+                leader="leader_hb",
             ),
             sign(21, "labour"),
             contact(
@@ -369,6 +396,11 @@ ORDERS: list[DemoOrder] = [
                 "人社局许国平、湖滨派出所蔡志强、服装行业协会代表、工人代表2名、厂方负责人",
                 "逐一核对12名工人的考勤与工资表，确认欠薪21.6万元；服装行业协会协调面料"
                 "供应商延后结账，厂方同意分两期支付。",
+            ),
+            leader_review(
+                3 * DAY + 9 * HOUR,
+                "leader_hb",
+                "已听取人社局汇报，首期款到位、余款有还款计划，同意结单；余款到账情况由派出所回访。",
             ),
             close(
                 3 * DAY + 10 * HOUR,
@@ -465,6 +497,7 @@ ORDERS: list[DemoOrder] = [
                 "police",
                 [VOLUNTEER, "曾坑社区居委会"],
                 "高风险，优先处置。",
+                leader="leader_hb",
             ),
             sign(22, "police"),
             contact(
@@ -480,6 +513,11 @@ ORDERS: list[DemoOrder] = [
                 "湖滨派出所蔡志强、曾坑社区居委会、志愿者协会卓慧敏、社区医生、患者母亲林秀治",
                 "评估为中高风险；协调民政临时救助3000元，申请纳入严重精神障碍患者免费服药，"
                 "志愿者每周两次上门陪护。",
+            ),
+            leader_review(
+                3 * DAY,
+                "leader_hb",
+                "救助和服药已落实，风险可控；长期费用纳入关爱帮扶名单跟进，同意结单。",
             ),
             close(
                 4 * DAY,
@@ -897,7 +935,15 @@ ORDERS: list[DemoOrder] = [
             person("彭国强", RESP, "13766013387", "360731", "19760808", 57),
         ],
         steps=[
-            dispatch(20, "center", LABOUR, "labour", ["湖滨派出所"], "群体性讨薪，请尽快签收。"),
+            dispatch(
+                20,
+                "center",
+                LABOUR,
+                "labour",
+                ["湖滨派出所"],
+                "群体性讨薪，请尽快签收。",
+                leader="leader_hb",
+            ),
         ],
     ),
     DemoOrder(
@@ -1413,6 +1459,7 @@ ORDERS: list[DemoOrder] = [
                 "police_fl",
                 ["新华社区人民调解委员会", VOLUNTEER],
                 "涉家暴，高风险，注意保护女方及未成年人。",
+                leader="leader_fl",
             ),
             sign(30, "police_fl"),
             contact(
@@ -1779,12 +1826,25 @@ class Seeder:
         SlaPolicy.objects.get_or_create(
             category=None,
             risk_level="",
+            colour="",
             defaults={"sign_minutes": 30, "contact_minutes": 24 * HOUR, "meet_minutes": 48 * HOUR},
         )
         for category, risk, sign_m, contact_m, meet_m in SLA_POLICIES:
             SlaPolicy.objects.update_or_create(
                 category=self.categories[category] if category else None,
                 risk_level=risk,
+                colour="",
+                defaults={
+                    "sign_minutes": sign_m,
+                    "contact_minutes": contact_m,
+                    "meet_minutes": meet_m,
+                },
+            )
+        for colour, sign_m, contact_m, meet_m in COLOUR_SLA_POLICIES:
+            SlaPolicy.objects.update_or_create(
+                category=None,
+                risk_level="",
+                colour=colour,
                 defaults={
                     "sign_minutes": sign_m,
                     "contact_minutes": contact_m,
@@ -1895,11 +1955,21 @@ class Seeder:
             raise CommandError(f"unknown demo step {step.action!r}")
         a = step.args
         if step.action in ("dispatch", "reassign"):
-            a = {
+            routed = {
                 "lead_unit_id": self.units[a["lead"]].pk,
                 "assignee_id": self.users[a["assignee"]].pk if a["assignee"] else None,
                 "assisting_unit_ids": [self.units[n].pk for n in a["assisting"]],
                 "note": a["note"],
+            }
+            if a.get("leader"):
+                routed["case_leader_id"] = self.users[a["leader"]].pk
+            a = routed
+        elif step.action == "recolour":
+            leader = a["leader"]
+            a = {
+                "colour": a["colour"],
+                "reason": a["reason"],
+                "case_leader_id": self.users[leader].pk if leader else None,
             }
         elif step.action == "close":
             parties = Party.objects.filter(order_id=order_id).values_list("pk", flat=True)
