@@ -54,6 +54,8 @@ from .selectors import (
     REFERENCE_FIELDS,
     OrderChildren,
     allowed_actions,
+    assist_actions,
+    assistance_parts,
     attachment_for,
     available_actions,
     is_dispatcher,
@@ -126,9 +128,11 @@ API_ACTIONS = frozenset(action.api_path for action in ORDER_ACTIONS.values() if 
 def actions_now(user, order: Order, pauses=()) -> set[str]:
     """Action endpoints the user's roles and the order's state both allow at this moment
     (the same rule as the web page's buttons), by endpoint path; the pause ones as its
-    ``pauses`` allow."""
+    ``pauses`` allow, the assisting ones as the user's unit's part does."""
     allowed = {name for name in available_actions(user, order) if ORDER_ACTIONS[name].endpoint}
     allowed = pause_actions(allowed, list(pauses), order, timezone.now())
+    if allowed & {"assist_sign", "assist_opinion"}:
+        allowed = assist_actions(allowed, assistance_parts(order), user)
     return {ORDER_ACTIONS[name].api_path for name in allowed}
 
 

@@ -345,6 +345,32 @@ class LeaderReviewForm(forms.Form):
     note = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class AddAssistingForm(forms.Form):
+    """增派协办: units serving the order's street that are not yet on it."""
+
+    units = forms.ModelMultipleChoiceField(
+        label=_("协办单位"), queryset=Unit.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, order, **kwargs):
+        super().__init__(*args, **kwargs)
+        taken = {order.lead_unit_id, *order.assisting_units.values_list("pk", flat=True)}
+        self.fields["units"].queryset = (
+            units_serving(order.street).exclude(pk__in=[pk for pk in taken if pk]).order_by("name")
+        )
+
+
+class AssistOpinionForm(forms.Form):
+    opinion = forms.CharField(
+        label=_("协办意见"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("本单位对调处的意见和建议")}),
+    )
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -36,6 +36,7 @@ from .actions import ORDER_ACTIONS, Capacity
 from .colours import COLOUR_RANK, colour_for
 from .models import (
     OPEN_STATES,
+    Assistance,
     Attachment,
     ClockPause,
     Escalation,
@@ -437,6 +438,30 @@ def available_actions(user, order: Order) -> set[str]:
     the FSM's ``can_proceed`` for a transition)."""
     allowed = allowed_actions(user, order)
     return {name for name in allowed if ORDER_ACTIONS[name].allowed_now(order)}
+
+
+def assistance_parts(order: Order) -> list[Assistance]:
+    """The order's assisting units' parts (协办), running ones first, each with its duties
+    and who signed and filed its opinion: one query."""
+    return sorted(
+        Assistance.objects.filter(order=order).select_related(
+            "unit", "signed_by", "opinion_by", "sign_duty", "opinion_duty"
+        ),
+        key=lambda a: (a.ended_at is not None, a.started_at, a.pk),
+    )
+
+
+def assist_actions(actions: set[str], parts: list[Assistance], user) -> set[str]:
+    """The assisting buttons among ``actions`` that apply now: sign while one of the
+    user's units has a running part not signed; file the opinion once it has signed and
+    not yet filed one."""
+    units = _units(user, *HANDLER_ROLES)
+    mine = [a for a in parts if a.ended_at is None and a.unit_id in units]
+    wanted = {
+        "assist_sign": any(a.signed_at is None for a in mine),
+        "assist_opinion": any(a.signed_at is not None and a.opinion_at is None for a in mine),
+    }
+    return {a for a in actions if wanted.get(a, True)}
 
 
 def can_see_party_contacts(user, order: Order) -> bool:

@@ -18,6 +18,17 @@ urlpatterns = [
     path("orders/<int:pk>/reassign/", views.ReassignView.as_view(), name="order-reassign"),
     path("orders/<int:pk>/cancel/", views.CancelView.as_view(), name="order-cancel"),
     path("orders/<int:pk>/sign/", views.SignView.as_view(), name="order-sign"),
+    path("orders/<int:pk>/assist-sign/", views.AssistSignView.as_view(), name="order-assist-sign"),
+    path(
+        "orders/<int:pk>/assist-opinion/",
+        views.AssistOpinionView.as_view(),
+        name="order-assist-opinion",
+    ),
+    path(
+        "orders/<int:pk>/add-assisting/",
+        views.AddAssistingView.as_view(),
+        name="order-add-assisting",
+    ),
     path("orders/<int:pk>/return/", views.ReturnView.as_view(), name="order-return"),
     path(
         "orders/<int:pk>/return-review/",

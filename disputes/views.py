@@ -41,7 +41,9 @@ from .colours import Colour
 from .downloads import attachment_response
 from .filters import OrderFilter
 from .forms import (
+    AddAssistingForm,
     AssistanceForm,
+    AssistOpinionForm,
     CloseForm,
     ContactForm,
     DirectForm,
@@ -82,6 +84,8 @@ from .selectors import (
     URGENCIES,
     VisibleRows,
     allowed_actions,
+    assist_actions,
+    assistance_parts,
     attachment_for,
     available_actions,
     board_counts,
@@ -542,6 +546,34 @@ def _pending_return_row(order: Order, now) -> dict | None:
     return {"request": request, "clock": clock}
 
 
+def _part_clock(duty, now) -> Clock | None:
+    if duty is None or not duty.is_running:
+        return None
+    return Clock(
+        stage=duty.kind,
+        label="",
+        due=duty.due_at,
+        limit=duty.limit,
+        urgency=urgency_of(due=duty.due_at, limit=duty.limit, now=now),
+        remaining=duty.due_at - now,
+    )
+
+
+def _assistance_rows(parts, user, now) -> list[dict]:
+    """The assisting units' parts as the order page lists them: each with the running
+    clock of its signing or its opinion, and whether it is one of the user's units."""
+    units = set(handled_unit_ids(user))
+    return [
+        {
+            "part": a,
+            "mine": a.unit_id in units and a.ended_at is None,
+            "sign_clock": _part_clock(a.sign_duty, now),
+            "opinion_clock": _part_clock(a.opinion_duty, now),
+        }
+        for a in parts
+    ]
+
+
 @login_required
 def order_detail(request, pk: int):
     user = request.user
@@ -551,7 +583,9 @@ def order_detail(request, pk: int):
         return error_page(request, NotFound(), 404)
     now = timezone.now()
     pauses = order_pauses(order)
+    parts = assistance_parts(order)
     actions = pause_actions(available_actions(user, order), pauses, order, now)
+    actions = assist_actions(actions, parts, user)
     events = list(order.events.all())
     for e in events:
         e.detail = _event_detail(e)
@@ -574,6 +608,8 @@ def order_detail(request, pk: int):
         "return_visits": list(order.return_visits.select_related("visited_by")),
         "pauses": pauses,
         "running_pauses": {p.stage: p.ends_at for p in pauses if p.is_running(now)},
+        "assistances": _assistance_rows(parts, user, now),
+        "opinion_form": AssistOpinionForm() if "assist_opinion" in actions else None,
         **_directive_context(order, actions, now),
         "note_form": NoteForm() if "note" in actions else None,
         "visit_form": ReturnVisitForm() if "return_visit" in actions else None,
@@ -1238,6 +1274,44 @@ class DirectReplyView(OrderActionView):
 
     def service_kwargs(self, data):
         return {"directive_id": data["directive"], "reply": data["reply"]}
+
+
+class AddAssistingView(OrderActionView):
+    action = "add_assisting"
+    form_class = AddAssistingForm
+    title = gettext_lazy("增派协办单位")
+    submit_label = gettext_lazy("增派")
+    success_message = gettext_lazy("已增派协办单位，已通知其签收。")
+
+    def form_kwargs(self):
+        return {"order": self.order}
+
+    def service_kwargs(self, data):
+        return {"unit_ids": [u.pk for u in data["units"]], "note": data.get("note", "")}
+
+
+class AssistOpinionView(OrderActionView):
+    action = "assist_opinion"
+    form_class = AssistOpinionForm
+    title = gettext_lazy("提交协办意见")
+    success_message = gettext_lazy("已提交协办意见。")
+
+    def service_kwargs(self, data):
+        return {"opinion": data["opinion"]}
+
+
+class AssistSignView(LoginRequiredMixin, DomainErrorMixin, View):
+    """One-tap signing for an assisting unit's part (POST only)."""
+
+    http_method_names = ["post"]
+
+    def conflict_url(self):
+        return safe_next(self.request, reverse("order-detail", args=[self.kwargs["pk"]]))
+
+    def post(self, request, pk):
+        order = services.order_assist_sign(order_id=pk, actor=request.user)
+        messages.success(request, _("已协办签收 %(number)s。") % {"number": order.number})
+        return redirect(safe_next(request, reverse("order-detail", args=[pk])))
 
 
 class SignView(LoginRequiredMixin, DomainErrorMixin, View):

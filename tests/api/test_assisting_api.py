@@ -17,7 +17,10 @@ def assisted(world):
 def test_an_assisting_unit_signs_and_files_its_opinion(world, api, assisted):
     client = api(world.committee_handler)
     assert "assist-sign" in client.get(url(assisted)).json()["actions"]
-    assert client.post(url(assisted, "assist-sign"), {}, format="json").status_code == 200
+    assert "assist-opinion" not in client.get(url(assisted)).json()["actions"]  # sign first
+    signed = client.post(url(assisted, "assist-sign"), {}, format="json")
+    assert signed.status_code == 200
+    assert {"assist-sign", "assist-opinion"} & set(signed.json()["actions"]) == {"assist-opinion"}
     again = client.post(url(assisted, "assist-sign"), {}, format="json")
     assert again.status_code == 409
     empty = client.post(url(assisted, "assist-opinion"), {}, format="json")
