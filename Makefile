@@ -66,9 +66,17 @@ bench: install
 UPGRADE_FROM ?= b93634c
 UPGRADE_NEW_TABLES ?= dispatch_profile notifications_pushsubscription \
 	notifications_notificationpreference notifications_smsmessage idempotency_idempotencykey \
-	disputes_duty
+	disputes_duty disputes_assistance disputes_clockpause disputes_returnrequest \
+	disputes_directive
+# The report's roll-ups gained colour counts (supervision 0005 empties the cache; the
+# nightly refresh or `manage.py refresh_report_rollups` rebuilds it); one alarm per
+# stage became one per clock (a duty's too).
+UPGRADE_EMPTIED_TABLES ?= rollups_monthlyrollup
+UPGRADE_DROPPED_INDEXES ?= alarm_one_per_stage
 upgrade-check: install
-	bash bin/upgrade-check $(foreach t,$(UPGRADE_NEW_TABLES),--allow-new-table $(t)) $(UPGRADE_FROM)
+	bash bin/upgrade-check $(foreach t,$(UPGRADE_NEW_TABLES),--allow-new-table $(t)) \
+		$(foreach t,$(UPGRADE_EMPTIED_TABLES),--allow-emptied-table $(t)) \
+		$(foreach t,$(UPGRADE_DROPPED_INDEXES),--allow-dropped-index $(t)) $(UPGRADE_FROM)
 
 # Load test (issue 8): gunicorn + PostgreSQL + Redis + Celery on loopback, locust for
 # LOAD_SECONDS (default 600) at a fixed rate; local only, as root. See docs/RELIABILITY.md.

@@ -341,6 +341,7 @@ def compare(args) -> int:
     with open(args.new) as f:
         new = json.load(f)
     allowed_new, allowed_dropped = set(args.allow_new_table), set(args.allow_dropped_index)
+    allowed_emptied = set(args.allow_emptied_table)
     problems: list[str] = []  # each one fails the check
     notes: list[str] = []  # shown, not failing
 
@@ -389,7 +390,9 @@ def compare(args) -> int:
             ]
             if changed:
                 notes.append(f"table {table}: column types {', '.join(changed)}")
-        if a["rows"] != b["rows"]:
+        if a["rows"] != b["rows"] and b["rows"] == 0 and table in allowed_emptied:
+            notes.append(f"table {table}: {a['rows']} rows -> 0, a cache emptied on purpose, allowed")
+        elif a["rows"] != b["rows"]:
             problems.append(f"table {table}: {a['rows']} rows -> {b['rows']}")
         elif a["checksum"] != b.get("checksum_old_columns", b["checksum"]):
             problems.append(f"table {table}: {a['rows']} rows, contents changed (checksum)")
@@ -533,6 +536,7 @@ def main() -> int:
     comp.add_argument("new")
     comp.add_argument("--allow-new-table", action="append", default=[], metavar="TABLE")
     comp.add_argument("--allow-dropped-index", action="append", default=[], metavar="NAME")
+    comp.add_argument("--allow-emptied-table", action="append", default=[], metavar="TABLE")
     db = sub.add_parser("database", help="create or drop a scratch PostgreSQL database")
     db.add_argument("action", choices=["create", "drop"])
     db.add_argument("--url", required=True, help="a PostgreSQL URL on the server to use")

@@ -281,6 +281,21 @@ def ask_help(offset, actor, text) -> Step:
     return Step(offset, "ask_assistance", actor, {"note": text})
 
 
+def add_assisting(offset, actor, units, text="") -> Step:
+    """The center sends more assisting units (增派协办单位; unit names)."""
+    return Step(offset, "add_assisting", actor, {"units": units, "note": text})
+
+
+def assist_sign(offset, actor) -> Step:
+    """A handler of an assisting unit signs for its part (协办签收)."""
+    return Step(offset, "assist_sign", actor, {})
+
+
+def assist_opinion(offset, actor, text) -> Step:
+    """The assisting unit files its opinion (协办意见), after it signed."""
+    return Step(offset, "assist_opinion", actor, {"opinion": text})
+
+
 def contact(offset, actor, method, note) -> Step:
     return Step(offset, "contact", actor, {"method": method, "note": note})
 
@@ -382,12 +397,19 @@ ORDERS: list[DemoOrder] = [
                 "群体性讨薪，人社局牵头，派出所、服装行业协会协办。",
                 leader="leader_hb",
             ),
+            assist_sign(20, "police"),
             sign(21, "labour"),
             contact(
                 50,
                 "labour",
                 "phone",
                 "已电话联系工人代表杨光明、罗小芳及厂方蔡德辉，约定当天下午面谈。",
+            ),
+            assist_opinion(
+                4 * HOUR,
+                "police",
+                "派出所已安排两名民警在厂区门口值守，工人情绪基本稳定；建议当天面谈时厂方"
+                "带齐考勤和工资表，现场核对金额。",
             ),
             meet(
                 5 * HOUR,
@@ -605,9 +627,15 @@ ORDERS: list[DemoOrder] = [
         ],
         steps=[
             dispatch(25, "center", "玉湖社区人民调解委员会", "yuhu", ["湖滨派出所"]),
+            assist_sign(35, "police"),
             sign(40, "yuhu"),
             contact(
                 5 * HOUR, "yuhu", "phone", "分别电话联系双方，男方情绪激动，同意先暂停强行接孩子。"
+            ),
+            assist_opinion(
+                DAY,
+                "police",
+                "已对男方进行法治教育，告知强行接走孩子可能违法；调解时派出所派员在场。",
             ),
             meet(
                 2 * DAY + 20 * HOUR,
@@ -682,6 +710,8 @@ ORDERS: list[DemoOrder] = [
         steps=[
             dispatch(18, "center", LABOUR, "labour", ["玉湖社区人民调解委员会"]),
             sign(40, "labour"),
+            assist_sign(70, "yuhu"),
+            assist_opinion(2 * HOUR, "yuhu", "调委会可提供调解室，建议约老板到场当面核对工资条。"),
             contact(3 * HOUR, "labour", "phone", "联系老板苏文斌，其承认欠薪，称转让款下周到账。"),
             meet(
                 DAY + 2 * HOUR,
@@ -828,8 +858,14 @@ ORDERS: list[DemoOrder] = [
         ],
         steps=[
             dispatch(40, "center", "曾坑社区人民调解委员会", "committee", ["湖滨派出所"]),
+            assist_sign(50, "police"),
             sign(55, "committee"),
             contact(3 * HOUR, "committee", "phone", "电话联系两户，约定到旧宅现场踏勘。"),
+            assist_opinion(
+                DAY + 20 * HOUR,
+                "police",
+                "两户近期未发生肢体冲突，派出所将在踏勘和调解时派员到场，防止矛盾激化。",
+            ),
             meet(
                 2 * DAY,
                 "committee",
@@ -895,6 +931,8 @@ ORDERS: list[DemoOrder] = [
             dispatch(70, "center", LABOUR, "labour", note="已退单两次，终审派单。"),
             sign(85, "labour"),
             ask_help(95, "labour", "工人情绪激动，需湖滨派出所派员到场维持秩序。"),
+            # Recent: the police station's 协办签收 clock is still running.
+            add_assisting(170, "center", ["湖滨派出所"], "请派出所派员到仓库维持秩序。"),
         ],
     ),
     DemoOrder(
@@ -1461,12 +1499,20 @@ ORDERS: list[DemoOrder] = [
                 "涉家暴，高风险，注意保护女方及未成年人。",
                 leader="leader_fl",
             ),
+            assist_sign(28, "xinhua"),
             sign(30, "police_fl"),
+            assist_sign(32, "volunteer"),
             contact(
                 3 * HOUR,
                 "police_fl",
                 "visit",
                 "上门看望女方及孩子，女方情绪稳定，已告知人身安全保护令申请途径。",
+            ),
+            assist_opinion(
+                12 * HOUR,
+                "xinhua",
+                "调委会已走访邻居，男方长期酗酒；建议调解时要求男方书面保证戒酒，并由社区"
+                "妇女之家跟进。",
             ),
             meet(
                 22 * HOUR,
@@ -1971,6 +2017,8 @@ class Seeder:
                 "reason": a["reason"],
                 "case_leader_id": self.users[leader].pk if leader else None,
             }
+        elif step.action == "add_assisting":
+            a = {"unit_ids": [self.units[n].pk for n in a["units"]], "note": a["note"]}
         elif step.action == "close":
             parties = Party.objects.filter(order_id=order_id).values_list("pk", flat=True)
             a = {**a, "confirmed_party_ids": list(parties)}
