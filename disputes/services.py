@@ -927,6 +927,15 @@ def _my_parts(o: Order, actor, **filters) -> list:
     )
 
 
+def _parts_data(parts, on_time: list[bool | None]) -> dict[str, Any]:
+    """The timeline's record of an assisting step: its units, and whether their duties
+    were met on time (absent for parts sent before the clocks existed)."""
+    data: dict[str, Any] = {"units": [p.unit.name for p in parts]}
+    if any(v is not None for v in on_time):
+        data["on_time"] = all(v is not False for v in on_time)
+    return data
+
+
 def order_assist_sign(*, order_id: int, actor, now: datetime | None = None) -> Order:
     """An assisting unit signs for its part (协办签收): the part of each of the actor's
     units that has not signed yet."""
@@ -936,14 +945,8 @@ def order_assist_sign(*, order_id: int, actor, now: datetime | None = None) -> O
         parts = _my_parts(o, actor, signed_at__isnull=True)
         if not parts:
             raise Conflict(_("本单位的协办已签收。"), state=o.state)
-        units, on_time = [], []
-        for part in parts:
-            on_time.append(assistance_sign(o, part, by=actor, at=now))
-            units.append(part.unit.name)
-        data = {"units": units}
-        if any(v is not None for v in on_time):
-            data["on_time"] = all(v is not False for v in on_time)
-        return "", data
+        on_time = [assistance_sign(o, part, by=actor, at=now) for part in parts]
+        return "", _parts_data(parts, on_time)
 
     return _transition(
         order_id=order_id,
@@ -976,10 +979,7 @@ def order_assist_opinion(
         on_time = [assistance_opinion(p, by=actor, at=now, text=text) for p in parts]
         for part in parts:
             notify_assist_opinion(order=o, unit=part.unit, now=now, actor=actor)
-        data = {"units": [p.unit.name for p in parts]}
-        if any(v is not None for v in on_time):
-            data["on_time"] = all(v is not False for v in on_time)
-        return text, data
+        return text, _parts_data(parts, on_time)
 
     return _transition(
         order_id=order_id,
