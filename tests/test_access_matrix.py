@@ -167,6 +167,8 @@ def snapshot(order_id: int) -> tuple:
         order.return_visits.count(),
         order.directives.count(),
         order.directives.filter(replied_at__isnull=False).count(),
+        order.assistances.count(),
+        order.assistances.filter(signed_at__isnull=False).count(),
     )
 
 
@@ -563,6 +565,45 @@ ROWS: list[Row] = [
         direct_reply,
         "V",
         _api(LEAD_HEADS_ONLY),
+    ),
+    # --- assisting units (协办) on A: the 曾坑 committee (x_handler) assists ----------------
+    form(
+        "POST 协办签收 on the assisted order",
+        rev("order-assist-sign", "A"),
+        lambda c: {},
+        "A",
+        E(403, 403, 403, 403, 403, 404, 302, 302),
+    ),
+    api_post(
+        "API 协办签收",
+        api_order("A", "assist-sign"),
+        lambda c: {},
+        "A",
+        E(403, 403, 403, 403, 403, 404, 200, 401),
+    ),
+    api_post(
+        "API 协办意见 before signing (state conflict)",
+        api_order("A", "assist-opinion"),
+        lambda c: {"opinion": "建议调解"},
+        "A",
+        E(403, 403, 403, 403, 403, 404, 409, 401),
+    ),
+    api_post(
+        "API 增派协办单位",
+        api_order("A", "add-assisting"),
+        lambda c: {"units": [c.w.hb_labour.pk]},
+        "A",
+        E(403, 200, 403, 403, 403, 404, 403, 401),
+    ),
+    api_get(
+        "API the assisted order's parts",
+        api_order("A", "assistances"),
+        E(200, 200, 200, 200, 200, 404, 200, 401),
+    ),
+    page(
+        "增派协办 form of the signed order",
+        rev("order-add-assisting", "S"),
+        E(403, 200, 403, 403, 403, 404, 404, 302),
     ),
     # --- colour grades and 包案 ------------------------------------------------------------
     form(
