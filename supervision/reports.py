@@ -82,6 +82,7 @@ DUTY_NAMES = tuple(d.name for d in DUTIES)
 # The trend's rates: the order's clocks', success and good reviews (duties are counted
 # for the report's month and the one before only).
 TREND_RATES = (*(f"{s}_rate" for s in STAGES), "success_rate", "good_rate")
+DUTY_RATES = frozenset(f"{d}_rate" for d in DUTY_NAMES)
 # Orders received per colour grade (``received_by_colour``).
 RECEIVED_BY_COLOUR = tuple(f"received_{c}" for c in Colour.values)
 # Each stage's clock starts at the first column and is met at the second (docs/REPORTS.md).
@@ -301,12 +302,12 @@ def minutes_label(value: Decimal | float | int | None) -> str:
 def composite_score(rates: dict[str, Fraction | None]) -> Decimal | None:
     """The weighted mean (0–100) of the rates that apply, with ``SCORE_WEIGHTS``; a rate
     without a denominator is left out and the other weights carry the score. ``None``
-    when none applies."""
-    parts = [
-        (SCORE_WEIGHTS[k], r) for k, r in rates.items() if k in SCORE_WEIGHTS and r is not None
-    ]
-    if not parts:
+    when none applies, or only duties' rates do: assisting work weighs in the score of a
+    unit that handles orders, it does not rank a unit on its own."""
+    applying = {k: r for k, r in rates.items() if k in SCORE_WEIGHTS and r is not None}
+    if applying.keys() <= DUTY_RATES:
         return None
+    parts = [(SCORE_WEIGHTS[k], r) for k, r in applying.items()]
     weighted = sum((w * r for w, r in parts), Fraction(0))
     return percent(weighted / sum(w for w, _r in parts))
 
