@@ -182,7 +182,7 @@ def board_row(o, now) -> str:
     )
     paused_until = getattr(o, "paused_until", None)
     if paused_until:  # a clock pause running (暂停计时): its clock's due time moved
-        escalation += paused_badge(paused_until)
+        escalation = format_html("{}{}", escalation, paused_badge(paused_until))
     return format_html(
         '<tr class="row-{}" data-order="{}">\n'
         "    <td>{}</td>\n"

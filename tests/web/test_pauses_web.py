@@ -60,7 +60,8 @@ def test_ask_approve_show_and_resume_through_the_pages(world, signed, as_user):
 
     board = center.get(reverse("board")).content.decode()
     ends = timezone.localtime(ClockPause.objects.get().ends_at).strftime("%m-%d %H:%M")
-    assert f"暂停中 至 {ends}" in board
+    # Markup, not its escaped text (a row without an escalation once showed "<span …").
+    assert f'<span class="state state-paused">暂停中 至 {ends}</span>' in board
 
     client = as_user(world.handler)
     page = client.get(reverse("order-detail", args=[signed.pk])).content.decode()
