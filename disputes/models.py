@@ -464,10 +464,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
         conditions=[lambda o: o.on_the_spot and o.closed_at is None],
     )
     def settle_on_the_spot(self, *, at: datetime, summary: str) -> None:
-        """Its reporter settled it on the spot (就地化解): closed as mediated at once.
-        Only an order made by ``services.order_settle_on_the_spot`` may."""
+        """Its reporter settled it on the spot (就地化解): closed as mediated at once, a
+        simple case (简易: a minor dispute settled where it arose). Only an order made
+        by ``services.order_settle_on_the_spot`` may."""
         self.closed_at = at
         self.outcome, self.agreement_summary = Outcome.MEDIATED, summary
+        self.grade = Grade.SIMPLE
         self._disarm(*Stage.values)
 
     @transition(field=state, source=list(OPEN_STATES), target=State.CANCELLED)

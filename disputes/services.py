@@ -1370,7 +1370,7 @@ def order_settle_on_the_spot(
         _confirm_and_invite_reviews(
             order=o, party_ids=o.parties.values_list("pk", flat=True), now=now
         )
-        return summary, {"outcome": Outcome.MEDIATED, "on_the_spot": True}
+        return summary, {"outcome": Outcome.MEDIATED, "grade": o.grade, "on_the_spot": True}
 
     # One transaction: a refused closing leaves no order behind.
     with transaction.atomic():

@@ -15,7 +15,8 @@ from decimal import Decimal
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, DecimalField, OuterRef, Q, Subquery
+from django.db.models import Case as DbCase
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
@@ -136,12 +137,22 @@ def tier_amount_on(grade_ref, date_ref) -> Subquery:
 
 
 def subsidy_cases(scope: Scope, month: Month):
-    """The month's paid cases with their closing date and rate (a queryset)."""
+    """The month's paid cases with their closing date, rate and ``committee``: mediated
+    cases a mediation committee led, and disputes settled on the spot (就地化解) by a
+    member of one (its reporter's unit, the committee that took part; a simple case).
+    Settled on the spot by anyone else, a case is not the committees' (a queryset)."""
+    committee = Unit.Kind.MEDIATION_COMMITTEE
     return (
         Order.objects.filter(
             scope.orders_q() & in_month("closed_at", month),
+            Q(on_the_spot=False, lead_unit__kind=committee)
+            | Q(on_the_spot=True, reporter_unit__kind=committee),
             outcome=Outcome.MEDIATED,
-            lead_unit__kind=Unit.Kind.MEDIATION_COMMITTEE,
+        )
+        .annotate(
+            committee=DbCase(
+                When(on_the_spot=True, then=F("reporter_unit_id")), default=F("lead_unit_id")
+            )
         )
         .annotate(closed_on=TruncDate("closed_at", tzinfo=SHANGHAI))
         .annotate(amount=tier_amount_on(OuterRef("grade"), OuterRef("closed_on")))
@@ -170,12 +181,12 @@ def subsidy_statement(*, scope: Scope, month: Month) -> SubsidyReport:
     """Statements for every mediation committee in the scope (with or without cases) and
     any other committee that led a paid case there. Five queries."""
     cases = subsidy_cases(scope, month)
-    lines = cases.values("lead_unit_id", "grade", "amount").annotate(cases=Count("pk"))
-    detail = cases.values("pk", "number", "title", "closed_at", "grade", "amount", "lead_unit_id")
+    lines = cases.values("committee", "grade", "amount").annotate(cases=Count("pk"))
+    detail = cases.values("pk", "number", "title", "closed_at", "grade", "amount", "committee")
 
     by_unit: dict[int, list[StatementLine]] = {}
     for line in lines:
-        by_unit.setdefault(line["lead_unit_id"], []).append(
+        by_unit.setdefault(line["committee"], []).append(
             StatementLine(grade=line["grade"], amount=_yuan(line["amount"]), cases=line["cases"])
         )
     area_q = (
@@ -209,8 +220,8 @@ def subsidy_statement(*, scope: Scope, month: Month) -> SubsidyReport:
         )
         for u in committees
     }
-    for row in detail.order_by("lead_unit_id", "closed_at", "pk"):
-        statements[row["lead_unit_id"]].cases.append(
+    for row in detail.order_by("committee", "closed_at", "pk"):
+        statements[row["committee"]].cases.append(
             Case(
                 order_id=row["pk"],
                 number=row["number"],

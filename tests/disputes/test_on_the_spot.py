@@ -41,7 +41,7 @@ def test_one_step_reports_and_closes_it_as_mediated(world, t0):
     assert order.agreement_summary == "双方同意赔偿 500 元，当场付清。"
     assert order.reported_at == order.closed_at == t0
     assert order.reporter == world.reporter and order.reporter_unit == world.zk_residents
-    assert order.lead_unit is None and order.dispatched_at is None and order.grade == ""
+    assert order.lead_unit is None and order.dispatched_at is None and order.grade == "simple"
     assert all(p.confirmed_at == t0 for p in order.parties.all())
 
     events = timeline(order)

@@ -185,3 +185,31 @@ def test_a_tier_in_force_is_read_only_in_admin(world, client):
     listing = client.get("/admin/supervision/subsidytier/")
     assert listing.status_code == 200
     assert "delete_selected" not in listing.content.decode()
+
+
+def test_settled_on_the_spot_counts_only_when_a_committee_member_settled_it(world):
+    """就地化解 is paid (a simple case, to the settler's committee) only when a mediation
+    committee took part: its member settled it. A grid worker's is not the committees'."""
+    from disputes import services
+    from supervision.reports import report_scope
+    from tests.factories import report_input
+    from tests.supervision.conftest import local
+
+    SubsidyTier.objects.update_or_create(
+        grade=Grade.SIMPLE, effective_from=date(2026, 1, 1), defaults={"amount": D("100")}
+    )
+    for actor, unit in ((world.committee_handler, world.hb_committee), (world.reporter, None)):
+        services.order_settle_on_the_spot(
+            actor=actor,
+            data=report_input(
+                community=world.zk,
+                category=world.neighbours,
+                **({"reporter_unit_id": unit.pk} if unit else {}),
+            ),
+            summary="当场和解",
+            now=local(11, 8, 10),
+        )
+    report = subsidy_statement(scope=report_scope(world.supervisor), month=NOVEMBER)
+    paid = {s.committee: (s.total_cases, s.total_amount) for s in report.statements}
+    assert paid["曾坑社区人民调解委员会"] == (1, D("100"))
+    assert sum(cases for cases, _amount in paid.values()) == 1
