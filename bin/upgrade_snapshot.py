@@ -391,7 +391,7 @@ def compare(args) -> int:
             if changed:
                 notes.append(f"table {table}: column types {', '.join(changed)}")
         if a["rows"] != b["rows"] and b["rows"] == 0 and table in allowed_emptied:
-            notes.append(f"table {table}: {a['rows']} rows -> 0, a cache emptied on purpose, allowed")
+            notes.append(f"table {table}: {a['rows']} rows -> 0, a cache emptied, allowed")
         elif a["rows"] != b["rows"]:
             problems.append(f"table {table}: {a['rows']} rows -> {b['rows']}")
         elif a["checksum"] != b.get("checksum_old_columns", b["checksum"]):
