@@ -173,6 +173,14 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             by=frozenset({Capacity.ASSISTING}),
             states=frozenset(ASSISTED_STATES),
         ),
+        OrderAction(
+            "grade_review",
+            _("等级审核"),
+            service="order_grade_review",
+            by=frozenset({D}),
+            states=frozenset({State.CLOSED}),
+            when=lambda o: o.grade_confirmed_at is None and o.grade != "",
+        ),
         # Only within the step that reports it (the FSM's condition): never a button.
         OrderAction(
             "settle",

@@ -79,6 +79,7 @@ from .serializers import (
     DirectSerializer,
     DispatchSerializer,
     EscalationSerializer,
+    GradeReviewSerializer,
     IncidentInputSerializer,
     IncidentSerializer,
     LeaderReviewSerializer,
@@ -617,6 +618,23 @@ class OrderViewSet(
     def assist_opinion(self, request, pk=None):
         return self._run(
             request, "assist_opinion", AssistOpinionSerializer, lambda d: {"opinion": d["opinion"]}
+        )
+
+    @_action_schema(
+        "grade_review",
+        GradeReviewSerializer,
+        description=_(
+            "本街道派单员；以案定补的结单案件，确认结单人拟定的等级，或改定等级并写明理由。"
+            "只有审核后的等级计入补贴；已审核为 409。"
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="grade-review", url_name="grade-review")
+    def grade_review(self, request, pk=None):
+        return self._run(
+            request,
+            "grade_review",
+            GradeReviewSerializer,
+            lambda d: {"grade": d["grade"], "reason": d["reason"]},
         )
 
     @extend_schema(

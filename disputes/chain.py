@@ -150,6 +150,8 @@ def timeline_fields(events: Iterable) -> dict[str, Any]:
                 )
         if event.kind == EventKind.CLOSED:
             out.update(outcome=data.get("outcome", ""), grade=data.get("grade", ""))
+        if event.kind == EventKind.GRADE_REVIEWED:  # the center confirmed or changed it
+            out["grade"] = data.get("grade", out["grade"])
     return out
 
 

@@ -17,7 +17,7 @@ from shishi_mediation.errors import InvalidInput
 from shishi_mediation.text import local_iso
 
 from .models import Alarm, Duty, Escalation, Order
-from .stages import DUTY, escalation_fire_at
+from .stages import DUTIES, DUTY, escalation_fire_at
 
 
 def duty_start(
@@ -81,6 +81,14 @@ def order_duties_end(order: Order, *, at: datetime, kinds: Iterable[str] | None 
     if kinds is not None:
         duties = duties.filter(kind__in=list(kinds))
     return duties_end(list(duties), at=at)
+
+
+def order_closing_ends(order: Order, *, at: datetime) -> int:
+    """The order closed or was cancelled: what it owed ends, but for the duties that run
+    after closing (``DutyClock.after_close``), which only a cancellation ends."""
+    if order.state == "cancelled":
+        return order_duties_end(order, at=at)
+    return order_duties_end(order, at=at, kinds=[d.name for d in DUTIES if not d.after_close])
 
 
 def _silence(order_id: int, duty_ids: list[int], at: datetime) -> None:

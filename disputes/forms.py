@@ -345,6 +345,29 @@ class LeaderReviewForm(forms.Form):
     note = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class GradeReviewForm(forms.Form):
+    """等级审核: confirm the proposed grade, or change it with a reason."""
+
+    grade = forms.ChoiceField(label=_("审核等级"), choices=Grade.choices)
+    reason = forms.CharField(
+        label=_("改定理由"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("与拟定等级不同时必填。"),
+    )
+
+    def __init__(self, *args, order, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order = order
+        self.fields["grade"].initial = order.grade
+
+    def clean(self):
+        data = super().clean()
+        if data.get("grade") and data["grade"] != self.order.grade and not data.get("reason"):
+            self.add_error("reason", _("改定等级须写明理由。"))
+        return data
+
+
 class AddAssistingForm(forms.Form):
     """增派协办: units serving the order's street that are not yet on it."""
 

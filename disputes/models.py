@@ -324,6 +324,23 @@ class Order(ConcurrentTransitionMixin, models.Model):
     referral = models.CharField(_("移交途径"), max_length=16, choices=Referral.choices, blank=True)
     agreement_summary = models.TextField(_("协议摘要"), blank=True)
     grade = models.CharField(_("案件等级"), max_length=16, choices=Grade.choices, blank=True)
+    # 以案定补 pays confirmed grades only: the closer proposes ``grade`` (kept here as
+    # proposed), the street center confirms or changes it (``services.order_grade_review``).
+    proposed_grade = models.CharField(
+        _("拟定等级"), max_length=16, choices=Grade.choices, blank=True, editable=False
+    )
+    grade_confirmed_at = models.DateTimeField(
+        _("等级审核时间"), null=True, blank=True, editable=False
+    )
+    grade_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("等级审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     cancel_reason = models.TextField(_("撤销原因"), blank=True)
     # Settled on the spot by its reporter (就地化解): reported and closed in one step,
     # never dispatched, no clocks (``services.order_settle_on_the_spot``).
@@ -455,6 +472,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self.closed_at = at
         self.outcome, self.agreement_summary = outcome, summary
         self.grade, self.referral = grade, referral
+        self.proposed_grade = grade
         self._disarm(*Stage.values)
 
     @transition(
@@ -469,7 +487,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         by ``services.order_settle_on_the_spot`` may."""
         self.closed_at = at
         self.outcome, self.agreement_summary = Outcome.MEDIATED, summary
-        self.grade = Grade.SIMPLE
+        self.grade = self.proposed_grade = Grade.SIMPLE
         self._disarm(*Stage.values)
 
     @transition(field=state, source=list(OPEN_STATES), target=State.CANCELLED)
@@ -1116,6 +1134,7 @@ class EventKind(models.TextChoices):
     DIRECTED = "directed", _("督办")
     DIRECT_REPLIED = "direct_replied", _("督办回复")
     RECOLOURED = "recoloured", _("改色")
+    GRADE_REVIEWED = "grade_reviewed", _("等级审核")
     LEADER_REVIEWED = "leader_reviewed", _("包案审核")
 
 

@@ -483,6 +483,13 @@ class RouteSerializer(serializers.Serializer):
     note = Text(max_length=2000, allow_blank=True, default="")
 
 
+class GradeReviewSerializer(serializers.Serializer):
+    """等级审核."""
+
+    grade = Choice(choices=Grade.choices, help_text=_("审核后的等级；与拟定等级不同须写明理由。"))
+    reason = Text(max_length=2000, allow_blank=True, default="")
+
+
 class AddAssistingSerializer(serializers.Serializer):
     """增派协办."""
 

@@ -37,7 +37,14 @@ from .assisting import (
     assistances_withdraw_all,
 )
 from .colours import Colour, colour_for
-from .duties import duties_end, duty_data, duty_meet, duty_start, order_duties_end
+from .duties import (
+    duties_end,
+    duty_data,
+    duty_meet,
+    duty_start,
+    order_closing_ends,
+    order_duties_end,
+)
 from .events import record_event
 from .images import is_photo, photo_prepare
 from .models import (
@@ -374,7 +381,7 @@ def _transition(
         if order.return_pending:
             _close_stale_return_request(order, now=now)
         if not order.is_open:
-            order_duties_end(order, at=now)  # closed or cancelled: nothing is owed any more
+            order_closing_ends(order, at=now)  # closed or cancelled: what was owed ends
         # Inbox rows and outbox deliveries commit with the change; sending is kicked by
         # transaction.on_commit inside notify.
         notify_order_event(order=order, kind=kind, actor=actor, now=now, note=note)
@@ -1329,7 +1336,8 @@ def order_close(
             raise Conflict(_("红色订单须经包案领导审核后才能结单。"), state=o.state)
         o.close(at=now, outcome=outcome, summary=summary.strip(), grade=grade, referral=referral)
         _confirm_and_invite_reviews(order=o, party_ids=party_ids, now=now)
-        return summary.strip(), {"outcome": outcome, "grade": grade, "referral": referral}
+        data = {"outcome": outcome, "grade": grade, "referral": referral}
+        return summary.strip(), {**data, **_grade_review_due(o, now=now)}
 
     return _transition(
         order_id=order_id,
@@ -1370,7 +1378,8 @@ def order_settle_on_the_spot(
         _confirm_and_invite_reviews(
             order=o, party_ids=o.parties.values_list("pk", flat=True), now=now
         )
-        return summary, {"outcome": Outcome.MEDIATED, "grade": o.grade, "on_the_spot": True}
+        data = {"outcome": Outcome.MEDIATED, "grade": o.grade, "on_the_spot": True}
+        return summary, {**data, **_grade_review_due(o, now=now)}
 
     # One transaction: a refused closing leaves no order behind.
     with transaction.atomic():
@@ -1942,3 +1951,69 @@ def order_resume(
         apply=apply,
     )
     return pause
+
+
+# --- reviewed grades (等级审核): 以案定补 pays confirmed grades only -------------------------
+
+
+def subsidised_unit(order: Order) -> Unit | None:
+    """The mediation committee a closed case would be paid to (以案定补): its lead unit, or
+    for a dispute settled on the spot the settler's committee; None if none is."""
+    if order.outcome != Outcome.MEDIATED:
+        return None
+    unit = order.reporter_unit if order.on_the_spot else order.lead_unit
+    return unit if unit is not None and unit.kind == Unit.Kind.MEDIATION_COMMITTEE else None
+
+
+def _grade_review_due(o: Order, *, now: datetime) -> dict[str, Any]:
+    """A closing that would be paid owes the street center the review of its grade: the
+    ``grade`` duty (``SlaPolicy.grade_review_minutes``, 3 days)."""
+    unit_id = review_unit_id(o) if subsidised_unit(o) is not None else None
+    if unit_id is None:
+        return {}
+    policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level, colour=o.colour)
+    duty = duty_start(
+        order=o, kind="grade", unit_id=unit_id, at=now, limit=policy.duty_limit("grade")
+    )
+    return {"grade_review": duty_data(duty)}
+
+
+def order_grade_review(
+    *, order_id: int, actor, grade: str, reason: str = "", now: datetime | None = None
+) -> Order:
+    """The street center confirms the grade the closer proposed, or changes it with a
+    reason (等级审核): its dispatchers, on a closed case the subsidy would pay whose
+    grade is not yet confirmed (else ``Conflict``). Only confirmed grades are paid; the
+    timeline keeps the proposed and the confirmed grade and who changed it, why."""
+    errors: dict[str, Any] = {}
+    if grade not in Grade.values:
+        errors["grade"] = _("等级无效。")
+    _raise_if(errors)
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+
+    def apply(o: Order):
+        if subsidised_unit(o) is None:
+            raise Conflict(_("此案件不属以案定补，无需审核等级。"), state=o.state)
+        if o.grade_confirmed_at is not None:
+            raise Conflict(_("等级已审核。"), state=o.state)
+        changed = grade != o.grade
+        if changed and not reason:
+            raise InvalidInput({"reason": _("改定等级须写明理由。")})
+        data: dict[str, Any] = {"proposed": o.proposed_grade, "grade": grade, "changed": changed}
+        o.grade, o.grade_confirmed_at, o.grade_confirmed_by = grade, now, actor
+        o.save(update_fields=["grade", "grade_confirmed_at", "grade_confirmed_by"])
+        duty = o.duties.running().filter(kind="grade").first()
+        if duty is not None:
+            duty_meet(duty, at=now)
+            data.update(duty_data(duty))
+        return reason, data
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="grade_review",
+        kind=EventKind.GRADE_REVIEWED,
+        now=now,
+        apply=apply,
+    )

@@ -264,6 +264,9 @@ class DutyClock:
     # added to ``SlaPolicy``), or an order clock's (``sign_minutes``).
     policy_field: str | None = None
     limit_label: Promise | None = None  # its own policy field's label
+    # It runs after the order is closed (a review of the closing), so closing does not
+    # end it; cancelling does.
+    after_close: bool = False
 
     @property
     def owns_policy_field(self) -> bool:
@@ -343,6 +346,27 @@ DUTIES: tuple[DutyClock, ...] = (
             rate=_("督办按时回复率(%)"),
             rate_name=_("督办按时回复率"),
             group=_("督办回复"),
+        ),
+    ),
+    DutyClock(
+        name="grade",
+        label=_("等级审核"),
+        minutes=3 * 24 * 60,
+        policy_field="grade_review_minutes",
+        limit_label=_("等级审核时限（分钟，自结单起）"),
+        after_close=True,
+        told=(
+            (Audience.STREET_DISPATCHERS,),
+            (Audience.CENTER_HEADS,),
+            (Audience.SUPERVISORS,),
+        ),
+        report=DutyReportLabels(
+            on_time=_("等级按时审核"),
+            late=_("等级超时审核"),
+            open=_("等级逾期未审核"),
+            rate=_("等级按时审核率(%)"),
+            rate_name=_("等级按时审核率"),
+            group=_("等级审核"),
         ),
     ),
 )

@@ -25,6 +25,9 @@ urlpatterns = [
         name="order-assist-opinion",
     ),
     path(
+        "orders/<int:pk>/grade-review/", views.GradeReviewView.as_view(), name="order-grade-review"
+    ),
+    path(
         "orders/<int:pk>/add-assisting/",
         views.AddAssistingView.as_view(),
         name="order-add-assisting",

@@ -49,6 +49,7 @@ from .forms import (
     DirectForm,
     DirectReplyForm,
     DispatchForm,
+    GradeReviewForm,
     LeaderReviewForm,
     MeetingForm,
     NoteForm,
@@ -1288,6 +1289,19 @@ class AddAssistingView(OrderActionView):
 
     def service_kwargs(self, data):
         return {"unit_ids": [u.pk for u in data["units"]], "note": data.get("note", "")}
+
+
+class GradeReviewView(OrderActionView):
+    action = "grade_review"
+    form_class = GradeReviewForm
+    submit_label = gettext_lazy("提交审核")
+    success_message = gettext_lazy("已审核等级。")
+
+    def form_kwargs(self):
+        return {"order": self.order}
+
+    def service_kwargs(self, data):
+        return {"grade": data["grade"], "reason": data.get("reason", "")}
 
 
 class AssistOpinionView(OrderActionView):

@@ -140,7 +140,8 @@ def subsidy_cases(scope: Scope, month: Month):
     """The month's paid cases with their closing date, rate and ``committee``: mediated
     cases a mediation committee led, and disputes settled on the spot (就地化解) by a
     member of one (its reporter's unit, the committee that took part; a simple case).
-    Settled on the spot by anyone else, a case is not the committees' (a queryset)."""
+    Settled on the spot by anyone else, a case is not the committees'. Only grades the
+    street center confirmed are paid (等级审核; a queryset)."""
     committee = Unit.Kind.MEDIATION_COMMITTEE
     return (
         Order.objects.filter(
@@ -148,6 +149,7 @@ def subsidy_cases(scope: Scope, month: Month):
             Q(on_the_spot=False, lead_unit__kind=committee)
             | Q(on_the_spot=True, reporter_unit__kind=committee),
             outcome=Outcome.MEDIATED,
+            grade_confirmed_at__isnull=False,
         )
         .annotate(
             committee=DbCase(

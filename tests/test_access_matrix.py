@@ -81,8 +81,8 @@ class Ctx:
     F dispatched in FL (reported by FL's own reporter); P signed by ``handler`` an hour
     ago, Q the same with a pause of its meeting clock asked for, Z with one running; V
     signed by ``handler`` (HB) with a 督办 awaiting its reply; X red (high risk)
-    dispatched (HB) with ``leader`` its 包案 leader. The world gains ``leader`` and
-    ``center_head``."""
+    dispatched (HB) with ``leader`` its 包案 leader; G closed by the 曾坑 committee, its
+    grade awaiting review. The world gains ``leader`` and ``center_head``."""
 
     def __init__(self, world):
         self.w = world
@@ -128,6 +128,8 @@ class Ctx:
                 )
             elif key == "X":
                 order = w.order(State.DISPATCHED, risk_level="high", case_leader=w.leader)
+            elif key == "G":  # closed by the 曾坑 committee: its grade awaits review
+                order = w.order(State.CLOSED, lead_unit=w.hb_committee)
             else:  # pragma: no cover
                 raise KeyError(key)
             self._orders[key] = order
@@ -169,6 +171,8 @@ def snapshot(order_id: int) -> tuple:
         order.directives.filter(replied_at__isnull=False).count(),
         order.assistances.count(),
         order.assistances.filter(signed_at__isnull=False).count(),
+        order.grade,
+        order.grade_confirmed_at,
     )
 
 
@@ -604,6 +608,13 @@ ROWS: list[Row] = [
         "增派协办 form of the signed order",
         rev("order-add-assisting", "S"),
         E(403, 200, 403, 403, 403, 404, 404, 302),
+    ),
+    api_post(
+        "API 等级审核 of a committee's closed case",
+        api_order("G", "grade-review"),
+        lambda c: {"grade": "ordinary"},
+        "G",
+        E(403, 200, 404, 404, 403, 404, 403, 401),
     ),
     # --- colour grades and 包案 ------------------------------------------------------------
     form(

@@ -23,6 +23,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dispatch.models import Profile, Role
+from disputes import services
 from disputes.incidents import IncidentInput, incident_receive
 from disputes.models import Grade, IncidentType, Order, State
 from notifications.delivery import deliver_due
@@ -182,12 +183,15 @@ def mediated_in_november(world):
     SubsidyTier.objects.create(
         grade=Grade.ORDINARY, amount=Decimal("100"), effective_from=T0.date()
     )
-    return world.order(
+    order = world.order(
         State.CLOSED,
         lead_unit=world.hb_committee,
         signer=world.committee_handler,
         parties=[party_input(phone=PHONE, id_number=ID_NUMBER)],
     )
+    # Paid once the center confirmed its grade (等级审核).
+    services.order_grade_review(order_id=order.pk, actor=world.dispatcher, grade=order.grade)
+    return order
 
 
 EXPORTS = [

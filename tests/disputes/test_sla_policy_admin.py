@@ -30,6 +30,7 @@ def post(client, url=ADD, **fields):
         "contact_minutes": 24 * 60,
         "meet_minutes": 48 * 60,
         "review_minutes": 30,
+        "grade_review_minutes": 3 * 24 * 60,
         **fields,
     }
     return client.post(url, data)

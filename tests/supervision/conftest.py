@@ -108,6 +108,16 @@ def walk(
             referral="court" if outcome == Outcome.FAILED else "",
             now=closed,
         )
+        closed_order = Order.objects.get(pk=order.pk)
+        if services.subsidised_unit(closed_order) is not None:
+            # The center confirms the proposed grade as it closes (以案定补 pays confirmed
+            # grades only; tests/supervision/test_reviewed_grades.py reviews them late).
+            services.order_grade_review(
+                order_id=order.pk,
+                actor=world.dispatcher_for(closed_order.street),
+                grade=closed_order.grade,
+                now=closed,
+            )
     return Order.objects.get(pk=order.pk)
 
 

@@ -188,6 +188,11 @@ UNASSIGNED = figures(
     escalations_level1=1,
     escalations_level2=1,
 )
+# The 湖滨 center's reviews of the committees' grades (等级审核), each confirmed as the
+# case closed (the fixture): C, D, E and H fall due in November; F and G in December.
+CENTER = figures(grade_on_time=4, grade_rate="100.0")
+GRADE_REVIEWS = {"grade_on_time": 4, "grade_rate": Decimal("100.0")}
+
 HB = figures(
     received=13,
     received_green=13,  # every order of the month is green
@@ -223,6 +228,7 @@ HB = figures(
     score="79.3",
 )
 FL = figures(**{k: v for k, v in FL_POLICE.items() if v is not None})
+HB.update(GRADE_REVIEWS)
 TOTAL = figures(
     received=14,
     received_green=14,  # every order of the month is green
@@ -258,6 +264,7 @@ TOTAL = figures(
     return_visits=2,
     score="78.3",
 )
+TOTAL.update(GRADE_REVIEWS)
 
 
 @pytest.fixture
@@ -282,6 +289,7 @@ def test_every_unit_figure(november, built_month):
         "湖滨劳动保障所": LABOUR,
         "凤里派出所": FL_POLICE,
         "石光社区人民调解委员会": SG_COMMITTEE,
+        "湖滨街道多元调处中心": CENTER,
         "（未派单）": UNASSIGNED,
     }
     # Units by area path then name; the unassigned queue last.
@@ -289,6 +297,7 @@ def test_every_unit_figure(november, built_month):
         "凤里派出所",
         "湖滨劳动保障所",
         "湖滨派出所",
+        "湖滨街道多元调处中心",
         "石光社区人民调解委员会",
         "曾坑社区人民调解委员会",
         "（未派单）",

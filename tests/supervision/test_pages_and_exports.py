@@ -172,6 +172,7 @@ def test_monthly_csv(built_month, as_user, frozen):
         "凤里派出所",
         "湖滨劳动保障所",
         "湖滨派出所",
+        "湖滨街道多元调处中心",  # its reviews of the committees' grades
         "石光社区人民调解委员会",
         "曾坑社区人民调解委员会",
         "（未派单）",

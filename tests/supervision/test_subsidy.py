@@ -191,6 +191,7 @@ def test_settled_on_the_spot_counts_only_when_a_committee_member_settled_it(worl
     """就地化解 is paid (a simple case, to the settler's committee) only when a mediation
     committee took part: its member settled it. A grid worker's is not the committees'."""
     from disputes import services
+    from disputes.models import Order
     from supervision.reports import report_scope
     from tests.factories import report_input
     from tests.supervision.conftest import local
@@ -209,6 +210,12 @@ def test_settled_on_the_spot_counts_only_when_a_committee_member_settled_it(worl
             summary="当场和解",
             now=local(11, 8, 10),
         )
+    report = subsidy_statement(scope=report_scope(world.supervisor), month=NOVEMBER)
+    assert all(st.total_cases == 0 for st in report.statements)  # not yet confirmed
+    settled = Order.objects.get(reporter=world.committee_handler)
+    services.order_grade_review(
+        order_id=settled.pk, actor=world.dispatcher, grade=Grade.SIMPLE, now=local(11, 9)
+    )
     report = subsidy_statement(scope=report_scope(world.supervisor), month=NOVEMBER)
     paid = {s.committee: (s.total_cases, s.total_amount) for s in report.statements}
     assert paid["曾坑社区人民调解委员会"] == (1, D("100"))

@@ -2029,3 +2029,28 @@ class Seeder:
             a = {"directive_id": awaiting.pk, "reply": a["reply"]}
         service = services.service_for(step.action)
         service(order_id=order_id, actor=self.users[step.actor], now=at, **a)
+        if step.action == "close":
+            self._review_grade(order_id, at)
+
+    def _review_grade(self, order_id: int, at: datetime) -> None:
+        """The street center confirms a paid case's grade an hour after it closed (等级审核);
+        cases closed in the last two days still await their review."""
+        order = Order.objects.select_related("lead_unit", "reporter_unit", "street").get(
+            pk=order_id
+        )
+        reviewed = at + timedelta(hours=1)
+        if services.subsidised_unit(order) is None or reviewed > self.now - timedelta(days=2):
+            return  # closed in the last two days: still within its review's three days
+        center = (
+            Membership.objects.filter(
+                role=Role.DISPATCHER,
+                unit__kind=Unit.Kind.STREET_CENTER,
+                unit__area_id=order.street_id,
+            )
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
+        services.order_grade_review(
+            order_id=order_id, actor=center.user, grade=order.grade, now=reviewed
+        )
