@@ -235,6 +235,8 @@ def monthly_table(report: MonthlyReport) -> tuple[list[str], list[list]]:
         _("排名"),
         _("上月得分"),
         _("得分环比"),
+        _("案件数"),
+        _("排名得分"),
     ]
     rows = []
     for row in [report.total, *report.streets, *report.units]:
@@ -250,6 +252,8 @@ def monthly_table(report: MonthlyReport) -> tuple[list[str], list[list]]:
                 cell(rank and rank.rank),
                 cell(rank and rank.previous_score),
                 cell(rank and rank.score_change),
+                cell(rank and rank.cases),
+                cell(rank and rank.fair_score),
             ]
         )
     return header, rows
@@ -333,11 +337,13 @@ def monthly_xlsx(report: MonthlyReport) -> bytes:
         _("排名"),
         _("单位"),
         _("单位类型"),
+        _("案件数"),
         *[str(h) for k, h in FIGURE_COLUMNS if k in SCORE_WEIGHTS],
         _("综合得分"),
+        _("排名得分"),
         _("上月排名"),
-        _("上月得分"),
-        _("得分环比"),
+        _("上月排名得分"),
+        _("排名得分环比"),
         _("名次变化"),
     ]
     rank_rows = []
@@ -348,17 +354,21 @@ def monthly_xlsx(report: MonthlyReport) -> bytes:
                 r.rank,
                 r.row.name,
                 r.row.unit_kind_label,
+                r.cases,
                 *[data[k] for k, _h in FIGURE_COLUMNS if k in SCORE_WEIGHTS],
                 r.score,
+                r.fair_score,
                 r.previous_rank,
-                r.previous_score,
-                r.score_change,
+                r.previous_fair_score,
+                r.fair_score_change,
                 r.rank_change,
             ]
         )
     ws = _sheet(wb, _("综合排名"), rank_header, rank_rows)
     _format_numbers(
-        ws, rank_header, [None, None, None, *SCORE_WEIGHTS, "score", None, "score", "score"]
+        ws,
+        rank_header,
+        [None, None, None, None, *SCORE_WEIGHTS, "score", "score", None, "score", "score"],
     )
 
     trend_keys = [*(f"{c.name}_rate" for c in CLOCKS), "success_rate", "good_rate"]

@@ -104,8 +104,11 @@ def test_the_monthly_page_shows_the_figures_charts_and_footnotes(built_month, as
         "2026年11月",
         "76.9%",  # the total's on-time signing
         "91.8",  # the committee's score
-        "-24.8",  # the police's change on October
-        "↓4",
+        "82.1",  # the committee's fair score (排名得分), the only ranked unit
+        "新上榜",  # it had too few cases in October to be ranked
+        "案件不足 5 件，不参与排名",  # the four others
+        "排名得分",
+        "案件数",
         "（未派单）",
         'class="chart chart-bars"',
         'class="chart chart-trend"',
@@ -162,7 +165,7 @@ def test_monthly_csv(built_month, as_user, frozen):
     rows = read_csv(response)
     header = rows[0]
     assert header[:6] == ["月份", "类别", "名称", "单位类型", "报单数", "其中撤销"]
-    assert header[-4:] == ["综合得分", "排名", "上月得分", "得分环比"]
+    assert header[-6:] == ["综合得分", "排名", "上月得分", "得分环比", "案件数", "排名得分"]
     assert "按时签收率(%)" in header and "见面调解用时中位数(分钟)" in header
     table = {row[2]: dict(zip(header, row, strict=True)) for row in rows[1:]}
     assert list(table) == [
@@ -185,7 +188,8 @@ def test_monthly_csv(built_month, as_user, frozen):
     police = table["湖滨派出所"]
     assert police["类别"] == "单位" and police["单位类型"] == "派出所"
     assert police["超时签收"] == "1"
-    assert (police["排名"], police["上月得分"], police["得分环比"]) == ("5", "76.5", "-24.8")
+    assert (police["排名"], police["上月得分"], police["得分环比"]) == ("", "76.5", "-24.8")
+    assert (police["案件数"], police["排名得分"]) == ("3", "73.5")
     assert table["湖滨街道"]["排名"] == ""
 
 
@@ -221,8 +225,10 @@ def test_monthly_xlsx(built_month, as_user, frozen):
     ]
     ranking = list(wb["综合排名"].iter_rows(values_only=True))
     assert ranking[0][:3] == ("排名", "单位", "单位类型")
-    assert ranking[1][:2] == (1, "石光社区人民调解委员会")
-    assert ranking[5][1] == "湖滨派出所" and ranking[5][-2:] == (-24.8, -4)
+    assert ranking[0][3] == "案件数"
+    assert ranking[1][:4] == (1, "曾坑社区人民调解委员会", "人民调解委员会", 6)
+    # Listed, not ranked (3 cases); its fair score rose 63.1 → 73.5 on October.
+    assert ranking[5][:2] == (None, "湖滨派出所") and ranking[5][-3:] == (63.1, 10.4, None)
     trend = list(wb["近12个月趋势"].iter_rows(values_only=True))
     assert trend[0] == (
         "月份",
