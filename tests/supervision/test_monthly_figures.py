@@ -368,6 +368,55 @@ def test_with_a_lower_minimum_every_unit_is_ranked_by_fair_score(built_month, se
     assert [x.rank_change for x in report.ranking] == [None, -1, None, None, -3]
 
 
+def test_october_across_the_month_boundary(built_month):
+    """A (reported 10-31 23:30, dispatched 23:40) is October's; its dispatch clock, due
+    11-01 00:00, and its sign clock, due 11-01 00:10, are November's. B (reported 11-01
+    00:10) is not October's."""
+    scope = report_scope(built_month.world.supervisor)
+    october = monthly_report(scope=scope, month=OCTOBER, now=AS_OF)
+    police = strip_head(by_name(october.units)["湖滨派出所"])
+    assert police == figures(
+        received=2,  # A, P
+        received_green=2,  # every order of the month is green
+        dispatched=2,
+        dispatch_on_time=1,  # P only (in 5)
+        dispatch_rate="100.0",
+        median_dispatch_minutes="5.0",
+        sign_on_time=1,  # P only
+        sign_rate="100.0",
+        contact_on_time=1,
+        contact_rate="100.0",
+        meet_late=1,
+        meet_rate="0.0",
+        closed=1,
+        mediated=1,
+        success_rate="100.0",
+        median_sign_minutes="15.0",
+        median_contact_minutes="160.0",
+        median_meet_minutes="4320.0",
+        score="76.5",
+    )
+    assert october.total.figures.counts["received"] == 3  # A, P, Q
+
+
+def test_the_trend_ends_with_the_month_and_matches_its_total(november):
+    assert [str(p.month) for p in november.trend] == [
+        "2025-12",
+        *[f"2026-{m:02d}" for m in range(1, 12)],
+    ]
+    assert all(all(v is None for v in p.rates.values()) for p in november.trend[:-2])
+    assert november.trend[-2].rates == {
+        "dispatch_rate": D("100.0"),  # P and Q in 5 (A's is November's)
+        "sign_rate": D("50.0"),  # P on time, Q late
+        "contact_rate": D("100.0"),
+        "meet_rate": D("50.0"),
+        "success_rate": D("50.0"),
+        "good_rate": D("100.0"),
+    }
+    last = november.trend[-1].rates
+    assert last == {k: TOTAL[k] for k in last}
+
+
 def test_a_street_supervisor_sees_only_its_street(built_month):
     w = built_month.world
     scope = report_scope(w.hb_supervisor)
