@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise, lazy
@@ -80,6 +81,20 @@ def _joined(parts, sep):
     """``sep``.join of lazy texts, itself lazy (joined in the language of its reader)."""
     parts = list(parts)
     return lazy(lambda: str(sep).join(str(p) for p in parts), str)()
+
+
+def _ranking_note() -> Promise:
+    """The fair ranking's footnote, with the settings' numbers, in its reader's language."""
+
+    def text() -> str:
+        return _(
+            "案件数＝当月判定的签收时限数（按时、逾期与逾期未办）。排名得分：每项比率按"
+            "（按时数＋%(k)d×本范围同项比率）÷（分母＋%(k)d）向本范围的比率收缩后，"
+            "按综合得分的权重加权。案件数不少于%(n)d件的单位按排名得分从高到低排名，"
+            "得分相同并列；不足%(n)d件的列出但不排名。环比＝本月排名得分－上月排名得分。"
+        ) % {"k": settings.RANKING_PRIOR_CASES, "n": settings.RANKING_MIN_CASES}
+
+    return lazy(text, str)()
 
 
 # The footnotes: what each figure counts, in the words of docs/REPORTS.md.
@@ -185,9 +200,9 @@ FIGURE_NOTES: list[tuple[str, str]] = [
         gettext_lazy(
             "按时签收率×25％＋按时联系率×20％＋按时见面调解率×20％＋调解成功率×20％"
             "＋好评率×15％（满分100）；某项无数据时不计入，其余各项按权重比例折算。"
-            "排名按综合得分从高到低，得分相同并列；环比＝本月得分－上月得分。"
         ),
     ),
+    (gettext_lazy("案件数、排名得分"), _ranking_note()),
 ]
 
 

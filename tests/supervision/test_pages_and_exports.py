@@ -134,6 +134,13 @@ def test_the_bulletin_is_printable(built_month, as_user, frozen):
     assert "data-print" in html and "reports/print.js" in html  # no inline handler (CSP)
     assert "本月共受理报单 14 件，派单 12 件，结单 9 件，其中调解成功 7 件" in html
     assert html.index("石光社区人民调解委员会") < html.index("湖滨派出所")
+    # The fair ranking with each unit's cases: 曾坑 (6 cases) is ranked first with its
+    # composite score 91.8 and ranking score 82.1; the others are listed under it.
+    ranking = html[html.index("二、单位综合排名") : html.index("三、各街道情况")]
+    assert ranking.index("曾坑社区人民调解委员会") < ranking.index("石光社区人民调解委员会")
+    for text in ['data-label="案件数">6<', ">91.8<", ">82.1<", "另加 10 件"]:
+        assert text in ranking, text
+    assert ranking.count("案件不足 5 件，不参与排名") == 4  # the four unranked rows
 
 
 def test_the_subsidy_page(built_month, as_user, frozen):
@@ -243,6 +250,7 @@ def test_monthly_xlsx(built_month, as_user, frozen):
     notes = {r[0]: r[1] for r in wb["指标说明"].iter_rows(min_row=2, values_only=True)}
     assert notes["范围"] == "石狮市"
     assert "按时签收率×25％" in notes["综合得分"]
+    assert "（分母＋10）" in notes["案件数、排名得分"] and "不足5件" in notes["案件数、排名得分"]
 
 
 def test_subsidy_xlsx(built_month, as_user, frozen):
