@@ -196,6 +196,11 @@ PAUSE_MAX_MINUTES = env.int("PAUSE_MAX_MINUTES", default=7 * 24 * 60)
 # After this many returns to the queue an order's next dispatch is final (终审派单): its
 # lead unit may no longer ask to return it, only for assistance.
 FINAL_ASSIGNMENT_AFTER_RETURNS = env.int("FINAL_ASSIGNMENT_AFTER_RETURNS", default=2)
+# The fair ranking (docs/REPORTS.md): each rate is shrunk toward the scope's rate as if the
+# unit had this many more cases at that rate; a unit with fewer cases than the minimum
+# in the month is listed in the ranking, not ranked.
+RANKING_PRIOR_CASES = env.int("RANKING_PRIOR_CASES", default=10)
+RANKING_MIN_CASES = env.int("RANKING_MIN_CASES", default=5)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

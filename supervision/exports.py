@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise, lazy
@@ -80,6 +81,20 @@ def _joined(parts, sep):
     """``sep``.join of lazy texts, itself lazy (joined in the language of its reader)."""
     parts = list(parts)
     return lazy(lambda: str(sep).join(str(p) for p in parts), str)()
+
+
+def _ranking_note() -> Promise:
+    """The fair ranking's footnote, with the settings' numbers, in its reader's language."""
+
+    def text() -> str:
+        return _(
+            "案件数＝当月判定的签收时限数（按时、逾期与逾期未办）。排名得分：每项比率按"
+            "（按时数＋%(k)d×本范围同项比率）÷（分母＋%(k)d）向本范围的比率收缩后，"
+            "按综合得分的权重加权。案件数不少于%(n)d件的单位按排名得分从高到低排名，"
+            "得分相同并列；不足%(n)d件的列出但不排名。环比＝本月排名得分－上月排名得分。"
+        ) % {"k": settings.RANKING_PRIOR_CASES, "n": settings.RANKING_MIN_CASES}
+
+    return lazy(text, str)()
 
 
 # The footnotes: what each figure counts, in the words of docs/REPORTS.md.
@@ -185,9 +200,9 @@ FIGURE_NOTES: list[tuple[str, str]] = [
         gettext_lazy(
             "按时签收率×25％＋按时联系率×20％＋按时见面调解率×20％＋调解成功率×20％"
             "＋好评率×15％（满分100）；某项无数据时不计入，其余各项按权重比例折算。"
-            "排名按综合得分从高到低，得分相同并列；环比＝本月得分－上月得分。"
         ),
     ),
+    (gettext_lazy("案件数、排名得分"), _ranking_note()),
 ]
 
 
@@ -235,6 +250,8 @@ def monthly_table(report: MonthlyReport) -> tuple[list[str], list[list]]:
         _("排名"),
         _("上月得分"),
         _("得分环比"),
+        _("案件数"),
+        _("排名得分"),
     ]
     rows = []
     for row in [report.total, *report.streets, *report.units]:
@@ -250,6 +267,8 @@ def monthly_table(report: MonthlyReport) -> tuple[list[str], list[list]]:
                 cell(rank and rank.rank),
                 cell(rank and rank.previous_score),
                 cell(rank and rank.score_change),
+                cell(rank and rank.cases),
+                cell(rank and rank.fair_score),
             ]
         )
     return header, rows
@@ -333,11 +352,13 @@ def monthly_xlsx(report: MonthlyReport) -> bytes:
         _("排名"),
         _("单位"),
         _("单位类型"),
+        _("案件数"),
         *[str(h) for k, h in FIGURE_COLUMNS if k in SCORE_WEIGHTS],
         _("综合得分"),
+        _("排名得分"),
         _("上月排名"),
-        _("上月得分"),
-        _("得分环比"),
+        _("上月排名得分"),
+        _("排名得分环比"),
         _("名次变化"),
     ]
     rank_rows = []
@@ -348,17 +369,21 @@ def monthly_xlsx(report: MonthlyReport) -> bytes:
                 r.rank,
                 r.row.name,
                 r.row.unit_kind_label,
+                r.cases,
                 *[data[k] for k, _h in FIGURE_COLUMNS if k in SCORE_WEIGHTS],
                 r.score,
+                r.fair_score,
                 r.previous_rank,
-                r.previous_score,
-                r.score_change,
+                r.previous_fair_score,
+                r.fair_score_change,
                 r.rank_change,
             ]
         )
     ws = _sheet(wb, _("综合排名"), rank_header, rank_rows)
     _format_numbers(
-        ws, rank_header, [None, None, None, *SCORE_WEIGHTS, "score", None, "score", "score"]
+        ws,
+        rank_header,
+        [None, None, None, None, *SCORE_WEIGHTS, "score", "score", None, "score", "score"],
     )
 
     trend_keys = [*(f"{c.name}_rate" for c in CLOCKS), "success_rate", "good_rate"]

@@ -28,6 +28,7 @@ from fractions import Fraction
 from functools import reduce
 from operator import or_
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
@@ -408,29 +409,54 @@ class Row:
 
 @dataclass
 class RankRow:
-    rank: int
+    """A unit in the ranking: ranked by its fair score (``fair_score``) when it had at
+    least ``RANKING_MIN_CASES`` cases in the month, else listed with ``rank`` None.
+    ``previous_*`` are last month's, computed the same way (None: not ranked then)."""
+
+    rank: int | None
     row: Row
+    cases: int
     score: Decimal
+    fair_score: Decimal
     previous_score: Decimal | None
+    previous_fair_score: Decimal | None
     previous_rank: int | None
+
+    @property
+    def ranked(self) -> bool:
+        return self.rank is not None
 
     @property
     def score_change(self) -> Decimal | None:
         return None if self.previous_score is None else self.score - self.previous_score
 
     @property
+    def fair_score_change(self) -> Decimal | None:
+        if self.previous_fair_score is None:
+            return None
+        return self.fair_score - self.previous_fair_score
+
+    @property
     def rank_change(self) -> int | None:
-        """Places moved up since last month (negative: down); None if not ranked then."""
-        return None if self.previous_rank is None else self.previous_rank - self.rank
+        """Places moved up since last month (negative: down); None if not ranked in
+        either month."""
+        if self.previous_rank is None or self.rank is None:
+            return None
+        return self.previous_rank - self.rank
 
     def as_dict(self) -> dict:
         return {
             "rank": self.rank,
+            "ranked": self.ranked,
             "unit_id": self.row.id,
             "unit": self.row.name,
+            "cases": self.cases,
             "score": self.score,
+            "fair_score": self.fair_score,
             "previous_score": self.previous_score,
             "score_change": self.score_change,
+            "previous_fair_score": self.previous_fair_score,
+            "fair_score_change": self.fair_score_change,
             "previous_rank": self.previous_rank,
             "rank_change": self.rank_change,
         }
@@ -1113,6 +1139,7 @@ class _Assembled:
     units: list[Row]
     total: Row
     previous_units: list[Row]
+    previous_total: Figures  # the scope's month before, for last month's fair scores
     trend: list[TrendPoint]
 
 
@@ -1185,23 +1212,82 @@ def _assemble(scope: Scope, month: Month, as_of: datetime) -> _Assembled:
         units=unit_list,
         total=total,
         previous_units=list(previous_units.values()),
+        previous_total=totals[previous],
         trend=trend,
     )
 
 
-def rank(units: Iterable[Row]) -> list[tuple[int, Row, Decimal]]:
-    """Units with a score, best first; equal scores share a rank (1, 2, 2, 4), then by
-    name."""
-    scored = sorted(
-        ((score, r) for r in units if r.kind == "unit" and (score := r.figures.score) is not None),
-        key=lambda sr: (-sr[0], sr[1].name),
-    )
-    ranked, previous_score, previous_rank = [], None, 0
-    for position, (score, row) in enumerate(scored, start=1):
-        current = previous_rank if score == previous_score else position
-        ranked.append((current, row, score))
-        previous_score, previous_rank = score, current
-    return ranked
+def ranking_cases(figures: Figures) -> int:
+    """A unit's number of cases in the month, for the fair ranking: its sign clocks judged
+    in the month (on time, late or still open), as signing is the first step of every
+    order dispatched to it."""
+    return figures.stage_total("sign")
+
+
+def shrunk_rates(
+    unit: Figures, scope: Figures, prior_cases: int | None = None
+) -> dict[str, Fraction | None]:
+    """Each of the unit's rates shrunk toward the scope's rate of the same figure:
+    (numerator + k·p) ÷ (denominator + k), k = ``RANKING_PRIOR_CASES``, p the scope's
+    rate. A rate without a denominator stays None (left out, as in the score); with no
+    scope rate (k·p undefined) the unit's own rate is kept."""
+    k = settings.RANKING_PRIOR_CASES if prior_cases is None else prior_cases
+    c = unit.counts
+    parts = {
+        **{f"{s}_rate": (c[f"{s}_on_time"], unit.stage_total(s)) for s in STAGES},
+        **{f"{d}_rate": (c[f"{d}_on_time"], unit.stage_total(d)) for d in DUTY_NAMES},
+        "success_rate": (c["mediated"], c["closed"]),
+        "good_rate": (c["reviews_good"], c["reviews_good"] + c["reviews_bad"]),
+    }
+    city = scope.rates
+    out: dict[str, Fraction | None] = {}
+    for key, (numerator, denominator) in parts.items():
+        if not denominator:
+            out[key] = None
+        elif city[key] is None:
+            out[key] = Fraction(numerator, denominator)
+        else:
+            out[key] = (numerator + k * city[key]) / (denominator + k)
+    return out
+
+
+def fair_score(unit: Figures, scope: Figures) -> Decimal | None:
+    """The composite score's weighted mean over the shrunk rates (``shrunk_rates``)."""
+    return composite_score(shrunk_rates(unit, scope))
+
+
+@dataclass
+class _Standing:
+    row: Row
+    cases: int
+    score: Decimal
+    fair_score: Decimal
+    rank: int | None = None
+
+
+def rank(units: Iterable[Row], scope: Figures | None = None) -> list[_Standing]:
+    """Units with a score: those with at least ``RANKING_MIN_CASES`` cases ranked by fair
+    score (shrunk toward ``scope``'s rates; without ``scope``, the units' own total),
+    best first, equal fair scores sharing a rank (1, 2, 2, 4), then by name; then the
+    units with fewer cases, unranked, by fair score and name."""
+    units = [r for r in units if r.kind == "unit"]
+    if scope is None:
+        scope = Figures()
+        for r in units:
+            scope.add(r.figures.counts)
+    standings = [
+        _Standing(r, ranking_cases(r.figures), score, fair_score(r.figures, scope))
+        for r in units
+        if (score := r.figures.score) is not None
+    ]
+    standings.sort(key=lambda s: (s.cases < settings.RANKING_MIN_CASES, -s.fair_score, s.row.name))
+    previous_fair, previous_rank = None, 0
+    for position, s in enumerate(standings, start=1):
+        if s.cases < settings.RANKING_MIN_CASES:
+            break
+        s.rank = previous_rank if s.fair_score == previous_fair else position
+        previous_fair, previous_rank = s.fair_score, s.rank
+    return standings
 
 
 def monthly_report(*, scope: Scope, month: Month, now: datetime | None = None) -> MonthlyReport:
@@ -1218,16 +1304,19 @@ def monthly_report(*, scope: Scope, month: Month, now: datetime | None = None) -
     as_of = now or timezone.now()
     with transaction.atomic():  # for _parallel_plans' SET LOCAL; it only reads
         built = _assemble(scope, month, as_of)
-    before = {row.id: (position, score) for position, row, score in rank(built.previous_units)}
+    before = {s.row.id: s for s in rank(built.previous_units, built.previous_total)}
     ranking = [
         RankRow(
-            rank=position,
-            row=row,
-            score=score,
-            previous_score=before.get(row.id, (None, None))[1],
-            previous_rank=before.get(row.id, (None, None))[0],
+            rank=s.rank,
+            row=s.row,
+            cases=s.cases,
+            score=s.score,
+            fair_score=s.fair_score,
+            previous_score=(p := before.get(s.row.id)) and p.score,
+            previous_fair_score=p and p.fair_score,
+            previous_rank=p and p.rank,
         )
-        for position, row, score in rank(built.units)
+        for s in rank(built.units, built.total.figures)
     ]
     return MonthlyReport(
         month=month,

@@ -13,6 +13,7 @@ from decimal import Decimal
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -403,22 +404,38 @@ RATE_LABELS = {
 
 
 def ranking_rows(report: MonthlyReport) -> list[dict]:
+    """The ranking table: ranked units by rank, then the units with too few cases
+    (rank "—" and a note); the change columns are of the fair score (排名得分)."""
     rows = []
     for r in report.ranking:
         data = r.row.as_dict()
-        change, moved = r.score_change, r.rank_change
+        change, moved = r.fair_score_change, r.rank_change
+        if not r.ranked:
+            change_text = "—"
+        elif r.previous_rank is None:
+            change_text = _("新上榜")
+        else:
+            change_text = _signed(change)
         rows.append(
             {
-                "rank": r.rank,
+                "rank": r.rank if r.ranked else "—",
+                "ranked": r.ranked,
                 "name": r.row.name,
                 "kind": r.row.unit_kind_label,
+                "cases": r.cases,
                 "rates": [(RATE_LABELS[k], fmt_value(k, data[k])) for k in SCORE_WEIGHTS],
                 "score": r.score,
-                "previous_score": fmt_value("score", r.previous_score),
-                "change": _signed(change) if change is not None else _("新上榜"),
-                "change_class": "" if not change else ("up" if change > 0 else "down"),
-                "rank_change": _rank_move(moved),
+                "fair_score": r.fair_score,
+                "previous_score": fmt_value("score", r.previous_fair_score),
+                "change": change_text,
+                "change_class": ""
+                if not change or not r.ranked
+                else ("up" if change > 0 else "down"),
+                "rank_change": _rank_move(moved) if r.ranked else "—",
                 "rank_class": "" if not moved else ("up" if moved > 0 else "down"),
+                "note": ""
+                if r.ranked
+                else _("案件不足 %(n)d 件，不参与排名") % {"n": settings.RANKING_MIN_CASES},
             }
         )
     return rows
@@ -467,6 +484,8 @@ def _report_context(request, report: MonthlyReport) -> dict:
         "street_rows": table_rows([*report.streets, report.total]),
         "unit_rows": table_rows([*report.units, report.total]),
         "ranking_rows": ranking_rows(report),
+        "ranking_prior_cases": settings.RANKING_PRIOR_CASES,
+        "ranking_min_cases": settings.RANKING_MIN_CASES,
         "rate_labels": [RATE_LABELS[k] for k in SCORE_WEIGHTS],
         "street_summary": street_summary(report),
         "street_columns": [label for _key, label in BULLETIN_STREET_COLUMNS],
@@ -607,12 +626,21 @@ def _row_schema(name: str, *, with_kind: bool) -> type[serializers.Serializer]:
 
 
 class ReportRankingSerializer(serializers.Serializer):
-    rank = serializers.IntegerField()
+    rank = serializers.IntegerField(
+        allow_null=True, help_text="By fair_score; null: too few cases to be ranked."
+    )
+    ranked = serializers.BooleanField(help_text="Whether the unit had RANKING_MIN_CASES cases.")
     unit_id = serializers.IntegerField()
     unit = serializers.CharField()
-    score = serializers.FloatField()
+    cases = serializers.IntegerField(help_text="Sign clocks judged in the month (案件数).")
+    score = serializers.FloatField(help_text="The composite score (综合得分).")
+    fair_score = serializers.FloatField(
+        help_text="The score over rates shrunk toward the scope's (排名得分); ranks the units."
+    )
     previous_score = serializers.FloatField(allow_null=True)
     score_change = serializers.FloatField(allow_null=True)
+    previous_fair_score = serializers.FloatField(allow_null=True)
+    fair_score_change = serializers.FloatField(allow_null=True)
     previous_rank = serializers.IntegerField(allow_null=True)
     rank_change = serializers.IntegerField(allow_null=True)
 

@@ -102,19 +102,25 @@ def test_the_report_as_json(built_month, api):
     committee = units.pop("曾坑社区人民调解委员会")
     assert committee["unit_kind"] == "mediation_committee"
     assert {k: committee[k] for k in COMMITTEE} == as_json(COMMITTEE)
-    assert [r["unit"] for r in data["ranking"]][:2] == [
-        "石光社区人民调解委员会",
-        "曾坑社区人民调解委员会",
+    # The fair ranking: only 曾坑 had 5 cases; the others are listed, not ranked.
+    assert [(r["unit"], r["rank"]) for r in data["ranking"]][:2] == [
+        ("曾坑社区人民调解委员会", 1),
+        ("石光社区人民调解委员会", None),
     ]
     assert data["ranking"][-1] | {"unit_id": None} == {
-        "rank": 5,
+        "rank": None,
+        "ranked": False,
         "unit_id": None,
         "unit": "湖滨派出所",
+        "cases": 3,
         "score": 51.7,
+        "fair_score": 73.5,
         "previous_score": 76.5,
         "score_change": -24.8,
-        "previous_rank": 1,
-        "rank_change": -4,
+        "previous_fair_score": 63.1,
+        "fair_score_change": 10.4,
+        "previous_rank": None,
+        "rank_change": None,
     }
     assert len(data["trend"]) == 12
     assert data["trend"][-1] == {

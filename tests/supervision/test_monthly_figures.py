@@ -318,63 +318,63 @@ def test_the_units_and_the_queue_add_up_to_the_streets(november):
         assert sum(r.figures.counts[key] for r in november.streets) == TOTAL[key], key
 
 
+def standing(r, rank, unit, cases, score, fair, prev=None, prev_fair=None, prev_rank=None):
+    return {
+        "rank": rank,
+        "ranked": rank is not None,
+        "unit_id": r.row.id,
+        "unit": unit,
+        "cases": cases,
+        "score": D(score),
+        "fair_score": D(fair),
+        "previous_score": prev and D(prev),
+        "score_change": prev and D(score) - D(prev),
+        "previous_fair_score": prev_fair and D(prev_fair),
+        "fair_score_change": prev_fair and D(fair) - D(prev_fair),
+        "previous_rank": prev_rank,
+        "rank_change": None,
+    }
+
+
 def test_ranking_and_month_over_month_change(november):
-    assert [r.as_dict() for r in november.ranking] == [
-        {
-            "rank": 1,
-            "unit_id": november.ranking[0].row.id,
-            "unit": "石光社区人民调解委员会",
-            "score": D("100.0"),
-            "previous_score": None,
-            "score_change": None,
-            "previous_rank": None,
-            "rank_change": None,
-        },
-        {
-            "rank": 2,
-            "unit_id": november.ranking[1].row.id,
-            "unit": "曾坑社区人民调解委员会",
-            # October: Q signed late, contacted and met on time, failed, one good review:
-            # (0 + 20 + 20 + 0 + 15) / 100 = 55.0
-            "score": D("91.8"),
-            "previous_score": D("55.0"),
-            "score_change": D("36.8"),
-            "previous_rank": 2,
-            "rank_change": 0,
-        },
-        {
-            "rank": 3,
-            "unit_id": november.ranking[2].row.id,
-            "unit": "湖滨劳动保障所",
-            "score": D("85.3"),
-            "previous_score": None,
-            "score_change": None,
-            "previous_rank": None,
-            "rank_change": None,
-        },
-        {
-            "rank": 4,
-            "unit_id": november.ranking[3].row.id,
-            "unit": "凤里派出所",
-            "score": D("69.2"),
-            "previous_score": None,
-            "score_change": None,
-            "previous_rank": None,
-            "rank_change": None,
-        },
-        {
-            "rank": 5,
-            "unit_id": november.ranking[4].row.id,
-            "unit": "湖滨派出所",
-            # October: P signed and contacted on time, met late, mediated; A's sign
-            # clock fell due in November: (25 + 20 + 0 + 20) / 85 = 76.5
-            "score": D("51.7"),
-            "previous_score": D("76.5"),
-            "score_change": D("-24.8"),
-            "previous_rank": 1,
-            "rank_change": -4,
-        },
+    """The fair ranking (RANKING_PRIOR_CASES 10, RANKING_MIN_CASES 5): only 曾坑 signed
+    5 or more orders in November (6), so it alone is ranked; the others are listed by
+    fair score, unranked. Nobody had 5 cases in October, so nobody had a rank then.
+    November's city rates the units are shrunk toward: sign 10/13, contact 10/11, meet
+    9/11, success 7/9, good 3/5."""
+    r = november.ranking
+    assert [x.as_dict() for x in r] == [
+        # October: Q signed late, contacted and met on time, failed, one good review:
+        # (0 + 20 + 20 + 0 + 15) / 100 = 55.0
+        standing(r[0], 1, "曾坑社区人民调解委员会", 6, "91.8", "82.1", "55.0", "66.4"),
+        # 1 case at 100: (25·(1+10·10/13)/11 + 20·(1+10·10/11)/11 + 20·(1+10·9/11)/11
+        # + 20·(1+10·7/9)/11 + 15·(1+10·3/5)/11) / 100 = 83.2, under 曾坑's 82.1 had it
+        # been ranked, but it is not
+        standing(r[1], None, "石光社区人民调解委员会", 1, "100.0", "83.2"),
+        standing(r[2], None, "凤里派出所", 1, "69.2", "81.5"),
+        standing(r[3], None, "湖滨劳动保障所", 2, "85.3", "81.3"),
+        # October: P signed and contacted on time, met late, mediated; A's sign
+        # clock fell due in November: (25 + 20 + 0 + 20) / 85 = 76.5
+        standing(r[4], None, "湖滨派出所", 3, "51.7", "73.5", "76.5", "63.1"),
     ]
+
+
+def test_with_a_lower_minimum_every_unit_is_ranked_by_fair_score(built_month, settings):
+    """With RANKING_MIN_CASES 1 the five units are ranked by fair score. In October 曾坑
+    (fair 66.4) was first and 湖滨派出所 (63.1) second, though its raw score was higher
+    (76.5 against 55.0); in November they are 2nd and 5th."""
+    settings.RANKING_MIN_CASES = 1
+    report = monthly_report(
+        scope=report_scope(built_month.world.supervisor), month=NOVEMBER, now=AS_OF
+    )
+    assert [(x.rank, x.row.name, x.fair_score, x.previous_rank) for x in report.ranking] == [
+        (1, "石光社区人民调解委员会", D("83.2"), None),
+        (2, "曾坑社区人民调解委员会", D("82.1"), 1),
+        (3, "凤里派出所", D("81.5"), None),
+        (4, "湖滨劳动保障所", D("81.3"), None),
+        (5, "湖滨派出所", D("73.5"), 2),
+    ]
+    assert [x.rank_change for x in report.ranking] == [None, -1, None, None, -3]
 
 
 def test_october_across_the_month_boundary(built_month):
@@ -533,16 +533,53 @@ def test_composite_score_reweights_missing_rates():
     assert composite_score(dict.fromkeys(all_rates)) is None
 
 
+def signing(name, on_time, late=0):
+    from supervision.reports import Row
+
+    row = Row(kind="unit", id=hash(name), name=name)
+    row.figures.counts.update(sign_on_time=on_time, sign_late=late)
+    return row
+
+
+def test_the_fair_ranking_puts_volume_before_a_perfect_few(settings):
+    """A city signing 30 of 40 on time (75 %); 甲 signed 2 of 2 on time, 乙 19 of 20, 丙 3 of
+    3. Only the sign rate applies, so each score is its rate, and each fair score its
+    rate shrunk toward 75 % with 10 cases: 甲 (2 + 7.5) ÷ 12 = 79.2, 乙 (19 + 7.5) ÷ 30 =
+    88.3, 丙 (3 + 7.5) ÷ 13 = 80.8. 乙 ranks first; 甲 and 丙, under 5 cases, are listed
+    after it by fair score, not ranked."""
+    from supervision.reports import Figures
+
+    city = Figures()
+    city.counts.update(sign_on_time=30, sign_late=10)
+    units = [signing("甲", 2), signing("乙", 19, 1), signing("丙", 3)]
+    ranked = rank(units, city)
+    assert [(s.rank, s.row.name, s.cases, s.score, s.fair_score) for s in ranked] == [
+        (1, "乙", 20, D("95.0"), D("88.3")),
+        (None, "丙", 3, D("100.0"), D("80.8")),
+        (None, "甲", 2, D("100.0"), D("79.2")),
+    ]
+    # Ranked with no minimum, the two perfect few still come after the 20 at 95 %.
+    settings.RANKING_MIN_CASES = 1
+    assert [(s.rank, s.row.name) for s in rank(units, city)] == [(1, "乙"), (2, "丙"), (3, "甲")]
+    # Without shrinkage (k = 0) the fair score is the score: the perfect few lead.
+    settings.RANKING_PRIOR_CASES = 0
+    assert [(s.rank, s.row.name, s.fair_score) for s in rank(units, city)] == [
+        (1, "丙", D("100.0")),
+        (1, "甲", D("100.0")),
+        (3, "乙", D("95.0")),
+    ]
+
+
 def test_equal_scores_share_a_rank():
     from supervision.reports import Row
 
     def unit(name, good):
         row = Row(kind="unit", id=hash(name), name=name)
-        row.figures.counts.update(reviews_good=good, reviews_bad=4 - good)
+        row.figures.counts.update(sign_on_time=5, reviews_good=good, reviews_bad=4 - good)
         return row
 
     ranked = rank([unit("乙", 3), unit("甲", 3), unit("丙", 1), unit("丁", 4)])
-    assert [(position, row.name) for position, row, _s in ranked] == [
+    assert [(s.rank, s.row.name) for s in ranked] == [
         (1, "丁"),
         (2, "乙"),
         (2, "甲"),

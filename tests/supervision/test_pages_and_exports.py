@@ -104,8 +104,11 @@ def test_the_monthly_page_shows_the_figures_charts_and_footnotes(built_month, as
         "2026年11月",
         "76.9%",  # the total's on-time signing
         "91.8",  # the committee's score
-        "-24.8",  # the police's change on October
-        "↓4",
+        "82.1",  # the committee's fair score (排名得分), the only ranked unit
+        "新上榜",  # it had too few cases in October to be ranked
+        "案件不足 5 件，不参与排名",  # the four others
+        "排名得分",
+        "案件数",
         "（未派单）",
         'class="chart chart-bars"',
         'class="chart chart-trend"',
@@ -131,6 +134,13 @@ def test_the_bulletin_is_printable(built_month, as_user, frozen):
     assert "data-print" in html and "reports/print.js" in html  # no inline handler (CSP)
     assert "本月共受理报单 14 件，派单 12 件，结单 9 件，其中调解成功 7 件" in html
     assert html.index("石光社区人民调解委员会") < html.index("湖滨派出所")
+    # The fair ranking with each unit's cases: 曾坑 (6 cases) is ranked first with its
+    # composite score 91.8 and ranking score 82.1; the others are listed under it.
+    ranking = html[html.index("二、单位综合排名") : html.index("三、各街道情况")]
+    assert ranking.index("曾坑社区人民调解委员会") < ranking.index("石光社区人民调解委员会")
+    for text in ['data-label="案件数">6<', ">91.8<", ">82.1<", "另加 10 件"]:
+        assert text in ranking, text
+    assert ranking.count("案件不足 5 件，不参与排名") == 4  # the four unranked rows
 
 
 def test_the_subsidy_page(built_month, as_user, frozen):
@@ -162,7 +172,7 @@ def test_monthly_csv(built_month, as_user, frozen):
     rows = read_csv(response)
     header = rows[0]
     assert header[:6] == ["月份", "类别", "名称", "单位类型", "报单数", "其中撤销"]
-    assert header[-4:] == ["综合得分", "排名", "上月得分", "得分环比"]
+    assert header[-6:] == ["综合得分", "排名", "上月得分", "得分环比", "案件数", "排名得分"]
     assert "按时签收率(%)" in header and "见面调解用时中位数(分钟)" in header
     table = {row[2]: dict(zip(header, row, strict=True)) for row in rows[1:]}
     assert list(table) == [
@@ -186,7 +196,8 @@ def test_monthly_csv(built_month, as_user, frozen):
     police = table["湖滨派出所"]
     assert police["类别"] == "单位" and police["单位类型"] == "派出所"
     assert police["超时签收"] == "1"
-    assert (police["排名"], police["上月得分"], police["得分环比"]) == ("5", "76.5", "-24.8")
+    assert (police["排名"], police["上月得分"], police["得分环比"]) == ("", "76.5", "-24.8")
+    assert (police["案件数"], police["排名得分"]) == ("3", "73.5")
     assert table["湖滨街道"]["排名"] == ""
 
 
@@ -222,8 +233,10 @@ def test_monthly_xlsx(built_month, as_user, frozen):
     ]
     ranking = list(wb["综合排名"].iter_rows(values_only=True))
     assert ranking[0][:3] == ("排名", "单位", "单位类型")
-    assert ranking[1][:2] == (1, "石光社区人民调解委员会")
-    assert ranking[5][1] == "湖滨派出所" and ranking[5][-2:] == (-24.8, -4)
+    assert ranking[0][3] == "案件数"
+    assert ranking[1][:4] == (1, "曾坑社区人民调解委员会", "人民调解委员会", 6)
+    # Listed, not ranked (3 cases); its fair score rose 63.1 → 73.5 on October.
+    assert ranking[5][:2] == (None, "湖滨派出所") and ranking[5][-3:] == (63.1, 10.4, None)
     trend = list(wb["近12个月趋势"].iter_rows(values_only=True))
     assert trend[0] == (
         "月份",
@@ -238,6 +251,7 @@ def test_monthly_xlsx(built_month, as_user, frozen):
     notes = {r[0]: r[1] for r in wb["指标说明"].iter_rows(min_row=2, values_only=True)}
     assert notes["范围"] == "石狮市"
     assert "按时签收率×25％" in notes["综合得分"]
+    assert "（分母＋10）" in notes["案件数、排名得分"] and "不足5件" in notes["案件数、排名得分"]
 
 
 def test_subsidy_xlsx(built_month, as_user, frozen):
