@@ -1191,11 +1191,6 @@ def order_ask_assistance(*, order_id: int, actor, note: str, now: datetime | Non
     def apply(o: Order):
         if not o.final_assignment:
             raise Conflict(_("只有终审派单的订单可申请协办，其他订单可申请退单。"), state=o.state)
-        if o.state not in ORDER_ACTIONS["ask_assistance"].states:
-            raise Conflict(
-                _("当前状态“%(state)s”不能执行此操作。") % {"state": o.get_state_display()},
-                state=o.state,
-            )
         return note.strip(), {"unit": o.lead_unit.name}
 
     return _transition(
@@ -1630,12 +1625,6 @@ def order_direct(
 
     def apply(o: Order):
         nonlocal directive
-        if o.lead_unit_id is None or o.state not in ORDER_ACTIONS["direct"].states:
-            raise Conflict(
-                _("只能督办已派单、未办结的订单（当前状态“%(state)s”）。")
-                % {"state": o.get_state_display()},
-                state=o.state,
-            )
         if o.duties.running().filter(kind="reply").exists():
             raise Conflict(_("此订单已有待回复的督办，请等待回复后再督办。"), state=o.state)
         duty = duty_start(
