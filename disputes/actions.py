@@ -80,7 +80,8 @@ class OrderAction:
 
 D, H = Capacity.DISPATCHER, Capacity.HANDLER
 # While an assisting unit's part runs: from the dispatch until the order is closed.
-ASSISTED_STATES = (State.DISPATCHED, State.SIGNED, State.CONTACTED, State.MET)
+ASSISTED_STATES = (State.DISPATCHED, *HANDLING_STATES)
+CONFIRMING = frozenset({State.CONFIRMING})
 # Pausing a clock (暂停计时) is offered while a pausable clock runs; whether a pause is
 # asked for or running is the service's question (and the order page's).
 PAUSE_STATES = pausable_states()
@@ -149,8 +150,42 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             by=frozenset({H}),
             method="record_meeting",
         ),
+        # The joint closing (结单确认): proposed, confirmed by every party (own link, or in
+        # person), signed off by the reporter and the center; closed when all are in.
         OrderAction(
-            "close", _("结单"), service="order_close", by=frozenset({D, H}), method="close"
+            "close",
+            _("提交结单"),
+            service="order_propose_close",
+            by=frozenset({D, H}),
+            method="propose_close",
+        ),
+        OrderAction(
+            "closing_confirm",
+            _("记录当面确认"),
+            service="order_closing_confirm",
+            by=frozenset({D, H}),
+            states=CONFIRMING,
+        ),
+        OrderAction(
+            "closing_sign",
+            _("签字确认结单"),
+            service="order_closing_sign",
+            by=frozenset({D, Capacity.REPORTER}),
+            states=CONFIRMING,
+        ),
+        OrderAction(
+            "closing_withdraw",
+            _("撤回结单"),
+            service="order_closing_withdraw",
+            by=frozenset({D, H}),
+            states=CONFIRMING,
+        ),
+        OrderAction(
+            "close_overdue",
+            _("逾期结单"),
+            service="order_close_overdue",
+            by=frozenset({D}),
+            states=CONFIRMING,
         ),
         OrderAction(
             "add_assisting",

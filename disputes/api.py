@@ -46,10 +46,20 @@ from shishi_mediation.validators import CONTENT_TYPES
 
 from . import reference, services
 from .actions import ORDER_ACTIONS
+from .closing_views import pdf_response
 from .downloads import attachment_response
 from .filters import OrderFilter
 from .incidents import incident_receive
-from .models import Assistance, Attachment, Escalation, Incident, Order, OrderEvent, Party
+from .models import (
+    Assistance,
+    Attachment,
+    ClosingProposal,
+    Escalation,
+    Incident,
+    Order,
+    OrderEvent,
+    Party,
+)
 from .selectors import (
     REFERENCE_FIELDS,
     OrderChildren,
@@ -73,6 +83,8 @@ from .serializers import (
     BulkDispatchAnswerSerializer,
     BulkDispatchSerializer,
     CloseSerializer,
+    ClosingConfirmSerializer,
+    ClosingSerializer,
     ConflictSerializer,
     ContactSerializer,
     DirectReplySerializer,
@@ -84,6 +96,7 @@ from .serializers import (
     IncidentSerializer,
     LeaderReviewSerializer,
     MeetingSerializer,
+    OptionalReasonSerializer,
     OrderAttachmentSerializer,
     OrderDetailSerializer,
     OrderEventSerializer,
@@ -557,22 +570,102 @@ class OrderViewSet(
     @_action_schema(
         "close",
         CloseSerializer,
-        description=_("全部当事人确认后结单；每名当事人生成一个评价链接。"),
+        description=_(
+            "已调解 → 待确认结单。提交结果（调解成功的须附协议书：纠纷事实、协议内容、履行方式"
+            "和期限）；每名当事人生成确认链接（同意短信的发送确认码），报单人和调解中心签字确认，"
+            "全部确认后自动结单。红色订单须先经包案领导审核。"
+        ),
     )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
+        return self._run(request, "close", CloseSerializer, lambda d: dict(d))
+
+    @_action_schema(
+        "closing_confirm",
+        {
+            "multipart/form-data": ClosingConfirmSerializer,
+            "application/json": ClosingConfirmSerializer,
+        },
+        description=_(
+            "承办人记录当事人当面答复：确认须上传签字协议书照片（multipart/form-data，字段 file）；"
+            "拒绝须写理由，订单退回调解。每名当事人只答复一次。"
+        ),
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="closing-confirm",
+        url_name="closing-confirm",
+        parser_classes=[parsers.MultiPartParser, parsers.JSONParser],
+    )
+    def closing_confirm(self, request, pk=None):
         return self._run(
             request,
-            "close",
-            CloseSerializer,
+            "closing_confirm",
+            ClosingConfirmSerializer,
             lambda d: {
-                "outcome": d["outcome"],
-                "summary": d["summary"],
-                "confirmed_party_ids": d["confirmed_parties"],
-                "grade": d["grade"],
-                "referral": d["referral"],
+                "party_id": d["party"],
+                "confirm": d["confirm"],
+                "reason": d["reason"],
+                "upload": d["file"],
             },
         )
+
+    @_action_schema(
+        "closing_sign",
+        None,
+        description=_(
+            "报单人或本街道派单员（调解中心）签字确认待确认的结单；最后一项确认到齐时订单结单。"
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="closing-sign", url_name="closing-sign")
+    def closing_sign(self, request, pk=None):
+        return self._run(request, "closing_sign")
+
+    @_action_schema(
+        "closing_withdraw",
+        OptionalReasonSerializer,
+        description=_("撤回待确认的结单（如需修改协议）：退回调解，确认链接失效。"),
+    )
+    @action(detail=True, methods=["post"], url_path="closing-withdraw", url_name="closing-withdraw")
+    def closing_withdraw(self, request, pk=None):
+        return self._run(
+            request, "closing_withdraw", OptionalReasonSerializer, lambda d: {"reason": d["reason"]}
+        )
+
+    @_action_schema(
+        "close_overdue",
+        ReasonSerializer,
+        description=_(
+            "本街道派单员；结单确认超过时限（默认72小时）仍未全部确认的，写明理由后结单，"
+            "未确认者记录在案。时限未到为 409。"
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="close-overdue", url_name="close-overdue")
+    def close_overdue(self, request, pk=None):
+        return self._run(
+            request, "close_overdue", ReasonSerializer, lambda d: {"reason": d["reason"]}
+        )
+
+    @extend_schema(
+        summary=_("结单确认"),
+        description=_("订单提交过的结单及各当事人的答复，最近的在后。"),
+        parameters=[ORDER_ID],
+        responses={200: ClosingSerializer(many=True), **error_responses(404)},
+        tags=["orders"],
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def closings(self, request, pk=None):
+        order_id = parse_id(pk)
+        if not orders_visible_to(request.user).filter(pk=order_id).exists():
+            raise NotFound()
+        rows = (
+            ClosingProposal.objects.filter(order_id=order_id)
+            .select_related("proposed_by")
+            .prefetch_related("confirmations__party")
+        )
+        context = self.get_serializer_context()
+        return Response(ClosingSerializer(rows, many=True, context=context).data)
 
     @_action_schema("cancel", ReasonSerializer, description=_("本街道派单员；重复或无效的订单。"))
     @action(detail=True, methods=["post"])
@@ -656,6 +749,38 @@ class OrderViewSet(
             "unit", "signed_by", "opinion_by", "sign_duty", "opinion_duty"
         )
         return Response(AssistanceSerializer(parts, many=True).data)
+
+    @extend_schema(
+        summary=_("人民调解协议书 PDF"),
+        description=_("结单确认所附的协议书（A4，含签名栏）；能查看订单的人均可下载。"),
+        parameters=[ORDER_ID, OpenApiParameter("proposal_id", int, OpenApiParameter.PATH)],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            **error_responses(404),
+            503: OpenApiResponse(description=_("本机不能生成 PDF。")),
+        },
+        tags=["orders"],
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"closings/(?P<proposal_id>[0-9]{1,18})/agreement",
+        url_name="agreement",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def agreement(self, request, pk=None, proposal_id=None):
+        order_id = parse_id(pk)
+        if not orders_visible_to(request.user).filter(pk=order_id).exists():
+            raise NotFound()
+        proposal = (
+            ClosingProposal.objects.filter(order_id=order_id, pk=int(proposal_id))
+            .select_related("order__lead_unit", "proposed_by")
+            .first()
+        )
+        if proposal is None or not proposal.has_agreement:
+            raise NotFound()
+        return pdf_response(proposal)
 
     @_action_schema(
         "pause",

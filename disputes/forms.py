@@ -568,21 +568,17 @@ class PartyChoiceField(forms.ModelMultipleChoiceField):
 
 
 class CloseForm(forms.Form):
+    """提交结单: the outcome, and for a mediated case the agreement (人民调解协议书)."""
+
     outcome = forms.ChoiceField(
         label=_("调解结果"), choices=Outcome.choices, widget=forms.RadioSelect()
     )
-    summary = forms.CharField(label=_("协议摘要"), widget=forms.Textarea(attrs={"rows": 3}))
-    confirmed_parties = PartyChoiceField(
-        label=_("当事人确认结单"),
-        queryset=Party.objects.none(),
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
-        help_text=_("每位当事人都须确认。"),
-    )
+    summary = forms.CharField(label=_("协议摘要"), widget=forms.Textarea(attrs={"rows": 2}))
     grade = forms.ChoiceField(
-        label=_("案件等级"),
+        label=_("拟定案件等级"),
         choices=[("", "—"), *Grade.choices],
         required=False,
-        help_text=_("调解成功或部分成功时必填（以案定补）。"),
+        help_text=_("调解成功或部分成功时必填（以案定补，由调解中心审核）。"),
     )
     referral = forms.ChoiceField(
         label=_("移交途径"),
@@ -590,12 +586,88 @@ class CloseForm(forms.Form):
         required=False,
         help_text=_("调解不成时必填。"),
     )
+    facts = forms.CharField(
+        label=_("纠纷事实"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("以下为人民调解协议书内容，调解成功或部分成功时必填。"),
+    )
+    terms = forms.CharField(
+        label=_("协议内容"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    performance = forms.CharField(
+        label=_("履行方式"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    perform_by = forms.DateField(
+        label=_("履行期限"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, order=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if order is not None:
+            self.fields["facts"].initial = order.narrative
+            self.fields["summary"].initial = order.meeting_result
+
+
+class ClosingConfirmForm(forms.Form):
+    """记录当面确认: a party's answer in person, with the signed agreement's photo."""
+
+    ANSWERS = {"confirm": True, "refuse": False}
+
+    party = forms.TypedChoiceField(label=_("当事人"), coerce=int, choices=())
+    answer = forms.ChoiceField(
+        label=_("当事人意见"),
+        choices=[("confirm", _("同意结单")), ("refuse", _("不同意"))],
+        initial="confirm",
+        widget=forms.RadioSelect(attrs={"class": "segmented"}),
+    )
+    file = forms.FileField(
+        label=_("签字协议书照片"),
+        required=False,
+        validators=[validate_attachment],
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT, "capture": "environment"}),
+        help_text=_("同意结单时必须上传当事人签字的协议书照片。"),
+    )
+    reason = forms.CharField(
+        label=_("不同意的理由"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, parties=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["confirmed_parties"].queryset = Party.objects.filter(
-            pk__in=[p.pk for p in parties]
-        )
+        self.fields["party"].choices = [(p.pk, p.name) for p in parties]
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class OverdueCloseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("逾期结单理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class PartyAnswerForm(forms.Form):
+    """The party's own page (no login): confirm, or refuse with a reason."""
+
+    reason = forms.CharField(
+        label=_("如不同意，请写明理由"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+    )
 
 
 class NoteForm(forms.Form):

@@ -167,12 +167,22 @@ class State(models.TextChoices):
     SIGNED = "signed", _("已签收")
     CONTACTED = "contacted", _("已联系")
     MET = "met", _("已调解")
+    # The closing is proposed; the parties, the reporter and the center confirm it
+    # (结单确认, ``ClosingProposal``).
+    CONFIRMING = "confirming", _("待确认结单")
     CLOSED = "closed", _("已结单")
     CANCELLED = "cancelled", _("已撤销")
 
 
-OPEN_STATES = (State.REPORTED, State.DISPATCHED, State.SIGNED, State.CONTACTED, State.MET)
-HANDLING_STATES = (State.SIGNED, State.CONTACTED, State.MET)
+OPEN_STATES = (
+    State.REPORTED,
+    State.DISPATCHED,
+    State.SIGNED,
+    State.CONTACTED,
+    State.MET,
+    State.CONFIRMING,
+)
+HANDLING_STATES = (State.SIGNED, State.CONTACTED, State.MET, State.CONFIRMING)
 
 
 class Source(models.TextChoices):
@@ -467,7 +477,17 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self.meeting_result = result
         self._reach("met_at", at)
 
-    @transition(field=state, source=State.MET, target=State.CLOSED)
+    @transition(field=state, source=State.MET, target=State.CONFIRMING)
+    def propose_close(self) -> None:
+        """The handler proposes the closing (``ClosingProposal``): the parties, the
+        reporter and the center confirm it; it closes when all have."""
+
+    @transition(field=state, source=State.CONFIRMING, target=State.MET)
+    def back_to_mediation(self) -> None:
+        """A party refused the proposed closing, or the handler withdrew it: mediation
+        goes on and a new closing may be proposed."""
+
+    @transition(field=state, source=State.CONFIRMING, target=State.CLOSED)
     def close(self, *, at: datetime, outcome: str, summary: str, grade: str, referral: str):
         self.closed_at = at
         self.outcome, self.agreement_summary = outcome, summary
@@ -1136,6 +1156,13 @@ class EventKind(models.TextChoices):
     RECOLOURED = "recoloured", _("改色")
     GRADE_REVIEWED = "grade_reviewed", _("等级审核")
     LEADER_REVIEWED = "leader_reviewed", _("包案审核")
+    # The joint closing (``ClosingProposal``): proposed, each party's answer, the
+    # sign-offs, withdrawn; the closing itself is CLOSED.
+    CLOSING_PROPOSED = "close_proposed", _("提交结单")
+    PARTY_CONFIRMED = "party_confirmed", _("当事人确认结单")
+    PARTY_REFUSED = "party_refused", _("当事人拒绝结单")
+    CLOSING_SIGNED = "closing_signed", _("签字确认结单")
+    CLOSING_WITHDRAWN = "close_withdrawn", _("撤回结单")
 
 
 # The moment (an ``Order`` time field) each kind of event stamps: the clocks start and
@@ -1243,6 +1270,150 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.get_rating_display() or '-'}"
+
+
+class ClosingProposal(models.Model):
+    """A proposed closing (结单确认): the outcome, and for a mediated case the agreement
+    (人民调解协议书: the facts, the terms, how and by when they are performed), which
+    every party confirms through its own link or in person, then the reporter and the
+    street center sign off. The order closes when all are in; past the ``closing`` duty's
+    limit the center may close it with a reason; a party's refusal (or the handler's
+    withdrawal) sends it back to mediation. Services in ``disputes.closing``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        CLOSED = "closed", _("已结单")
+        REFUSED = "refused", _("当事人拒绝")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="closings"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField(_("提交时间"))
+    outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices)
+    summary = models.TextField(_("协议摘要"))
+    grade = models.CharField(_("拟定等级"), max_length=16, choices=Grade.choices, blank=True)
+    referral = models.CharField(_("移交途径"), max_length=16, choices=Referral.choices, blank=True)
+    # The agreement (人民调解协议书), for a mediated or partly mediated outcome.
+    facts = models.TextField(_("纠纷事实"), blank=True)
+    terms = models.TextField(_("协议内容"), blank=True)
+    performance = models.TextField(_("履行方式"), blank=True)
+    perform_by = models.DateField(_("履行期限"), null=True, blank=True)
+    # The reporter signs off unless the command system reported it (a 警情: its result
+    # goes back to 110 instead).
+    reporter_needed = models.BooleanField(_("须报单人确认"), default=True)
+    reporter_signed_at = models.DateTimeField(_("报单人确认时间"), null=True, blank=True)
+    reporter_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("报单人确认"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    center_signed_at = models.DateTimeField(_("中心确认时间"), null=True, blank=True)
+    center_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("中心确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # Why it ended without every confirmation: the refusal, the withdrawal, or the
+    # center's reason for closing past the limit (逾期结单).
+    end_reason = models.TextField(_("说明"), blank=True)
+    forced = models.BooleanField(_("逾期结单"), default=False)
+
+    class Meta:
+        verbose_name = _("结单确认")
+        verbose_name_plural = _("结单确认")
+        ordering = ["order", "proposed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(status="pending"),
+                name="closing_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.get_status_display()}"
+
+    @property
+    def has_agreement(self) -> bool:
+        return self.outcome in (Outcome.MEDIATED, Outcome.PARTLY_MEDIATED)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
+class PartyConfirmation(models.Model):
+    """One party's answer to a proposed closing, through its own link (no login, like
+    the review link; its code texted where the party agreed to SMS) or recorded in
+    person by the handler with a photo of the signed agreement."""
+
+    class Answer(models.TextChoices):
+        CONFIRMED = "confirmed", _("确认")
+        REFUSED = "refused", _("拒绝")
+
+    class How(models.TextChoices):
+        LINK = "link", _("本人通过链接")
+        IN_PERSON = "in_person", _("当面签字")
+
+    proposal = models.ForeignKey(
+        ClosingProposal,
+        verbose_name=_("结单确认"),
+        on_delete=models.CASCADE,
+        related_name="confirmations",
+    )
+    party = models.ForeignKey(
+        Party, verbose_name=_("当事人"), on_delete=models.CASCADE, related_name="confirmations"
+    )
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    sms_code = models.CharField(max_length=16, unique=True, null=True, blank=True, editable=False)
+    answer = models.CharField(_("答复"), max_length=12, choices=Answer.choices, blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    how = models.CharField(_("确认方式"), max_length=12, choices=How.choices, blank=True)
+    reason = models.TextField(_("拒绝理由"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    photo = models.ForeignKey(
+        "Attachment",
+        verbose_name=_("签字协议照片"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("当事人确认")
+        verbose_name_plural = _("当事人确认")
+        ordering = ["proposal", "party_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "party"], name="confirmation_one_per_party")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id} {self.party_id} {self.answer or '-'}"
 
 
 class ReturnVisit(models.Model):

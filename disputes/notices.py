@@ -64,13 +64,42 @@ def text_review_codes(*, order, reviews: list[Review], now: datetime) -> int:
     return queued
 
 
-def _give_code(review: Review, *, tries: int = 5) -> None:
-    """A fresh unique code on ``review``; a clash with another review's draws again."""
+def text_closing_codes(*, order, confirmations: list, now: datetime) -> int:
+    """Queue one SMS per party asked to confirm a proposed closing (结单确认) who agreed
+    to SMS and has a mobile: the order number and its own code, typed at the constant
+    link (``PUBLIC_BASE_URL``/confirm/). Nothing without SMS, the "closing_link"
+    template or a public address; once per confirmation (the outbox key)."""
+    entry = sms.review_entry_url("confirm")
+    if not (sms.sms_enabled() and sms.template_for(sms.CLOSING_LINK) and entry):
+        return 0
+    queued = 0
+    number = sms.fit_order_number(order.number)
+    parties = order.parties.in_bulk([c.party_id for c in confirmations])
+    for confirmation in confirmations:
+        party = parties.get(confirmation.party_id)
+        if party is None or not (party.sms_consent and MOBILE_RE.match(party.phone)):
+            continue
+        if confirmation.sms_code is None:
+            _give_code(confirmation)
+        queued += sms_enqueue(
+            key=f"closing:{confirmation.pk}",
+            order=order,
+            phone=party.phone,
+            kind=sms.CLOSING_LINK,
+            params=[number, confirmation.sms_code],
+            now=now,
+        )
+    return queued
+
+
+def _give_code(row, *, tries: int = 5) -> None:
+    """A fresh unique code on ``row`` (a review or a closing confirmation); a clash with
+    another's draws again."""
     for attempt in range(tries):
-        review.sms_code = sms.review_code()
+        row.sms_code = sms.review_code()
         try:
             with transaction.atomic():  # a savepoint: a clash leaves the caller's intact
-                Review.objects.filter(pk=review.pk).update(sms_code=review.sms_code)
+                type(row).objects.filter(pk=row.pk).update(sms_code=row.sms_code)
             return
         except IntegrityError:
             if attempt == tries - 1:
@@ -153,6 +182,21 @@ def notify_order_event(*, order, kind: str, actor, now: datetime, note: str = ""
             "number": number,
             "outcome": order.get_outcome_display(),
         }
+        body = note
+    elif kind == "close_proposed":
+        # The reporter (unless the command system) and the center sign off.
+        users = _members(street_dispatchers_q(order.street_id))
+        if order.source != "police_incident":
+            users = [order.reporter, *users]
+        subject = _("待确认结单 %(number)s：请签字确认") % {"number": number}
+        body = note or title
+    elif kind == "party_refused":
+        if order.assignee_id:
+            users = [order.assignee]
+        else:
+            users = _members(Q(unit_id=order.lead_unit_id, role__in=[Role.HANDLER, Role.UNIT_HEAD]))
+        users += _members(street_dispatchers_q(order.street_id))
+        subject = _("当事人不同意结单 %(number)s：已退回调解") % {"number": number}
         body = note
     elif kind == "cancelled":
         users = [order.reporter]

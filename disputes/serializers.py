@@ -19,6 +19,7 @@ from shishi_mediation.api import (
     Choice,
     Flag,
     FormFlag,
+    FormIdField,
     IdField,
     ModelSerializer,
     Text,
@@ -34,6 +35,7 @@ from .models import (
     Assistance,
     Attachment,
     ClockPause,
+    ClosingProposal,
     ContactMethod,
     Directive,
     Escalation,
@@ -44,6 +46,7 @@ from .models import (
     OrderEvent,
     Outcome,
     Party,
+    PartyConfirmation,
     Referral,
     ReturnRequest,
     Source,
@@ -730,13 +733,98 @@ class MeetingSerializer(serializers.Serializer):
 
 
 class CloseSerializer(serializers.Serializer):
+    """提交结单: the outcome, and for a mediated case the agreement (人民调解协议书)."""
+
     outcome = Choice(choices=Outcome.choices)
     summary = Text(max_length=5000)
-    confirmed_parties = serializers.ListField(
-        child=IdField(), max_length=50, help_text=_("确认结单的当事人 id，须包含全部当事人。")
-    )
     grade = Choice(choices=Grade.choices, allow_blank=True, default="")
     referral = Choice(choices=Referral.choices, allow_blank=True, default="")
+    facts = Text(
+        max_length=5000, allow_blank=True, default="", help_text=_("纠纷事实（调解成功时必填）。")
+    )
+    terms = Text(
+        max_length=5000, allow_blank=True, default="", help_text=_("协议内容（调解成功时必填）。")
+    )
+    performance = Text(
+        max_length=5000, allow_blank=True, default="", help_text=_("履行方式（调解成功时必填）。")
+    )
+    perform_by = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=_("履行期限（日期）。")
+    )
+
+
+class ClosingConfirmSerializer(serializers.Serializer):
+    """记录当面确认: a party's answer given in person."""
+
+    party = FormIdField(help_text=_("当事人 id。"))
+    confirm = FormFlag(default=True, help_text=_("true 确认（须上传签字协议书照片），false 拒绝。"))
+    reason = Text(max_length=1000, allow_blank=True, default="", help_text=_("拒绝的理由。"))
+    file = serializers.FileField(
+        required=False, allow_null=True, default=None, help_text=_("当事人签字的协议书照片。")
+    )
+
+
+class OptionalReasonSerializer(serializers.Serializer):
+    reason = Text(max_length=2000, allow_blank=True, default="")
+
+
+class PartyConfirmationSerializer(ModelSerializer):
+    party = serializers.IntegerField(source="party_id", read_only=True)
+    party_name = serializers.CharField(source="party.name", read_only=True)
+    answer = blank_choice(PartyConfirmation.Answer.choices)
+    how = blank_choice(PartyConfirmation.How.choices)
+
+    class Meta:
+        model = PartyConfirmation
+        fields = ["party", "party_name", "answer", "answered_at", "how", "reason"]
+        read_only_fields = fields
+
+
+class ClosingSerializer(ModelSerializer):
+    """The order's proposed closings (结单确认), the latest last."""
+
+    status = Choice(choices=ClosingProposal.Status.choices, read_only=True)
+    outcome = Choice(choices=Outcome.choices, read_only=True)
+    grade = blank_choice(Grade.choices)
+    referral = blank_choice(Referral.choices)
+    proposed_by = UserBriefSerializer(read_only=True)
+    confirmations = PartyConfirmationSerializer(many=True, read_only=True)
+    agreement_pdf = serializers.SerializerMethodField(help_text=_("协议书 PDF 地址。"))
+
+    class Meta:
+        model = ClosingProposal
+        fields = [
+            "id",
+            "status",
+            "proposed_by",
+            "proposed_at",
+            "outcome",
+            "summary",
+            "grade",
+            "referral",
+            "facts",
+            "terms",
+            "performance",
+            "perform_by",
+            "reporter_needed",
+            "reporter_signed_at",
+            "center_signed_at",
+            "confirmations",
+            "ended_at",
+            "end_reason",
+            "forced",
+            "agreement_pdf",
+        ]
+        read_only_fields = fields
+
+    def get_agreement_pdf(self, obj) -> str | None:
+        if not obj.has_agreement:
+            return None
+        return reverse(
+            "api-order-agreement",
+            kwargs={"pk": obj.order_id, "proposal_id": obj.pk},
+            request=self.context.get("request"),
+        )
 
 
 # --- police incidents ----------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from shishi_mediation.logs import order_log_context
 from shishi_mediation.text import SHANGHAI, display_name, joined, local_iso, visible_text
 from shishi_mediation.validators import MOBILE_RE
 
-from .actions import ORDER_ACTIONS, RETURNABLE
+from .actions import ORDER_ACTIONS, RETURNABLE, Capacity
 from .assisting import (
     assistance_opinion,
     assistance_sign,
@@ -51,6 +51,7 @@ from .models import (
     DIRECTIVE_MAX_DAYS,
     Attachment,
     ClockPause,
+    ClosingProposal,
     ContactMethod,
     Directive,
     EventKind,
@@ -59,6 +60,7 @@ from .models import (
     OrderNumberCounter,
     Outcome,
     Party,
+    PartyConfirmation,
     Referral,
     ReturnRequest,
     ReturnVisit,
@@ -73,12 +75,14 @@ from .notices import (
     notify_case_leader,
     notify_directive,
     notify_order_event,
+    text_closing_codes,
     text_review_codes,
 )
 from .pauses import PauseState, close_expired, end_pauses, minutes_paused, open_pause
 from .selectors import (
     allowed_actions,
     can_report,
+    capacities,
     colour_at_dispatch,
     is_dispatcher,
     is_valid_pk,
@@ -332,16 +336,37 @@ def _transition(
                     _("当前状态“%(state)s”不能执行此操作。") % {"state": order.get_state_display()},
                     state=order.state,
                 )
-            note, data = apply(order)
-            # A step that moved a clock's due time (a pause approved or ended early)
-            # saves it and re-arms its alarm; the escalations of the old due resolve.
-            moved = bool(order.alarm_changes)
-            if moved:
+            from_state = order.state
+            try:
+                note, data = apply(order)
+            except (TransitionNotAllowed, ConcurrentTransition):
+                raise Conflict(state=from_state) from None
+            shifted = bool(order.alarm_changes)
+            if order.state != from_state:
+                # A step that moved the order without an action of its own: the joint
+                # closing's completion or a party's refusal through its link.
+                order.save()
+                save_alarms(order=order)
+            elif shifted:
+                # A step that moved a clock's due time (a pause approved or ended
+                # early) saves it and re-arms its alarm.
                 order.save(update_fields=[c.due_field for c in CLOCKS])
                 save_alarms(order=order)
-            record_event(order=order, kind=kind, actor=actor, at=now, note=note, data=data)
-            if moved:
+            moved = order.state != from_state
+            record_event(
+                order=order,
+                kind=kind,
+                actor=actor,
+                at=now,
+                from_state=from_state if moved else "",
+                to_state=order.state if moved else "",
+                note=note,
+                data=data,
+            )
+            if moved or shifted:  # the escalations of an old due resolve
                 resolve_escalations(order=order, now=now)
+            if moved and not order.is_open:
+                order_closing_ends(order, at=now)
             notify_order_event(order=order, kind=kind, actor=actor, now=now, note=note)
             return order
         # Role first (403), then state (409): a handler whose colleague signed a moment
@@ -1289,29 +1314,27 @@ def order_record_meeting(
     )
 
 
-def order_close(
+AGREEMENT_TEXT_MAX = 5000  # characters of each part of an agreement
+
+
+def _closing_errors(
     *,
-    order_id: int,
-    actor,
     outcome: str,
     summary: str,
-    confirmed_party_ids: Iterable[int],
-    grade: str = "",
-    referral: str = "",
-    now: datetime | None = None,
-) -> Order:
-    """Close the order together with the parties (结单).
-
-    Every party must have confirmed; a failed mediation names where it was referred; a
-    successful one carries the grade the subsidy is paid by.
-    """
-    now = now or timezone.now()
-    confirmed = set(confirmed_party_ids)
+    grade: str,
+    referral: str,
+    facts: str,
+    terms: str,
+    performance: str,
+    perform_by,
+    now: datetime,
+) -> dict[str, Any]:
     errors: dict[str, Any] = {}
     _require(errors, outcome=outcome, summary=summary)
     if outcome and outcome not in Outcome.values:
         errors["outcome"] = _("结果无效。")
-    if outcome in (Outcome.MEDIATED, Outcome.PARTLY_MEDIATED) and not grade:
+    agreed = outcome in (Outcome.MEDIATED, Outcome.PARTLY_MEDIATED)
+    if agreed and not grade:
         errors["grade"] = _("调解成功的案件须评定等级。")
     if grade and grade not in Grade.values:
         errors["grade"] = _("等级无效。")
@@ -1319,34 +1342,433 @@ def order_close(
         errors["referral"] = _("调解不成须注明移交途径。")
     if referral and referral not in Referral.values:
         errors["referral"] = _("移交途径无效。")
-    _raise_if(errors)
+    if agreed:
+        # 人民调解协议书: the facts, the terms agreed, how and by when they are performed.
+        _require(errors, facts=facts, terms=terms, performance=performance)
+    for name, text in (("facts", facts), ("terms", terms), ("performance", performance)):
+        if len(text) > AGREEMENT_TEXT_MAX:
+            errors[name] = _("不超过%(n)d字。") % {"n": AGREEMENT_TEXT_MAX}
+    if perform_by is not None and perform_by < now.astimezone(SHANGHAI).date():
+        errors["perform_by"] = _("履行期限不能早于今天。")
+    return errors
+
+
+def order_propose_close(
+    *,
+    order_id: int,
+    actor,
+    outcome: str,
+    summary: str,
+    grade: str = "",
+    referral: str = "",
+    facts: str = "",
+    terms: str = "",
+    performance: str = "",
+    perform_by=None,
+    now: datetime | None = None,
+) -> Order:
+    """Propose the closing (提交结单): the outcome, and for a mediated case the agreement
+    (人民调解协议书). Each party gets its own confirmation link (texted where it agreed to
+    SMS); the reporter and the center sign off; the order closes when all are in
+    (``closing_respond``, ``order_closing_confirm``, ``order_closing_sign``). The
+    ``closing`` duty (72 hours) runs meanwhile, owed by the lead unit."""
+    now = now or timezone.now()
+    texts = {
+        k: (v or "").strip()
+        for k, v in dict(summary=summary, facts=facts, terms=terms, performance=performance).items()
+    }
+    _raise_if(
+        _closing_errors(
+            outcome=outcome, grade=grade, referral=referral, perform_by=perform_by, now=now, **texts
+        )
+    )
+    agreed = outcome in (Outcome.MEDIATED, Outcome.PARTLY_MEDIATED)
 
     def apply(o: Order):
-        party_ids = set(o.parties.values_list("pk", flat=True))
-        if party_ids - confirmed:
-            raise InvalidInput({"confirmed_parties": _("所有当事人均须确认结单。")})
-        if confirmed - party_ids:
-            raise InvalidInput({"confirmed_parties": _("当事人不属于此订单。")})
         if o.colour == Colour.RED and o.leader_reviewed_at is None:
             raise Conflict(_("红色订单须经包案领导审核后才能结单。"), state=o.state)
-        o.close(at=now, outcome=outcome, summary=summary.strip(), grade=grade, referral=referral)
-        _confirm_and_invite_reviews(order=o, party_ids=party_ids, now=now)
-        data = {"outcome": outcome, "grade": grade, "referral": referral}
-        return summary.strip(), {**data, **_grade_review_due(o, now=now)}
+        o.propose_close()
+        proposal = ClosingProposal.objects.create(
+            order=o,
+            proposed_by=actor,
+            proposed_at=now,
+            outcome=outcome,
+            grade=grade,
+            referral=referral,
+            summary=texts["summary"],
+            facts=texts["facts"] if agreed else "",
+            terms=texts["terms"] if agreed else "",
+            performance=texts["performance"] if agreed else "",
+            perform_by=perform_by if agreed else None,
+            reporter_needed=o.source != Source.POLICE_INCIDENT,
+        )
+        confirmations = PartyConfirmation.objects.bulk_create(
+            PartyConfirmation(proposal=proposal, party=p, token=secrets.token_urlsafe(24))
+            for p in o.parties.all()
+        )
+        policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level, colour=o.colour)
+        duty = duty_start(
+            order=o,
+            kind="closing",
+            unit_id=o.lead_unit_id,
+            at=now,
+            limit=policy.duty_limit("closing"),
+        )
+        text_closing_codes(order=o, confirmations=confirmations, now=now)
+        data = {"proposal_id": proposal.pk, "outcome": outcome, "grade": grade}
+        return texts["summary"], {**data, "referral": referral, **duty_data(duty)}
 
     return _transition(
         order_id=order_id,
         actor=actor,
         action="close",
+        kind=EventKind.CLOSING_PROPOSED,
+        now=now,
+        apply=apply,
+    )
+
+
+def pending_closing(order: Order) -> ClosingProposal | None:
+    return order.closings.filter(status=ClosingProposal.Status.PENDING).first()
+
+
+def _pending_closing(o: Order) -> ClosingProposal:
+    proposal = pending_closing(o)
+    if proposal is None:
+        raise Conflict(_("没有待确认的结单。"), state=o.state)
+    return proposal
+
+
+def closing_missing(proposal: ClosingProposal) -> list[str]:
+    """Who has yet to confirm the proposed closing, by name: parties, the reporter, the
+    center. Empty: it may close."""
+    missing = [
+        c.party.name
+        for c in proposal.confirmations.select_related("party")
+        if c.answer != PartyConfirmation.Answer.CONFIRMED
+    ]
+    if proposal.reporter_needed and proposal.reporter_signed_at is None:
+        missing.append(str(_("报单人")))
+    if proposal.center_signed_at is None:
+        missing.append(str(_("调解中心")))
+    return missing
+
+
+def _end_closing(
+    o: Order, proposal: ClosingProposal, *, status: str, reason: str, now: datetime
+) -> dict[str, Any]:
+    """The proposal ends (closed, refused, withdrawn): its links die, its duty is met
+    (closed) or ends unmet."""
+    proposal.status, proposal.ended_at, proposal.end_reason = status, now, reason
+    proposal.save(update_fields=["status", "ended_at", "end_reason", "forced"])
+    duty = o.duties.running().filter(kind="closing").first()
+    if duty is None:
+        return {}
+    if status == ClosingProposal.Status.CLOSED and not proposal.forced:
+        duty_meet(duty, at=now)
+        return duty_data(duty)
+    duties_end([duty], at=now)
+    return {"duty_id": duty.pk, "duty": duty.kind, "ended": True}
+
+
+def _close_by_proposal(
+    o: Order, proposal: ClosingProposal, *, now: datetime, reason: str = ""
+) -> tuple[str, dict[str, Any]]:
+    """Close the order as proposed: every confirmation is in, or the center closes it
+    past the limit (``proposal.forced``). The parties who confirmed are marked; each
+    party gets its review link."""
+    o.close(
+        at=now,
+        outcome=proposal.outcome,
+        summary=proposal.summary,
+        grade=proposal.grade,
+        referral=proposal.referral,
+    )
+    duty = _end_closing(o, proposal, status=ClosingProposal.Status.CLOSED, reason=reason, now=now)
+    confirmed = proposal.confirmations.filter(answer=PartyConfirmation.Answer.CONFIRMED)
+    Party.objects.filter(pk__in=confirmed.values("party_id")).update(confirmed_at=now)
+    _invite_reviews(order=o, party_ids=o.parties.values_list("pk", flat=True), now=now)
+    data = {
+        "proposal_id": proposal.pk,
+        "outcome": proposal.outcome,
+        "grade": proposal.grade,
+        "referral": proposal.referral,
+        **({"forced": True} if proposal.forced else {}),
+        "closing": duty,
+    }
+    return reason or proposal.summary, {**data, **_grade_review_due(o, now=now)}
+
+
+def _close_if_complete(*, order_id: int, actor, now: datetime) -> Order | None:
+    """After a confirmation or a sign-off (same transaction): close the order if it was
+    the last one missing."""
+
+    def lock() -> Order:
+        return Order.objects.select_for_update(of=("self",)).get(pk=order_id)
+
+    order = lock()
+    proposal = pending_closing(order) if order.state == State.CONFIRMING else None
+    if proposal is None or closing_missing(proposal):
+        return None
+    return _transition(
+        lock=lock,
+        actor=actor,
+        action=None,
+        kind=EventKind.CLOSED,
+        now=now,
+        apply=lambda o: _close_by_proposal(o, proposal, now=now),
+    )
+
+
+def _answer(
+    o: Order,
+    confirmation: PartyConfirmation,
+    *,
+    confirm: bool,
+    reason: str,
+    how: str,
+    now: datetime,
+    recorded_by=None,
+    photo: Attachment | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Record one party's answer; a refusal sends the order back to mediation."""
+    proposal = confirmation.proposal
+    if not proposal.is_pending or o.state != State.CONFIRMING:
+        raise Conflict(_("此结单确认已结束。"), state=o.state)
+    if confirmation.answer:
+        raise Conflict(_("该当事人已答复。"), state=o.state)
+    confirmation.answer = (
+        PartyConfirmation.Answer.CONFIRMED if confirm else PartyConfirmation.Answer.REFUSED
+    )
+    confirmation.answered_at, confirmation.how, confirmation.reason = now, how, reason
+    confirmation.recorded_by, confirmation.photo = recorded_by, photo
+    confirmation.save()
+    data: dict[str, Any] = {
+        "proposal_id": proposal.pk,
+        "party_id": confirmation.party_id,
+        "party": confirmation.party.name,
+        "how": how,
+    }
+    if photo is not None:
+        data["attachment_id"] = photo.pk
+    if not confirm:
+        o.back_to_mediation()
+        data.update(
+            _end_closing(o, proposal, status=proposal.Status.REFUSED, reason=reason, now=now)
+        )
+    return reason, data
+
+
+def closing_respond(
+    *, token: str, confirm: bool, reason: str = "", now: datetime | None = None
+) -> PartyConfirmation:
+    """A party answers the proposed closing through its own link (no login): confirms
+    it, or refuses with a reason, which sends the order back to mediation. Once per
+    link; a link of an ended proposal, or older than ``CLOSING_LINK_TTL``, is refused
+    (``Conflict``); an unknown one is ``NotFound``."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not confirm and not reason:
+        raise InvalidInput({"reason": _("请说明不同意的理由。")})
+    if len(reason) > 1000:
+        raise InvalidInput({"reason": _("理由不超过1000字。")})
+    confirmation: PartyConfirmation | None = None
+
+    def lock() -> Order:
+        nonlocal confirmation
+        confirmation = confirmation_by_token(token)
+        if confirmation is None:
+            raise NotFound(_("确认链接无效。"))
+        order = Order.objects.select_for_update(of=("self",)).get(pk=confirmation.proposal.order_id)
+        confirmation.refresh_from_db()
+        return order
+
+    def apply(o: Order):
+        if now > confirmation.proposal.proposed_at + settings.CLOSING_LINK_TTL:
+            raise Conflict(_("确认链接已过期。"), state=o.state)
+        return _answer(o, confirmation, confirm=confirm, reason=reason, how="link", now=now)
+
+    kind = EventKind.PARTY_CONFIRMED if confirm else EventKind.PARTY_REFUSED
+    with transaction.atomic():
+        order = _transition(lock=lock, actor=None, action=None, kind=kind, now=now, apply=apply)
+        if confirm:
+            _close_if_complete(order_id=order.pk, actor=None, now=now)
+    return confirmation
+
+
+def confirmation_by_token(token: str) -> PartyConfirmation | None:
+    if not token or len(token) > 64:
+        return None
+    return PartyConfirmation.objects.select_related("proposal", "party").filter(token=token).first()
+
+
+def order_closing_confirm(
+    *,
+    order_id: int,
+    actor,
+    party_id: int,
+    upload,
+    confirm: bool = True,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Order:
+    """The handler records a party's answer given in person (当面确认): confirmed, with a
+    photo of the signed agreement, or refused with the reason."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    errors: dict[str, Any] = {}
+    if confirm and upload is None:
+        errors["file"] = _("请上传当事人签字的协议书照片。")
+    if not confirm and not reason:
+        errors["reason"] = _("请说明不同意的理由。")
+    if not is_valid_pk(party_id):
+        errors["party"] = _("当事人无效。")
+    _raise_if(errors)
+    _check_may(actor=actor, order_id=order_id, action="closing_confirm")
+    prepared = attachment_prepare(upload=upload) if upload is not None else None
+
+    with transaction.atomic():
+        photo = None
+        if prepared is not None:
+            photo = order_attach(
+                order_id=order_id,
+                actor=actor,
+                upload=prepared,
+                note=_("签字协议书"),
+                now=now,
+            )
+
+        def apply(o: Order):
+            proposal = _pending_closing(o)
+            confirmation = (
+                proposal.confirmations.select_related("party", "proposal")
+                .filter(party_id=party_id)
+                .first()
+            )
+            if confirmation is None:
+                raise InvalidInput({"party": _("当事人不属于此订单。")})
+            return _answer(
+                o,
+                confirmation,
+                confirm=confirm,
+                reason=reason,
+                how="in_person",
+                now=now,
+                recorded_by=actor,
+                photo=photo,
+            )
+
+        kind = EventKind.PARTY_CONFIRMED if confirm else EventKind.PARTY_REFUSED
+        order = _transition(
+            order_id=order_id,
+            actor=actor,
+            action="closing_confirm",
+            kind=kind,
+            now=now,
+            apply=apply,
+        )
+        return _close_if_complete(order_id=order.pk, actor=actor, now=now) or order
+
+
+def order_closing_sign(*, order_id: int, actor, now: datetime | None = None) -> Order:
+    """The reporter and the street center sign off the proposed closing (签字确认): each
+    signs what its capacity may sign and has not; one person who is both signs both.
+    The last confirmation closes the order."""
+    now = now or timezone.now()
+
+    with transaction.atomic():
+
+        def apply(o: Order):
+            proposal = _pending_closing(o)
+            mine = capacities(actor, o)
+            signed = []
+            reporter = Capacity.REPORTER in mine and proposal.reporter_needed
+            if reporter and proposal.reporter_signed_at is None:
+                proposal.reporter_signed_at, proposal.reporter_signed_by = now, actor
+                signed.append("reporter")
+            if Capacity.DISPATCHER in mine and proposal.center_signed_at is None:
+                proposal.center_signed_at, proposal.center_signed_by = now, actor
+                signed.append("center")
+            if not signed:
+                raise Conflict(_("您已签字确认。"), state=o.state)
+            proposal.save(
+                update_fields=[
+                    "reporter_signed_at",
+                    "reporter_signed_by",
+                    "center_signed_at",
+                    "center_signed_by",
+                ]
+            )
+            return "", {"proposal_id": proposal.pk, "signed": signed}
+
+        order = _transition(
+            order_id=order_id,
+            actor=actor,
+            action="closing_sign",
+            kind=EventKind.CLOSING_SIGNED,
+            now=now,
+            apply=apply,
+        )
+        return _close_if_complete(order_id=order.pk, actor=actor, now=now) or order
+
+
+def order_close_overdue(*, order_id: int, actor, reason: str, now: datetime | None = None) -> Order:
+    """Past the ``closing`` duty's limit the street center closes the order with a reason
+    although confirmations are missing (逾期结单); who did not confirm stays on record."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput({"reason": _("请写明逾期结单的理由。")})
+
+    def apply(o: Order):
+        proposal = _pending_closing(o)
+        duty = o.duties.filter(kind="closing").order_by("-started_at").first()
+        if duty is not None and now <= duty.due_at:
+            raise Conflict(
+                _("结单确认时限未到（%(due)s），不能逾期结单。")
+                % {"due": local_iso(duty.due_at)[:16].replace("T", " ")},
+                state=o.state,
+            )
+        proposal.forced = True
+        note, data = _close_by_proposal(o, proposal, now=now, reason=reason)
+        return note, {**data, "missing": closing_missing(proposal)}
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="close_overdue",
         kind=EventKind.CLOSED,
         now=now,
         apply=apply,
     )
 
 
-def _confirm_and_invite_reviews(*, order: Order, party_ids: Iterable[int], now: datetime) -> None:
-    """At closing: the parties confirmed it; one review link each."""
-    order.parties.update(confirmed_at=now)
+def order_closing_withdraw(
+    *, order_id: int, actor, reason: str = "", now: datetime | None = None
+) -> Order:
+    """The handler withdraws the proposed closing (撤回结单), e.g. to correct the
+    agreement: back to mediation, every link of it dead."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+
+    def apply(o: Order):
+        proposal = _pending_closing(o)
+        o.back_to_mediation()
+        data = _end_closing(o, proposal, status=proposal.Status.WITHDRAWN, reason=reason, now=now)
+        return reason, {"proposal_id": proposal.pk, **data}
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="closing_withdraw",
+        kind=EventKind.CLOSING_WITHDRAWN,
+        now=now,
+        apply=apply,
+    )
+
+
+def _invite_reviews(*, order: Order, party_ids: Iterable[int], now: datetime) -> None:
+    """At closing: one review link each party."""
     # One unguessable review link per party, printed on the closing page.
     reviews = Review.objects.bulk_create(
         Review(order=order, party_id=pid, token=secrets.token_urlsafe(24), created_at=now)
@@ -1370,9 +1792,8 @@ def order_settle_on_the_spot(
 
     def apply(o: Order):
         o.settle_on_the_spot(at=now, summary=summary)
-        _confirm_and_invite_reviews(
-            order=o, party_ids=o.parties.values_list("pk", flat=True), now=now
-        )
+        o.parties.update(confirmed_at=now)
+        _invite_reviews(order=o, party_ids=o.parties.values_list("pk", flat=True), now=now)
         data = {"outcome": Outcome.MEDIATED, "grade": o.grade, "on_the_spot": True}
         return summary, {**data, **_grade_review_due(o, now=now)}
 

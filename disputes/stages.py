@@ -349,6 +349,24 @@ DUTIES: tuple[DutyClock, ...] = (
         ),
     ),
     DutyClock(
+        name="closing",
+        label=_("结单确认"),
+        # From the proposal of the closing until every party, the reporter and the center
+        # have confirmed; past it the center may close with a reason (逾期结单).
+        minutes=72 * 60,
+        policy_field="closing_minutes",
+        limit_label=_("结单确认时限（分钟，自提交结单起）"),
+        told=_DUTY_UNIT_TOLD,
+        report=DutyReportLabels(
+            on_time=_("结单按时确认"),
+            late=_("结单超时确认"),
+            open=_("结单逾期未确认"),
+            rate=_("结单按时确认率(%)"),
+            rate_name=_("结单按时确认率"),
+            group=_("结单确认"),
+        ),
+    ),
+    DutyClock(
         name="grade",
         label=_("等级审核"),
         minutes=3 * 24 * 60,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import closing_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -45,7 +45,37 @@ urlpatterns = [
     ),
     path("orders/<int:pk>/contact/", views.ContactView.as_view(), name="order-contact"),
     path("orders/<int:pk>/meet/", views.MeetingView.as_view(), name="order-meet"),
-    path("orders/<int:pk>/close/", views.CloseView.as_view(), name="order-close"),
+    path("orders/<int:pk>/close/", closing_views.CloseView.as_view(), name="order-close"),
+    path(
+        "orders/<int:pk>/closing-confirm/",
+        closing_views.ClosingConfirmView.as_view(),
+        name="order-closing-confirm",
+    ),
+    path(
+        "orders/<int:pk>/closing-sign/",
+        closing_views.ClosingSignView.as_view(),
+        name="order-closing-sign",
+    ),
+    path(
+        "orders/<int:pk>/closing-withdraw/",
+        closing_views.ClosingWithdrawView.as_view(),
+        name="order-closing-withdraw",
+    ),
+    path(
+        "orders/<int:pk>/close-overdue/",
+        closing_views.CloseOverdueView.as_view(),
+        name="order-close-overdue",
+    ),
+    path(
+        "orders/<int:pk>/agreement/<int:proposal_id>/",
+        closing_views.agreement_page,
+        name="order-agreement",
+    ),
+    path(
+        "orders/<int:pk>/agreement/<int:proposal_id>.pdf",
+        closing_views.agreement_pdf_view,
+        name="order-agreement-pdf",
+    ),
     path("orders/<int:pk>/note/", views.NoteView.as_view(), name="order-note"),
     path("orders/<int:pk>/pause/", views.PauseView.as_view(), name="order-pause"),
     path(

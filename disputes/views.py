@@ -44,7 +44,6 @@ from .forms import (
     AddAssistingForm,
     AssistanceForm,
     AssistOpinionForm,
-    CloseForm,
     ContactForm,
     DirectForm,
     DirectReplyForm,
@@ -77,7 +76,7 @@ from .models import (
     Review,
     State,
 )
-from .review_links import review_link_rows
+from .review_links import closing_rows, review_link_rows
 from .selectors import (
     ALL_NUMBERS,
     BOARD_SORTS,
@@ -616,6 +615,7 @@ def order_detail(request, pk: int):
         "visit_form": ReturnVisitForm() if "return_visit" in actions else None,
         "pending_return": _pending_return_row(order, now),
         "review_form": ReturnReviewForm() if "return_review" in actions else None,
+        "closing": closing_rows(request, order, numbers_in_full=numbers_in_full, actions=actions),
         "now": now,
     }
     return render(request, "disputes/order_detail.html", context)
@@ -1087,25 +1087,6 @@ class MeetingView(OrderActionView):
             "participants": data["participants"],
             "result": data["result"],
             "met_at": data.get("met_at"),
-        }
-
-
-class CloseView(OrderActionView):
-    action = "close"
-    form_class = CloseForm
-    submit_label = gettext_lazy("结单")
-    success_message = gettext_lazy("已结单。")
-
-    def form_kwargs(self):
-        return {"parties": list(self.order.parties.all())}
-
-    def service_kwargs(self, data):
-        return {
-            "outcome": data["outcome"],
-            "summary": data["summary"],
-            "confirmed_party_ids": [p.pk for p in data["confirmed_parties"]],
-            "grade": data.get("grade", ""),
-            "referral": data.get("referral", ""),
         }
 
 

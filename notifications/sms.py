@@ -58,6 +58,8 @@ NOTICE_LABELS = {
 }
 
 REVIEW_LINK = "review_link"
+# A party's code for its confirmation of a proposed closing (结单确认): order, code.
+CLOSING_LINK = "closing_link"
 
 # Per-number (or per-content) status codes a retry cannot fix: failed at once.
 PERMANENT_CODES = frozenset(
@@ -129,11 +131,11 @@ def review_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(settings.SMS_PARAM_MAX_LENGTH))
 
 
-def review_entry_url() -> str:
-    """The constant address written into the review template: the page that takes the
-    code. "" without ``PUBLIC_BASE_URL`` (then no review SMS is sent)."""
+def review_entry_url(path: str = "review") -> str:
+    """The constant address written into the review (or closing) template: the page
+    that takes the code. "" without ``PUBLIC_BASE_URL`` (then no such SMS is sent)."""
     base = settings.PUBLIC_BASE_URL.rstrip("/")
-    return f"{base}/review/" if base else ""
+    return f"{base}/{path}/" if base else ""
 
 
 def send_sms(*, phone: str, kind: str, params: list[str]) -> SmsResult:

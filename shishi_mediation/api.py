@@ -43,6 +43,16 @@ class IdField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class FormIdField(IdField):
+    """An id in a form field: decimal digits (a multipart body carries text) or a JSON
+    integer; not "1.0", not " 1"."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.isascii() and data.isdigit() and len(data) <= 19:
+            data = int(data)
+        return super().to_internal_value(data)
+
+
 class Text(serializers.CharField):
     """A JSON string (not a number)."""
 

@@ -502,6 +502,11 @@ REVIEW_RATE_PER_TOKEN = env.int("REVIEW_RATE_PER_TOKEN", default=10)
 REVIEW_RATE_PER_IP = env.int("REVIEW_RATE_PER_IP", default=60)
 REVIEW_RATE_WINDOW_SECONDS = env.int("REVIEW_RATE_WINDOW_SECONDS", default=600)
 
+# --- Joint closing (结单确认) -------------------------------------------------------------
+# A party's confirmation link works this long after the closing is proposed (and only
+# while the proposal is pending); the public page counts against the review page's limits.
+CLOSING_LINK_TTL = timedelta(days=env.int("CLOSING_LINK_TTL_DAYS", default=7))
+
 # --- E-mail ---------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.cn:587, sets backend and host.
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))

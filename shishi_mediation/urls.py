@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("reports/", include("supervision.urls")),
     path("review/", include("disputes.review_urls")),
+    path("confirm/", include("disputes.confirm_urls")),
     path("api/", include("shishi_mediation.api_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

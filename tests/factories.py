@@ -438,9 +438,83 @@ STEP_OFFSETS = {
     State.SIGNED: timedelta(minutes=15),
     State.CONTACTED: timedelta(hours=2),
     State.MET: timedelta(days=1),
+    State.CONFIRMING: timedelta(days=1, minutes=50),
     State.CLOSED: timedelta(days=1, hours=1),
 }
-PATH = [State.REPORTED, State.DISPATCHED, State.SIGNED, State.CONTACTED, State.MET, State.CLOSED]
+PATH = [
+    State.REPORTED,
+    State.DISPATCHED,
+    State.SIGNED,
+    State.CONTACTED,
+    State.MET,
+    State.CONFIRMING,
+    State.CLOSED,
+]
+
+AGREEMENT = {
+    "facts": "甲方拖欠乙方工资三个月，共计一万二千元。",
+    "terms": "甲方分三期向乙方支付拖欠工资，每期四千元。",
+    "performance": "银行转账，每月十五日前支付一期。",
+}
+
+
+def propose_close(
+    order: Order,
+    actor,
+    *,
+    outcome: str = Outcome.MEDIATED,
+    summary: str = "分三期支付工资",
+    grade: str | None = None,
+    referral: str | None = None,
+    now: datetime | None = None,
+) -> Order:
+    """The handler proposes the closing (提交结单), with the agreement when mediated."""
+    if grade is None:
+        grade = Grade.ORDINARY if outcome != Outcome.FAILED else ""
+    if referral is None:
+        referral = "court" if outcome == Outcome.FAILED else ""
+    agreed = outcome in (Outcome.MEDIATED, Outcome.PARTLY_MEDIATED)
+    return services.order_propose_close(
+        order_id=order.pk,
+        actor=actor,
+        outcome=outcome,
+        summary=summary,
+        grade=grade,
+        referral=referral,
+        **(AGREEMENT if agreed else {}),
+        now=now,
+    )
+
+
+def confirm_closing(order: Order, *, now: datetime | None = None) -> Order:
+    """Every party confirms the proposed closing through its link, then its reporter
+    (unless the command system) and a dispatcher of its street sign off: it closes."""
+    from disputes.models import ClosingProposal
+
+    proposal = ClosingProposal.objects.get(order=order, status=ClosingProposal.Status.PENDING)
+    for confirmation in proposal.confirmations.all():
+        services.closing_respond(token=confirmation.token, confirm=True, now=now)
+    if proposal.reporter_needed:
+        services.order_closing_sign(order_id=order.pk, actor=order.reporter, now=now)
+    proposal.refresh_from_db()
+    if proposal.center_signed_at is None:
+        dispatcher = (
+            User.objects.filter(
+                memberships__role=Role.DISPATCHER,
+                memberships__unit__kind=Unit.Kind.STREET_CENTER,
+                memberships__unit__area=order.street,
+            )
+            .order_by("pk")
+            .first()
+        )
+        services.order_closing_sign(order_id=order.pk, actor=dispatcher, now=now)
+    return Order.objects.get(pk=order.pk)
+
+
+def close_jointly(order: Order, actor, *, now: datetime | None = None, **proposal) -> Order:
+    """Propose the closing and have everyone confirm it at ``now``: the order closes."""
+    propose_close(order, actor, now=now, **proposal)
+    return confirm_closing(order, now=now)
 
 
 def order_in_state(
@@ -526,24 +600,17 @@ def order_in_state(
             result="双方达成还款计划",
             now=at[State.MET],
         )
-    if State.CLOSED in steps:
+    if State.CONFIRMING in steps:
         if order.colour == Colour.RED:
             services.order_leader_review(
                 order_id=order.pk,
                 actor=case_leader,
                 note="已审核，同意结单",
-                now=at[State.CLOSED] - timedelta(minutes=1),
+                now=at[State.CONFIRMING] - timedelta(minutes=1),
             )
-        services.order_close(
-            order_id=order.pk,
-            actor=handler,
-            outcome=outcome,
-            summary="分三期支付工资",
-            confirmed_party_ids=list(order.parties.values_list("pk", flat=True)),
-            grade=Grade.ORDINARY if outcome != Outcome.FAILED else "",
-            referral="court" if outcome == Outcome.FAILED else "",
-            now=at[State.CLOSED],
-        )
+        propose_close(order, handler, outcome=outcome, now=at[State.CONFIRMING])
+    if State.CLOSED in steps:
+        confirm_closing(order, now=at[State.CLOSED])
     if state == State.CANCELLED:
         services.order_cancel(
             order_id=order.pk,

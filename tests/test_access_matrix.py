@@ -130,6 +130,8 @@ class Ctx:
                 order = w.order(State.DISPATCHED, risk_level="high", case_leader=w.leader)
             elif key == "G":  # closed by the 曾坑 committee: its grade awaits review
                 order = w.order(State.CLOSED, lead_unit=w.hb_committee)
+            elif key == "K":  # its closing proposed (结单确认) long ago: past the 72 hours
+                order = w.order(State.CONFIRMING)
             else:  # pragma: no cover
                 raise KeyError(key)
             self._orders[key] = order
@@ -173,6 +175,9 @@ def snapshot(order_id: int) -> tuple:
         order.assistances.filter(signed_at__isnull=False).count(),
         order.grade,
         order.grade_confirmed_at,
+        order.closings.filter(status="pending").count(),
+        order.closings.filter(reporter_signed_at__isnull=False).count(),
+        order.closings.filter(center_signed_at__isnull=False).count(),
     )
 
 
@@ -615,6 +620,45 @@ ROWS: list[Row] = [
         lambda c: {"grade": "ordinary"},
         "G",
         E(403, 200, 404, 404, 403, 404, 403, 401),
+    ),
+    # --- the joint closing (结单确认) -------------------------------------------------------
+    api_post(
+        "API sign off the proposed closing",
+        api_order("K", "closing-sign"),
+        lambda c: {},
+        "K",
+        E(200, 200, 403, 403, 403, 404, 404, 401),
+    ),
+    api_post(
+        "API close the proposed closing past its limit",
+        api_order("K", "close-overdue"),
+        lambda c: {"reason": "矩阵测试"},
+        "K",
+        E(403, 200, 403, 403, 403, 404, 404, 401),
+    ),
+    api_post(
+        "API withdraw the proposed closing",
+        api_order("K", "closing-withdraw"),
+        lambda c: {},
+        "K",
+        E(403, 200, 200, 200, 403, 404, 404, 401),
+    ),
+    form(
+        "POST record a party's refusal in person",
+        rev("order-closing-confirm", "K"),
+        lambda c: {"party": c.o("K").parties.first().pk, "answer": "refuse", "reason": "不同意"},
+        "K",
+        E(403, 302, 302, 302, 403, 404, 404, 302),
+    ),
+    page(
+        "the agreement of the proposed closing",
+        lambda c: reverse("order-agreement", args=[c.pk("K"), c.o("K").closings.get().pk]),
+        E(200, 200, 200, 200, 200, 404, 404, 302),
+    ),
+    api_get(
+        "API the agreement's PDF",
+        lambda c: f"/api/v1/orders/{c.pk('K')}/closings/{c.o('K').closings.get().pk}/agreement/",
+        E(200, 200, 200, 200, 200, 404, 404, 401),
     ),
     # --- colour grades and 包案 ------------------------------------------------------------
     form(

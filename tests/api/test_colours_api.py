@@ -5,7 +5,7 @@ dispatch's colour and leader, ``recolour`` and ``leader_review`` (404 outside sc
 import pytest
 
 from disputes.models import Order, State
-from tests.factories import report_order, street_leader
+from tests.factories import AGREEMENT, report_order, street_leader
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def test_closing_a_red_order_waits_for_the_leaders_review(world, api, order_in):
         "outcome": "mediated",
         "summary": "达成协议",
         "grade": "ordinary",
-        "confirmed_parties": list(order.parties.values_list("pk", flat=True)),
+        **AGREEMENT,
     }
     handler = api(world.handler)
     refused = handler.post(url(order.pk, "close"), close, format="json")

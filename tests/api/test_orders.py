@@ -12,7 +12,7 @@ from disputes import api as orders_api
 from disputes import reference, services
 from disputes.models import Incident, Order, OrderEvent, Source, State
 from disputes.serializers import OrderDetailSerializer
-from tests.factories import party_input, valid_id_number
+from tests.factories import AGREEMENT, confirm_closing, party_input, valid_id_number
 from tests.images import camera_jpeg
 
 pytestmark = pytest.mark.django_db
@@ -413,27 +413,24 @@ def test_meet(world, api, order_in):
 
 
 def test_close(world, api, order_in):
+    """提交结单 over the API; the order closes once every confirmation is in."""
     order = order_in("met")
-    party_ids = list(order.parties.values_list("pk", flat=True))
-    body = {
-        "outcome": "mediated",
-        "summary": "分期付款",
-        "grade": "ordinary",
-        "confirmed_parties": party_ids[:1],
-    }
-    partial = post(api(world.handler), order, "close", body)
-    assert partial.status_code == 400
-    assert "confirmed_parties" in partial.json()["errors"]
+    body = {"outcome": "mediated", "summary": "分期付款", "grade": "ordinary", **AGREEMENT}
+    no_terms = post(api(world.handler), order, "close", body | {"terms": ""})
+    assert no_terms.status_code == 400
+    assert no_terms.json()["errors"].keys() == {"terms"}
     no_grade = post(api(world.handler), order, "close", body | {"grade": ""})
     assert no_grade.json()["errors"].keys() == {"grade"}
     assert post(api(world.reporter), order, "close", body).status_code == 403
-    response = post(api(world.handler), order, "close", body | {"confirmed_parties": party_ids})
+    response = post(api(world.handler), order, "close", body)
     assert response.status_code == 200, response.content
-    assert response.json()["state"] == State.CLOSED
-    assert order.reviews.count() == 2
-    again = post(api(world.handler), order, "close", body | {"confirmed_parties": party_ids})
+    assert response.json()["state"] == State.CONFIRMING
+    again = post(api(world.handler), order, "close", body)
     assert again.status_code == 409
-    assert again.json()["state"] == State.CLOSED
+    assert again.json()["state"] == State.CONFIRMING
+    confirm_closing(order)
+    assert api(world.handler).get(url(order.pk)).json()["state"] == State.CLOSED
+    assert order.reviews.count() == 2
 
 
 def test_cancel(world, api, order_in):
@@ -470,7 +467,7 @@ def test_every_action_is_403_for_a_supervisor(world, api, order_in, action):
         "return": {"reason": "x"},
         "contact": {"method": "phone"},
         "meet": {"place": "p", "participants": "p", "result": "r"},
-        "close": {"outcome": "withdrawn", "summary": "s", "confirmed_parties": [1]},
+        "close": {"outcome": "withdrawn", "summary": "s"},
         "cancel": {"reason": "x"},
     }[action]
     assert post(api(world.supervisor), order, action, valid).status_code == 403
@@ -489,15 +486,15 @@ def test_a_full_walk_through_the_api(world, api):
     for client, action, body in steps:
         response = client.post(url(oid, action), body, format="json")
         assert response.status_code == 200, (action, response.content)
-    parties = [p["id"] for p in police.get(url(oid)).json()["parties"]]
-    closed = police.post(
-        url(oid, "close"),
-        {"outcome": "withdrawn", "summary": "撤回", "confirmed_parties": parties},
-        format="json",
+    proposed = police.post(
+        url(oid, "close"), {"outcome": "withdrawn", "summary": "撤回"}, format="json"
     )
-    assert closed.json()["state"] == State.CLOSED
+    assert proposed.json()["state"] == State.CONFIRMING
+    confirm_closing(Order.objects.get(pk=oid))
+    assert reporter.get(url(oid)).json()["state"] == State.CLOSED
     kinds = [e["kind"] for e in reporter.get(url(oid, "timeline")).json()]
-    assert kinds == ["reported", "dispatched", "signed", "contacted", "met", "closed"]
+    assert kinds[:6] == ["reported", "dispatched", "signed", "contacted", "met", "close_proposed"]
+    assert kinds[-1] == "closed"
 
 
 # --- timeline ----------------------------------------------------------------------------------

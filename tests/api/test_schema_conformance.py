@@ -112,10 +112,25 @@ def test_report_and_every_action_with_their_errors(world, api, order_in, conform
     act(api(world.handler2), "sign", {}, 409)
     act(police, "contact", {"method": "phone"}, 200)
     act(police, "meet", {"place": "p", "participants": "p", "result": "r"}, 200)
-    party_ids = list(order.parties.values_list("pk", flat=True))
-    close = {"outcome": "withdrawn", "summary": "s", "confirmed_parties": party_ids}
-    act(police, "close", close, 200)
-    act(center, "cancel", {"reason": "x"}, 409)
+    act(police, "close", {"outcome": "mediated", "summary": "s"}, 400)
+    act(police, "close", {"outcome": "withdrawn", "summary": "s"}, 200)
+    act(police, "close", {"outcome": "withdrawn", "summary": "s"}, 409)
+    act(center, "close-overdue", {"reason": "x"}, 409)  # within the 72 hours
+    act(police, "closing-sign", {}, 403)
+    act(grid, "closing-sign", {}, 200)
+    party = order.parties.first().pk
+    act(police, "closing-confirm", {"party": party}, 400)  # no photo
+    act(police, "closing-confirm", {"party": party, "confirm": False, "reason": "x"}, 200)
+    act(police, "close", {"outcome": "withdrawn", "summary": "s"}, 200)
+    act(police, "closing-withdraw", {}, 200)
+    conforms(
+        police,
+        "GET",
+        "/api/v1/orders/{id}/closings/",
+        f"/api/v1/orders/{oid}/closings/",
+        status=200,
+    )
+    act(center, "cancel", {"reason": "x"}, 200)
     returned = order_in("dispatched")
     oid = returned.pk
     act(police, "return", {"reason": "非本单位职责"}, 202)

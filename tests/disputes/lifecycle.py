@@ -97,12 +97,12 @@ def act(action: str, *, order, actor, world, now=None):
             now=now,
         )
     if action == "close":
-        return services.order_close(
+        # 提交结单: the order awaits every confirmation (``tests.factories.confirm_closing``).
+        return services.order_propose_close(
             order_id=order.pk,
             actor=actor,
             outcome=Outcome.WITHDRAWN,
             summary="当事人撤回",
-            confirmed_party_ids=list(order.parties.values_list("pk", flat=True)),
             now=now,
         )
     if action == "cancel":

@@ -10,7 +10,7 @@ from disputes.models import Assistance, Duty, EventKind, OrderEvent, State
 from disputes.sweep import sla_sweep
 from notifications.models import Notification
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tests.factories import STEP_OFFSETS, T0
+from tests.factories import STEP_OFFSETS, T0, close_jointly
 
 DISPATCHED_AT = T0 + STEP_OFFSETS[State.DISPATCHED]
 SIGNED_AT = T0 + STEP_OFFSETS[State.SIGNED]
@@ -199,12 +199,11 @@ def test_closing_ends_an_unfiled_opinion(world):
         result="和解",
         now=SIGNED_AT + 2 * MIN,
     )
-    services.order_close(
-        order_id=order.pk,
-        actor=world.handler,
+    close_jointly(
+        order,
+        world.handler,
         outcome="mediated",
         summary="和解",
-        confirmed_party_ids=list(order.parties.values_list("pk", flat=True)),
         grade="simple",
         now=SIGNED_AT + 3 * MIN,
     )

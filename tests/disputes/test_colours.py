@@ -22,7 +22,9 @@ from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.factories import (
     MembershipFactory,
     SlaPolicyFactory,
+    confirm_closing,
     party_input,
+    propose_close,
     report_order,
     set_default_sla_policy,
     street_leader,
@@ -133,13 +135,12 @@ def test_close_is_refused_until_the_leader_reviews(world, order_in, t0):
     assert order.case_leader == leader
 
     def close():
-        return services.order_close(
-            order_id=order.pk,
-            actor=world.handler,
+        return propose_close(
+            order,
+            world.handler,
             outcome="mediated",
             summary="达成协议",
             grade="ordinary",
-            confirmed_party_ids=list(order.parties.values_list("pk", flat=True)),
             now=t0 + timedelta(days=2),
         )
 
@@ -159,7 +160,8 @@ def test_close_is_refused_until_the_leader_reviews(world, order_in, t0):
         order_id=order.pk, actor=leader, note="同意按协议结单", now=reviewed_at
     )
     assert Order.objects.get(pk=order.pk).leader_reviewed_at == reviewed_at
-    assert close().state == State.CLOSED
+    assert close().state == State.CONFIRMING
+    assert confirm_closing(order, now=t0 + timedelta(days=2)).state == State.CLOSED
     kinds = list(order.events.values_list("kind", flat=True))
     assert kinds.index(EventKind.LEADER_REVIEWED) < kinds.index(EventKind.CLOSED)
 

@@ -13,7 +13,7 @@ from disputes.sweep import sla_sweep
 from notifications.levels import EscalationLevel
 from notifications.models import Notification
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tests.factories import STEP_OFFSETS, T0, UnitFactory, user_with_role
+from tests.factories import STEP_OFFSETS, T0, UnitFactory, close_jointly, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -337,13 +337,11 @@ def test_closing_the_order_ends_the_reply_owed(world):
     order = world.order(State.MET)
     met_at = T0 + STEP_OFFSETS[State.MET]
     directive = direct(world, order, now=met_at, due=met_at + timedelta(hours=4))
-    party_ids = list(order.parties.values_list("pk", flat=True))
-    services.order_close(
-        order_id=order.pk,
-        actor=world.handler,
+    close_jointly(
+        order,
+        world.handler,
         outcome="mediated",
         summary="达成协议",
-        confirmed_party_ids=party_ids,
         grade="simple",
         now=met_at + timedelta(hours=1),
     )

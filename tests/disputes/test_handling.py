@@ -1,12 +1,13 @@
 """The lead unit's work through ``disputes.services``: the whole path, sign, contact,
 meet and close."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from disputes import services
 from disputes.models import (
+    ClosingProposal,
     ContactMethod,
     EventKind,
     Grade,
@@ -29,6 +30,7 @@ from tests.disputes.lifecycle import (
     snapshot,
     timeline,
 )
+from tests.factories import AGREEMENT, close_jointly
 
 pytestmark = pytest.mark.django_db
 
@@ -59,13 +61,12 @@ def test_full_lifecycle_records_each_step_on_the_timeline(world, t0):
         result="达成协议",
         now=t0 + 20 * HOUR,
     )
-    services.order_close(
-        order_id=order.pk,
-        actor=world.handler,
+    close_jointly(
+        order,
+        world.handler,
         outcome=Outcome.MEDIATED,
         summary="分期付款",
         grade=Grade.SIMPLE,
-        confirmed_party_ids=order.parties.values_list("pk", flat=True),
         now=t0 + 21 * HOUR,
     )
 
@@ -79,7 +80,12 @@ def test_full_lifecycle_records_each_step_on_the_timeline(world, t0):
         ("signed", "dispatched", "signed", world.handler.pk, 10 * MIN),
         ("contacted", "signed", "contacted", world.handler.pk, HOUR),
         ("met", "contacted", "met", world.handler.pk, 20 * HOUR),
-        ("closed", "met", "closed", world.handler.pk, 21 * HOUR),
+        ("close_proposed", "met", "confirming", world.handler.pk, 21 * HOUR),
+        # Each party through its own link (no login), then the reporter and the center.
+        *[("party_confirmed", "", "", None, 21 * HOUR)] * order.parties.count(),
+        ("closing_signed", "", "", world.reporter.pk, 21 * HOUR),
+        ("closing_signed", "", "", world.dispatcher.pk, 21 * HOUR),
+        ("closed", "confirming", "closed", world.dispatcher.pk, 21 * HOUR),
     ]
 
 
@@ -247,13 +253,12 @@ def test_record_meeting_rejects_bad_input(order_in, world):
 def test_close_records_the_outcome_and_every_party_confirmation(order_in, world):
     order = order_in(State.MET)
     at = later(order)
-    services.order_close(
-        order_id=order.pk,
-        actor=world.handler,
+    close_jointly(
+        order,
+        world.handler,
         outcome=Outcome.MEDIATED,
         summary=" 分三期支付 ",
         grade=Grade.COMPLEX,
-        confirmed_party_ids=list(order.parties.values_list("pk", flat=True)),
         now=at,
     )
     order = Order.objects.get(pk=order.pk)
@@ -265,14 +270,20 @@ def test_close_records_the_outcome_and_every_party_confirmation(order_in, world)
     assert order.referral == ""
     assert [p.confirmed_at for p in order.parties.all()] == [at, at]
     event = last_event(order)
+    # The center's sign-off was the last confirmation: it closed the order.
     assert (event.kind, event.from_state, event.to_state, event.actor) == (
         EventKind.CLOSED,
-        State.MET,
+        State.CONFIRMING,
         State.CLOSED,
-        world.handler,
+        world.dispatcher,
     )
     assert event.note == "分三期支付"
-    assert event.data == {"outcome": "mediated", "grade": "complex", "referral": ""}
+    assert {k: event.data[k] for k in ("outcome", "grade", "referral")} == {
+        "outcome": "mediated",
+        "grade": "complex",
+        "referral": "",
+    }
+    assert event.data["closing"]["on_time"] is True
 
 
 @pytest.mark.parametrize(
@@ -285,14 +296,13 @@ def test_close_records_the_outcome_and_every_party_confirmation(order_in, world)
 )
 def test_close_with_other_outcomes(order_in, world, outcome, grade, referral):
     order = order_in(State.MET)
-    services.order_close(
-        order_id=order.pk,
-        actor=world.handler,
+    close_jointly(
+        order,
+        world.handler,
         outcome=outcome,
         summary="结果",
         grade=grade,
         referral=referral,
-        confirmed_party_ids=order.parties.values_list("pk", flat=True),
         now=later(order),
     )
     order.refresh_from_db()
@@ -304,18 +314,20 @@ def test_close_with_other_outcomes(order_in, world, outcome, grade, referral):
     )
 
 
-def test_the_street_dispatcher_may_confirm_the_close(order_in, world):
+def test_the_street_dispatcher_may_propose_the_close(order_in, world):
     order = order_in(State.MET)
     act("close", order=order, actor=world.dispatcher, world=world)
     order.refresh_from_db()
-    assert order.state == State.CLOSED
+    assert order.state == State.CONFIRMING
     assert last_event(order).actor == world.dispatcher
 
 
 CLOSE_CASES = {
-    "one-party-unconfirmed": ({"confirmed": "one"}, "confirmed_parties"),
-    "no-confirmations": ({"confirmed": "none"}, "confirmed_parties"),
-    "party-of-another-order": ({"confirmed": "stranger"}, "confirmed_parties"),
+    "mediated-without-facts": ({"facts": " "}, "facts"),
+    "mediated-without-terms": ({"terms": ""}, "terms"),
+    "mediated-without-performance": ({"performance": ""}, "performance"),
+    "perform-by-in-the-past": ({"perform_by": date(2020, 1, 1)}, "perform_by"),
+    "overlong-terms": ({"terms": "条" * 5001}, "terms"),
     "mediated-without-grade": ({"grade": ""}, "grade"),
     "partly-mediated-without-grade": ({"outcome": Outcome.PARTLY_MEDIATED, "grade": ""}, "grade"),
     "unknown-grade": ({"grade": "legendary"}, "grade"),
@@ -329,30 +341,22 @@ CLOSE_CASES = {
 
 def test_close_rejects_bad_input_and_confirms_nobody(order_in, world):
     order = order_in(State.MET)
-    other = world.report()
-    party_ids = list(order.parties.order_by("pk").values_list("pk", flat=True))
-    confirmations = {
-        "all": party_ids,
-        "one": party_ids[:1],
-        "none": [],
-        "stranger": [*party_ids, other.parties.first().pk],
-    }
     before = snapshot(order.pk)
     for case, (kwargs, field) in CLOSE_CASES.items():
-        kwargs = dict(kwargs)
-        confirmed = confirmations[kwargs.pop("confirmed", "all")]
-        args = {"outcome": Outcome.MEDIATED, "summary": "协议", "grade": Grade.SIMPLE} | kwargs
+        args = {
+            "outcome": Outcome.MEDIATED,
+            "summary": "协议",
+            "grade": Grade.SIMPLE,
+            **AGREEMENT,
+        } | kwargs
         exc = expect(
             InvalidInput,
-            lambda args=args, confirmed=confirmed: services.order_close(
-                order_id=order.pk,
-                actor=world.handler,
-                confirmed_party_ids=confirmed,
-                now=later(order),
-                **args,
+            lambda args=args: services.order_propose_close(
+                order_id=order.pk, actor=world.handler, now=later(order), **args
             ),
             case,
         )
         assert field in exc.errors, (case, exc.errors)
         assert snapshot(order.pk) == before, case
+    assert not ClosingProposal.objects.exists()
     assert not Party.objects.filter(confirmed_at__isnull=False).exists()

@@ -3,7 +3,7 @@ saves nothing it should not."""
 
 import pytest
 
-from disputes.models import RiskLevel, SlaPolicy
+from disputes.models import POLICY_LIMIT_FIELDS, RiskLevel, SlaPolicy
 from tests.factories import CategoryFactory, SlaPolicyFactory
 
 ADD = "/admin/disputes/slapolicy/add/"
@@ -25,12 +25,8 @@ def post(client, url=ADD, **fields):
     data = {
         "category": "",
         "risk_level": "",
-        "dispatch_minutes": 30,
-        "sign_minutes": 30,
-        "contact_minutes": 24 * 60,
-        "meet_minutes": 48 * 60,
-        "review_minutes": 30,
-        "grade_review_minutes": 3 * 24 * 60,
+        # Every limit at its default (the clocks' and the duties' own, ``stages``).
+        **{name: SlaPolicy._meta.get_field(name).default for name in POLICY_LIMIT_FIELDS},
         **fields,
     }
     return client.post(url, data)

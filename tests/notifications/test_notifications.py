@@ -15,7 +15,7 @@ from notifications.delivery import backoff, deliver_due
 from notifications.models import Delivery, Notification
 from notifications.services import notifications_mark_read
 from shishi_mediation.errors import Conflict
-from tests.factories import T0
+from tests.factories import T0, close_jointly
 
 
 def told(kind, order=None):
@@ -77,13 +77,12 @@ def test_each_step_tells_the_people_it_concerns(world):
 
 def test_the_actor_is_not_told_of_its_own_step(world):
     order = world.order(State.MET)
-    services.order_close(
-        order_id=order.pk,
-        actor=world.dispatcher,
+    close_jointly(
+        order,
+        world.dispatcher,
         outcome="mediated",
         summary="和解",
         grade="simple",
-        confirmed_party_ids=list(order.parties.values_list("pk", flat=True)),
         now=T0 + timedelta(days=2),
     )
     assert told("closed", order) == {"grid"}  # the reporter; the closing dispatcher is not

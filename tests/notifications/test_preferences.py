@@ -17,6 +17,7 @@ from notifications.reach import is_critical, quiet_until
 from notifications.services import notify_rows
 from notifications.webpush import generate_vapid_keys
 from shishi_mediation.text import SHANGHAI
+from tests.factories import close_jointly
 
 NIGHT = datetime(2026, 11, 10, 23, 0, tzinfo=SHANGHAI)
 MORNING = datetime(2026, 11, 11, 7, 0, tzinfo=SHANGHAI)
@@ -72,13 +73,12 @@ def test_a_closing_notice_at_night_waits_for_the_end_of_quiet_hours(world, chann
     reachable(world.reporter)
     quiet(world.reporter)
     order = world.order(State.MET)
-    services.order_close(
-        order_id=order.pk,
-        actor=world.dispatcher,
+    close_jointly(
+        order,
+        world.dispatcher,
         outcome="mediated",
         summary="和解",
         grade="simple",
-        confirmed_party_ids=list(order.parties.values_list("pk", flat=True)),
         now=NIGHT,
     )
     assert deliveries(world.reporter, "closed") == {
@@ -93,7 +93,9 @@ def test_a_closing_notice_at_night_waits_for_the_end_of_quiet_hours(world, chann
     assert len(mail.outbox) == 0
     deliver_due(now=MORNING)
     assert {c for who, kind, c in channels if kind == "closed"} == {"sms", "webpush"}
-    assert [m.to for m in mail.outbox] == [["grid@example.cn"]]
+    # The closing, and before it the request to sign it off (提交结单), both at 07:00.
+    assert [m.to for m in mail.outbox if "已结单" in m.subject] == [["grid@example.cn"]]
+    assert len(mail.outbox) == 2
 
 
 def test_a_dispatch_at_night_ignores_quiet_hours(world, channels):

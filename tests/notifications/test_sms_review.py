@@ -17,7 +17,7 @@ from disputes.notices import text_review_codes
 from notifications.delivery import backoff, deliver_sms_due
 from notifications.models import SmsMessage
 from shishi_mediation.errors import Conflict
-from tests.factories import T0, party_input
+from tests.factories import T0, close_jointly, party_input
 
 from .conftest import REVIEW_ENTRY
 
@@ -92,12 +92,11 @@ def test_one_text_per_consenting_party_with_their_own_code(tencent, world, clien
 def test_closing_again_never_queues_a_second_text(tencent, world):
     order = world.order("closed", parties=parties())
     with pytest.raises(Conflict):
-        services.order_close(
-            order_id=order.pk,
-            actor=world.handler,
+        close_jointly(
+            order,
+            world.handler,
             outcome=Outcome.MEDIATED,
             summary="再次结单",
-            confirmed_party_ids=list(order.parties.values_list("pk", flat=True)),
             grade=Grade.ORDINARY,
             now=CLOSED_AT,
         )

@@ -24,6 +24,7 @@ from supervision.models import SubsidyTier
 from supervision.reports import Month
 from tests.factories import (
     UnitFactory,
+    close_jointly,
     first_handler_of,
     report_order,
     user_with_role,
@@ -98,12 +99,11 @@ def walk(
             now=met,
         )
     if closed:
-        services.order_close(
-            order_id=order.pk,
-            actor=handler,
+        close_jointly(
+            order,
+            handler,
             outcome=outcome,
             summary="结案",
-            confirmed_party_ids=list(order.parties.values_list("pk", flat=True)),
             grade=grade if outcome != Outcome.FAILED else "",
             referral="court" if outcome == Outcome.FAILED else "",
             now=closed,

@@ -51,6 +51,9 @@ def figures(**given) -> dict:
 
 
 POLICE = figures(
+    # 结单确认: every closing proposed and confirmed at once, due 72 hours later: A, B.
+    closing_on_time=2,
+    closing_rate="100.0",
     received=2,  # B, N (A was reported in October)
     received_green=2,  # every order of the month is green
     dispatched=2,  # B, N (A was dispatched on 10-31 23:40)
@@ -81,6 +84,9 @@ POLICE = figures(
     score="51.7",  # (25·2/3 + 20·1/2 + 20·1/2 + 20·1/2 + 15·1/3) / 100
 )
 COMMITTEE = figures(
+    # 结单确认, confirmed as proposed, due 72 hours later: C D E H (F's due in December).
+    closing_on_time=4,
+    closing_rate="100.0",
     received=6,  # C D E F G H
     received_green=6,  # every order of the month is green
     dispatched=6,
@@ -105,6 +111,9 @@ COMMITTEE = figures(
     score="91.8",  # (25·5/6 + 20 + 20 + 20·4/5 + 15) / 100
 )
 LABOUR = figures(
+    # 结单确认: every closing proposed and confirmed at once, due 72 hours later: M.
+    closing_on_time=1,
+    closing_rate="100.0",
     received=2,  # I, M (M moved here by the reassign)
     received_green=2,  # every order of the month is green
     dispatched=2,  # I, and M counted at its reassign
@@ -156,6 +165,9 @@ FL_POLICE = figures(
     score="69.2",  # (25 + 20 + 0) / 65
 )
 SG_COMMITTEE = figures(
+    # 结单确认: every closing proposed and confirmed at once, due 72 hours later: R.
+    closing_on_time=1,
+    closing_rate="100.0",
     received=1,
     received_green=1,  # every order of the month is green
     dispatched=1,
@@ -194,6 +206,9 @@ CENTER = figures(grade_on_time=4, grade_rate="100.0")
 GRADE_REVIEWS = {"grade_on_time": 4, "grade_rate": Decimal("100.0")}
 
 HB = figures(
+    # 结单确认: every closing proposed and confirmed at once, due 72 hours later: A B C D E H M R.
+    closing_on_time=8,
+    closing_rate="100.0",
     received=13,
     received_green=13,  # every order of the month is green
     cancelled=1,
@@ -230,6 +245,9 @@ HB = figures(
 FL = figures(**{k: v for k, v in FL_POLICE.items() if v is not None})
 HB.update(GRADE_REVIEWS)
 TOTAL = figures(
+    # 结单确认: every closing proposed and confirmed at once, due 72 hours later: HB's.
+    closing_on_time=8,
+    closing_rate="100.0",
     received=14,
     received_green=14,  # every order of the month is green
     cancelled=1,
@@ -403,6 +421,8 @@ def test_october_across_the_month_boundary(built_month):
         median_sign_minutes="15.0",
         median_contact_minutes="160.0",
         median_meet_minutes="4320.0",
+        closing_on_time=1,  # P (closed 10-15, its confirmation due 10-18)
+        closing_rate="100.0",
         score="76.5",
     )
     assert october.total.figures.counts["received"] == 3  # A, P, Q

@@ -16,7 +16,7 @@ from supervision.models import COUNT_FIELDS, MedianSnapshot, MonthlyRollup
 from supervision.reports import Month, Scope, monthly_report, report_scope
 from supervision.rollups import SETTLE_MARGIN, rollups_refresh
 from supervision.tasks import refresh_report_rollups
-from tests.factories import UnitFactory, first_handler_of, user_with_role
+from tests.factories import UnitFactory, close_jointly, first_handler_of, user_with_role
 from tests.supervision.conftest import AS_OF, NOVEMBER, OCTOBER, local, review, visit, walk
 from tests.supervision.test_medians_and_queries import count_queries, many_orders
 
@@ -233,12 +233,11 @@ def test_closing_a_met_order_keeps_the_snapshot(built_month):
         met=local(11, 27, 9, 0),
     )
     rollups_refresh(now=AS_OF)
-    services.order_close(
-        order_id=order.pk,
-        actor=w.handler,
+    close_jointly(
+        order,
+        w.handler,
         outcome=Outcome.MEDIATED,
         summary="结案",
-        confirmed_party_ids=list(order.parties.values_list("pk", flat=True)),
         grade="ordinary",
         referral="",
         now=AS_OF + timedelta(hours=1),

@@ -8,7 +8,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from disputes.models import Attachment, EventKind, Order, OrderEvent, Review, State
+from disputes.models import (
+    Attachment,
+    EventKind,
+    Order,
+    OrderEvent,
+    PartyConfirmation,
+    Review,
+    State,
+)
+from tests.factories import AGREEMENT
 from tests.images import camera_jpeg
 
 from .conftest import html
@@ -34,7 +43,9 @@ def messages_of(response) -> list[str]:
 # --- the whole path through the forms ----------------------------------------------------
 
 
-def test_dispatch_sign_contact_meet_close_through_the_forms(world, order_in, routing, as_user):
+def test_dispatch_sign_contact_meet_close_through_the_forms(
+    world, order_in, routing, as_user, client
+):
     order = order_in(State.REPORTED, category=world.neighbours)
     url = lambda name: reverse(name, args=[order.pk])  # noqa: E731
 
@@ -82,13 +93,26 @@ def test_dispatch_sign_contact_meet_close_through_the_forms(world, order_in, rou
         {
             "outcome": "mediated",
             "summary": "6楼铺设地垫",
-            "confirmed_parties": parties,
             "grade": "simple",
+            "facts": "楼上夜间噪音",
+            "terms": "6楼铺设地垫，22点后不再走动",
+            "performance": "三日内铺设",
         },
     )
     assert response.status_code == 302, html(response)
     order.refresh_from_db()
+    assert order.state == State.CONFIRMING
+    # Each party through its own link, then the reporter and the center sign off.
+    for token in PartyConfirmation.objects.filter(proposal__order=order).values_list(
+        "token", flat=True
+    ):
+        confirmed = client.post(reverse("confirm", args=[token]), {"answer": "confirm"})
+        assert confirmed.status_code == 302
+    assert as_user(world.reporter).post(url("order-closing-sign")).status_code == 302
+    assert as_user(world.dispatcher).post(url("order-closing-sign")).status_code == 302
+    order.refresh_from_db()
     assert order.state == State.CLOSED
+    committee = as_user(world.committee_handler)
 
     page = html(committee.get(url("order-detail")))
     kinds = [
@@ -201,22 +225,18 @@ def test_service_errors_land_on_the_form_fields(world, order_in, as_user):
     assert snapshot(order)[0] == State.SIGNED
 
 
-def test_closing_needs_every_party_to_confirm(world, order_in, as_user):
+def test_a_mediated_closing_needs_its_agreement_and_grade(world, order_in, as_user):
     order = order_in(State.MET)
-    first = order.parties.first()
     response = as_user(world.handler).post(
         reverse("order-close", args=[order.pk]),
-        {"outcome": "mediated", "summary": "s", "confirmed_parties": [first.pk], "grade": "simple"},
+        {"outcome": "mediated", "summary": "s", "grade": "simple"},
     )
     assert response.status_code == 400
-    assert response.context["form"].errors["confirmed_parties"] == ["所有当事人均须确认结单。"]
+    errors = response.context["form"].errors
+    assert set(errors) == {"facts", "terms", "performance"}
     response = as_user(world.handler).post(
         reverse("order-close", args=[order.pk]),
-        {
-            "outcome": "mediated",
-            "summary": "s",
-            "confirmed_parties": list(order.parties.values_list("pk", flat=True)),
-        },
+        {"outcome": "mediated", "summary": "s", "facts": "f", "terms": "t", "performance": "p"},
     )
     assert response.status_code == 400
     assert response.context["form"].errors["grade"]
@@ -323,10 +343,9 @@ def test_an_action_the_state_no_longer_allows_is_a_message_on_the_order_page(
     before = snapshot(order)
     police = as_user(world.handler)
     # The close form was open in another tab while the order was still being handled.
-    parties = list(order.parties.values_list("pk", flat=True))
     response = police.post(
         reverse("order-close", args=[order.pk]),
-        {"outcome": "mediated", "summary": "s", "confirmed_parties": parties, "grade": "simple"},
+        {"outcome": "mediated", "summary": "s", "grade": "simple", **AGREEMENT},
         follow=True,
     )
     assert response.status_code == 200

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from disputes.models import State
+from tests.factories import AGREEMENT
 
 from .conftest import html
 
@@ -43,8 +44,8 @@ def test_english_messages_from_the_services(world, order_in, as_user):
         {
             "outcome": "mediated",
             "summary": "s",
-            "confirmed_parties": list(order.parties.values_list("pk", flat=True)),
             "grade": "simple",
+            **AGREEMENT,
         },
         follow=True,
     )

@@ -154,5 +154,6 @@ def test_order_page(world, order_in, as_user):
         services.order_add_note(order_id=big.pk, actor=world.dispatcher, note=f"备注{i}")
     small_q = queries(client, reverse("order-detail", args=[small.pk]))
     big_q = queries(client, reverse("order-detail", args=[big.pk]))
-    # A closed order adds its reviews and return visits: a fixed two more.
-    assert big_q <= small_q + 2 <= 20
+    # A closed order adds its reviews, return visits, and its closing with the parties'
+    # confirmations (结单确认): a fixed four more.
+    assert big_q <= small_q + 4 <= 22

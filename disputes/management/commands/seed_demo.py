@@ -42,7 +42,7 @@ from dispatch.models import Area, Category, Membership, Profile, Role, RoutingRu
 from disputes import services
 from disputes.actions import ORDER_ACTIONS
 from disputes.incidents import incident_types_seed
-from disputes.models import Directive, Order, Party, SlaPolicy, State
+from disputes.models import Directive, Order, SlaPolicy, State
 from disputes.services import PartyInput, ReportInput
 from disputes.stages import overdue_q
 from shishi_mediation.errors import DomainError, InvalidInput
@@ -305,9 +305,15 @@ def meet(offset, actor, place, participants, result) -> Step:
     return Step(offset, "meet", actor, args)
 
 
-def close(offset, actor, outcome, summary, grade="", referral="") -> Step:
+def close(offset, actor, outcome, summary, grade="", referral="", confirm="all") -> Step:
+    """The handler proposes the closing (提交结单; a mediated one with its agreement, the
+    facts from the narrative, the terms from ``summary``); then ``confirm``: "all" — the
+    parties confirm through their links, the reporter and the center sign off within the
+    next quarter hour and it closes; "refused_first" — the first party refuses, mediation
+    goes on, a second proposal two hours later is confirmed by all; "pending" — one party
+    has confirmed, the rest is awaited."""
     args = {"outcome": outcome, "summary": summary, "grade": grade, "referral": referral}
-    return Step(offset, "close", actor, args)
+    return Step(offset, "close", actor, {**args, "confirm": confirm})
 
 
 def leader_review(offset, actor, text) -> Step:
@@ -761,6 +767,7 @@ ORDERS: list[DemoOrder] = [
                 "mediated",
                 "4楼住户出资重做卫生间防水，并承担3楼天花板修复费用2600元，双方签订协议。",
                 grade="ordinary",
+                confirm="refused_first",
             ),
         ],
     ),
@@ -1213,6 +1220,15 @@ ORDERS: list[DemoOrder] = [
                 "调委会洪素珍、物业管家、双方当事人",
                 "双方同意：施工时间限定为8:30—12:00、14:30—18:00，考试前两周停止电钻作业；"
                 "装修方三日内清运渣土。待清运完成后结单。",
+            ),
+            close(
+                2 * DAY + 2 * HOUR,
+                "yuhu",
+                "mediated",
+                "施工时间限定为8:30—12:00、14:30—18:00，考试前两周停止电钻作业；装修方三日内"
+                "清运渣土。",
+                grade="simple",
+                confirm="pending",
             ),
         ],
     ),
@@ -2020,8 +2036,8 @@ class Seeder:
         elif step.action == "add_assisting":
             a = {"unit_ids": [self.units[n].pk for n in a["units"]], "note": a["note"]}
         elif step.action == "close":
-            parties = Party.objects.filter(order_id=order_id).values_list("pk", flat=True)
-            a = {**a, "confirmed_party_ids": list(parties)}
+            self._close_jointly(order_id, step, at)
+            return
         elif step.action == "direct":
             a = {"demand": a["demand"], "reply_due_at": at + timedelta(minutes=a["within"])}
         elif step.action == "direct_reply":
@@ -2029,8 +2045,61 @@ class Seeder:
             a = {"directive_id": awaiting.pk, "reply": a["reply"]}
         service = services.service_for(step.action)
         service(order_id=order_id, actor=self.users[step.actor], now=at, **a)
-        if step.action == "close":
-            self._review_grade(order_id, at)
+
+    def _propose(self, order_id: int, step: Step, at: datetime) -> None:
+        a = {k: v for k, v in step.args.items() if k != "confirm"}
+        if a["outcome"] in ("mediated", "partly_mediated"):
+            order = Order.objects.get(pk=order_id)
+            a |= {
+                "facts": order.narrative,
+                "terms": a["summary"],
+                "performance": "按本协议约定的方式和期限履行；履行完毕后由调解组织回访确认。",
+                "perform_by": (at + timedelta(days=30)).date(),
+            }
+        services.order_propose_close(order_id=order_id, actor=self.users[step.actor], now=at, **a)
+
+    def _close_jointly(self, order_id: int, step: Step, at: datetime) -> None:
+        """The joint closing (结单确认) as ``close`` describes it."""
+        mode = step.args["confirm"]
+        self._propose(order_id, step, at)
+        when = lambda minutes: min(at + timedelta(minutes=minutes), self.now)  # noqa: E731
+        proposal = services.pending_closing(Order.objects.get(pk=order_id))
+        confirmations = list(proposal.confirmations.order_by("party_id"))
+        if mode == "refused_first":
+            services.closing_respond(
+                token=confirmations[0].token,
+                confirm=False,
+                reason="对赔偿金额还有异议，希望再协商。",
+                now=when(5),
+            )
+            at = min(at + timedelta(hours=2), self.now)
+            self._propose(order_id, step, at)
+            proposal = services.pending_closing(Order.objects.get(pk=order_id))
+            confirmations = list(proposal.confirmations.order_by("party_id"))
+        if mode == "pending":
+            services.closing_respond(token=confirmations[0].token, confirm=True, now=when(5))
+            return
+        for c in confirmations:
+            services.closing_respond(token=c.token, confirm=True, now=when(5))
+        order = Order.objects.get(pk=order_id)
+        if proposal.reporter_needed and order.reporter_id != self._center_of(order).pk:
+            services.order_closing_sign(order_id=order_id, actor=order.reporter, now=when(10))
+        services.order_closing_sign(order_id=order_id, actor=self._center_of(order), now=when(15))
+        self._review_grade(order_id, when(15))
+
+    def _center_of(self, order: Order):
+        """The street center's first dispatcher (who signs off and reviews grades)."""
+        return (
+            Membership.objects.filter(
+                role=Role.DISPATCHER,
+                unit__kind=Unit.Kind.STREET_CENTER,
+                unit__area_id=order.street_id,
+            )
+            .select_related("user")
+            .order_by("pk")
+            .first()
+            .user
+        )
 
     def _review_grade(self, order_id: int, at: datetime) -> None:
         """The street center confirms a paid case's grade an hour after it closed (等级审核);
@@ -2041,16 +2110,6 @@ class Seeder:
         reviewed = at + timedelta(hours=1)
         if services.subsidised_unit(order) is None or reviewed > self.now - timedelta(days=2):
             return  # closed in the last two days: still within its review's three days
-        center = (
-            Membership.objects.filter(
-                role=Role.DISPATCHER,
-                unit__kind=Unit.Kind.STREET_CENTER,
-                unit__area_id=order.street_id,
-            )
-            .select_related("user")
-            .order_by("pk")
-            .first()
-        )
         services.order_grade_review(
-            order_id=order_id, actor=center.user, grade=order.grade, now=reviewed
+            order_id=order_id, actor=self._center_of(order), grade=order.grade, now=reviewed
         )

@@ -1,0 +1,68 @@
+"""The mediation agreement (人民调解协议书) of a proposed closing: one template, shown as
+a printable A4 page and rendered to PDF by WeasyPrint, with a signature line for each
+party, the mediator and the committee.
+
+WeasyPrint needs Pango (Debian's libpango-1.0-0) and a CJK font (fonts-noto-cjk); it is
+imported only when a PDF is asked for, so a machine without them still serves the
+printable page and answers the PDF with 503. Nothing is fetched while rendering: the
+page's styles are inline and every URL is refused.
+"""
+
+from functools import cache
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .models import ClosingProposal
+
+
+class PdfUnavailable(Exception):
+    """WeasyPrint or its system libraries are missing on this machine."""
+
+
+def agreement_context(proposal: ClosingProposal) -> dict:
+    order = proposal.order
+    return {
+        "proposal": proposal,
+        "order": order,
+        "parties": list(order.parties.all()),
+        "unit": order.lead_unit,
+        "mediator": proposal.proposed_by,
+    }
+
+
+@cache
+def _css() -> str:
+    return Path(finders.find("css/agreement.css")).read_text(encoding="utf-8")
+
+
+def agreement_html(proposal: ClosingProposal, *, pdf_url: str = "", inline: bool = False) -> str:
+    """The agreement as HTML, always in Chinese (it is the legal document): the page with
+    a link to ``pdf_url``, or the PDF's source with its styles inline."""
+    context = {
+        **agreement_context(proposal),
+        "printable": bool(pdf_url),
+        "pdf_url": pdf_url,
+        "inline_css": _css() if inline else "",
+    }
+    with translation.override("zh-hans"):
+        return render_to_string("closing/agreement.html", context)
+
+
+def _refuse_fetch(url: str, *args, **kwargs):
+    raise ValueError(f"agreement rendering fetches nothing ({url[:40]})")
+
+
+def agreement_pdf(proposal: ClosingProposal) -> bytes:
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as e:  # OSError: Pango is missing
+        raise PdfUnavailable(str(e)) from e
+    html = agreement_html(proposal, inline=True)
+    return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+
+
+def pdf_filename(proposal: ClosingProposal) -> str:
+    return f"agreement-{proposal.order.number}-{proposal.pk}.pdf"
