@@ -14,6 +14,11 @@ RUN groupadd --system --gid 10001 app \
 
 WORKDIR /app
 
+# The agreement PDF (人民调解协议书, WeasyPrint) needs Pango and a CJK font.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so a source change does not reinstall them. pyproject.toml installs
 # no package of its own ([tool.setuptools] packages = []): the code runs from /app.
 # README.md* matches nothing while the project has no README; that is fine.

@@ -55,6 +55,15 @@ def _refuse_fetch(url: str, *args, **kwargs):
     raise ValueError(f"agreement rendering fetches nothing ({url[:40]})")
 
 
+def pdf_available() -> bool:
+    """Whether this machine renders PDFs (WeasyPrint and Pango load)."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
+
+
 def agreement_pdf(proposal: ClosingProposal) -> bytes:
     try:
         from weasyprint import HTML

@@ -73,6 +73,7 @@ from .models import (
     Order,
     Outcome,
     Party,
+    PartyConfirmation,
     Review,
     State,
 )
@@ -508,8 +509,21 @@ def _event_detail(event) -> str:
         return str(ContactMethod(d["method"]).label) if d["method"] in ContactMethod.values else ""
     if event.kind == EventKind.MET and d.get("place"):
         return d["place"]
-    if event.kind == EventKind.CLOSED and d.get("outcome"):
-        return str(Outcome(d["outcome"]).label) if d["outcome"] in Outcome.values else ""
+    if event.kind in (EventKind.CLOSED, EventKind.CLOSING_PROPOSED) and d.get("outcome"):
+        text = str(Outcome(d["outcome"]).label) if d["outcome"] in Outcome.values else ""
+        if d.get("forced"):
+            text += " · " + _("逾期结单")
+        if event.kind == EventKind.CLOSING_PROPOSED and d.get("due_at"):
+            due = d["due_at"][:16].replace("T", " ")
+            text += " · " + _("确认截止：%(due)s") % {"due": due}
+        return text
+    if event.kind in (EventKind.PARTY_CONFIRMED, EventKind.PARTY_REFUSED) and d.get("party"):
+        how = PartyConfirmation.How
+        way = str(how(d["how"]).label) if d.get("how") in how.values else ""
+        return " · ".join(p for p in (d["party"], way) if p)
+    if event.kind == EventKind.CLOSING_SIGNED and d.get("signed"):
+        names = {"reporter": _("报单人"), "center": _("调解中心")}
+        return "、".join(str(names[w]) for w in d["signed"] if w in names)
     if event.kind == EventKind.ATTACHMENT and d.get("name"):
         return d["name"]
     if event.kind == EventKind.REVIEWED and d.get("rating"):

@@ -655,11 +655,6 @@ ROWS: list[Row] = [
         lambda c: reverse("order-agreement", args=[c.pk("K"), c.o("K").closings.get().pk]),
         E(200, 200, 200, 200, 200, 404, 404, 302),
     ),
-    api_get(
-        "API the agreement's PDF",
-        lambda c: f"/api/v1/orders/{c.pk('K')}/closings/{c.o('K').closings.get().pk}/agreement/",
-        E(200, 200, 200, 200, 200, 404, 404, 401),
-    ),
     # --- colour grades and 包案 ------------------------------------------------------------
     form(
         "POST recolour the reported order",

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from disputes.models import ClosingProposal, Order, State
+from tests.conftest import needs_pdf
 from tests.factories import AGREEMENT
 from tests.images import image_bytes
 
@@ -48,9 +49,10 @@ def test_propose_sign_and_read_the_closing(world, api, order_in):
     assert [c["status"] for c in closings] == ["pending"]
     assert closings[0]["agreement_pdf"].endswith(f"/closings/{closings[0]['id']}/agreement/")
     assert all("token" not in c for c in closings[0]["confirmations"])
-    pdf = client.get(closings[0]["agreement_pdf"])
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # Another street's handler learns nothing of it, nor of a guessed proposal.
     assert api(world.fl_handler).get(closings[0]["agreement_pdf"]).status_code == 404
+    guessed = f"/api/v1/orders/{order.pk}/closings/{closings[0]['id'] + 1}/agreement/"
+    assert client.get(guessed).status_code == 404
 
     assert "closing-sign" in api(world.reporter).get(url(order)).json()["actions"]
     assert (
@@ -119,3 +121,12 @@ def test_overdue_close_before_the_limit_is_a_conflict(world, api, order_in):
     assert ClosingProposal.objects.get(order=order).status == "pending"
     withdrawn = client.post(url(order, "closing-withdraw"), {}, format="json")
     assert withdrawn.status_code == 200 and withdrawn.json()["state"] == "met"
+
+
+@needs_pdf
+def test_the_agreement_pdf_downloads(world, api, order_in):
+    order = order_in(State.CONFIRMING)
+    [closing] = api(world.dispatcher).get(url(order, "closings")).json()
+    pdf = api(world.supervisor).get(closing["agreement_pdf"])
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")

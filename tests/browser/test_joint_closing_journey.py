@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from disputes.models import ClosingProposal, Order, State
 from tests.browser.conftest import PHONE
+from tests.conftest import needs_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,6 +56,7 @@ def party_links(page) -> list[str]:
     return [c.inner_text() for c in page.locator("#closing code.review-url").all()]
 
 
+@needs_pdf
 def test_propose_refuse_confirm_sign_and_close_on_phones(
     world, order_in, open_as, party_phone, live_server
 ):

@@ -26,6 +26,7 @@ from disputes.models import (
 from disputes.sweep import sla_sweep
 from notifications.models import Notification
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tests.conftest import needs_pdf
 from tests.factories import (
     AGREEMENT,
     STEP_OFFSETS,
@@ -283,6 +284,7 @@ def test_a_red_order_is_proposed_only_after_its_leader_reviews(world, order_in):
     assert propose_close(order, world.handler).state == State.CONFIRMING
 
 
+@needs_pdf
 def test_the_agreement_pdf_carries_its_text(confirming):
     pdf = agreement_pdf(proposal_of(confirming))
     assert pdf.startswith(b"%PDF")

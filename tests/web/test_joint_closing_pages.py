@@ -12,6 +12,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from disputes.models import ClosingProposal, Order, PartyConfirmation, State
+from tests.conftest import needs_pdf
 from tests.factories import AGREEMENT, STEP_OFFSETS, T0
 from tests.images import image_bytes
 
@@ -102,6 +103,7 @@ def test_a_party_confirms_and_another_refuses_on_their_own_pages(
     assert PartyConfirmation.objects.get(pk=stale.pk).answer == ""
 
 
+@needs_pdf
 def test_the_party_pdf_and_the_order_agreement_page(world, order_in, client, as_user):
     order = order_in(State.CONFIRMING)
     proposal = pending(order)
