@@ -96,6 +96,7 @@ from .serializers import (
     IncidentSerializer,
     LeaderReviewSerializer,
     MeetingSerializer,
+    MultipartClosingConfirmSerializer,
     OptionalReasonSerializer,
     OrderAttachmentSerializer,
     OrderDetailSerializer,
@@ -583,7 +584,7 @@ class OrderViewSet(
     @_action_schema(
         "closing_confirm",
         {
-            "multipart/form-data": ClosingConfirmSerializer,
+            "multipart/form-data": MultipartClosingConfirmSerializer,
             "application/json": ClosingConfirmSerializer,
         },
         description=_(
@@ -599,10 +600,15 @@ class OrderViewSet(
         parser_classes=[parsers.MultiPartParser, parsers.JSONParser],
     )
     def closing_confirm(self, request, pk=None):
+        serializer = (
+            MultipartClosingConfirmSerializer
+            if request.content_type.startswith("multipart/")
+            else ClosingConfirmSerializer
+        )
         return self._run(
             request,
             "closing_confirm",
-            ClosingConfirmSerializer,
+            serializer,
             lambda d: {
                 "party_id": d["party"],
                 "confirm": d["confirm"],

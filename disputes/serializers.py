@@ -754,14 +754,22 @@ class CloseSerializer(serializers.Serializer):
 
 
 class ClosingConfirmSerializer(serializers.Serializer):
-    """记录当面确认: a party's answer given in person."""
+    """记录当面确认: a party's answer given in person (JSON: a refusal; a confirmation
+    needs the photo, so it comes as multipart)."""
 
-    party = FormIdField(help_text=_("当事人 id。"))
-    confirm = FormFlag(default=True, help_text=_("true 确认（须上传签字协议书照片），false 拒绝。"))
+    party = IdField(help_text=_("当事人 id。"))
+    confirm = Flag(default=True, help_text=_("true 确认（须上传签字协议书照片），false 拒绝。"))
     reason = Text(max_length=1000, allow_blank=True, default="", help_text=_("拒绝的理由。"))
     file = serializers.FileField(
         required=False, allow_null=True, default=None, help_text=_("当事人签字的协议书照片。")
     )
+
+
+class MultipartClosingConfirmSerializer(ClosingConfirmSerializer):
+    """The same as ``multipart/form-data``, whose fields are text."""
+
+    party = FormIdField(help_text=_("当事人 id。"))
+    confirm = FormFlag(default=True, help_text=_("true 确认（须上传签字协议书照片），false 拒绝。"))
 
 
 class OptionalReasonSerializer(serializers.Serializer):

@@ -1822,7 +1822,10 @@ def order_cancel(*, order_id: int, actor, reason: str, now: datetime | None = No
     _raise_if(errors)
 
     def apply(o: Order):
+        proposal = pending_closing(o) if o.state == State.CONFIRMING else None
         o.cancel(at=now, reason=reason.strip())
+        if proposal is not None:  # its links die with it
+            _end_closing(o, proposal, status=proposal.Status.WITHDRAWN, reason=reason, now=now)
         return reason.strip(), {}
 
     return _transition(

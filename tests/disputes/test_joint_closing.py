@@ -294,3 +294,13 @@ def test_the_agreement_pdf_carries_its_text(confirming):
     assert AGREEMENT["terms"].rstrip("。") in text
     for party in confirming.parties.all():
         assert party.name in text
+
+
+def test_cancelling_a_confirming_order_kills_its_links(world, confirming):
+    services.order_cancel(
+        order_id=confirming.pk, actor=world.dispatcher, reason="重复报单", now=PROPOSED_AT
+    )
+    assert ClosingProposal.objects.get(order=confirming).status == "withdrawn"
+    assert Duty.objects.get(order=confirming, kind="closing").ended_at == PROPOSED_AT
+    with pytest.raises(Conflict):
+        services.closing_respond(token=tokens_any(confirming), confirm=True, now=PROPOSED_AT)
