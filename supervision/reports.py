@@ -242,6 +242,12 @@ def report_scope(user, *, street_id: int | None = None) -> Scope:
     areas = supervised_areas(user)
     if not areas:
         raise Forbidden(_("只有督导员可以查看考核报表。"))
+    return areas_scope(areas, street_id=street_id)
+
+
+def areas_scope(areas: list[Area], *, street_id: int | None = None) -> Scope:
+    """The scope of these areas (each with everything below it); ``NotFound`` for a
+    street outside them."""
     below = reduce(or_, (Q(path__startswith=a.path) for a in areas))
     above = Q(path__in=[p for a in areas for p in area_ancestor_paths(a)])
     streets = tuple(Area.objects.filter(Q(level=Area.Level.STREET) & (below | above)))
