@@ -297,3 +297,10 @@ def test_the_api_refuses_what_it_must(built_month, published):
     bad = api(w.handler).get(API, {"month": "2026-13"})
     assert bad.status_code == 400 and "month" in bad.json()["errors"]
     assert api(w.handler).get(API).status_code == 400
+
+
+def test_the_admin_shows_a_published_issue_read_only(built_month, published, client):
+    client.force_login(built_month.world.admin)
+    html = client.get(f"/admin/supervision/bulletinissue/{published.pk}/change/").content.decode()
+    assert "湖滨派出所" in html and 'name="_save"' not in html
+    assert client.get("/admin/supervision/bulletinissue/add/").status_code == 403
