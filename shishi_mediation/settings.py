@@ -302,6 +302,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),  # nightly, Asia/Shanghai (CELERY_TIMEZONE)
         "options": {"expires": 3600},
     },
+    "publish-bulletins": {  # last month's bulletin to every unit (docs/REPORTS.md)
+        "task": "supervision.publish_bulletins",
+        "schedule": crontab(day_of_month=1, hour=9, minute=0),  # Asia/Shanghai
+        "options": {"expires": 3600},
+    },
     "purge-idempotency-keys": {  # keys older than IDEMPOTENCY_KEY_DAYS
         "task": "idempotency.purge_keys",
         "schedule": crontab(hour=3, minute=40),

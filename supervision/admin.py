@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import SubsidyTier
+from .models import BulletinIssue, BulletinStanding, SubsidyTier
 
 
 @admin.register(SubsidyTier)
@@ -35,3 +35,27 @@ class SubsidyTierAdmin(admin.ModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+
+class BulletinStandingInline(admin.TabularInline):
+    model = BulletinStanding
+    fields = ["unit", "rank", "cases", "score", "fair_score"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(BulletinIssue)
+class BulletinIssueAdmin(admin.ModelAdmin):
+    """Published bulletins, read-only: what the units were told stays as it was told.
+    Publish from the bulletin page (发布通报) or ``manage.py publish_bulletins``."""
+
+    list_display = ["month", "area", "published_at", "published_by", "ranked_units"]
+    list_filter = ["area"]
+    inlines = [BulletinStandingInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -8,6 +8,8 @@ are settled once submitted. ``supervision.rollups.rollups_refresh`` counts what 
 before a cutoff, per month and (street, community, unit); the report adds what is not
 settled yet, read live from the tables. See docs/REPORTS.md, "How it is computed"."""
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -178,3 +180,73 @@ class SubsidyTier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_grade_display()} ¥{self.amount} ({self.effective_from:%Y-%m-%d})"
+
+
+class BulletinIssue(models.Model):
+    """A month's bulletin (通报) published to the units of an area (a city or a street):
+    once per (month, area). Publishing freezes each unit's row of the bulletin as it
+    stood then (``BulletinStanding``) and tells the unit's members in their inbox; the
+    units read their own row on 本单位通报. See docs/REPORTS.md, "Publishing the
+    bulletin"."""
+
+    month = models.DateField(_("月份"))  # the 1st of the month
+    area = models.ForeignKey(
+        Area, verbose_name=_("范围"), on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(_("发布时间"))
+    # None: published by the monthly beat task.
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发布人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    ranked_units = models.PositiveIntegerField(_("参与排名单位数"))
+    listed_units = models.PositiveIntegerField(_("上榜单位数"))
+    min_cases = models.PositiveIntegerField(_("参与排名最少案件数"))
+
+    class Meta:
+        verbose_name = _("已发布通报")
+        verbose_name_plural = _("已发布通报")
+        ordering = ["-month", "area__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "area"], name="bulletin_issue_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.month:%Y-%m}"
+
+
+class BulletinStanding(models.Model):
+    """One unit's row of a published bulletin: its figures as published, its score,
+    fair score, cases and rank (None: listed, not ranked: fewer than ``min_cases``)."""
+
+    issue = models.ForeignKey(
+        BulletinIssue,
+        verbose_name=_("通报"),
+        on_delete=models.CASCADE,
+        related_name="standings",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+"
+    )
+    rank = models.PositiveIntegerField(_("名次"), null=True, blank=True)
+    cases = models.PositiveIntegerField(_("案件数"))
+    score = models.DecimalField(_("综合得分"), max_digits=5, decimal_places=1, null=True)
+    fair_score = models.DecimalField(_("排名得分"), max_digits=5, decimal_places=1, null=True)
+    # Row.as_dict(), as published (decimals as text).
+    figures = models.JSONField(_("指标"), default=dict, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("单位通报")
+        verbose_name_plural = _("单位通报")
+        ordering = ["issue", models.F("rank").asc(nulls_last=True), "unit__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "unit"], name="bulletin_standing_once"),
+        ]
+        indexes = [models.Index(fields=["unit", "issue"])]
+
+    def __str__(self) -> str:
+        return f"{self.issue} {self.unit}"

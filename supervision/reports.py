@@ -242,6 +242,12 @@ def report_scope(user, *, street_id: int | None = None) -> Scope:
     areas = supervised_areas(user)
     if not areas:
         raise Forbidden(_("只有督导员可以查看考核报表。"))
+    return areas_scope(areas, street_id=street_id)
+
+
+def areas_scope(areas: list[Area], *, street_id: int | None = None) -> Scope:
+    """The scope of these areas (each with everything below it); ``NotFound`` for a
+    street outside them."""
     below = reduce(or_, (Q(path__startswith=a.path) for a in areas))
     above = Q(path__in=[p for a in areas for p in area_ancestor_paths(a)])
     streets = tuple(Area.objects.filter(Q(level=Area.Level.STREET) & (below | above)))
@@ -281,23 +287,26 @@ def minutes(microseconds: float | None) -> Decimal | None:
 
 def minutes_label(value: Decimal | float | int | None) -> str:
     """A duration given in minutes, as a person reads it: under an hour in minutes
-    ("35 分钟"), under two days in hours with one decimal ("32.5 小时"), beyond that in
-    days and whole hours ("3 天 4 小时"). ``None`` (nothing to measure) is "—". The
-    exports keep the number of minutes."""
+    ("35分钟", "17.5分钟"), under a day in hours and whole minutes ("2小时15分"), from a
+    day on in days and whole hours ("1天3小时"); each rounded half up first, so 59.96
+    minutes is "1小时" and 23 h 59.5 min is "1天". ``None`` (nothing to measure) is "—".
+    The exports keep the number of minutes (their headers say so)."""
     if value is None:
         return "—"
-    mins = Decimal(str(value))
+    mins = Decimal(str(value)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
     if mins < 60:
-        shown = mins.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
-        text = f"{shown:.0f}" if shown == shown.to_integral_value() else f"{shown}"
-        return _("%(n)s 分钟") % {"n": text}
-    if mins < 48 * 60:
-        hours = (mins / 60).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
-        return _("%(n)s 小时") % {"n": hours}
+        text = f"{mins:.0f}" if mins == mins.to_integral_value() else f"{mins}"
+        return _("%(n)s分钟") % {"n": text}
+    whole = int(mins.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if whole < 24 * 60:
+        hours, rest = divmod(whole, 60)
+        if not rest:
+            return _("%(h)d小时") % {"h": hours}
+        return _("%(h)d小时%(m)d分") % {"h": hours, "m": rest}
     days, hours = divmod(int((mins / 60).quantize(Decimal(1), rounding=ROUND_HALF_UP)), 24)
     if not hours:
-        return _("%(d)d 天") % {"d": days}
-    return _("%(d)d 天 %(h)d 小时") % {"d": days, "h": hours}
+        return _("%(d)d天") % {"d": days}
+    return _("%(d)d天%(h)d小时") % {"d": days, "h": hours}
 
 
 def composite_score(rates: dict[str, Fraction | None]) -> Decimal | None:

@@ -66,6 +66,16 @@ class Case(Graded):
     closed_at: datetime
     grade: str
     amount: Decimal | None
+    proposed_grade: str = ""  # the closer's; differs from ``grade`` when the center changed it
+
+    @property
+    def grade_changed(self) -> bool:
+        return bool(self.proposed_grade) and self.proposed_grade != self.grade
+
+    @property
+    def proposed_grade_label(self) -> str:
+        g = self.proposed_grade
+        return Grade(g).label if g in Grade.values else g
 
 
 @dataclass
@@ -77,6 +87,8 @@ class Statement:
     directors: list[str]
     lines: list[StatementLine] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)
+    # Closed in the month, mediated, the grade not yet confirmed: not paid.
+    awaiting_review: int = 0
 
     @property
     def director(self) -> str:
@@ -125,6 +137,11 @@ class SubsidyReport:
     def unpriced_cases(self) -> int:
         return sum(s.unpriced_cases for s in self.statements)
 
+    @property
+    def awaiting_review(self) -> int:
+        """Cases of the month whose grade is not confirmed yet (not paid)."""
+        return sum(s.awaiting_review for s in self.statements)
+
 
 def tier_amount_on(grade_ref, date_ref) -> Subquery:
     """The amount of the tier of ``grade_ref`` in force on ``date_ref`` (outer refs)."""
@@ -136,12 +153,11 @@ def tier_amount_on(grade_ref, date_ref) -> Subquery:
     )
 
 
-def subsidy_cases(scope: Scope, month: Month):
-    """The month's paid cases with their closing date, rate and ``committee``: mediated
-    cases a mediation committee led, and disputes settled on the spot (就地化解) by a
-    member of one (its reporter's unit, the committee that took part; a simple case).
-    Settled on the spot by anyone else, a case is not the committees'. Only grades the
-    street center confirmed are paid (等级审核; a queryset)."""
+def _committee_cases(scope: Scope, month: Month):
+    """The month's mediated cases the subsidy is for, with their ``committee``: cases a
+    mediation committee led, and disputes settled on the spot (就地化解) by a member of
+    one (its reporter's unit, the committee that took part; a simple case). Settled on
+    the spot by anyone else, a case is not the committees'."""
     committee = Unit.Kind.MEDIATION_COMMITTEE
     return (
         Order.objects.filter(
@@ -149,17 +165,37 @@ def subsidy_cases(scope: Scope, month: Month):
             Q(on_the_spot=False, lead_unit__kind=committee)
             | Q(on_the_spot=True, reporter_unit__kind=committee),
             outcome=Outcome.MEDIATED,
-            grade_confirmed_at__isnull=False,
         )
         .annotate(
             committee=DbCase(
                 When(on_the_spot=True, then=F("reporter_unit_id")), default=F("lead_unit_id")
             )
         )
-        .annotate(closed_on=TruncDate("closed_at", tzinfo=SHANGHAI))
-        .annotate(amount=tier_amount_on(OuterRef("grade"), OuterRef("closed_on")))
         .order_by()
     )
+
+
+def subsidy_cases(scope: Scope, month: Month):
+    """The month's paid cases (``_committee_cases``) with their closing date and rate:
+    only grades the street center confirmed are paid (等级审核; a queryset)."""
+    return (
+        _committee_cases(scope, month)
+        .filter(grade_confirmed_at__isnull=False)
+        .annotate(closed_on=TruncDate("closed_at", tzinfo=SHANGHAI))
+        .annotate(amount=tier_amount_on(OuterRef("grade"), OuterRef("closed_on")))
+    )
+
+
+def awaiting_review(scope: Scope, month: Month) -> dict[int, int]:
+    """Per committee, the month's cases whose proposed grade the center has not
+    confirmed yet: not paid (yet), counted beside the statement."""
+    rows = (
+        _committee_cases(scope, month)
+        .filter(grade_confirmed_at__isnull=True)
+        .values("committee")
+        .annotate(n=Count("pk"))
+    )
+    return {r["committee"]: r["n"] for r in rows}
 
 
 def tiers_in_force(month: Month) -> list[SubsidyTier]:
@@ -181,10 +217,14 @@ def tiers_in_force(month: Month) -> list[SubsidyTier]:
 
 def subsidy_statement(*, scope: Scope, month: Month) -> SubsidyReport:
     """Statements for every mediation committee in the scope (with or without cases) and
-    any other committee that led a paid case there. Five queries."""
+    any other committee that led a paid case (or one awaiting its grade review) there.
+    Six queries."""
     cases = subsidy_cases(scope, month)
     lines = cases.values("committee", "grade", "amount").annotate(cases=Count("pk"))
-    detail = cases.values("pk", "number", "title", "closed_at", "grade", "amount", "committee")
+    detail = cases.values(
+        "pk", "number", "title", "closed_at", "grade", "proposed_grade", "amount", "committee"
+    )
+    awaiting = awaiting_review(scope, month)
 
     by_unit: dict[int, list[StatementLine]] = {}
     for line in lines:
@@ -199,7 +239,7 @@ def subsidy_statement(*, scope: Scope, month: Month) -> SubsidyReport:
     committees = list(
         Unit.objects.filter(
             (Q(kind=Unit.Kind.MEDIATION_COMMITTEE, is_active=True) & area_q)
-            | Q(pk__in=list(by_unit))
+            | Q(pk__in=[*by_unit, *awaiting])
         ).order_by("area__path", "name")
     )
     directors: dict[int, list[str]] = {}
@@ -219,6 +259,7 @@ def subsidy_statement(*, scope: Scope, month: Month) -> SubsidyReport:
                 by_unit.get(u.pk, []),
                 key=lambda ln: (GRADE_ORDER.get(ln.grade, 99), ln.amount is None, ln.amount),
             ),
+            awaiting_review=awaiting.get(u.pk, 0),
         )
         for u in committees
     }
@@ -231,6 +272,7 @@ def subsidy_statement(*, scope: Scope, month: Month) -> SubsidyReport:
                 closed_at=row["closed_at"],
                 grade=row["grade"],
                 amount=_yuan(row["amount"]),
+                proposed_grade=row["proposed_grade"] or row["grade"],
             )
         )
     return SubsidyReport(

@@ -14,17 +14,20 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -37,8 +40,17 @@ from rest_framework.views import APIView
 
 from disputes.stages import CLOCKS, DUTIES
 from shishi_mediation.api import ErrorSerializer, ValidationErrorSerializer
-from shishi_mediation.errors import Forbidden, NotFound
+from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 
+from .bulletins import (
+    bulletin_publish,
+    month_date,
+    month_of_date,
+    publishing_area,
+    rank_text,
+    standing_units,
+    standings_of,
+)
 from .exports import (
     FIGURE_COLUMNS,
     FIGURE_NOTES,
@@ -48,6 +60,7 @@ from .exports import (
     monthly_download,
     subsidy_download,
 )
+from .models import BulletinIssue, BulletinStanding
 from .reports import (
     RETURN_REVIEW_COLUMNS,
     SCORE_WEIGHTS,
@@ -516,6 +529,9 @@ def _report_context(request, report: MonthlyReport) -> dict:
 
 
 def index(request):
+    """The monthly report for a supervisor; a unit's own standing for its members."""
+    if not can_view_reports(request.user) and standing_units(request.user):
+        return redirect("reports:standing")
     return redirect("reports:monthly")
 
 
@@ -533,9 +549,143 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
 
 @supervisor_page(formats=())
 def bulletin(request, *, scope: Scope, month: Month, fmt: str):
-    """The printable monthly bulletin (通报): A4, title, month, tables, ranking."""
+    """The printable monthly bulletin (通报): A4, title, month, tables, ranking; and, for
+    an ended month, the button that publishes it to the units (发布通报)."""
     report = monthly_report(scope=scope, month=month)
-    return render(request, "reports/bulletin.html", _report_context(request, report))
+    context = _report_context(request, report)
+    try:
+        area = publishing_area(scope)
+    except InvalidInput:
+        area = None  # several areas: published street by street
+    context["publish_area"] = area
+    context["issue"] = (
+        BulletinIssue.objects.filter(month=month_date(month), area=area).first() if area else None
+    )
+    return render(request, "reports/bulletin.html", context)
+
+
+def _bad_request(request, field: str, message, status: int = 400) -> HttpResponse:
+    return render(
+        request, "reports/bad_request.html", {"field": field, "message": message}, status=status
+    )
+
+
+@require_POST
+@login_required
+def bulletin_publish_view(request):
+    """发布通报: a supervisor publishes the bulletin of the month and scope it shows
+    (``month``, ``street`` posted) to the units; once per month and area."""
+    if not can_view_reports(request.user):
+        raise PermissionDenied(_("只有督导员可以发布通报。"))
+    try:
+        month = parse_month(request.POST.get("month") or "x")
+        scope = report_scope(request.user, street_id=_street_id(request.POST.get("street")))
+        area = publishing_area(scope)
+        issue, created = bulletin_publish(
+            area=area, month=month, actor=request.user, now=timezone.now()
+        )
+    except ValueError as e:
+        return _bad_request(request, "month", str(e))
+    except BadReportRequest as e:
+        return _bad_request(request, e.field, e.message)
+    except InvalidInput as e:
+        field, errors = next(iter(e.errors.items()))
+        return _bad_request(request, field, errors[0] if isinstance(errors, list) else errors)
+    except Conflict as e:
+        return _bad_request(request, "month", e.message, status=409)
+    except Forbidden as e:
+        raise PermissionDenied(str(e.message)) from None
+    except NotFound as e:
+        raise Http404(str(e.message)) from None
+    if created:
+        messages.success(
+            request,
+            _("%(month)s通报已发布，%(n)d个单位可在“本单位通报”查看。")
+            % {"month": month.label, "n": issue.standings.count()},
+        )
+    else:
+        messages.info(request, _("%(month)s通报此前已发布，未重复通知。") % {"month": month.label})
+    return redirect(f"{reverse('reports:bulletin')}?{query_string(scope, month)}")
+
+
+# The figures a unit reads of its own row (本单位通报), in this order.
+STANDING_FIGURES = [
+    ("received", gettext_lazy("报单")),
+    ("dispatched", gettext_lazy("派单")),
+    ("closed", gettext_lazy("结单")),
+    ("mediated", gettext_lazy("调解成功")),
+    ("success_rate", gettext_lazy("调解成功率")),
+    *((f"{c.name}_rate", c.report.rate_name) for c in CLOCKS),
+    *(
+        (f"median_{c.name}_minutes", format_lazy(gettext_lazy("{stage}用时中位数"), stage=c.label))
+        for c in CLOCKS
+    ),
+    ("good_rate", gettext_lazy("好评率")),
+    ("return_visits", gettext_lazy("回访")),
+]
+
+
+def standing_card(s: BulletinStanding) -> dict:
+    """One published row of a unit, as its card on 本单位通报."""
+    issue = s.issue
+    return {
+        "month": month_of_date(issue.month),
+        "area": issue.area.name,
+        "unit": s.unit.name,
+        "ranked": s.rank is not None,
+        "rank_text": rank_text(
+            rank=s.rank, ranked_units=issue.ranked_units, min_cases=issue.min_cases
+        ),
+        "rank": s.rank,
+        "ranked_units": issue.ranked_units,
+        "cases": s.cases,
+        "score": fmt_value("score", s.score),
+        "fair_score": fmt_value("score", s.fair_score),
+        "published_at": issue.published_at,
+        "figures": [(label, fmt_value(key, s.figures.get(key))) for key, label in STANDING_FIGURES],
+    }
+
+
+STANDING_MONTHS = 24
+
+
+@require_safe
+@login_required
+def standing(request):
+    """本单位通报: each published month's row of the user's own unit(s) (``?unit=`` one of
+    them, ``?month=YYYY-MM`` one month): rank out of how many, cases, scores and
+    figures. Never another unit's row: a unit not the user's is 404; someone with no
+    unit to read (a reporter, a supervisor) is 403."""
+    units = standing_units(request.user)
+    if not units:
+        raise PermissionDenied(_("本单位通报供单位的办理人、负责人和派单员查看。"))
+    rows = standings_of(request.user)
+    chosen = None
+    raw_unit = request.GET.get("unit", "")
+    if raw_unit:
+        if not (raw_unit.isascii() and raw_unit.isdigit() and len(raw_unit) <= 18):
+            return _bad_request(request, "unit", _("单位参数无效。"))
+        chosen = next((u for u in units if u.pk == int(raw_unit)), None)
+        if chosen is None:
+            raise Http404(_("该单位不是您所在的单位。"))
+        rows = rows.filter(unit=chosen)
+    month = None
+    if request.GET.get("month"):
+        try:
+            month = parse_month(request.GET["month"])
+        except ValueError as e:
+            return _bad_request(request, "month", str(e))
+        rows = rows.filter(issue__month=month_date(month))
+    return render(
+        request,
+        "reports/standing.html",
+        {
+            "units": units,
+            "chosen": chosen,
+            "month": month,
+            "cards": [standing_card(s) for s in rows[:STANDING_MONTHS]],
+        },
+    )
 
 
 @supervisor_page()
@@ -732,3 +882,126 @@ class MonthlyReportAPI(APIView):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+# --- the unit's own standing (本单位通报) -------------------------------------------------
+
+
+class IsStandingReader(BasePermission):
+    message = gettext_lazy("本单位通报供单位的办理人、负责人和派单员查看。")
+
+    def has_permission(self, request, view) -> bool:
+        return bool(standing_units(request.user))
+
+
+class StandingQuery(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM (Asia/Shanghai calendar month)")
+    unit = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="one of the caller's units"
+    )
+
+    def validate_month(self, value: str) -> Month:
+        try:
+            return parse_month(value)
+        except ValueError as e:
+            raise serializers.ValidationError(str(e)) from None
+
+
+class StandingSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    area_id = serializers.IntegerField(help_text="The area the bulletin was published for.")
+    area = serializers.CharField()
+    published_at = serializers.DateTimeField()
+    unit_id = serializers.IntegerField()
+    unit = serializers.CharField()
+    rank = serializers.IntegerField(
+        allow_null=True, help_text="null: listed, not ranked (fewer than min_cases cases)."
+    )
+    ranked = serializers.BooleanField()
+    ranked_units = serializers.IntegerField(help_text="How many units were ranked.")
+    listed_units = serializers.IntegerField(help_text="How many units the ranking listed.")
+    min_cases = serializers.IntegerField(help_text="RANKING_MIN_CASES when published.")
+    cases = serializers.IntegerField(help_text="Sign clocks judged in the month (案件数).")
+    score = serializers.FloatField(allow_null=True, help_text="综合得分")
+    fair_score = serializers.FloatField(allow_null=True, help_text="排名得分")
+    figures = _row_schema("StandingFigures", with_kind=True)(
+        help_text="The unit's row of the monthly report as published (durations in minutes)."
+    )
+
+
+class StandingResponseSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    standings = StandingSerializer(many=True)
+
+
+def standing_dict(s: BulletinStanding) -> dict:
+    issue = s.issue
+    return {
+        "month": str(month_of_date(issue.month)),
+        "area_id": issue.area_id,
+        "area": issue.area.name,
+        "published_at": timezone.localtime(issue.published_at, SHANGHAI).isoformat(),
+        "unit_id": s.unit_id,
+        "unit": s.unit.name,
+        "rank": s.rank,
+        "ranked": s.rank is not None,
+        "ranked_units": issue.ranked_units,
+        "listed_units": issue.listed_units,
+        "min_cases": issue.min_cases,
+        "cases": s.cases,
+        "score": s.score,
+        "fair_score": s.fair_score,
+        # Stored as text (JSON has no decimals); numbers again, as in the monthly report.
+        "figures": {
+            k: Decimal(v) if isinstance(v, str) and (k in RATE_KEYS or k in MINUTE_KEYS) else v
+            for k, v in s.figures.items()
+        },
+    }
+
+
+class StandingAPI(APIView):
+    """The caller's own units' rows of a published month's bulletin."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]  # 401, not 403
+    permission_classes = [IsStandingReader]
+
+    @extend_schema(
+        operation_id="reports_standing",
+        tags=["reports"],
+        summary="My unit's standing in a published bulletin (本单位通报)",
+        description=(
+            "For a member of a unit (handler, unit head or dispatcher): the rows of the "
+            "caller's own units in the bulletins published for the month (one per area "
+            "published: the city's and/or a street's), with the rank out of how many "
+            "units were ranked, the number of cases and the figures as published. Never "
+            "another unit's row. 404 when no bulletin of the month was published to the "
+            "caller's units. Definitions: docs/REPORTS.md."
+        ),
+        parameters=[
+            OpenApiParameter("month", str, required=True, description="YYYY-MM"),
+            OpenApiParameter("unit", int, description="one of the caller's units (default: all)"),
+        ],
+        responses={
+            200: StandingResponseSerializer,
+            400: OpenApiResponse(ValidationErrorSerializer, description="bad month or unit"),
+            401: OpenApiResponse(ErrorSerializer, description="not authenticated"),
+            403: OpenApiResponse(ErrorSerializer, description="not a member of a unit"),
+            404: OpenApiResponse(
+                ErrorSerializer, description="not published, or not the caller's unit"
+            ),
+        },
+    )
+    def get(self, request):
+        query = StandingQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        month = query.validated_data["month"]
+        rows = standings_of(request.user).filter(issue__month=month_date(month))
+        unit_id = query.validated_data.get("unit")
+        if unit_id is not None:
+            if unit_id not in {u.pk for u in standing_units(request.user)}:
+                raise NotFound(_("该单位不是您所在的单位。"))
+            rows = rows.filter(unit_id=unit_id)
+        standings = [standing_dict(s) for s in rows]
+        if not standings:
+            raise NotFound(_("%(month)s的通报尚未发布。") % {"month": month.label})
+        return Response({"month": str(month), "standings": standings})

@@ -376,6 +376,29 @@ ROWS: list[Row] = [
         lambda c: f"/api/v1/reports/monthly/?month=2026-11&format=csv&street={c.w.fl.pk}",
         {**_api(SUPERVISOR_ONLY), "hb_supervisor": 404},
     ),
+    # --- the published bulletin: supervisors publish, unit members read their own -------
+    form(
+        "publish the bulletin (发布通报)",
+        lambda c: "/reports/bulletin/publish/",
+        lambda c: {"month": "2026-11"},
+        None,
+        SUPERVISOR_ONLY | {"supervisor": 302},
+    ),
+    page(
+        "my unit's standing (本单位通报)",
+        lambda c: "/reports/standing/",
+        E(403, 200, 200, 200, 403, 200, 200, 302),
+    ),
+    page(
+        "another unit's standing",
+        lambda c: f"/reports/standing/?unit={c.w.fl_police.pk}",
+        E(403, 404, 404, 404, 403, 404, 404, 302),
+    ),
+    api_get(
+        "API standing of a month not published",
+        lambda c: "/api/v1/reports/standing/?month=2026-11",
+        E(403, 404, 404, 404, 403, 404, 404, 401),
+    ),
     # --- the order page, by id ---------------------------------------------------------
     page("order page: reported (HB)", rev("order-detail", "R"), VISIBLE_HB_REPORTED),
     page("order page: dispatched (HB)", rev("order-detail", "D"), VISIBLE_HB_HANDLED),

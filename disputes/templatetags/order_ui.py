@@ -52,6 +52,8 @@ def nav_links(user) -> list[dict]:
         links += [("overview", _("概况"))]
     if Role.SUPERVISOR in roles or user.is_superuser:
         links += [("reports:index", _("月报"))]
+    elif roles & {Role.HANDLER, Role.UNIT_HEAD, Role.DISPATCHER}:  # supervision.bulletins
+        links += [("reports:standing", _("本单位通报"))]
     result = []
     for name, label in links:
         url = _url(name)

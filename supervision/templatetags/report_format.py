@@ -6,5 +6,6 @@ from supervision.reports import minutes_label
 
 register = template.Library()
 
-# A median or other duration held in minutes, as "35 分钟" / "32.5 小时" / "3 天 4 小时".
+# A median or other duration held in minutes, as "35分钟" / "2小时15分" / "1天3小时"
+# (the one filter for durations on the monthly page, the bulletin and the standing page).
 register.filter("minutes_label", minutes_label)

@@ -61,8 +61,11 @@ def walk(
     before_reassign: datetime | None = None,
     reassign_to: Unit | None = None,
     reassigned: datetime | None = None,
+    confirm_grade: bool = True,
 ) -> Order:
-    """An order taken through the services at the given instants, step by step."""
+    """An order taken through the services at the given instants, step by step; a
+    subsidised case's grade confirmed as proposed at the closing unless
+    ``confirm_grade`` is False."""
     community = community or world.zk
     order = report_order(world, community=community, now=reported)
     street = community.parent
@@ -109,7 +112,7 @@ def walk(
             now=closed,
         )
         closed_order = Order.objects.get(pk=order.pk)
-        if services.subsidised_unit(closed_order) is not None:
+        if confirm_grade and services.subsidised_unit(closed_order) is not None:
             # The center confirms the proposed grade as it closes (以案定补 pays confirmed
             # grades only; tests/supervision/test_reviewed_grades.py reviews them late).
             services.order_grade_review(

@@ -33,28 +33,49 @@ def page(client, user, url: str) -> str:
     ("minutes", "text"),
     [
         (None, "—"),
-        (Decimal("0.0"), "0 分钟"),
-        (Decimal("35.0"), "35 分钟"),
-        (Decimal("17.5"), "17.5 分钟"),
-        (Decimal("60.0"), "1.0 小时"),
-        (Decimal("135.0"), "2.3 小时"),  # 2.25 rounds half up
-        (Decimal("1947.5"), "32.5 小时"),
-        (Decimal("2879.0"), "48.0 小时"),  # still under two days
-        (Decimal("2880.0"), "2 天"),
-        (Decimal("4560.0"), "3 天 4 小时"),
-        (Decimal("4589.9"), "3 天 4 小时"),  # 76.498 h
-        (Decimal("4590.0"), "3 天 5 小时"),  # 76.5 h rounds half up
-        (Decimal("4309.0"), "3 天"),  # 71.8 h → 72 h: the hours carry into a day
+        (0, "0分钟"),
+        (Decimal("0.0"), "0分钟"),
+        (Decimal("35.0"), "35分钟"),
+        (Decimal("17.5"), "17.5分钟"),
+        (Decimal("59.0"), "59分钟"),
+        (Decimal("59.94"), "59.9分钟"),
+        (Decimal("59.95"), "1小时"),  # rounds to 60.0: an hour, not "60分钟"
+        (Decimal("60.0"), "1小时"),
+        (Decimal("61.0"), "1小时1分"),
+        (Decimal("135.0"), "2小时15分"),
+        (Decimal("135.4"), "2小时15分"),
+        (Decimal("135.5"), "2小时16分"),  # whole minutes, half up
+        (Decimal("1439.0"), "23小时59分"),
+        (Decimal("1439.5"), "1天"),  # 23 h 59.5 min rounds to a day
+        (Decimal("1440.0"), "1天"),
+        (Decimal("1469.9"), "1天"),  # 24.498 h
+        (Decimal("1470.0"), "1天1小时"),  # 24.5 h rounds half up
+        (Decimal("1620.0"), "1天3小时"),
+        (Decimal("1740.0"), "1天5小时"),
+        (Decimal("2879.0"), "2天"),  # 47.98 h: the hours carry into a day
+        (Decimal("2880.0"), "2天"),
+        (Decimal("4560.0"), "3天4小时"),
+        (Decimal("4590.0"), "3天5小时"),  # 76.5 h rounds half up
+        (Decimal("43200.0"), "30天"),
     ],
 )
 def test_a_duration_reads_in_minutes_hours_or_days(minutes, text):
     assert minutes_label(minutes) == text
 
 
+def test_the_filter_is_the_same_reading(built_month):
+    from django.template import Context, Template
+
+    html = Template("{% load report_format %}{{ m|minutes_label }}").render(
+        Context({"m": Decimal("1620.0")})
+    )
+    assert html == "1天3小时"
+
+
 def test_the_monthly_page_shows_medians_in_hours_not_minutes(built_month, client, frozen):
     html = page(client, built_month.world.supervisor, "/reports/monthly/" + NOV)
     # 湖滨派出所: contact 1740 and meet 2550 minutes; 湖滨劳动保障所: meet 2880 minutes.
-    for text in ["29.0 小时", "42.5 小时", "2 天", "17.5 分钟", "2.3 小时"]:
+    for text in ["1天5小时", "1天19小时", "2天", "17.5分钟", "2小时15分"]:
         assert text in html, text
     for minutes in ["1740.0", "2550.0", "2880.0"]:
         assert minutes not in html, minutes
@@ -63,9 +84,7 @@ def test_the_monthly_page_shows_medians_in_hours_not_minutes(built_month, client
 
 def test_the_bulletin_gives_the_medians_in_hours(built_month, client, frozen):
     html = page(client, built_month.world.supervisor, "/reports/bulletin/" + NOV)
-    assert (
-        "用时中位数：派单 5 分钟，签收 15 分钟，联系当事人 2.3 小时，见面调解 24.0 小时。" in html
-    )
+    assert "用时中位数：派单 5分钟，签收 15分钟，联系当事人 2小时15分，见面调解 1天。" in html
 
 
 def test_the_exports_keep_the_minutes(built_month, client, frozen):

@@ -30,10 +30,12 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from io import StringIO
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -1772,7 +1774,12 @@ class Seeder:
         self.seed_routing_rules()
         self.seed_sla_policies()
         self.seed_users()
-        return self.seed_orders()
+        created = self.seed_orders()
+        # Last month's bulletin, published as the beat task would on the 1st, so that a
+        # unit's login finds its standing (本单位通报). By name: disputes may not import
+        # supervision. Idempotent like the rest of the seed.
+        call_command("publish_bulletins", now=self.now.isoformat(), stdout=StringIO())
+        return created
 
     # --- configuration --------------------------------------------------------------
 
