@@ -76,6 +76,7 @@ from .notices import (
     text_review_codes,
 )
 from .pauses import PauseState, close_expired, end_pauses, minutes_paused, open_pause
+from .referrals import record_result, result_input_errors, start_referral_follow_up
 from .selectors import (
     allowed_actions,
     can_report,
@@ -1332,6 +1333,7 @@ def order_close(
         o.close(at=now, outcome=outcome, summary=summary.strip(), grade=grade, referral=referral)
         _confirm_and_invite_reviews(order=o, party_ids=party_ids, now=now)
         data = {"outcome": outcome, "grade": grade, "referral": referral}
+        data.update(start_referral_follow_up(o, now=now))  # 移交跟踪 (disputes.referrals)
         return summary.strip(), {**data, **_grade_review_due(o, now=now)}
 
     return _transition(
@@ -2003,6 +2005,58 @@ def order_grade_review(
         actor=actor,
         action="grade_review",
         kind=EventKind.GRADE_REVIEWED,
+        now=now,
+        apply=apply,
+    )
+
+
+# --- referrals that are followed (移交跟踪, disputes.referrals) ---------------------------------
+
+
+def order_record_referral_result(
+    *,
+    order_id: int,
+    actor,
+    body: str,
+    outcome: str,
+    decided_on,
+    case_number: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> Order:
+    """The lead unit records what the receiving body made of a closed order's referral
+    (移交结果): the body, its case number, the outcome and its date (not in the future,
+    not before the closing: 400 on ``decided_on``). Its handlers and heads (capacity
+    ``LEAD_UNIT``), on a closed order with a referral whose follow-up has no final result
+    yet (else 409). The first result meets the ``referral`` duty, on time or late; the
+    timeline records each result (``referral_result``)."""
+    now = now or timezone.now()
+    body, case_number = (body or "").strip(), (case_number or "").strip()
+    note = (note or "").strip()
+    _raise_if(
+        result_input_errors(
+            body=body, case_number=case_number, outcome=outcome, decided_on=decided_on, now=now
+        )
+    )
+
+    def apply(o: Order):
+        _result, data = record_result(
+            o,
+            actor=actor,
+            body=body,
+            case_number=case_number,
+            outcome=outcome,
+            decided_on=decided_on,
+            note=note,
+            now=now,
+        )
+        return note, data
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="referral_result",
+        kind=EventKind.REFERRAL_RESULT,
         now=now,
         apply=apply,
     )
