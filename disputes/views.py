@@ -50,6 +50,7 @@ from .forms import (
     DirectReplyForm,
     DispatchForm,
     GradeReviewForm,
+    ReferralResultForm,
     LeaderReviewForm,
     MeetingForm,
     NoteForm,
@@ -77,6 +78,7 @@ from .models import (
     Review,
     State,
 )
+from .referrals import referral_follow_up
 from .review_links import review_link_rows
 from .selectors import (
     ALL_NUMBERS,
@@ -616,9 +618,33 @@ def order_detail(request, pk: int):
         "visit_form": ReturnVisitForm() if "return_visit" in actions else None,
         "pending_return": _pending_return_row(order, now),
         "review_form": ReturnReviewForm() if "return_review" in actions else None,
+        **_referral_context(order, actions, now),
         "now": now,
     }
     return render(request, "disputes/order_detail.html", context)
+
+
+def _referral_context(order: Order, actions: set[str], now) -> dict:
+    """移交跟踪: a closed referred order's follow-up (due time, on time or not, results)
+    and, for its lead unit while no final result is in, the form to record one."""
+    follow_up = referral_follow_up(order)
+    if follow_up is None:
+        return {"referral": None, "referral_form": None}
+    clock = None
+    if follow_up.duty is not None and follow_up.duty.is_running:
+        duty = follow_up.duty
+        clock = Clock(
+            stage="referral",
+            label=_("移交跟踪"),
+            due=duty.due_at,
+            limit=duty.limit,
+            urgency=urgency_of(due=duty.due_at, limit=duty.limit, now=now),
+            remaining=duty.due_at - now,
+        )
+    form = None
+    if "referral_result" in actions and not follow_up.finished:
+        form = ReferralResultForm(order=order, initial={"decided_on": timezone.localdate(now)})
+    return {"referral": follow_up, "referral_clock": clock, "referral_form": form}
 
 
 def _directive_context(order: Order, actions: set[str], now) -> dict:
@@ -1302,6 +1328,31 @@ class GradeReviewView(OrderActionView):
 
     def service_kwargs(self, data):
         return {"grade": data["grade"], "reason": data.get("reason", "")}
+
+
+class ReferralResultView(OrderActionView):
+    """移交结果: the lead unit records what the receiving body made of the referral (the
+    order page's 移交跟踪 form posts here)."""
+
+    action = "referral_result"
+    form_class = ReferralResultForm
+    submit_label = gettext_lazy("记录移交结果")
+    success_message = gettext_lazy("已记录移交结果。")
+
+    def order_url(self) -> str:
+        return reverse("order-detail", args=[self.kwargs["pk"]]) + "#referral"
+
+    def form_kwargs(self):
+        return {"order": self.order}
+
+    def service_kwargs(self, data):
+        return {
+            "body": data["body"],
+            "case_number": data.get("case_number", ""),
+            "outcome": data["outcome"],
+            "decided_on": data["decided_on"],
+            "note": data.get("note", ""),
+        }
 
 
 class AssistOpinionView(OrderActionView):
