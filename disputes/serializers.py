@@ -537,7 +537,9 @@ class ReferralFollowUpSerializer(serializers.Serializer):
     """A closed order's referral and its follow-up (移交跟踪)."""
 
     referral = serializers.ChoiceField(
-        choices=[("", "—"), *Referral.choices], read_only=True, help_text=_("移交途径；空为未移交。")
+        choices=[("", "—"), *Referral.choices],
+        read_only=True,
+        help_text=_("移交途径；空为未移交。"),
     )
     due_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text=_("跟踪截止时间（结单起算）。")

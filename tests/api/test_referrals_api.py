@@ -59,7 +59,9 @@ def test_the_lead_unit_records_a_result_and_everyone_who_sees_it_reads_it(world,
     ],
 )
 def test_who_may_record(world, api, referred, who, status):
-    response = api(getattr(world, who)).post(url(referred, "referral-result"), RESULT, format="json")
+    response = api(getattr(world, who)).post(
+        url(referred, "referral-result"), RESULT, format="json"
+    )
     assert response.status_code == status, response.content
     assert ReferralResult.objects.count() == (1 if status == 200 else 0)
 

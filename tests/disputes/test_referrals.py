@@ -128,7 +128,10 @@ def test_the_follow_up_escalates_to_the_lead_unit(world, referred):
 
 def test_an_interim_result_then_a_final_one_ends_the_follow_up(world, referred):
     record(
-        referred, world.handler, decided_on=CLOSING_DAY + timedelta(days=1), now=CLOSED_AT + timedelta(days=2)
+        referred,
+        world.handler,
+        decided_on=CLOSING_DAY + timedelta(days=1),
+        now=CLOSED_AT + timedelta(days=2),
     )
     record(
         referred,
@@ -161,7 +164,9 @@ def test_a_mediated_agreement_may_go_to_judicial_confirmation(world):
     )
     assert order.referral == "judicial_confirmation"
     assert Duty.objects.get(order=order, kind="referral").due_at == DUE
-    record(order, world.handler, outcome=ReferralOutcome.CONFIRMED, case_number="(2026)闽0581民特5号")
+    record(
+        order, world.handler, outcome=ReferralOutcome.CONFIRMED, case_number="(2026)闽0581民特5号"
+    )
     assert order.referral_results.get().is_final
 
 

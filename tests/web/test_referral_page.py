@@ -68,7 +68,12 @@ def test_others_see_the_follow_up_but_not_the_form(world, as_user):
     center = as_user(world.dispatcher)
     page = html(center.get(detail))
     assert 'id="referral"' in page and 'id="referral-form"' not in page
-    assert center.post(url, {"body": "法院", "outcome": "other", "decided_on": "2026-11-20"}).status_code == 403
+    assert (
+        center.post(
+            url, {"body": "法院", "outcome": "other", "decided_on": "2026-11-20"}
+        ).status_code
+        == 403
+    )
     assert as_user(world.fl_handler).post(url, {}).status_code == 404
     assert not ReferralResult.objects.exists()
 
