@@ -43,7 +43,7 @@ from rest_framework.test import APIClient
 
 from dispatch.models import Role, RoutingRule
 from disputes import services
-from disputes.models import Attachment, Order, State
+from disputes.models import Attachment, Order, Outcome, State
 from notifications.models import Notification
 from tests.factories import street_leader, user_with_role
 from tests.images import camera_jpeg
@@ -130,6 +130,8 @@ class Ctx:
                 order = w.order(State.DISPATCHED, risk_level="high", case_leader=w.leader)
             elif key == "G":  # closed by the 曾坑 committee: its grade awaits review
                 order = w.order(State.CLOSED, lead_unit=w.hb_committee)
+            elif key == "J":  # failed and referred to court: the station follows it up
+                order = w.order(State.CLOSED, outcome=Outcome.FAILED)
             else:  # pragma: no cover
                 raise KeyError(key)
             self._orders[key] = order
@@ -173,6 +175,7 @@ def snapshot(order_id: int) -> tuple:
         order.assistances.filter(signed_at__isnull=False).count(),
         order.grade,
         order.grade_confirmed_at,
+        order.referral_results.count(),
     )
 
 
@@ -243,6 +246,14 @@ def api_order(key: str, action: str = "") -> Callable[[Ctx], str]:
         return f"/api/v1/orders/{pk}/" + (f"{action}/" if action else "")
 
     return build
+
+
+REFERRAL_RESULT = {
+    "body": "石狮市人民法院",
+    "case_number": "(2026)闽0581民初1号",
+    "outcome": "accepted",
+    "decided_on": "2026-11-20",  # after the closing (2026-11-11), before today
+}
 
 
 def lead(unit_attr: str) -> Callable[[Ctx], dict]:
@@ -615,6 +626,33 @@ ROWS: list[Row] = [
         lambda c: {"grade": "ordinary"},
         "G",
         E(403, 200, 404, 404, 403, 404, 403, 401),
+    ),
+    # --- 移交跟踪 (referrals that are followed) -----------------------------------------------
+    api_post(
+        "API 移交结果 of a referred closed case",
+        api_order("J", "referral-result"),
+        lambda c: REFERRAL_RESULT,
+        "J",
+        E(403, 403, 200, 200, 403, 404, 404, 401, handler2=200),
+    ),
+    form(
+        "POST 移交结果 of a referred closed case",
+        rev("order-referral-result", "J"),
+        lambda c: REFERRAL_RESULT,
+        "J",
+        E(403, 403, 302, 302, 403, 404, 404, 302),
+    ),
+    api_post(
+        "API 移交结果 of a closed case not referred",
+        api_order("C", "referral-result"),
+        lambda c: REFERRAL_RESULT,
+        "C",
+        E(403, 403, 409, 409, 403, 404, 404, 401),
+    ),
+    api_get(
+        "API 移交跟踪 of a referred closed case",
+        api_order("J", "referral-results"),
+        E(200, 200, 200, 200, 200, 404, 404, 401),
     ),
     # --- colour grades and 包案 ------------------------------------------------------------
     form(

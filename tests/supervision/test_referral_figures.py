@@ -3,19 +3,19 @@
 referrals due in the month per lead unit, by kind, followed on time / late / overdue,
 and by the outcome of each one's latest result.
 
-===  ==============  =================  ===============  ==========================  ========
-     lead unit       referral           closed           results (recorded)          due
-===  ==============  =================  ===============  ==========================  ========
-A    湖滨派出所      诉讼 court          10-05 10:00      立案 10-20                  11-04 on time
-B    湖滨派出所      仲裁 arbitration    10-10 10:00      受理 11-01, 裁决 11-25      11-09 on time
-C    湖滨派出所      信访 petition       10-15 10:00      办结 11-20                  11-14 late
-D    湖滨派出所      诉调对接            10-20 10:00      —                           11-19 overdue
-F    湖滨派出所      诉讼                10-31 10:00      —                           11-30 not yet due
-I    湖滨派出所      诉讼                10-02 00:00      —                           11-01 00:00 overdue
-E    曾坑调委会      司法确认 (mediated) 10-25 10:00      确认有效 11-05              11-24 on time
-G    湖滨派出所      诉讼                10-01 23:59      —                           10-31 23:59: October's
-H    湖滨派出所      诉讼                11-01 00:00      —                           12-01 00:00: December's
-===  ==============  =================  ===============  ==========================  ========
+===  ==========  ===================  ===========  ====================  ===================
+     lead unit   referral             closed       results (recorded)    due
+===  ==========  ===================  ===========  ====================  ===================
+A    湖滨派出所  诉讼 court           10-05 10:00  立案 10-20            11-04 on time
+B    湖滨派出所  仲裁 arbitration     10-10 10:00  受理 11-01, 裁决 11-25 11-09 on time
+C    湖滨派出所  信访 petition        10-15 10:00  办结 11-20            11-14 late
+D    湖滨派出所  诉调对接             10-20 10:00  —                     11-19 overdue
+F    湖滨派出所  诉讼                 10-31 10:00  —                     11-30 not yet due
+I    湖滨派出所  诉讼                 10-02 00:00  —                     11-01 00:00 overdue
+E    曾坑调委会  司法确认 (mediated)  10-25 10:00  确认有效 11-05        11-24 on time
+G    湖滨派出所  诉讼                 10-01 23:59  —                     10-31 23:59: Oct.
+H    湖滨派出所  诉讼                 11-01 00:00  —                     12-01 00:00: Dec.
+===  ==========  ===================  ===========  ====================  ===================
 
 湖滨派出所: 6 referred (诉讼 3, 仲裁 1, 信访 1, 诉调对接 1), on time 2, late 1, overdue 2
 (F is not due yet), rate 2 ÷ 5 = 40.0; latest: 立案 1, 裁决 1, 办结 1, none 3.
@@ -98,9 +98,7 @@ def kinds(**given):
 
 
 def test_november_by_hand(november):
-    section = referral_figures(
-        scope=report_scope(november.supervisor), month=NOVEMBER, now=READ_AT
-    )
+    section = referral_figures(scope=report_scope(november.supervisor), month=NOVEMBER, now=READ_AT)
     got = {r.name: r.as_dict() for r in [*section.units, section.total]}
     assert list(got) == ["湖滨派出所", "曾坑社区人民调解委员会", "合计"]
     assert got["湖滨派出所"] == {
