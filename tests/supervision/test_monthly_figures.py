@@ -103,7 +103,12 @@ COMMITTEE = figures(
     reviews_good=2,  # C, C (F's good review came on 12-02)
     good_rate="100.0",
     score="91.8",  # (25·5/6 + 20 + 20 + 20·4/5 + 15) / 100
+    # Q (closed 10-22, failed, referred to court): its follow-up falls due 11-21; its
+    # 立案 was recorded as it closed (the fixture). B's falls due in December.
+    referral_on_time=1,
+    referral_rate="100.0",
 )
+REFERRALS = {"referral_on_time": 1, "referral_rate": Decimal("100.0")}
 LABOUR = figures(
     received=2,  # I, M (M moved here by the reassign)
     received_green=2,  # every order of the month is green
@@ -229,6 +234,7 @@ HB = figures(
 )
 FL = figures(**{k: v for k, v in FL_POLICE.items() if v is not None})
 HB.update(GRADE_REVIEWS)
+HB.update(REFERRALS)
 TOTAL = figures(
     received=14,
     received_green=14,  # every order of the month is green
@@ -265,6 +271,7 @@ TOTAL = figures(
     score="78.3",
 )
 TOTAL.update(GRADE_REVIEWS)
+TOTAL.update(REFERRALS)
 
 
 @pytest.fixture
