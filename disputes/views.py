@@ -75,6 +75,7 @@ from .models import (
     Order,
     Outcome,
     Party,
+    ReferralOutcome,
     Review,
     State,
 )
@@ -525,6 +526,16 @@ def _event_detail(event) -> str:
         return text
     if event.kind == EventKind.RECOLOURED:
         return _colour_detail(d)
+    if event.kind == EventKind.REFERRAL_RESULT and d.get("outcome"):
+        outcome = d["outcome"]
+        parts = [
+            str(ReferralOutcome(outcome).label) if outcome in ReferralOutcome.values else "",
+            d.get("body", ""),
+            d.get("case_number", ""),
+        ]
+        if "on_time" in d:  # the first result: the follow-up met
+            parts.append(_("按时跟踪") if d["on_time"] else _("超时跟踪"))
+        return " · ".join(p for p in parts if p)
     if event.kind == EventKind.RETURN_VISIT and "satisfied" in d:
         return {True: _("满意"), False: _("不满意")}.get(d["satisfied"], _("未表态"))
     return ""

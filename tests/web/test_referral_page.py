@@ -52,6 +52,7 @@ def test_the_lead_unit_records_results_on_the_order_page(world, as_user):
     assert 'id="referral-state"' in page and "按时跟踪" in page
     assert "待最终结果" in page and 'id="referral-form"' in page  # more may follow
     assert Duty.objects.get(order=order, kind="referral").on_time is True
+    assert "已立案/受理 · 石狮市人民法院 · (2026)闽0581民初88号 · 按时跟踪" in page  # the timeline
 
     handler.post(
         url,
