@@ -50,7 +50,7 @@ from .downloads import attachment_response
 from .filters import OrderFilter
 from .incidents import incident_receive
 from .models import Assistance, Attachment, Escalation, Incident, Order, OrderEvent, Party
-from .referrals import FollowUp, referral_follow_up
+from .referrals import FollowUp, referral_finished, referral_follow_up
 from .selectors import (
     REFERENCE_FIELDS,
     OrderChildren,
@@ -137,6 +137,8 @@ def actions_now(user, order: Order, pauses=()) -> set[str]:
     allowed = pause_actions(allowed, list(pauses), order, timezone.now())
     if allowed & {"assist_sign", "assist_opinion"}:
         allowed = assist_actions(allowed, assistance_parts(order), user)
+    if "referral_result" in allowed and referral_finished(order):
+        allowed.discard("referral_result")  # its final result is in (移交跟踪)
     return {ORDER_ACTIONS[name].api_path for name in allowed}
 
 

@@ -116,7 +116,7 @@ def record_result(
     save it and meet the duty with the first result. Returns it and the event's data."""
     if not order.referral:
         raise Conflict(_("此订单没有移交，无需记录移交结果。"), state=order.state)
-    if order.referral_results.exclude(outcome=ReferralOutcome.ACCEPTED).exists():
+    if referral_finished(order):
         raise Conflict(_("移交结果已办结，不能再记录。"), state=order.state)
     if decided_on < timezone.localdate(order.closed_at):
         raise InvalidInput({"decided_on": _("结果日期不能早于结单日期。")})
@@ -146,6 +146,11 @@ def record_result(
         duty_meet(duty, at=now)
         data.update(duty_data(duty))
     return result, data
+
+
+def referral_finished(order: Order) -> bool:
+    """Whether the order's referral has its final result (nothing more is recorded)."""
+    return order.referral_results.exclude(outcome=ReferralOutcome.ACCEPTED).exists()
 
 
 @dataclass(frozen=True)

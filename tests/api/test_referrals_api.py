@@ -80,6 +80,7 @@ def test_after_a_final_result_another_is_a_409(world, api, referred):
     client = api(world.handler)
     final = {**RESULT, "outcome": "judged"}
     assert client.post(url(referred, "referral-result"), final, format="json").status_code == 200
+    assert "referral-result" not in client.get(f"/api/v1/orders/{referred.pk}/").json()["actions"]
     response = client.post(url(referred, "referral-result"), RESULT, format="json")
     assert response.status_code == 409
     assert ReferralResult.objects.count() == 1
