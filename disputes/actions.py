@@ -35,6 +35,9 @@ class Capacity(StrEnum):
     SUPERVISOR = "supervisor"
     CENTER_HEAD = "center_head"  # a head of the street center of the order's street
     LEAD_HEAD = "lead_head"  # a head of the order's lead unit (answers a 督办)
+    # A handler or head of the order's lead unit, whoever the assignee (follows its
+    # referral after closing: 移交跟踪).
+    LEAD_UNIT = "lead_unit"
     # Its named 包案 leader (``Order.case_leader``).
     CASE_LEADER = "case_leader"
 
@@ -215,6 +218,15 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             by=frozenset({D}),
             states=frozenset({State.CLOSED}),
             when=lambda o: o.grade_confirmed_at is None and o.grade != "",
+        ),
+        # 移交跟踪: the lead unit records what the receiving body made of the referral.
+        OrderAction(
+            "referral_result",
+            _("记录移交结果"),
+            service="order_record_referral_result",
+            by=frozenset({Capacity.LEAD_UNIT}),
+            states=frozenset({State.CLOSED}),
+            when=lambda o: o.referral != "",
         ),
         # Only within the step that reports it (the FSM's condition): never a button.
         OrderAction(

@@ -10,6 +10,7 @@ from .models import (
     Order,
     OrderEvent,
     Party,
+    ReferralResult,
     ReturnRequest,
     ReturnVisit,
     Review,
@@ -105,6 +106,12 @@ class DirectiveInline(ReadOnlyInline):
     fields += ["replied_at", "reply"]
 
 
+class ReferralResultInline(ReadOnlyInline):
+    model = ReferralResult
+    fields = ["recorded_by", "recorded_at", "body", "case_number", "outcome", "decided_on"]
+    fields += ["note"]
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = [
@@ -129,6 +136,7 @@ class OrderAdmin(admin.ModelAdmin):
         ClockPauseInline,
         ReturnRequestInline,
         DirectiveInline,
+        ReferralResultInline,
         EventInline,
     ]
     show_full_result_count = False

@@ -55,22 +55,35 @@ def _refuse_fetch(url: str, *args, **kwargs):
     raise ValueError(f"agreement rendering fetches nothing ({url[:40]})")
 
 
+def _weasyprint():
+    """WeasyPrint's module, imported without its side effect on uploads: it sets Pillow's
+    ``LOAD_TRUNCATED_IMAGES`` for the whole process, which would change how every later
+    upload is read (``disputes.images``); the agreement has no images, so it is put
+    back."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        import weasyprint
+    except (ImportError, OSError) as e:  # OSError: Pango is missing
+        raise PdfUnavailable(str(e)) from e
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return weasyprint
+
+
 def pdf_available() -> bool:
     """Whether this machine renders PDFs (WeasyPrint and Pango load)."""
     try:
-        import weasyprint  # noqa: F401
-    except (ImportError, OSError):
+        _weasyprint()
+    except PdfUnavailable:
         return False
     return True
 
 
 def agreement_pdf(proposal: ClosingProposal) -> bytes:
-    try:
-        from weasyprint import HTML
-    except (ImportError, OSError) as e:  # OSError: Pango is missing
-        raise PdfUnavailable(str(e)) from e
     html = agreement_html(proposal, inline=True)
-    return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+    return _weasyprint().HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
 
 
 def pdf_filename(proposal: ClosingProposal) -> str:

@@ -60,6 +60,7 @@ from .models import (
     OrderEvent,
     Party,
 )
+from .referrals import FollowUp, referral_finished, referral_follow_up
 from .selectors import (
     REFERENCE_FIELDS,
     OrderChildren,
@@ -107,6 +108,8 @@ from .serializers import (
     PauseSerializer,
     ReasonSerializer,
     RecolourSerializer,
+    ReferralFollowUpSerializer,
+    ReferralResultInputSerializer,
     ResumeSerializer,
     ReturnReviewSerializer,
     RouteSerializer,
@@ -148,6 +151,8 @@ def actions_now(user, order: Order, pauses=()) -> set[str]:
     allowed = pause_actions(allowed, list(pauses), order, timezone.now())
     if allowed & {"assist_sign", "assist_opinion"}:
         allowed = assist_actions(allowed, assistance_parts(order), user)
+    if "referral_result" in allowed and referral_finished(order):
+        allowed.discard("referral_result")  # its final result is in (移交跟踪)
     return {ORDER_ACTIONS[name].api_path for name in allowed}
 
 
@@ -735,6 +740,65 @@ class OrderViewSet(
             GradeReviewSerializer,
             lambda d: {"grade": d["grade"], "reason": d["reason"]},
         )
+
+    @_action_schema(
+        "referral_result",
+        ReferralResultInputSerializer,
+        description=_(
+            "责任单位的办理人或负责人；已结单且有移交途径的订单，记录接收机关的处理结果"
+            "（移交跟踪）。首个结果即完成跟踪计时（结单起 SlaPolicy.referral_minutes，默认30天）；"
+            "已立案/受理为阶段性结果，可继续记录，记录最终结果后不能再记录（409）。"
+            "结果日期晚于今天或早于结单日期为 400（decided_on）。"
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="referral-result", url_name="referral-result")
+    def referral_result(self, request, pk=None):
+        return self._run(
+            request,
+            "referral_result",
+            ReferralResultInputSerializer,
+            lambda d: {
+                "body": d["body"],
+                "case_number": d["case_number"],
+                "outcome": d["outcome"],
+                "decided_on": d["decided_on"],
+                "note": d["note"],
+            },
+        )
+
+    @extend_schema(
+        summary=_("移交跟踪"),
+        description=_(
+            "订单的移交途径、跟踪截止时间、是否按时，以及已记录的移交结果（按记录先后）。"
+            "能查看订单的人均可查看；未移交的订单 referral 为空、results 为空列表。"
+        ),
+        parameters=[ORDER_ID],
+        responses={200: ReferralFollowUpSerializer, **error_responses(404)},
+        tags=["orders"],
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="referral-results",
+        url_name="referral-results",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def referral_results(self, request, pk=None):
+        order = orders_visible_to(request.user).filter(pk=parse_id(pk)).first()
+        if order is None:
+            raise NotFound()
+        follow_up = referral_follow_up(order) or FollowUp(
+            referral=order.referral, duty=None, results=[]
+        )
+        data = {
+            "referral": follow_up.referral,
+            "due_at": follow_up.due_at,
+            "on_time": follow_up.on_time,
+            "finished": follow_up.finished,
+            "results": follow_up.results,
+        }
+        return Response(ReferralFollowUpSerializer(data).data)
 
     @extend_schema(
         summary=_("协办情况"),

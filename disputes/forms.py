@@ -24,6 +24,7 @@ from .models import (
     Outcome,
     Party,
     Referral,
+    ReferralOutcome,
     Source,
     validate_attachment,
 )
@@ -368,6 +369,45 @@ class GradeReviewForm(forms.Form):
         return data
 
 
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class ReferralResultForm(forms.Form):
+    """移交结果: what the receiving body made of the referral. The service checks the date
+    against today and the closing, and the case number against the outcome."""
+
+    body = forms.CharField(
+        label=_("接收机关"),
+        max_length=120,
+        help_text=_("如：石狮市人民法院、石狮市劳动人事争议仲裁委员会、石狮市信访局。"),
+    )
+    outcome = forms.ChoiceField(label=_("移交结果"), choices=ReferralOutcome.choices)
+    case_number = forms.CharField(
+        label=_("案号"),
+        max_length=64,
+        required=False,
+        help_text=_("立案/受理、判决/裁决和司法确认的结果必填。"),
+    )
+    decided_on = forms.DateField(label=_("结果日期"), widget=DateInput())
+    note = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, order=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if order is not None and order.referral != Referral.JUDICIAL_CONFIRMATION:
+            # 司法确认有效 / 不予确认 only come from a court's confirmation.
+            self.fields["outcome"].choices = [
+                (v, label)
+                for v, label in ReferralOutcome.choices
+                if v not in (ReferralOutcome.CONFIRMED, ReferralOutcome.NOT_CONFIRMED)
+            ]
+
+
 class AddAssistingForm(forms.Form):
     """增派协办: units serving the order's street that are not yet on it."""
 
@@ -584,7 +624,7 @@ class CloseForm(forms.Form):
         label=_("移交途径"),
         choices=[("", "—"), *Referral.choices],
         required=False,
-        help_text=_("调解不成时必填。"),
+        help_text=_("调解不成时必填；调解成功的协议可选司法确认。"),
     )
     facts = forms.CharField(
         label=_("纠纷事实"),

@@ -206,9 +206,31 @@ class Outcome(models.TextChoices):
 
 
 class Referral(models.TextChoices):
+    """Where a case is taken after mediation (移交途径); each one is followed up
+    (移交跟踪, ``disputes.referrals``). 司法确认 takes a mediated agreement to the court
+    to confirm it, so it goes with a mediated or partly mediated outcome; the others with
+    a failed or withdrawn one."""
+
     COURT = "court", _("诉讼")
     ARBITRATION = "arbitration", _("仲裁")
     PETITION = "petition", _("信访")
+    COURT_MEDIATION = "court_mediation", _("诉调对接")
+    JUDICIAL_CONFIRMATION = "judicial_confirmation", _("司法确认")
+
+
+class ReferralOutcome(models.TextChoices):
+    """What the receiving body made of a referral (移交结果). 立案/受理 is interim: the
+    follow-up goes on until a final one."""
+
+    ACCEPTED = "accepted", _("已立案/受理")
+    JUDGED = "judged", _("已判决/裁决")
+    MEDIATED = "mediated", _("已调解")
+    CONFIRMED = "confirmed", _("司法确认有效")
+    NOT_CONFIRMED = "not_confirmed", _("不予确认")
+    REJECTED = "rejected", _("不予受理")
+    WITHDRAWN = "withdrawn", _("撤诉/撤回")
+    CONCLUDED = "concluded", _("已办结")
+    OTHER = "other", _("其他")
 
 
 class Grade(models.TextChoices):
@@ -331,7 +353,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     meeting_result = models.TextField(_("调解经过"), blank=True)
 
     outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices, blank=True)
-    referral = models.CharField(_("移交途径"), max_length=16, choices=Referral.choices, blank=True)
+    referral = models.CharField(_("移交途径"), max_length=24, choices=Referral.choices, blank=True)
     agreement_summary = models.TextField(_("协议摘要"), blank=True)
     grade = models.CharField(_("案件等级"), max_length=16, choices=Grade.choices, blank=True)
     # 以案定补 pays confirmed grades only: the closer proposes ``grade`` (kept here as
@@ -928,6 +950,42 @@ class ReturnRequest(models.Model):
 DIRECTIVE_MAX_DAYS = 30
 
 
+class ReferralResult(models.Model):
+    """One result of a referral (移交跟踪), recorded by the lead unit on its closed,
+    referred order (``services.order_record_referral_result``): which body received it,
+    its case number, what came of it and when. The first result meets the ``referral``
+    duty; an interim one (立案/受理) may be followed by more until a final one, after
+    which the follow-up is done (``disputes.referrals``)."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="referral_results"
+    )
+    body = models.CharField(_("接收机关"), max_length=120)
+    case_number = models.CharField(_("案号"), max_length=64, blank=True)
+    outcome = models.CharField(_("移交结果"), max_length=16, choices=ReferralOutcome.choices)
+    decided_on = models.DateField(_("结果日期"))
+    note = models.TextField(_("说明"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
+        related_name="referral_results",
+    )
+    recorded_at = models.DateTimeField(_("记录时间"))
+
+    class Meta:
+        verbose_name = _("移交结果")
+        verbose_name_plural = _("移交结果")
+        ordering = ["order", "recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.get_outcome_display()} {self.decided_on}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.outcome != ReferralOutcome.ACCEPTED
+
+
 class Directive(models.Model):
     """A 督办: a supervisor or the street center's head presses the lead unit of an open
     order with a demand and a reply deadline (``services.order_direct``); the lead unit's
@@ -1163,6 +1221,7 @@ class EventKind(models.TextChoices):
     PARTY_REFUSED = "party_refused", _("当事人拒绝结单")
     CLOSING_SIGNED = "closing_signed", _("签字确认结单")
     CLOSING_WITHDRAWN = "close_withdrawn", _("撤回结单")
+    REFERRAL_RESULT = "referral_result", _("移交结果")
 
 
 # The moment (an ``Order`` time field) each kind of event stamps: the clocks start and
@@ -1299,7 +1358,7 @@ class ClosingProposal(models.Model):
     outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices)
     summary = models.TextField(_("协议摘要"))
     grade = models.CharField(_("拟定等级"), max_length=16, choices=Grade.choices, blank=True)
-    referral = models.CharField(_("移交途径"), max_length=16, choices=Referral.choices, blank=True)
+    referral = models.CharField(_("移交途径"), max_length=24, choices=Referral.choices, blank=True)
     # The agreement (人民调解协议书), for a mediated or partly mediated outcome.
     facts = models.TextField(_("纠纷事实"), blank=True)
     terms = models.TextField(_("协议内容"), blank=True)

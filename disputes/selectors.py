@@ -385,6 +385,8 @@ def capacities(user, order: Order, *, ignore_assignee: bool = False) -> set[Capa
             found.add(Capacity.ASSISTING)  # the part's own step decides what it still owes
     if order.lead_unit_id is not None and order.lead_unit_id in _units(user, Role.UNIT_HEAD):
         found.add(Capacity.LEAD_HEAD)
+    if order.lead_unit_id is not None and order.lead_unit_id in handled:
+        found.add(Capacity.LEAD_UNIT)
     if is_center_head_for(user, order):
         found.add(Capacity.CENTER_HEAD)
     if is_supervisor_for(user, order):

@@ -48,6 +48,8 @@ from .models import (
     Party,
     PartyConfirmation,
     Referral,
+    ReferralOutcome,
+    ReferralResult,
     ReturnRequest,
     Source,
     State,
@@ -491,6 +493,67 @@ class GradeReviewSerializer(serializers.Serializer):
 
     grade = Choice(choices=Grade.choices, help_text=_("审核后的等级；与拟定等级不同须写明理由。"))
     reason = Text(max_length=2000, allow_blank=True, default="")
+
+
+class ReferralResultInputSerializer(serializers.Serializer):
+    """移交结果: what the receiving body made of the referral."""
+
+    body = Text(max_length=120, help_text=_("接收机关：法院、仲裁委员会或信访部门的名称。"))
+    case_number = Text(
+        max_length=64,
+        allow_blank=True,
+        default="",
+        help_text=_("案号；立案/受理、判决/裁决和司法确认的结果必填。"),
+    )
+    outcome = Choice(
+        choices=ReferralOutcome.choices,
+        help_text=_("accepted（已立案/受理）为阶段性结果，其余为最终结果。"),
+    )
+    decided_on = serializers.DateField(
+        help_text=_("结果日期（YYYY-MM-DD）：不晚于今天，不早于结单日期。")
+    )
+    note = Text(max_length=2000, allow_blank=True, default="")
+
+
+class ReferralResultSerializer(ModelSerializer):
+    """One recorded result of a referral."""
+
+    recorded_by = UserBriefSerializer(read_only=True)
+    final = serializers.BooleanField(source="is_final", read_only=True)
+
+    class Meta:
+        model = ReferralResult
+        fields = [
+            "id",
+            "body",
+            "case_number",
+            "outcome",
+            "decided_on",
+            "note",
+            "final",
+            "recorded_by",
+            "recorded_at",
+        ]
+
+
+class ReferralFollowUpSerializer(serializers.Serializer):
+    """A closed order's referral and its follow-up (移交跟踪)."""
+
+    referral = serializers.ChoiceField(
+        choices=[("", "—"), *Referral.choices],
+        read_only=True,
+        help_text=_("移交途径；空为未移交。"),
+    )
+    due_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text=_("跟踪截止时间（结单起算）。")
+    )
+    on_time = serializers.BooleanField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("首个结果是否在截止时间前记录；null 为尚未记录。"),
+    )
+    finished = serializers.BooleanField(read_only=True, help_text=_("已记录最终结果。"))
+    results = ReferralResultSerializer(many=True, read_only=True)
 
 
 class AddAssistingSerializer(serializers.Serializer):

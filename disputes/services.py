@@ -79,6 +79,12 @@ from .notices import (
     text_review_codes,
 )
 from .pauses import PauseState, close_expired, end_pauses, minutes_paused, open_pause
+from .referrals import (
+    record_result,
+    referral_fits,
+    result_input_errors,
+    start_referral_follow_up,
+)
 from .selectors import (
     allowed_actions,
     can_report,
@@ -1342,6 +1348,8 @@ def _closing_errors(
         errors["referral"] = _("调解不成须注明移交途径。")
     if referral and referral not in Referral.values:
         errors["referral"] = _("移交途径无效。")
+    elif why := referral_fits(outcome=outcome, referral=referral):
+        errors["referral"] = why
     if agreed:
         # 人民调解协议书: the facts, the terms agreed, how and by when they are performed.
         _require(errors, facts=facts, terms=terms, performance=performance)
@@ -1484,6 +1492,7 @@ def _close_by_proposal(
         grade=proposal.grade,
         referral=proposal.referral,
     )
+    follow_up = start_referral_follow_up(o, now=now)  # 移交跟踪 (disputes.referrals)
     duty = _end_closing(o, proposal, status=ClosingProposal.Status.CLOSED, reason=reason, now=now)
     confirmed = proposal.confirmations.filter(answer=PartyConfirmation.Answer.CONFIRMED)
     Party.objects.filter(pk__in=confirmed.values("party_id")).update(confirmed_at=now)
@@ -1495,6 +1504,7 @@ def _close_by_proposal(
         "referral": proposal.referral,
         **({"forced": True} if proposal.forced else {}),
         "closing": duty,
+        **follow_up,
     }
     return reason or proposal.summary, {**data, **_grade_review_due(o, now=now)}
 
@@ -2427,6 +2437,58 @@ def order_grade_review(
         actor=actor,
         action="grade_review",
         kind=EventKind.GRADE_REVIEWED,
+        now=now,
+        apply=apply,
+    )
+
+
+# --- referrals that are followed (移交跟踪, disputes.referrals) ---------------------------------
+
+
+def order_record_referral_result(
+    *,
+    order_id: int,
+    actor,
+    body: str,
+    outcome: str,
+    decided_on,
+    case_number: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> Order:
+    """The lead unit records what the receiving body made of a closed order's referral
+    (移交结果): the body, its case number, the outcome and its date (not in the future,
+    not before the closing: 400 on ``decided_on``). Its handlers and heads (capacity
+    ``LEAD_UNIT``), on a closed order with a referral whose follow-up has no final result
+    yet (else 409). The first result meets the ``referral`` duty, on time or late; the
+    timeline records each result (``referral_result``)."""
+    now = now or timezone.now()
+    body, case_number = (body or "").strip(), (case_number or "").strip()
+    note = (note or "").strip()
+    _raise_if(
+        result_input_errors(
+            body=body, case_number=case_number, outcome=outcome, decided_on=decided_on, now=now
+        )
+    )
+
+    def apply(o: Order):
+        _result, data = record_result(
+            o,
+            actor=actor,
+            body=body,
+            case_number=case_number,
+            outcome=outcome,
+            decided_on=decided_on,
+            note=note,
+            now=now,
+        )
+        return note, data
+
+    return _transition(
+        order_id=order_id,
+        actor=actor,
+        action="referral_result",
+        kind=EventKind.REFERRAL_RESULT,
         now=now,
         apply=apply,
     )

@@ -387,6 +387,30 @@ DUTIES: tuple[DutyClock, ...] = (
             group=_("等级审核"),
         ),
     ),
+    # 移交跟踪: a referred case (court, arbitration, petition, 诉调对接, 司法确认) is followed
+    # by its lead unit until the receiving body's first result is recorded
+    # (``disputes.referrals``); it starts at closing, so closing does not end it.
+    DutyClock(
+        name="referral",
+        label=_("移交跟踪"),
+        minutes=30 * 24 * 60,
+        policy_field="referral_minutes",
+        limit_label=_("移交跟踪时限（分钟，自结单起）"),
+        after_close=True,
+        told=(
+            (Audience.DUTY_UNIT,),
+            (Audience.DUTY_UNIT_HEADS,),
+            (Audience.SUPERVISORS,),
+        ),
+        report=DutyReportLabels(
+            on_time=_("移交按时跟踪"),
+            late=_("移交超时跟踪"),
+            open=_("移交逾期未跟踪"),
+            rate=_("移交按时跟踪率(%)"),
+            rate_name=_("移交按时跟踪率"),
+            group=_("移交跟踪"),
+        ),
+    ),
 )
 
 DUTY = {duty.name: duty for duty in DUTIES}

@@ -25,6 +25,11 @@ urlpatterns = [
         name="order-assist-opinion",
     ),
     path(
+        "orders/<int:pk>/referral-result/",
+        views.ReferralResultView.as_view(),
+        name="order-referral-result",
+    ),
+    path(
         "orders/<int:pk>/grade-review/", views.GradeReviewView.as_view(), name="order-grade-review"
     ),
     path(

@@ -58,6 +58,7 @@ from .forms import (
     PauseForm,
     ReasonForm,
     RecolourForm,
+    ReferralResultForm,
     ReportForm,
     ResumeForm,
     ReturnReviewForm,
@@ -74,9 +75,11 @@ from .models import (
     Outcome,
     Party,
     PartyConfirmation,
+    ReferralOutcome,
     Review,
     State,
 )
+from .referrals import referral_follow_up
 from .review_links import closing_rows, review_link_rows
 from .selectors import (
     ALL_NUMBERS,
@@ -536,6 +539,16 @@ def _event_detail(event) -> str:
         return text
     if event.kind == EventKind.RECOLOURED:
         return _colour_detail(d)
+    if event.kind == EventKind.REFERRAL_RESULT and d.get("outcome"):
+        outcome = d["outcome"]
+        parts = [
+            str(ReferralOutcome(outcome).label) if outcome in ReferralOutcome.values else "",
+            d.get("body", ""),
+            d.get("case_number", ""),
+        ]
+        if "on_time" in d:  # the first result: the follow-up met
+            parts.append(_("按时跟踪") if d["on_time"] else _("超时跟踪"))
+        return " · ".join(p for p in parts if p)
     if event.kind == EventKind.RETURN_VISIT and "satisfied" in d:
         return {True: _("满意"), False: _("不满意")}.get(d["satisfied"], _("未表态"))
     return ""
@@ -630,9 +643,33 @@ def order_detail(request, pk: int):
         "pending_return": _pending_return_row(order, now),
         "review_form": ReturnReviewForm() if "return_review" in actions else None,
         "closing": closing_rows(request, order, numbers_in_full=numbers_in_full, actions=actions),
+        **_referral_context(order, actions, now),
         "now": now,
     }
     return render(request, "disputes/order_detail.html", context)
+
+
+def _referral_context(order: Order, actions: set[str], now) -> dict:
+    """移交跟踪: a closed referred order's follow-up (due time, on time or not, results)
+    and, for its lead unit while no final result is in, the form to record one."""
+    follow_up = referral_follow_up(order)
+    if follow_up is None:
+        return {"referral": None, "referral_form": None}
+    clock = None
+    if follow_up.duty is not None and follow_up.duty.is_running:
+        duty = follow_up.duty
+        clock = Clock(
+            stage="referral",
+            label=_("移交跟踪"),
+            due=duty.due_at,
+            limit=duty.limit,
+            urgency=urgency_of(due=duty.due_at, limit=duty.limit, now=now),
+            remaining=duty.due_at - now,
+        )
+    form = None
+    if "referral_result" in actions and not follow_up.finished:
+        form = ReferralResultForm(order=order, initial={"decided_on": timezone.localdate(now)})
+    return {"referral": follow_up, "referral_clock": clock, "referral_form": form}
 
 
 def _directive_context(order: Order, actions: set[str], now) -> dict:
@@ -1297,6 +1334,31 @@ class GradeReviewView(OrderActionView):
 
     def service_kwargs(self, data):
         return {"grade": data["grade"], "reason": data.get("reason", "")}
+
+
+class ReferralResultView(OrderActionView):
+    """移交结果: the lead unit records what the receiving body made of the referral (the
+    order page's 移交跟踪 form posts here)."""
+
+    action = "referral_result"
+    form_class = ReferralResultForm
+    submit_label = gettext_lazy("记录移交结果")
+    success_message = gettext_lazy("已记录移交结果。")
+
+    def order_url(self) -> str:
+        return reverse("order-detail", args=[self.kwargs["pk"]]) + "#referral"
+
+    def form_kwargs(self):
+        return {"order": self.order}
+
+    def service_kwargs(self, data):
+        return {
+            "body": data["body"],
+            "case_number": data.get("case_number", ""),
+            "outcome": data["outcome"],
+            "decided_on": data["decided_on"],
+            "note": data.get("note", ""),
+        }
 
 
 class AssistOpinionView(OrderActionView):

@@ -494,6 +494,8 @@ SPECTACULAR_SETTINGS = {
         "OrderSourceEnum": "disputes.models.Source",
         "ReporterSourceEnum": "disputes.models.REPORTER_SOURCES",
         "PausableStageEnum": "disputes.stages.PAUSABLE_CHOICES",
+        "OutcomeEnum": "disputes.models.Outcome",
+        "ReferralOutcomeEnum": "disputes.models.ReferralOutcome",
     },
 }
 

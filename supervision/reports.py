@@ -42,7 +42,9 @@ from django.db.models import (
     FloatField,
     Func,
     Min,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
@@ -65,6 +67,9 @@ from disputes.models import (
     Escalation,
     Order,
     Outcome,
+    Referral,
+    ReferralOutcome,
+    ReferralResult,
     ReturnRequest,
     ReturnVisit,
     Review,
@@ -1545,3 +1550,133 @@ def directive_figures(*, scope: Scope, month: Month) -> DirectiveSection:
         replied_late=sum(r.replied_late for r in units),
     )
     return DirectiveSection(units=units, total=total)
+
+
+# --- 移交跟踪 (referrals that are followed): its own section, read live ------------------------
+
+# The latest result's outcome of a referral with none yet.
+NO_RESULT = ""
+
+
+@dataclass
+class ReferralRow:
+    """One lead unit's referrals whose follow-up fell due in the month (docs/REPORTS.md,
+    "移交跟踪 / Referrals"): how many, of which kinds, followed on time, late or overdue,
+    and what the receiving bodies made of them so far (each by its latest result)."""
+
+    unit_id: int | None
+    name: str
+    referred: int = 0
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    sort_key: tuple = ()
+
+    @property
+    def kind_counts(self) -> list[int]:
+        """Per kind of referral, in ``Referral``'s order (the page's columns)."""
+        return [self.kinds.get(k, 0) for k in Referral.values]
+
+    @property
+    def outcome_counts(self) -> list[int]:
+        """Per latest outcome in ``ReferralOutcome``'s order, then without a result."""
+        return [self.outcomes.get(o, 0) for o in (*ReferralOutcome.values, NO_RESULT)]
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        return percent(ratio(self.on_time, self.on_time + self.late + self.overdue))
+
+    def add(self, other: ReferralRow) -> None:
+        self.referred += other.referred
+        self.on_time += other.on_time
+        self.late += other.late
+        self.overdue += other.overdue
+        for name in ("kinds", "outcomes"):
+            mine = getattr(self, name)
+            for key, n in getattr(other, name).items():
+                mine[key] = mine.get(key, 0) + n
+
+    def as_dict(self) -> dict:
+        return {
+            "unit_id": self.unit_id,
+            "name": self.name,
+            "referrals": self.referred,
+            "referrals_on_time": self.on_time,
+            "referrals_late": self.late,
+            "referrals_overdue": self.overdue,
+            "referrals_on_time_rate": self.on_time_rate,
+            "referral_kinds": {k: self.kinds.get(k, 0) for k in Referral.values},
+            "referral_outcomes": {
+                o or "none": self.outcomes.get(o, 0) for o in (*ReferralOutcome.values, NO_RESULT)
+            },
+        }
+
+
+@dataclass
+class ReferralSection:
+    units: list[ReferralRow]
+    total: ReferralRow
+
+
+# The section's column headers: the kinds, then the latest outcomes and "none yet".
+REFERRAL_KIND_COLUMNS = tuple(label for _value, label in Referral.choices)
+REFERRAL_OUTCOME_COLUMNS = (
+    *(label for _value, label in ReferralOutcome.choices),
+    _lazy("尚无结果"),
+)
+
+
+def referral_figures(*, scope: Scope, month: Month, now: datetime | None = None) -> ReferralSection:
+    """移交跟踪 per lead unit for the month, by the month its follow-up fell due (the
+    ``referral`` duty's ``due_at``, Asia/Shanghai), as at ``now``: referrals, by kind,
+    followed on time / late / overdue (as the duties' generic figures count them), and by
+    the outcome of each one's latest result. Live, not rolled up: one grouped query."""
+    as_of = now or timezone.now()
+    latest = (
+        ReferralResult.objects.filter(order_id=OuterRef("order_id"))
+        .order_by("-recorded_at", "-id")
+        .values("outcome")[:1]
+    )
+    past_due_unmet = Q(met_at__isnull=True, due_at__lt=as_of) & (
+        Q(ended_at__isnull=True) | Q(ended_at__gt=F("due_at"))
+    )
+    rows = (
+        Duty.objects.filter(scope.orders_q("order__"), in_month("due_at", month), kind="referral")
+        .annotate(latest=Subquery(latest))
+        .order_by()
+        .values("unit_id", "unit__name", "unit__area__path", "order__referral", "latest")
+        .annotate(
+            n=Count("pk"),
+            n_on_time=Count("pk", filter=Q(on_time=True)),
+            n_late=Count("pk", filter=Q(on_time=False)),
+            n_overdue=Count("pk", filter=past_due_unmet),
+        )
+    )
+    units: dict[int, ReferralRow] = {}
+    for r in rows:
+        row = units.setdefault(
+            r["unit_id"],
+            ReferralRow(
+                unit_id=r["unit_id"],
+                name=r["unit__name"],
+                sort_key=(r["unit__area__path"], r["unit__name"]),
+            ),
+        )
+        part = ReferralRow(
+            unit_id=None,
+            name="",
+            referred=r["n"],
+            on_time=r["n_on_time"],
+            late=r["n_late"],
+            overdue=r["n_overdue"],
+            kinds={r["order__referral"]: r["n"]},
+            outcomes={r["latest"] or NO_RESULT: r["n"]},
+        )
+        row.add(part)
+    ordered = sorted(units.values(), key=lambda row: row.sort_key)
+    total = ReferralRow(unit_id=None, name=_("合计"))
+    for row in ordered:
+        total.add(row)
+    return ReferralSection(units=ordered, total=total)

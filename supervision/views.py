@@ -62,6 +62,8 @@ from .exports import (
 )
 from .models import BulletinIssue, BulletinStanding
 from .reports import (
+    REFERRAL_KIND_COLUMNS,
+    REFERRAL_OUTCOME_COLUMNS,
     RETURN_REVIEW_COLUMNS,
     SCORE_WEIGHTS,
     SHANGHAI,
@@ -76,6 +78,7 @@ from .reports import (
     monthly_report,
     parse_month,
     pause_figures,
+    referral_figures,
     report_scope,
     return_review_rows,
 )
@@ -544,6 +547,9 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
     context = _report_context(request, report)
     context["pauses"] = pause_figures(scope=scope, month=month)
     context["directives"] = directive_figures(scope=scope, month=month)  # 督办, its own section
+    context["referrals"] = referral_figures(scope=scope, month=month, now=report.as_of)
+    context["referral_kind_columns"] = REFERRAL_KIND_COLUMNS
+    context["referral_outcome_columns"] = REFERRAL_OUTCOME_COLUMNS
     return render(request, "reports/monthly.html", context)
 
 

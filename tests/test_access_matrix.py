@@ -43,7 +43,7 @@ from rest_framework.test import APIClient
 
 from dispatch.models import Role, RoutingRule
 from disputes import services
-from disputes.models import Attachment, Order, State
+from disputes.models import Attachment, Order, Outcome, State
 from notifications.models import Notification
 from tests.factories import street_leader, user_with_role
 from tests.images import camera_jpeg
@@ -132,6 +132,8 @@ class Ctx:
                 order = w.order(State.CLOSED, lead_unit=w.hb_committee)
             elif key == "K":  # its closing proposed (结单确认) long ago: past the 72 hours
                 order = w.order(State.CONFIRMING)
+            elif key == "J":  # failed and referred to court: the station follows it up
+                order = w.order(State.CLOSED, outcome=Outcome.FAILED)
             else:  # pragma: no cover
                 raise KeyError(key)
             self._orders[key] = order
@@ -178,6 +180,7 @@ def snapshot(order_id: int) -> tuple:
         order.closings.filter(status="pending").count(),
         order.closings.filter(reporter_signed_at__isnull=False).count(),
         order.closings.filter(center_signed_at__isnull=False).count(),
+        order.referral_results.count(),
     )
 
 
@@ -248,6 +251,14 @@ def api_order(key: str, action: str = "") -> Callable[[Ctx], str]:
         return f"/api/v1/orders/{pk}/" + (f"{action}/" if action else "")
 
     return build
+
+
+REFERRAL_RESULT = {
+    "body": "石狮市人民法院",
+    "case_number": "(2026)闽0581民初1号",
+    "outcome": "accepted",
+    "decided_on": "2026-11-20",  # after the closing (2026-11-11), before today
+}
 
 
 def lead(unit_attr: str) -> Callable[[Ctx], dict]:
@@ -677,6 +688,33 @@ ROWS: list[Row] = [
         "the agreement of the proposed closing",
         lambda c: reverse("order-agreement", args=[c.pk("K"), c.o("K").closings.get().pk]),
         E(200, 200, 200, 200, 200, 404, 404, 302),
+    ),
+    # --- 移交跟踪 (referrals that are followed) -----------------------------------------------
+    api_post(
+        "API 移交结果 of a referred closed case",
+        api_order("J", "referral-result"),
+        lambda c: REFERRAL_RESULT,
+        "J",
+        E(403, 403, 200, 200, 403, 404, 404, 401, handler2=200),
+    ),
+    form(
+        "POST 移交结果 of a referred closed case",
+        rev("order-referral-result", "J"),
+        lambda c: REFERRAL_RESULT,
+        "J",
+        E(403, 403, 302, 302, 403, 404, 404, 302),
+    ),
+    api_post(
+        "API 移交结果 of a closed case not referred",
+        api_order("C", "referral-result"),
+        lambda c: REFERRAL_RESULT,
+        "C",
+        E(403, 403, 409, 409, 403, 404, 404, 401),
+    ),
+    api_get(
+        "API 移交跟踪 of a referred closed case",
+        api_order("J", "referral-results"),
+        E(200, 200, 200, 200, 200, 404, 404, 401),
     ),
     # --- colour grades and 包案 ------------------------------------------------------------
     form(

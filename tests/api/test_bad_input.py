@@ -36,7 +36,7 @@ BODY_FIELDS = {
     "dispatch": ["lead_unit", "assignee", "assisting_units", "note"],
     "contact": ["method", "contacted_at", "note"],
     "meet": ["place", "met_at"],
-    "close": ["outcome", "confirmed_parties", "grade"],
+    "close": ["outcome", "grade", "terms", "perform_by"],
     "cancel": ["reason"],
     "incidents": ["number", "received_at", "type", "community", "caller_phone"],
 }

@@ -158,15 +158,35 @@ def test_noise_dispute_from_report_to_supervisor(
     mediator.click("#action-form button[type=submit]")
     mediator.wait_for_url(f"**/orders/{order.pk}/")
 
-    mediator.locator("#actions").get_by_role("link", name="结单").click()
+    mediator.locator("#actions").get_by_role("link", name="提交结单").click()
     mediator.get_by_label("调解成功").check()
     mediator.fill("#id_summary", "双方签订调解协议：6楼铺设地垫并控制夜间噪音。")
-    for box in mediator.locator("input[name=confirmed_parties]").all():
-        box.check()
     mediator.select_option("#id_grade", "simple")
+    mediator.fill("#id_terms", "6楼铺设地垫，晚9点后不再跑跳；5楼有问题先找网格员。")
+    mediator.fill("#id_performance", "6楼一周内铺设地垫，网格员回访确认。")
     screenshot(mediator, "close-form-phone")
     mediator.click("#action-form button[type=submit]")
     mediator.wait_for_url(f"**/orders/{order.pk}/")
+    assert mediator.locator(".order-head .state").inner_text() == "待确认结单"
+
+    # Each party confirms through her own link; the reporter and the center sign off.
+    links = mediator.locator("#closing code.review-url").all_inner_texts()
+    assert len(links) == 2
+    confirming = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **PHONE)
+    try:
+        for link in links:
+            page = confirming.new_page()
+            page.goto(link)
+            with page.expect_navigation():
+                page.click("#confirm-button")
+            assert "已确认" in page.locator("#answered").inner_text()
+    finally:
+        confirming.close()
+    for signer in (phone, desk):
+        signer.goto(f"/orders/{order.pk}/")
+        with signer.expect_navigation():
+            signer.click("#closing-sign")
+    mediator.goto(f"/orders/{order.pk}/")
     assert mediator.locator(".order-head .state").inner_text() == "已结单"
 
     # --- 4. the timeline shows every step, in order ---------------------------------------

@@ -304,3 +304,11 @@ def test_cancelling_a_confirming_order_kills_its_links(world, confirming):
     assert Duty.objects.get(order=confirming, kind="closing").ended_at == PROPOSED_AT
     with pytest.raises(Conflict):
         services.closing_respond(token=tokens_any(confirming), confirm=True, now=PROPOSED_AT)
+
+
+@needs_pdf
+def test_rendering_a_pdf_leaves_uploads_read_as_before(confirming):
+    from PIL import ImageFile
+
+    agreement_pdf(proposal_of(confirming))
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False  # WeasyPrint would turn it on

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from dispatch.models import Area, Unit
 from disputes import services
@@ -119,6 +120,18 @@ def walk(
                 order_id=order.pk,
                 actor=world.dispatcher_for(closed_order.street),
                 grade=closed_order.grade,
+                now=closed,
+            )
+        if closed_order.referral:
+            # The court's 立案 is recorded as it closes, which follows the referral up on
+            # time (移交跟踪; tests/supervision/test_referral_figures.py follows them late).
+            services.order_record_referral_result(
+                order_id=order.pk,
+                actor=handler,
+                body="石狮市人民法院",
+                case_number="(2026)闽0581民初1号",
+                outcome="accepted",
+                decided_on=timezone.localdate(closed),
                 now=closed,
             )
     return Order.objects.get(pk=order.pk)

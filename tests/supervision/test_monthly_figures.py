@@ -109,7 +109,12 @@ COMMITTEE = figures(
     reviews_good=2,  # C, C (F's good review came on 12-02)
     good_rate="100.0",
     score="91.8",  # (25·5/6 + 20 + 20 + 20·4/5 + 15) / 100
+    # Q (closed 10-22, failed, referred to court): its follow-up falls due 11-21; its
+    # 立案 was recorded as it closed (the fixture). B's falls due in December.
+    referral_on_time=1,
+    referral_rate="100.0",
 )
+REFERRALS = {"referral_on_time": 1, "referral_rate": Decimal("100.0")}
 LABOUR = figures(
     # 结单确认: every closing proposed and confirmed at once, due 72 hours later: M.
     closing_on_time=1,
@@ -244,6 +249,7 @@ HB = figures(
 )
 FL = figures(**{k: v for k, v in FL_POLICE.items() if v is not None})
 HB.update(GRADE_REVIEWS)
+HB.update(REFERRALS)
 TOTAL = figures(
     # 结单确认: every closing proposed and confirmed at once, due 72 hours later: HB's.
     closing_on_time=8,
@@ -283,6 +289,7 @@ TOTAL = figures(
     score="78.3",
 )
 TOTAL.update(GRADE_REVIEWS)
+TOTAL.update(REFERRALS)
 
 
 @pytest.fixture

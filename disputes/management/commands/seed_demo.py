@@ -318,6 +318,13 @@ def close(offset, actor, outcome, summary, grade="", referral="", confirm="all")
     return Step(offset, "close", actor, {**args, "confirm": confirm})
 
 
+def referral_result(offset, actor, outcome, body, case_number="", text="") -> Step:
+    """The lead unit records what the receiving body made of the referral (移交跟踪),
+    dated the day it is recorded."""
+    args = {"outcome": outcome, "body": body, "case_number": case_number, "note": text}
+    return Step(offset, "referral_result", actor, args)
+
+
 def leader_review(offset, actor, text) -> Step:
     return Step(offset, "leader_review", actor, {"note": text})
 
@@ -660,6 +667,14 @@ ORDERS: list[DemoOrder] = [
                 "起诉，并提供法律援助指引。",
                 referral="court",
             ),
+            referral_result(
+                12 * DAY,
+                "yuhu",
+                "accepted",
+                "石狮市人民法院",
+                "闽0581民初4471号",
+                "女方已起诉，法院立案并排期开庭；调委会继续关注孩子探视安排。",
+            ),
         ],
     ),
     DemoOrder(
@@ -853,7 +868,8 @@ ORDERS: list[DemoOrder] = [
         reporter="center",
         place=("HB", "ZK"),
         category="land",
-        when=(35, "14:30"),
+        # Closed 35 days ago: its referral's follow-up (30 days) is overdue (移交跟踪).
+        when=(44, "14:30"),
         risk="medium",
         source="walk_in",
         address="湖滨街道曾坑社区曾坑旧村",
@@ -2047,6 +2063,8 @@ class Seeder:
             return
         elif step.action == "direct":
             a = {"demand": a["demand"], "reply_due_at": at + timedelta(minutes=a["within"])}
+        elif step.action == "referral_result":
+            a = {**a, "decided_on": timezone.localdate(at)}
         elif step.action == "direct_reply":
             awaiting = Directive.objects.filter(order_id=order_id, replied_at=None).latest("pk")
             a = {"directive_id": awaiting.pk, "reply": a["reply"]}
