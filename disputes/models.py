@@ -1292,9 +1292,7 @@ class ReturnVisit(models.Model):
         _("协议履行情况"), max_length=8, choices=AgreementKept.choices, blank=True
     )
     # What an unsatisfied visit led to; blank for a satisfied one.
-    follow_up = models.CharField(
-        _("后续处理"), max_length=16, choices=FollowUp.choices, blank=True
-    )
+    follow_up = models.CharField(_("后续处理"), max_length=16, choices=FollowUp.choices, blank=True)
 
     class Meta:
         verbose_name = _("回访")

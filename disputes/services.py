@@ -1690,7 +1690,12 @@ def _reopen(old: Order, *, actor, note: str, now: datetime) -> Order:
         address=old.address,
         parties=parties,
     )
-    return order_report(actor=actor, data=data, now=now, reopened_from=old)
+    try:
+        return order_report(actor=actor, data=data, now=now, reopened_from=old)
+    except InvalidInput:  # the old order's record no longer passes (a category retired)
+        raise InvalidInput(
+            {"follow_up": _("无法按原订单重新报单，请安排二次回访或另行报单。")}
+        ) from None
 
 
 # --- 督办: a supervisor's or the center head's demand, and the lead unit's reply -------------

@@ -613,12 +613,44 @@ def order_detail(request, pk: int):
         "opinion_form": AssistOpinionForm() if "assist_opinion" in actions else None,
         **_directive_context(order, actions, now),
         "note_form": NoteForm() if "note" in actions else None,
-        "visit_form": ReturnVisitForm() if "return_visit" in actions else None,
+        "visit_form": ReturnVisitForm(order=order) if "return_visit" in actions else None,
+        **_visit_context(order, now),
         "pending_return": _pending_return_row(order, now),
         "review_form": ReturnReviewForm() if "return_review" in actions else None,
         "now": now,
     }
     return render(request, "disputes/order_detail.html", context)
+
+
+def _visit_context(order: Order, now) -> dict:
+    """The return visits the order owes (回访计划), soonest first, each with its due time
+    and whether it was made on time, late, is still due (with its countdown) or ended;
+    and the orders it reopens or was reopened from (重新调解)."""
+    rows = []
+    for s in order.scheduled_visits.select_related("duty").order_by("duty__due_at", "pk"):
+        duty = s.duty
+        if duty.met_at is not None:
+            status, css = (_("按时回访"), "ok") if duty.on_time else (_("超时回访"), "late")
+        elif duty.ended_at is not None:
+            status, css = _("不再回访"), "ended"
+        elif duty.due_at < now:
+            status, css = _("逾期未回访"), "late"
+        else:
+            status, css = _("待回访"), "due"
+        rows.append(
+            {
+                "scheduled": s,
+                "due": duty.due_at,
+                "met": duty.met_at,
+                "status": status,
+                "css": css,
+                "clock": _part_clock(duty, now),
+            }
+        )
+    return {
+        "scheduled_visits": rows,
+        "reopened_as": list(order.reopened_as.order_by("pk").only("pk", "number", "title")),
+    }
 
 
 def _directive_context(order: Order, actions: set[str], now) -> dict:
@@ -1134,11 +1166,7 @@ class ReturnVisitView(OrderActionView):
         return {"order": self.order}
 
     def service_kwargs(self, data):
-        return {
-            "satisfied": ReturnVisitForm.SATISFIED.get(data.get("satisfied") or "", None),
-            "note": data.get("note", ""),
-            "visited_at": data.get("visited_at"),
-        }
+        return self.form.service_kwargs()
 
 
 class PauseActionView(OrderActionView):

@@ -65,6 +65,7 @@ from .reports import (
     pause_figures,
     report_scope,
     return_review_rows,
+    return_visit_figures,
 )
 from .subsidy import subsidy_statement
 
@@ -528,6 +529,7 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
     context = _report_context(request, report)
     context["pauses"] = pause_figures(scope=scope, month=month)
     context["directives"] = directive_figures(scope=scope, month=month)  # 督办, its own section
+    context["visits"] = return_visit_figures(scope=scope, month=month)  # 回访, its own section
     return render(request, "reports/monthly.html", context)
 
 
