@@ -74,6 +74,7 @@ from .models import (
     Order,
     Outcome,
     Party,
+    ReturnVisit,
     Review,
     State,
 )
@@ -597,6 +598,7 @@ def order_detail(request, pk: int):
         numbers_in_full == ALL_NUMBERS or (order.on_the_spot and order.reporter_id == user.pk)
     ):
         reviews = review_link_rows(request, order, phone_in_full="phone" in numbers_in_full)
+    visits = list(order.return_visits.select_related("visited_by"))
     context = {
         "order": order,
         "actions": actions,
@@ -606,7 +608,7 @@ def order_detail(request, pk: int):
         "stages": stage_rows(order, now),
         "open_escalations": list(order.escalations.highest_open().order_by("raised_at")),
         "reviews": reviews,
-        "return_visits": list(order.return_visits.select_related("visited_by")),
+        "return_visits": visits,
         "pauses": pauses,
         "running_pauses": {p.stage: p.ends_at for p in pauses if p.is_running(now)},
         "assistances": _assistance_rows(parts, user, now),
@@ -614,7 +616,7 @@ def order_detail(request, pk: int):
         **_directive_context(order, actions, now),
         "note_form": NoteForm() if "note" in actions else None,
         "visit_form": ReturnVisitForm(order=order) if "return_visit" in actions else None,
-        **_visit_context(order, now),
+        **_visit_context(order, visits, now),
         "pending_return": _pending_return_row(order, now),
         "review_form": ReturnReviewForm() if "return_review" in actions else None,
         "now": now,
@@ -622,10 +624,12 @@ def order_detail(request, pk: int):
     return render(request, "disputes/order_detail.html", context)
 
 
-def _visit_context(order: Order, now) -> dict:
-    """The return visits the order owes (回访计划), soonest first, each with its due time
-    and whether it was made on time, late, is still due (with its countdown) or ended;
-    and the orders it reopens or was reopened from (重新调解)."""
+def _visit_context(order: Order, visits: list, now) -> dict:
+    """The return visits a closed order owes (回访计划), soonest first, each with its due
+    time and whether it was made on time, late, is still due (with its countdown) or
+    ended; and the order a visit reopened it as (重新调解). None for an open order."""
+    if order.state != State.CLOSED:
+        return {"scheduled_visits": [], "reopened_as": []}
     rows = []
     for s in order.scheduled_visits.select_related("duty").order_by("duty__due_at", "pk"):
         duty = s.duty
@@ -647,9 +651,12 @@ def _visit_context(order: Order, now) -> dict:
                 "clock": _part_clock(duty, now),
             }
         )
+    reopened = any(v.follow_up == ReturnVisit.FollowUp.REOPEN for v in visits)
     return {
         "scheduled_visits": rows,
-        "reopened_as": list(order.reopened_as.order_by("pk").only("pk", "number", "title")),
+        "reopened_as": list(order.reopened_as.order_by("pk").only("pk", "number"))
+        if reopened
+        else [],
     }
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from disputes import services
+from disputes.duties import duty_data
 from disputes.models import (
     ContactMethod,
     EventKind,
@@ -272,7 +273,13 @@ def test_close_records_the_outcome_and_every_party_confirmation(order_in, world)
         world.handler,
     )
     assert event.note == "分三期支付"
-    assert event.data == {"outcome": "mediated", "grade": "complex", "referral": ""}
+    visit = order.duties.get(kind="visit")  # the return visit falls due (回访)
+    assert event.data == {
+        "outcome": "mediated",
+        "grade": "complex",
+        "referral": "",
+        "return_visits": [duty_data(visit)],
+    }
 
 
 @pytest.mark.parametrize(

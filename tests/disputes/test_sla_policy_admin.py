@@ -31,6 +31,7 @@ def post(client, url=ADD, **fields):
         "meet_minutes": 48 * 60,
         "review_minutes": 30,
         "grade_review_minutes": 3 * 24 * 60,
+        "visit_minutes": 7 * 24 * 60,
         **fields,
     }
     return client.post(url, data)

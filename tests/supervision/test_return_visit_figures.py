@@ -48,9 +48,7 @@ US = timedelta(microseconds=1)
 
 def visit(actor, order, at, **kw):
     kw.setdefault("satisfied", True)
-    services.order_record_return_visit(
-        order_id=order.pk, actor=actor, visited_at=at, now=at, **kw
-    )
+    services.order_record_return_visit(order_id=order.pk, actor=actor, visited_at=at, now=at, **kw)
 
 
 @pytest.fixture
@@ -78,8 +76,7 @@ def month(world):
 def figures(user, month):
     section = return_visit_figures(scope=report_scope(user), month=month, now=AS_OF)
     rows = {
-        r.name: (r.due, r.on_time, r.late, r.overdue, r.second, r.reopened)
-        for r in section.units
+        r.name: (r.due, r.on_time, r.late, r.overdue, r.second, r.reopened) for r in section.units
     }
     return rows, section.total
 
