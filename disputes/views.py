@@ -516,7 +516,10 @@ def _event_detail(event) -> str:
         return d["name"]
     if event.kind == EventKind.REVIEWED and d.get("rating"):
         rating = d["rating"]
-        return str(Review.Rating(rating).label) if rating in Review.Rating.values else ""
+        text = str(Review.Rating(rating).label) if rating in Review.Rating.values else ""
+        if d.get("second_visit"):  # a bad review asks for a second visit (二次回访)
+            text += " · " + _("安排二次回访，截止 %(due)s") % {"due": _due(d["second_visit"])}
+        return text
     if event.kind in (EventKind.DIRECTED, EventKind.DIRECT_REPLIED) and d.get("due_at"):
         text = _("回复期限：%(due)s") % {"due": d["due_at"][:16].replace("T", " ")}
         if "on_time" in d:
@@ -525,8 +528,30 @@ def _event_detail(event) -> str:
     if event.kind == EventKind.RECOLOURED:
         return _colour_detail(d)
     if event.kind == EventKind.RETURN_VISIT and "satisfied" in d:
-        return {True: _("满意"), False: _("不满意")}.get(d["satisfied"], _("未表态"))
+        return _visit_detail(d)
+    if event.kind == EventKind.REPORTED and d.get("reopened_from"):
+        return _("重新调解自原订单 %(number)s") % {"number": d["reopened_from"]["number"]}
     return ""
+
+
+def _due(duty: dict) -> str:
+    return (duty.get("due_at") or "")[:16].replace("T", " ")
+
+
+def _visit_detail(d: dict) -> str:
+    """A return visit's line: satisfied or not, the agreement kept, the visit due it met
+    (on time or late) and what followed (a second visit, a reopened order)."""
+    parts = [{True: _("满意"), False: _("不满意")}.get(d["satisfied"], _("未表态"))]
+    kept = d.get("agreement_kept")
+    if kept in ReturnVisit.AgreementKept.values:
+        parts.append(_("协议：%(kept)s") % {"kept": ReturnVisit.AgreementKept(kept).label})
+    if d.get("met"):
+        parts.append(_("按时回访") if d["met"].get("on_time") else _("超时回访"))
+    if d.get("second_visit"):
+        parts.append(_("安排二次回访，截止 %(due)s") % {"due": _due(d["second_visit"])})
+    if d.get("reopened"):
+        parts.append(_("重新调解为新订单 %(number)s") % {"number": d["reopened"]["number"]})
+    return " · ".join(parts)
 
 
 def _pending_return_row(order: Order, now) -> dict | None:

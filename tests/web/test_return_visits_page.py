@@ -52,10 +52,11 @@ def test_unsatisfied_with_reopen_links_the_two_orders(world, order_in, as_user):
     new = Order.objects.get(reopened_from=old)
     page = html(police.get(reverse("order-detail", args=[old.pk])))
     assert reverse("order-detail", args=[new.pk]) in page and new.number in page
-    assert "重新调解" in page
+    assert f"不满意 · 超时回访 · 重新调解为新订单 {new.number}" in page  # the timeline
     page = html(as_user(world.dispatcher).get(reverse("order-detail", args=[new.pk])))
     old_url = reverse("order-detail", args=[old.pk])
     assert re.search(rf'id="reopened-from"[^<]*<a href="{old_url}">', page)
+    assert f"重新调解自原订单 {old.number}" in page  # its reported event
 
 
 def test_unsatisfied_by_default_schedules_a_second_visit(world, order_in, as_user):
@@ -65,6 +66,7 @@ def test_unsatisfied_by_default_schedules_a_second_visit(world, order_in, as_use
     assert order.return_visits.get().follow_up == ReturnVisit.FollowUp.SECOND_VISIT
     page = html(police.get(reverse("order-detail", args=[order.pk])))
     assert "data-second" in page and "二次回访（回访不满意）" in page
+    assert "不满意 · 超时回访 · 安排二次回访，截止" in page  # the timeline
 
 
 def test_a_bad_choice_is_shown_on_the_form(world, order_in, as_user):
