@@ -91,9 +91,10 @@ def visit_meet_earliest(order: Order, visit: ReturnVisit) -> dict[str, Any] | No
 def second_visit_schedule(order: Order, *, now: datetime, cause: str) -> dict[str, Any] | None:
     """An unsatisfied visit or a bad review: a second visit (二次回访) falls due
     ``RETURN_VISIT_SECOND_DAYS`` days from ``now``, unless a second visit is due already
-    (one at a time) or no unit owes the order's visits. Its timeline record, or None."""
+    (one at a time), the dispute was reopened as a new order (visited there), or no unit
+    owes the order's visits. Its timeline record, or None."""
     unit_id = visit_unit_id(order)
-    if unit_id is None:
+    if unit_id is None or order.reopened_as.exists():
         return None
     if running_visits(order).filter(scheduled_visit__second=True).exists():
         return None

@@ -181,6 +181,9 @@ def test_reopening_reports_a_new_order_linked_to_the_old(world, capsys):
     assert all(not d.is_running for d in visits(old))  # nothing more is owed on the old
     with pytest.raises(Conflict):  # once
         visit(world, old, at=at + DAY, satisfied=False, follow_up="reopen")
+    token = Review.objects.filter(order=old).values_list("token", flat=True)[0]
+    services.review_submit(token=token, rating="bad", now=at + DAY)
+    assert all(not d.is_running for d in visits(old))  # the new order is visited now
     call_command("verify_timeline")
     assert "0 with a broken timeline" in capsys.readouterr().out
 
