@@ -898,9 +898,12 @@ def _derived_rows(rng: random.Random, world: World, now_s: float, swept: float, 
             "return visits",
             """
             INSERT INTO disputes_returnvisit (order_id, visited_by_id, visited_at, satisfied,
-                note)
+                note, agreement_kept, follow_up)
             SELECT o.id, u.user_id, o.closed_at + (2 + o.id %% 6) * interval '1 day',
-                   o.id %% 17 <> 0, '电话回访，当事人表示协议已履行。'
+                   o.id %% 17 <> 0, '电话回访，当事人表示协议已履行。',
+                   CASE WHEN o.outcome IN ('mediated', 'partly_mediated') THEN 'yes'
+                        ELSE '' END,
+                   CASE WHEN o.id %% 17 = 0 THEN 'second_visit' ELSE '' END
             FROM disputes_order o
             JOIN bench_street_user u ON u.street_id = o.street_id AND u.k = 'police'
             WHERE o.state = 'closed' AND o.id %% 10 < 3

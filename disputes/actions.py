@@ -253,7 +253,6 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             service="order_record_return_visit",
             by=frozenset({H, Capacity.STREET_POLICE, Capacity.SETTLER}),
             states=frozenset({State.CLOSED}),
-            endpoint=False,
         ),
         OrderAction(
             "pause",

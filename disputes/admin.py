@@ -80,7 +80,7 @@ class ReviewInline(ReadOnlyInline):
 
 class ReturnVisitInline(ReadOnlyInline):
     model = ReturnVisit
-    fields = ["visited_by", "visited_at", "satisfied", "note"]
+    fields = ["visited_by", "visited_at", "satisfied", "agreement_kept", "follow_up", "note"]
 
 
 class ClockPauseInline(ReadOnlyInline):

@@ -112,6 +112,7 @@ from .serializers import (
     ReferralResultInputSerializer,
     ResumeSerializer,
     ReturnReviewSerializer,
+    ReturnVisitSerializer,
     RouteSerializer,
 )
 from .stages import STAGE_CHOICES
@@ -171,7 +172,7 @@ def _detail_queryset(user):
     ``_detail_order`` completes each with its configuration rows."""
     return (
         (orders_visible_to(user) if user is not None else Order.objects.all())
-        .select_related("reporter", "assignee", "case_leader")
+        .select_related("reporter", "assignee", "case_leader", "reopened_from")
         .prefetch_related(*DETAIL_PREFETCHES)
     )
 
@@ -265,7 +266,7 @@ def _detail_order(user, order_id: int) -> Order:
     queryset = (orders_visible_to(user) if user is not None else Order.objects.all()).filter(
         pk=order_id
     )
-    queryset = queryset.select_related("reporter", "assignee", "case_leader")
+    queryset = queryset.select_related("reporter", "assignee", "case_leader", "reopened_from")
     one_statement = connection.vendor == "postgresql"
     if one_statement:
         order = _children_as_json(queryset).first()
@@ -722,6 +723,31 @@ class OrderViewSet(
     def assist_opinion(self, request, pk=None):
         return self._run(
             request, "assist_opinion", AssistOpinionSerializer, lambda d: {"opinion": d["opinion"]}
+        )
+
+    @_action_schema(
+        "return_visit",
+        ReturnVisitSerializer,
+        description=_(
+            "结单后的回访：责任单位办理人或负责人、本街道派出所，或就地化解的报单人。"
+            "记录当事人是否满意和协议履行情况，并完成最早到期的回访计划（按时或超时）。"
+            "不满意时 follow_up 选二次回访（默认，3天后到期）或重新调解（新报一单，"
+            "与原订单互相关联，每单一次，再次为 409）。未结单为 409。"
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="return-visit", url_name="return-visit")
+    def return_visit(self, request, pk=None):
+        return self._run(
+            request,
+            "return_visit",
+            ReturnVisitSerializer,
+            lambda d: {
+                "satisfied": d["satisfied"],
+                "agreement_kept": d["agreement_kept"] or "",
+                "follow_up": d["follow_up"],
+                "note": d["note"],
+                "visited_at": d.get("visited_at"),
+            },
         )
 
     @_action_schema(

@@ -25,6 +25,7 @@ from .models import (
     Party,
     Referral,
     ReferralOutcome,
+    ReturnVisit,
     Source,
     validate_attachment,
 )
@@ -729,6 +730,7 @@ class ReturnVisitForm(StepTimeForm):
     before_message = _("回访时间不能早于结单时间。")
 
     SATISFIED = {"yes": True, "no": False, "": None}
+    field_order = ["satisfied", "follow_up", "agreement_kept", "note", "visited_at"]
 
     satisfied = forms.ChoiceField(
         label=_("当事人是否满意"),
@@ -739,15 +741,53 @@ class ReturnVisitForm(StepTimeForm):
     visited_at = forms.DateTimeField(
         label=_("回访时间"), required=False, widget=DateTimeLocalInput()
     )
+    agreement_kept = forms.ChoiceField(
+        label=_("协议履行情况"),
+        choices=[("", _("未了解")), *ReturnVisit.AgreementKept.choices],
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "segmented"}),
+    )
+    # Only when the parties are unsatisfied (the page shows it then); otherwise ignored.
+    follow_up = forms.ChoiceField(
+        label=_("当事人不满意时"),
+        choices=[
+            (ReturnVisit.FollowUp.SECOND_VISIT, _("安排二次回访")),
+            (ReturnVisit.FollowUp.REOPEN, _("重新调解（作为新订单报单）")),
+        ],
+        initial=ReturnVisit.FollowUp.SECOND_VISIT,
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "segmented"}),
+        help_text=_("二次回访于三天内到期；重新调解则以原当事人和类别新报一单，与本单互相关联。"),
+    )
     note = forms.CharField(
         label=_("回访情况"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, order=None, **kwargs):
+        super().__init__(*args, order=order, **kwargs)
+        if order is not None and order.outcome not in (
+            Outcome.MEDIATED,
+            Outcome.PARTLY_MEDIATED,
+        ):
+            del self.fields["agreement_kept"]  # no agreement to keep
 
     def previous_step_at(self):
         return self.order.closed_at if self.order else None
 
     def clean_visited_at(self):
         return moment_or_now(self.cleaned_data["visited_at"])
+
+    def service_kwargs(self) -> dict:
+        """The service's arguments: the choice after an unsatisfied visit only."""
+        data = self.cleaned_data
+        satisfied = self.SATISFIED.get(data.get("satisfied") or "", None)
+        return {
+            "satisfied": satisfied,
+            "note": data.get("note", ""),
+            "visited_at": data.get("visited_at"),
+            "agreement_kept": data.get("agreement_kept", ""),
+            "follow_up": (data.get("follow_up") or "") if satisfied is False else "",
+        }
 
 
 # --- 督办 ----------------------------------------------------------------------------------

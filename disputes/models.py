@@ -384,6 +384,18 @@ class Order(ConcurrentTransitionMixin, models.Model):
     # The lead unit's return request awaits the center's review (``ReturnRequest``): the
     # buttons read it without a query.
     return_pending = models.BooleanField(_("退单待审核"), default=False, editable=False)
+    # A dispute reopened after an unsatisfied return visit (重新调解) is a new order that
+    # names the closed one it continues (``services.order_record_return_visit``).
+    reopened_from = models.ForeignKey(
+        "self",
+        verbose_name=_("原订单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reopened_as",
+        editable=False,
+        db_index=False,  # the partial index ``order_reopened_from`` (migration 0032)
+    )
 
     class Meta:
         verbose_name = _("订单")
@@ -434,6 +446,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
                 )
             ),
             models.Index(fields=["street", "-reported_at", "-id"], name="order_street_newest"),
+            # The orders reopened from one (its page's link), and the report's reopened.
+            models.Index(
+                fields=["reopened_from"],
+                condition=Q(reopened_from__isnull=False),
+                name="order_reopened_from",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -1476,7 +1494,19 @@ class PartyConfirmation(models.Model):
 
 
 class ReturnVisit(models.Model):
-    """A police return visit (回访) after closing."""
+    """A police return visit (回访) after closing: whether the parties are satisfied and
+    whether the agreement is being kept. It meets the earliest visit due
+    (``ScheduledVisit``); an unsatisfied one leads to a second visit or reopens the
+    dispute as a new order (``follow_up``)."""
+
+    class AgreementKept(models.TextChoices):
+        YES = "yes", _("正在履行")
+        PARTLY = "partly", _("部分履行")
+        NO = "no", _("未履行")
+
+    class FollowUp(models.TextChoices):
+        SECOND_VISIT = "second_visit", _("二次回访")
+        REOPEN = "reopen", _("重新调解")
 
     order = models.ForeignKey(
         Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="return_visits"
@@ -1487,6 +1517,12 @@ class ReturnVisit(models.Model):
     visited_at = models.DateTimeField(_("回访时间"))
     satisfied = models.BooleanField(_("当事人满意"), null=True)
     note = models.TextField(_("回访情况"), blank=True)
+    # Blank: no agreement to keep (a failed or withdrawn case), or not asked.
+    agreement_kept = models.CharField(
+        _("协议履行情况"), max_length=8, choices=AgreementKept.choices, blank=True
+    )
+    # What an unsatisfied visit led to; blank for a satisfied one.
+    follow_up = models.CharField(_("后续处理"), max_length=16, choices=FollowUp.choices, blank=True)
 
     class Meta:
         verbose_name = _("回访")
@@ -1496,6 +1532,43 @@ class ReturnVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.visited_at:%Y-%m-%d}"
+
+
+class ScheduledVisit(models.Model):
+    """A return visit that falls due (回访计划): its ``visit`` duty (``stages.DUTIES``),
+    owed by the unit that handled the order, started at closing (``visits``) or, for a
+    second visit (二次回访), by an unsatisfied visit or a bad review. Met by the visit
+    recorded while it is the earliest running one (``visit``)."""
+
+    class Cause(models.TextChoices):
+        CLOSING = "closing", _("结单")
+        UNSATISFIED = "unsatisfied", _("回访不满意")
+        BAD_REVIEW = "bad_review", _("差评")
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="scheduled_visits"
+    )
+    duty = models.OneToOneField(
+        Duty, verbose_name=_("职责计时"), on_delete=models.CASCADE, related_name="scheduled_visit"
+    )
+    cause = models.CharField(_("起因"), max_length=16, choices=Cause.choices)
+    second = models.BooleanField(_("二次回访"), default=False)
+    visit = models.ForeignKey(
+        ReturnVisit,
+        verbose_name=_("回访记录"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scheduled",
+    )
+
+    class Meta:
+        verbose_name = _("回访计划")
+        verbose_name_plural = _("回访计划")
+        ordering = ["order", "duty__due_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.cause} {self.duty_id}"
 
 
 class ClockPause(models.Model):

@@ -309,7 +309,7 @@ def order_for_page(user, pk: int) -> Order:
         raise Order.DoesNotExist
     order = (
         orders_visible_to(user)
-        .select_related("reporter", "assignee", "case_leader")
+        .select_related("reporter", "assignee", "case_leader", "reopened_from")
         .prefetch_related("parties", "assisting_units", "attachments", "events__actor")
         .get(pk=pk)
     )

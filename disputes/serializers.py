@@ -51,6 +51,8 @@ from .models import (
     ReferralOutcome,
     ReferralResult,
     ReturnRequest,
+    ReturnVisit,
+    ScheduledVisit,
     Source,
     State,
 )
@@ -307,6 +309,54 @@ class ReturnRequestSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+class OrderLinkSerializer(ModelSerializer):
+    """Another order named by this one (重新调解): its id and number."""
+
+    class Meta:
+        model = Order
+        fields = ["id", "number"]
+        read_only_fields = fields
+
+
+class ScheduledVisitSerializer(ModelSerializer):
+    """A return visit due (回访计划): its ``visit`` duty."""
+
+    unit = UnitBriefSerializer(read_only=True, source="duty.unit")
+    cause = serializers.ChoiceField(choices=ScheduledVisit.Cause.choices, read_only=True)
+    started_at = serializers.DateTimeField(read_only=True, source="duty.started_at")
+    due_at = serializers.DateTimeField(read_only=True, source="duty.due_at")
+    met_at = serializers.DateTimeField(read_only=True, source="duty.met_at", allow_null=True)
+    on_time = serializers.BooleanField(
+        read_only=True, source="duty.on_time", allow_null=True, help_text=_("未回访为 null。")
+    )
+    ended_at = serializers.DateTimeField(
+        read_only=True,
+        source="duty.ended_at",
+        allow_null=True,
+        help_text=_("不再需要回访的时间（已重新调解）。"),
+    )
+
+    class Meta:
+        model = ScheduledVisit
+        fields = ["id", "unit", "cause", "second", "started_at", "due_at", "met_at", "on_time"]
+        fields += ["ended_at"]
+        read_only_fields = fields
+
+
+class ReturnVisitOutSerializer(ModelSerializer):
+    """A return visit made."""
+
+    visited_by = UserBriefSerializer(read_only=True)
+    agreement_kept = blank_choice(ReturnVisit.AgreementKept.choices)
+    follow_up = blank_choice(ReturnVisit.FollowUp.choices)
+
+    class Meta:
+        model = ReturnVisit
+        fields = ["id", "visited_by", "visited_at", "satisfied", "agreement_kept", "follow_up"]
+        fields += ["note"]
+        read_only_fields = fields
+
+
 class OrderDetailSerializer(OrderListSerializer):
     contact_method = blank_choice(ContactMethod.choices)
     outcome = blank_choice(Outcome.choices)
@@ -338,6 +388,14 @@ class OrderDetailSerializer(OrderListSerializer):
     case_leader = UserBriefSerializer(
         read_only=True, allow_null=True, help_text=_("红色订单的包案领导。")
     )
+    reopened_from = OrderLinkSerializer(
+        read_only=True, allow_null=True, help_text=_("本单重新调解自的原订单（无则为 null）。")
+    )
+    reopened_as = serializers.SerializerMethodField(help_text=_("由本单重新调解而新报的订单。"))
+    scheduled_visits = serializers.SerializerMethodField(
+        help_text=_("回访计划：结单后到期的回访及二次回访，先到期的在前。")
+    )
+    return_visits = serializers.SerializerMethodField(help_text=_("回访记录，按回访时间先后。"))
 
     class Meta(OrderListSerializer.Meta):
         fields = [
@@ -368,8 +426,26 @@ class OrderDetailSerializer(OrderListSerializer):
             "directives",
             "actions",
             "pauses",
+            "reopened_from",
+            "reopened_as",
+            "scheduled_visits",
+            "return_visits",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OrderLinkSerializer(many=True))
+    def get_reopened_as(self, order) -> list[dict]:
+        return OrderLinkSerializer(order.reopened_as.order_by("pk"), many=True).data
+
+    @extend_schema_field(ScheduledVisitSerializer(many=True))
+    def get_scheduled_visits(self, order) -> list[dict]:
+        rows = order.scheduled_visits.select_related("duty__unit").order_by("duty__due_at", "pk")
+        return ScheduledVisitSerializer(rows, many=True).data
+
+    @extend_schema_field(ReturnVisitOutSerializer(many=True))
+    def get_return_visits(self, order) -> list[dict]:
+        rows = order.return_visits.select_related("visited_by")
+        return ReturnVisitOutSerializer(rows, many=True).data
 
     def get_actions(self, order) -> list[str]:
         return sorted(self.context.get("actions", {}).get(order.pk, ()))
@@ -769,6 +845,32 @@ class ContactSerializer(serializers.Serializer):
     note = Text(max_length=5000, allow_blank=True, default="")
     contacted_at = BoundedDateTimeField(
         required=False, allow_null=True, help_text=_("默认为现在；不能晚于现在或早于签收。")
+    )
+
+
+class ReturnVisitSerializer(serializers.Serializer):
+    """回访."""
+
+    satisfied = Flag(allow_null=True, default=None, help_text=_("当事人是否满意；null 为未表态。"))
+    agreement_kept = Choice(
+        choices=ReturnVisit.AgreementKept.choices,
+        allow_blank=True,
+        allow_null=True,
+        default="",
+        help_text=_("协议履行情况；未达成协议的案件须为空（null 或空字符串）。"),
+    )
+    follow_up = Choice(
+        choices=ReturnVisit.FollowUp.choices,
+        allow_blank=True,
+        default="",
+        help_text=_(
+            "仅当 satisfied 为 false：second_visit 安排二次回访（默认），"
+            "reopen 重新调解（以原当事人和类别新报一单，与原订单互相关联）。"
+        ),
+    )
+    note = Text(max_length=5000, allow_blank=True, default="")
+    visited_at = BoundedDateTimeField(
+        required=False, allow_null=True, help_text=_("默认为现在；不能晚于现在或早于结单。")
     )
 
 

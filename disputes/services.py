@@ -65,6 +65,7 @@ from .models import (
     ReturnRequest,
     ReturnVisit,
     Review,
+    ScheduledVisit,
     Source,
     State,
     validate_attachment,
@@ -100,6 +101,12 @@ from .selectors import (
 )
 from .stages import CLOCK, CLOCKS, PAUSABLE
 from .sweep import resolve_escalations, save_alarms
+from .visits import (
+    schedule_return_visits,
+    second_visit_schedule,
+    visit_meet_earliest,
+    visits_end,
+)
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +199,7 @@ def order_report(
     announce: bool = True,
     now: datetime | None = None,
     on_the_spot: bool = False,
+    reopened_from: Order | None = None,
 ) -> Order:
     """Record a new dispute (报单). Anyone with a non-supervisor role may report.
 
@@ -199,6 +207,8 @@ def order_report(
     the street's dispatchers are told, unless ``announce`` is off because the caller
     dispatches it at once (police incidents). ``on_the_spot``: only for
     ``order_settle_on_the_spot``, which closes it in the same transaction; no clock starts.
+    ``reopened_from``: the closed order this one reopens (重新调解, from a return visit);
+    the ``reported`` event names it.
     """
     now = now or timezone.now()
     if not can_report(actor):
@@ -255,6 +265,7 @@ def order_report(
             reporter=actor,
             reporter_unit=reporter_unit or (units[0] if units else None),
             on_the_spot=on_the_spot,
+            reopened_from=reopened_from,
             # Set now, so the dispatch clock is the colour's; confirmed at dispatch.
             colour=colour_for(risk_level=data.risk_level, parties=parties),
         )
@@ -277,12 +288,18 @@ def order_report(
             actor=actor,
             at=now,
             to_state=State.REPORTED,
-            data=_clock_data(order),
+            data={**_clock_data(order), **_reopened_data(reopened_from)},
         )
         if announce:
             notify_order_event(order=order, kind=EventKind.REPORTED, actor=actor, now=now)
     log.info("order %s reported by %s", order.number, actor, extra={"order": order.number})
     return order
+
+
+def _reopened_data(old: Order | None) -> dict[str, Any]:
+    if old is None:
+        return {}
+    return {"reopened_from": {"order_id": old.pk, "number": old.number}}
 
 
 # --- the one transition path -----------------------------------------------------------
@@ -1493,6 +1510,7 @@ def _close_by_proposal(
         referral=proposal.referral,
     )
     follow_up = start_referral_follow_up(o, now=now)  # 移交跟踪 (disputes.referrals)
+    visits = schedule_return_visits(o, now=now)  # 回访 (disputes.visits)
     duty = _end_closing(o, proposal, status=ClosingProposal.Status.CLOSED, reason=reason, now=now)
     confirmed = proposal.confirmations.filter(answer=PartyConfirmation.Answer.CONFIRMED)
     Party.objects.filter(pk__in=confirmed.values("party_id")).update(confirmed_at=now)
@@ -1505,6 +1523,7 @@ def _close_by_proposal(
         **({"forced": True} if proposal.forced else {}),
         "closing": duty,
         **follow_up,
+        "return_visits": visits,
     }
     return reason or proposal.summary, {**data, **_grade_review_due(o, now=now)}
 
@@ -1805,6 +1824,7 @@ def order_settle_on_the_spot(
         o.parties.update(confirmed_at=now)
         _invite_reviews(order=o, party_ids=o.parties.values_list("pk", flat=True), now=now)
         data = {"outcome": Outcome.MEDIATED, "grade": o.grade, "on_the_spot": True}
+        data["return_visits"] = schedule_return_visits(o, now=now)
         return summary, {**data, **_grade_review_due(o, now=now)}
 
     # One transaction: a refused closing leaves no order behind.
@@ -1973,6 +1993,14 @@ def order_attach(
     return attachment
 
 
+REOPENED_PREFIX = "（重新调解）"
+
+
+def _agreement_made(order: Order) -> bool:
+    """Whether the order closed with an agreement to keep (mediated, wholly or partly)."""
+    return order.outcome in (Outcome.MEDIATED, Outcome.PARTLY_MEDIATED)
+
+
 def order_record_return_visit(
     *,
     order_id: int,
@@ -1980,14 +2008,38 @@ def order_record_return_visit(
     satisfied: bool | None,
     note: str = "",
     visited_at: datetime | None = None,
+    agreement_kept: str = "",
+    follow_up: str = "",
     now: datetime | None = None,
 ) -> ReturnVisit:
     """Record a return visit (回访) to a closed order's parties: the lead unit, the
-    street's police, or who settled it on the spot (就地化解)."""
+    street's police, or who settled it on the spot (就地化解). It records whether the
+    parties are satisfied and whether the agreement is being kept (only for a case that
+    closed with one), and meets the earliest visit due (``visits``), on time or late.
+
+    An unsatisfied visit leads, as ``follow_up`` says, to a second visit (二次回访, the
+    default: due ``RETURN_VISIT_SECOND_DAYS`` after the visit) or reopens the dispute
+    (重新调解): a new order reported by the visitor through ``order_report``, with the old
+    one's category, community, risk and parties, naming it (``Order.reopened_from``); the
+    old order's visits still due end. Once per order (``Conflict``). The visit's event on
+    the old order's timeline records what it met and what followed."""
     now = now or timezone.now()
     at = visited_at or now
+    note = (note or "").strip()
+    agreement_kept = agreement_kept or ""
+    follow_up = follow_up or ""
+    errors: dict[str, Any] = {}
     if at > now:
-        raise InvalidInput({"visited_at": _("回访时间不能晚于现在。")})
+        errors["visited_at"] = _("回访时间不能晚于现在。")
+    if agreement_kept not in ("", *ReturnVisit.AgreementKept.values):
+        errors["agreement_kept"] = _("协议履行情况无效。")
+    if follow_up not in ("", *ReturnVisit.FollowUp.values):
+        errors["follow_up"] = _("后续处理无效。")
+    elif follow_up and satisfied is not False:
+        errors["follow_up"] = _("当事人不满意时才需选择后续处理。")
+    _raise_if(errors)
+    if satisfied is False and not follow_up:
+        follow_up = ReturnVisit.FollowUp.SECOND_VISIT
     visit: ReturnVisit | None = None
 
     def apply(o: Order):
@@ -1996,10 +2048,37 @@ def order_record_return_visit(
             raise Conflict(_("结单后才能回访。"), state=o.state)
         if at < o.closed_at:
             raise InvalidInput({"visited_at": _("回访时间不能早于结单时间。")})
+        if agreement_kept and not _agreement_made(o):
+            raise InvalidInput({"agreement_kept": _("此案件未达成调解协议，无需填写履行情况。")})
+        reopen = follow_up == ReturnVisit.FollowUp.REOPEN
+        if reopen and o.reopened_as.exists():
+            raise Conflict(_("此纠纷已重新调解。"), state=o.state)
+        if reopen and not can_report(actor):
+            raise Forbidden(_("您没有报单权限，不能重新调解。"))
         visit = ReturnVisit.objects.create(
-            order=o, visited_by=actor, visited_at=at, satisfied=satisfied, note=note.strip()
+            order=o,
+            visited_by=actor,
+            visited_at=at,
+            satisfied=satisfied,
+            note=note,
+            agreement_kept=agreement_kept,
+            follow_up=follow_up,
         )
-        return note.strip(), {"satisfied": satisfied, "visited_at": local_iso(at)}
+        data: dict[str, Any] = {"satisfied": satisfied, "visited_at": local_iso(at)}
+        if agreement_kept:
+            data["agreement_kept"] = agreement_kept
+        met = visit_meet_earliest(o, visit)
+        if met is not None:
+            data["met"] = met
+        if follow_up == ReturnVisit.FollowUp.SECOND_VISIT:
+            second = second_visit_schedule(o, now=at, cause=ScheduledVisit.Cause.UNSATISFIED)
+            if second is not None:
+                data["second_visit"] = second
+        elif reopen:
+            new = _reopen(o, actor=actor, note=note, now=now)
+            visits_end(o, at=now)
+            data["reopened"] = {"order_id": new.pk, "number": new.number}
+        return note, data
 
     _transition(
         order_id=order_id,
@@ -2010,6 +2089,48 @@ def order_record_return_visit(
         apply=apply,
     )
     return visit
+
+
+def _reopen(old: Order, *, actor, note: str, now: datetime) -> Order:
+    """The dispute reported again as a new order (重新调解), by the visitor: the old one's
+    category, community, address, risk and parties, its title marked, its narrative the
+    visit's note and the old narrative. Numbered, its clocks started and the street's
+    dispatchers told as any report."""
+    title = f"{REOPENED_PREFIX}{old.title}"[: Order._meta.get_field("title").max_length]
+    narrative = _("回访不满意，重新调解（原订单 %(number)s）。") % {"number": old.number}
+    if note:
+        narrative += "\n" + note
+    narrative += "\n\n" + old.narrative
+    parties = [
+        PartyInput(
+            name=p.name,
+            role=p.role,
+            phone=p.phone,
+            id_number=p.id_number,
+            is_elderly_alone=p.is_elderly_alone,
+            is_disabled=p.is_disabled,
+            has_mental_illness=p.has_mental_illness,
+            is_minor=p.is_minor,
+            sms_consent=p.sms_consent,
+        )
+        for p in old.parties.order_by("pk")
+    ]
+    data = ReportInput(
+        title=title,
+        narrative=narrative,
+        category_id=old.category_id,
+        community_id=old.community_id,
+        risk_level=old.risk_level,
+        source=Source.REFERRAL,
+        address=old.address,
+        parties=parties,
+    )
+    try:
+        return order_report(actor=actor, data=data, now=now, reopened_from=old)
+    except InvalidInput:  # the old order's record no longer passes (a category retired)
+        raise InvalidInput(
+            {"follow_up": _("无法按原订单重新报单，请安排二次回访或另行报单。")}
+        ) from None
 
 
 # --- 督办: a supervisor's or the center head's demand, and the lead unit's reply -------------
@@ -2172,7 +2293,12 @@ def review_submit(
             raise Conflict(_("此链接已评价过，感谢您的反馈。"))
         review.rating, review.comment, review.submitted_at = rating, comment.strip(), now
         review.save(update_fields=["rating", "comment", "submitted_at"])
-        return comment.strip(), {"rating": rating, "review_id": review.pk}
+        data: dict[str, Any] = {"rating": rating, "review_id": review.pk}
+        if rating == Review.Rating.BAD:  # a bad review asks for a second visit (二次回访)
+            second = second_visit_schedule(o, now=now, cause=ScheduledVisit.Cause.BAD_REVIEW)
+            if second is not None:
+                data["second_visit"] = second
+        return comment.strip(), data
 
     _transition(lock=lock, actor=None, action=None, kind=EventKind.REVIEWED, now=now, apply=apply)
     return review

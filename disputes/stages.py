@@ -411,6 +411,30 @@ DUTIES: tuple[DutyClock, ...] = (
             group=_("移交跟踪"),
         ),
     ),
+    # 回访: due a set time after closing (``disputes.visits``): 7 days by the policy, a red
+    # order also at ``RETURN_VISIT_RED_DAYS`` (3 and 30), a second visit after an
+    # unsatisfied visit or a bad review ``RETURN_VISIT_SECOND_DAYS`` (3) later.
+    DutyClock(
+        name="visit",
+        label=_("回访"),
+        minutes=7 * 24 * 60,
+        policy_field="visit_minutes",
+        limit_label=_("回访时限（分钟，自结单起）"),
+        after_close=True,
+        told=(
+            (Audience.DUTY_UNIT,),
+            (Audience.DUTY_UNIT_HEADS,),
+            (Audience.DUTY_UNIT_HEADS, Audience.SUPERVISORS),
+        ),
+        report=DutyReportLabels(
+            on_time=_("按时回访"),
+            late=_("超时回访"),
+            open=_("逾期未回访"),
+            rate=_("按时回访率(%)"),
+            rate_name=_("按时回访率"),
+            group=_("回访"),
+        ),
+    ),
 )
 
 DUTY = {duty.name: duty for duty in DUTIES}

@@ -76,6 +76,7 @@ from .models import (
     Party,
     PartyConfirmation,
     ReferralOutcome,
+    ReturnVisit,
     Review,
     State,
 )
@@ -531,7 +532,10 @@ def _event_detail(event) -> str:
         return d["name"]
     if event.kind == EventKind.REVIEWED and d.get("rating"):
         rating = d["rating"]
-        return str(Review.Rating(rating).label) if rating in Review.Rating.values else ""
+        text = str(Review.Rating(rating).label) if rating in Review.Rating.values else ""
+        if d.get("second_visit"):  # a bad review asks for a second visit (二次回访)
+            text += " · " + _("安排二次回访，截止 %(due)s") % {"due": _due(d["second_visit"])}
+        return text
     if event.kind in (EventKind.DIRECTED, EventKind.DIRECT_REPLIED) and d.get("due_at"):
         text = _("回复期限：%(due)s") % {"due": d["due_at"][:16].replace("T", " ")}
         if "on_time" in d:
@@ -550,8 +554,30 @@ def _event_detail(event) -> str:
             parts.append(_("按时跟踪") if d["on_time"] else _("超时跟踪"))
         return " · ".join(p for p in parts if p)
     if event.kind == EventKind.RETURN_VISIT and "satisfied" in d:
-        return {True: _("满意"), False: _("不满意")}.get(d["satisfied"], _("未表态"))
+        return _visit_detail(d)
+    if event.kind == EventKind.REPORTED and d.get("reopened_from"):
+        return _("重新调解自原订单 %(number)s") % {"number": d["reopened_from"]["number"]}
     return ""
+
+
+def _due(duty: dict) -> str:
+    return (duty.get("due_at") or "")[:16].replace("T", " ")
+
+
+def _visit_detail(d: dict) -> str:
+    """A return visit's line: satisfied or not, the agreement kept, the visit due it met
+    (on time or late) and what followed (a second visit, a reopened order)."""
+    parts = [{True: _("满意"), False: _("不满意")}.get(d["satisfied"], _("未表态"))]
+    kept = d.get("agreement_kept")
+    if kept in ReturnVisit.AgreementKept.values:
+        parts.append(_("协议：%(kept)s") % {"kept": ReturnVisit.AgreementKept(kept).label})
+    if d.get("met"):
+        parts.append(_("按时回访") if d["met"].get("on_time") else _("超时回访"))
+    if d.get("second_visit"):
+        parts.append(_("安排二次回访，截止 %(due)s") % {"due": _due(d["second_visit"])})
+    if d.get("reopened"):
+        parts.append(_("重新调解为新订单 %(number)s") % {"number": d["reopened"]["number"]})
+    return " · ".join(parts)
 
 
 def _pending_return_row(order: Order, now) -> dict | None:
@@ -623,6 +649,7 @@ def order_detail(request, pk: int):
         numbers_in_full == ALL_NUMBERS or (order.on_the_spot and order.reporter_id == user.pk)
     ):
         reviews = review_link_rows(request, order, phone_in_full="phone" in numbers_in_full)
+    visits = list(order.return_visits.select_related("visited_by"))
     context = {
         "order": order,
         "actions": actions,
@@ -632,14 +659,15 @@ def order_detail(request, pk: int):
         "stages": stage_rows(order, now),
         "open_escalations": list(order.escalations.highest_open().order_by("raised_at")),
         "reviews": reviews,
-        "return_visits": list(order.return_visits.select_related("visited_by")),
+        "return_visits": visits,
         "pauses": pauses,
         "running_pauses": {p.stage: p.ends_at for p in pauses if p.is_running(now)},
         "assistances": _assistance_rows(parts, user, now),
         "opinion_form": AssistOpinionForm() if "assist_opinion" in actions else None,
         **_directive_context(order, actions, now),
         "note_form": NoteForm() if "note" in actions else None,
-        "visit_form": ReturnVisitForm() if "return_visit" in actions else None,
+        "visit_form": ReturnVisitForm(order=order) if "return_visit" in actions else None,
+        **_visit_context(order, visits, now),
         "pending_return": _pending_return_row(order, now),
         "review_form": ReturnReviewForm() if "return_review" in actions else None,
         "closing": closing_rows(request, order, numbers_in_full=numbers_in_full, actions=actions),
@@ -670,6 +698,42 @@ def _referral_context(order: Order, actions: set[str], now) -> dict:
     if "referral_result" in actions and not follow_up.finished:
         form = ReferralResultForm(order=order, initial={"decided_on": timezone.localdate(now)})
     return {"referral": follow_up, "referral_clock": clock, "referral_form": form}
+
+
+def _visit_context(order: Order, visits: list, now) -> dict:
+    """The return visits a closed order owes (回访计划), soonest first, each with its due
+    time and whether it was made on time, late, is still due (with its countdown) or
+    ended; and the order a visit reopened it as (重新调解). None for an open order."""
+    if order.state != State.CLOSED:
+        return {"scheduled_visits": [], "reopened_as": []}
+    rows = []
+    for s in order.scheduled_visits.select_related("duty").order_by("duty__due_at", "pk"):
+        duty = s.duty
+        if duty.met_at is not None:
+            status, css = (_("按时回访"), "ok") if duty.on_time else (_("超时回访"), "late")
+        elif duty.ended_at is not None:
+            status, css = _("不再回访"), "ended"
+        elif duty.due_at < now:
+            status, css = _("逾期未回访"), "late"
+        else:
+            status, css = _("待回访"), "due"
+        rows.append(
+            {
+                "scheduled": s,
+                "due": duty.due_at,
+                "met": duty.met_at,
+                "status": status,
+                "css": css,
+                "clock": _part_clock(duty, now),
+            }
+        )
+    reopened = any(v.follow_up == ReturnVisit.FollowUp.REOPEN for v in visits)
+    return {
+        "scheduled_visits": rows,
+        "reopened_as": list(order.reopened_as.order_by("pk").only("pk", "number"))
+        if reopened
+        else [],
+    }
 
 
 def _directive_context(order: Order, actions: set[str], now) -> dict:
@@ -1166,11 +1230,7 @@ class ReturnVisitView(OrderActionView):
         return {"order": self.order}
 
     def service_kwargs(self, data):
-        return {
-            "satisfied": ReturnVisitForm.SATISFIED.get(data.get("satisfied") or "", None),
-            "note": data.get("note", ""),
-            "visited_at": data.get("visited_at"),
-        }
+        return self.form.service_kwargs()
 
 
 class PauseActionView(OrderActionView):

@@ -201,6 +201,11 @@ FINAL_ASSIGNMENT_AFTER_RETURNS = env.int("FINAL_ASSIGNMENT_AFTER_RETURNS", defau
 # in the month is listed in the ranking, not ranked.
 RANKING_PRIOR_CASES = env.int("RANKING_PRIOR_CASES", default=10)
 RANKING_MIN_CASES = env.int("RANKING_MIN_CASES", default=5)
+# Return visits (回访, docs/REPORTS.md): each is due this many days after closing besides
+# the policy's one (``SlaPolicy.visit_minutes``, 7 days) for a red order; a second visit
+# after an unsatisfied visit or a bad review is due this many days later.
+RETURN_VISIT_RED_DAYS = tuple(env.list("RETURN_VISIT_RED_DAYS", cast=int, default=[3, 30]))
+RETURN_VISIT_SECOND_DAYS = env.int("RETURN_VISIT_SECOND_DAYS", default=3)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

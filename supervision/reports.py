@@ -50,7 +50,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import RowNumber, TruncMonth
+from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -1680,3 +1680,129 @@ def referral_figures(*, scope: Scope, month: Month, now: datetime | None = None)
     for row in ordered:
         total.add(row)
     return ReferralSection(units=ordered, total=total)
+
+
+# --- 回访 / return visits (their own section) ------------------------------------------------
+
+
+@dataclass
+class VisitRow:
+    """One unit's return visits in a month (docs/REPORTS.md, "回访 / Return visits"): the
+    visits it owed that fell due in the month and how they went, as at the report's
+    time; the second visits scheduled to it in the month; and the disputes it handled
+    that were reopened as new orders reported in the month."""
+
+    unit_id: int | None
+    name: str
+    due: int = 0
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0
+    second: int = 0
+    reopened: int = 0
+    sort_key: tuple = ()
+
+    @property
+    def not_yet_due(self) -> int:
+        """Falling due later in the month (the report's month not over yet)."""
+        return self.due - self.on_time - self.late - self.overdue
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        return percent(ratio(self.on_time, self.due))
+
+    def as_dict(self) -> dict:
+        return {
+            "unit_id": self.unit_id,
+            "name": self.name,
+            "visits_due": self.due,
+            "visits_on_time": self.on_time,
+            "visits_late": self.late,
+            "visits_overdue": self.overdue,
+            "visits_on_time_rate": self.on_time_rate,
+            "second_visits": self.second,
+            "reopened": self.reopened,
+        }
+
+
+@dataclass
+class VisitSection:
+    units: list[VisitRow]
+    total: VisitRow
+
+
+VISIT_COLUMNS = (
+    ("visits_due", _lazy("应回访")),
+    ("visits_on_time", _lazy("按时回访")),
+    ("visits_late", _lazy("超时回访")),
+    ("visits_overdue", _lazy("逾期未回访")),
+    ("visits_on_time_rate", _lazy("按时回访率(%)")),
+    ("second_visits", _lazy("二次回访")),
+    ("reopened", _lazy("重新调解")),
+)
+
+
+def return_visit_figures(
+    *, scope: Scope, month: Month, now: datetime | None = None
+) -> VisitSection:
+    """回访 per unit for the month, live (nothing of it is rolled up): three grouped
+    queries and the units' names.
+
+    - The ``visit`` duties of the scope's orders falling due in the month, by the unit
+      that owes them, less those ended unmet before their due time (the dispute was
+      reopened: no longer due): met on time, met late, or past due at ``now`` and not met.
+    - Second visits (二次回访) scheduled in the month (their duty started in it), by unit.
+    - Reopened orders (重新调解): the scope's orders reported in the month that reopen an
+      older one, counted to the unit that handled the older one (its lead unit; for a
+      dispute settled on the spot, its reporter's unit)."""
+    now = now or timezone.now()
+    unmet_past_due = Q(met_at__isnull=True, due_at__lt=now) & (
+        Q(ended_at__isnull=True) | Q(ended_at__gt=F("due_at"))
+    )
+    still_due = Q(ended_at__isnull=True) | Q(ended_at__gt=F("due_at"))
+    visits = Duty.objects.filter(scope.orders_q("order__"), kind="visit")
+    by_unit: dict[int, VisitRow] = defaultdict(lambda: VisitRow(None, ""))
+    for r in (
+        visits.filter(in_month("due_at", month) & still_due)
+        .order_by()
+        .values("unit_id")
+        .annotate(
+            n_due=Count("pk"),
+            n_on_time=Count("pk", filter=Q(on_time=True)),
+            n_late=Count("pk", filter=Q(on_time=False)),
+            n_overdue=Count("pk", filter=unmet_past_due),
+        )
+    ):
+        row = by_unit[r["unit_id"]]
+        row.due, row.on_time, row.late = r["n_due"], r["n_on_time"], r["n_late"]
+        row.overdue = r["n_overdue"]
+    for r in (
+        visits.filter(in_month("started_at", month), scheduled_visit__second=True)
+        .order_by()
+        .values("unit_id")
+        .annotate(n=Count("pk"))
+    ):
+        by_unit[r["unit_id"]].second = r["n"]
+    for r in (
+        Order.objects.filter(
+            scope.orders_q(), in_month("reported_at", month), reopened_from__isnull=False
+        )
+        .order_by()
+        .values(old_unit=Coalesce("reopened_from__lead_unit", "reopened_from__reporter_unit"))
+        .annotate(n=Count("pk"))
+    ):
+        if r["old_unit"] is not None:
+            by_unit[r["old_unit"]].reopened = r["n"]
+    for unit in Unit.objects.filter(pk__in=list(by_unit)).select_related("area"):
+        row = by_unit[unit.pk]
+        row.unit_id, row.name, row.sort_key = unit.pk, unit.name, (unit.area.path, unit.name)
+    units = sorted(by_unit.values(), key=lambda row: row.sort_key)
+    total = VisitRow(
+        unit_id=None,
+        name=_("合计"),
+        **{
+            f: sum(getattr(r, f) for r in units)
+            for f in ("due", "on_time", "late", "overdue", "second", "reopened")
+        },
+    )
+    return VisitSection(units=units, total=total)

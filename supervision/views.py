@@ -81,6 +81,7 @@ from .reports import (
     referral_figures,
     report_scope,
     return_review_rows,
+    return_visit_figures,
 )
 from .subsidy import subsidy_statement
 
@@ -550,6 +551,7 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
     context["referrals"] = referral_figures(scope=scope, month=month, now=report.as_of)
     context["referral_kind_columns"] = REFERRAL_KIND_COLUMNS
     context["referral_outcome_columns"] = REFERRAL_OUTCOME_COLUMNS
+    context["visits"] = return_visit_figures(scope=scope, month=month)  # 回访, its own section
     return render(request, "reports/monthly.html", context)
 
 

@@ -171,6 +171,7 @@ def snapshot(order_id: int) -> tuple:
         order.events.count(),
         order.attachments.count(),
         order.return_visits.count(),
+        order.duties.filter(kind="visit", met_at__isnull=False).count(),
         order.directives.count(),
         order.directives.filter(replied_at__isnull=False).count(),
         order.assistances.count(),
@@ -647,6 +648,13 @@ ROWS: list[Row] = [
         "增派协办 form of the signed order",
         rev("order-add-assisting", "S"),
         E(403, 200, 403, 403, 403, 404, 404, 302),
+    ),
+    api_post(
+        "API 回访 of the closed order",
+        api_order("C", "return-visit"),
+        lambda c: {"satisfied": True, "agreement_kept": "yes"},
+        "C",
+        E(403, 403, 200, 200, 403, 404, 404, 401),
     ),
     api_post(
         "API 等级审核 of a committee's closed case",

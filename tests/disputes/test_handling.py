@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from disputes import services
+from disputes.duties import duty_data
 from disputes.models import (
     ClosingProposal,
     ContactMethod,
@@ -284,6 +285,8 @@ def test_close_records_the_outcome_and_every_party_confirmation(order_in, world)
         "referral": "",
     }
     assert event.data["closing"]["on_time"] is True
+    visit = order.duties.get(kind="visit")  # the return visit falls due (回访)
+    assert event.data["return_visits"] == [duty_data(visit)]
 
 
 @pytest.mark.parametrize(

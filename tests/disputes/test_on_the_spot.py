@@ -59,9 +59,10 @@ def test_no_clock_runs_and_nothing_is_left_for_the_sweep(world, t0):
     order.refresh_from_db()
     assert order.running_clocks() == {}
     assert order.dispatch_due_at is None and order.sign_due_at is None
-    assert not Alarm.objects.filter(order=order).exists()
+    # Only its return visit falls due (回访, owed by the reporter's unit), no order clock.
+    assert [a.stage for a in Alarm.objects.filter(order=order)] == ["visit"]
     assert not Escalation.objects.filter(order=order).exists()
-    # The timeline records no due time either.
+    # The timeline records no order clock's due time either.
     assert all(not any(k.endswith("_due_at") for k in e.data) for e in timeline(order))
 
 

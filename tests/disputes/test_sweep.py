@@ -222,10 +222,11 @@ def test_cancelled_orders_never_escalate(world, cancel_from):
     assert raised(order) == []
 
 
-def test_closed_orders_never_escalate(world):
+def test_closed_orders_escalate_only_their_return_visit(world):
     order = world.order(State.CLOSED)
-    assert sla_sweep(now=T0 + timedelta(days=10)).raised == 0
-    assert raised(order) == []
+    # Closed 11-11 10:00; its return visit (回访) falls due 7 days later, the 18th.
+    assert sla_sweep(now=T0 + timedelta(days=10)).raised == 2
+    assert {e.stage for e in Escalation.objects.filter(order=order)} == {"visit"}
 
 
 def test_each_escalation_appears_on_the_timeline(world):

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from dispatch.models import Area, Unit
 from disputes import services
-from disputes.models import ContactMethod, Grade, Order, Outcome, Review
+from disputes.models import ContactMethod, Grade, Order, Outcome, Review, SlaPolicy
 from disputes.sweep import sla_sweep
 from shishi_mediation.text import SHANGHAI
 from supervision.models import SubsidyTier
@@ -159,8 +159,24 @@ class BuiltMonth:
     sg_head: object
 
 
+# Later than any month these tests read: 10 years, in minutes.
+FAR_MINUTES = 10 * 365 * 24 * 60
+
+
 @pytest.fixture
-def built_month(world) -> BuiltMonth:
+def visits_due_later(settings):
+    """Return visits (回访) fall due 10 years after closing (a second visit after a bad
+    review too), none on a red order's extra days: the months built here predate
+    scheduled visits, and their figures (stage, duty and escalation counts) stay as
+    worked out by hand. Visits recorded still meet them (on time).
+    tests/supervision/test_return_visit_figures.py builds a month of visits due."""
+    settings.RETURN_VISIT_RED_DAYS = ()
+    settings.RETURN_VISIT_SECOND_DAYS = FAR_MINUTES // (24 * 60)
+    SlaPolicy.objects.update(visit_minutes=FAR_MINUTES)
+
+
+@pytest.fixture
+def built_month(world, visits_due_later) -> BuiltMonth:
     """November 2026 (all times Asia/Shanghai; durations in minutes from the clock start).
 
     ===  =======  =========  =============================================================

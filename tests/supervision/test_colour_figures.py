@@ -34,7 +34,7 @@ COLOURS = ("received_red", "received_yellow", "received_green")
 
 
 @pytest.fixture
-def month(world):
+def month(world, visits_due_later):
     world.order("closed", risk_level="high", start=local(11, 3, 9))
     world.order("dispatched", start=local(11, 10, 9), parties=[party_input(is_elderly_alone=True)])
     report_order(

@@ -38,7 +38,7 @@ def settle(world, at, *, community=None, actor=None):
 
 
 @pytest.fixture
-def month(world):
+def month(world, visits_due_later):
     settle(world, local(10, 31, 23, 50))
     settle(world, local(11, 5, 10, 0))
     settle(world, local(11, 30, 23, 50))

@@ -341,8 +341,11 @@ def note(offset, actor, text) -> Step:
     return Step(offset, "note", actor, {"note": text})
 
 
-def visit(offset, actor, text, satisfied=True) -> Step:
-    return Step(offset, "return_visit", actor, {"note": text, "satisfied": satisfied})
+def visit(offset, actor, text, satisfied=True, kept="", follow_up="") -> Step:
+    """回访: ``kept`` whether the agreement is kept (yes/partly/no); ``follow_up`` after an
+    unsatisfied visit: a second visit (the default) or ``reopen`` (重新调解)."""
+    args = {"note": text, "satisfied": satisfied, "agreement_kept": kept, "follow_up": follow_up}
+    return Step(offset, "return_visit", actor, args)
 
 
 def pause(offset, actor, stage, reason, minutes, text="") -> Step:
@@ -489,6 +492,17 @@ ORDERS: list[DemoOrder] = [
                 "mediated",
                 "双方签订调解协议：6楼铺设地垫并控制夜间噪音；5楼有问题先联系网格员协调。",
                 grade="simple",
+            ),
+            # Late (due 7 days after closing) and unsatisfied: a second visit in 3 days.
+            visit(
+                12 * DAY,
+                "committee",
+                "6楼住户反映楼上夜间仍有拖拽家具声，协议部分履行，不满意。",
+                satisfied=False,
+                kept="partly",
+            ),
+            visit(
+                14 * DAY, "committee", "楼上已加装地垫，夜间噪音明显减少，双方满意。", kept="yes"
             ),
         ],
     ),
@@ -712,6 +726,7 @@ ORDERS: list[DemoOrder] = [
                 "小轿车方一次性赔偿医药费、误工费及车辆维修费共计1800元，当场支付，双方签字确认。",
                 grade="simple",
             ),
+            visit(6 * DAY, "police", "赔偿款已付清，车辆已修好，双方无异议。", kept="yes"),
         ],
     ),
     DemoOrder(
@@ -785,6 +800,15 @@ ORDERS: list[DemoOrder] = [
                 "4楼住户出资重做卫生间防水，并承担3楼天花板修复费用2600元，双方签订协议。",
                 grade="ordinary",
                 confirm="refused_first",
+            ),
+            # Unsatisfied: the dispute is reopened as a new order (重新调解) in the queue.
+            visit(
+                8 * DAY + 7 * HOUR,
+                "police",
+                "楼下天花板再次渗水，楼上住户拒绝再次维修，双方争执升级。",
+                satisfied=False,
+                kept="no",
+                follow_up="reopen",
             ),
         ],
     ),
