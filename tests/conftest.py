@@ -6,6 +6,7 @@ state through the services; ``t0`` is the fixed instant those orders start at.
 """
 
 import pytest
+from django.core.cache import cache
 
 from disputes.agreements import pdf_available
 from tests.factories import T0, World, build_world, order_in_state
@@ -54,3 +55,11 @@ needs_pdf = pytest.mark.skipif(
     reason="WeasyPrint cannot load Pango here: apt-get install libpango-1.0-0 "
     "libpangoft2-1.0-0 fonts-noto-cjk (.ci/run does)",
 )
+
+
+@pytest.fixture(autouse=True)
+def _no_requests_counted():
+    """Rate limits and throttles count per client address in the cache, and every test
+    client is 127.0.0.1: each test starts with none counted (the browser tests reach the
+    public review and confirmation pages often enough to hit REVIEW_RATE_PER_IP)."""
+    cache.clear()

@@ -68,7 +68,7 @@ def test_the_phone_header_is_one_line_and_its_tabs_show_they_scroll(
         assert box["y"] + box["height"] <= header["y"] + header["height"] + 1, item
 
     tabs = page.locator(".main-nav a")
-    assert tabs.count() == 6
+    assert tabs.count() == 7  # 本单位通报 for a unit member
     nav_box = page.locator(".main-nav").bounding_box()
     assert nav_box["height"] <= 48  # one row of tabs
     state = page.evaluate(NAV)

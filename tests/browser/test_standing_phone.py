@@ -8,6 +8,7 @@ import pytest
 from tests.supervision import conftest as report_data
 
 built_month = report_data.built_month
+visits_due_later = report_data.visits_due_later  # built_month's return visits fall due later
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
