@@ -37,59 +37,47 @@ def street_dispatchers_q(street_id: int) -> Q:
     return Q(role=Role.DISPATCHER, unit__area_id=street_id, unit__kind=Unit.Kind.STREET_CENTER)
 
 
-def text_review_codes(*, order, reviews: list[Review], now: datetime) -> int:
-    """Queue one SMS per review whose party agreed to SMS and has a mobile: the order
-    number and the review's own code, to be typed at the template's constant link
-    (``PUBLIC_BASE_URL``/review/). Nothing without SMS, the "review_link" template or a
-    public address. Once per review (the outbox key), however often this runs."""
-    if not (sms.sms_enabled() and sms.template_for(sms.REVIEW_LINK) and sms.review_entry_url()):
+def _text_codes(*, order, rows, kind: str, key: str, entry: str, now: datetime) -> int:
+    """Queue one SMS per row (a review, a closing confirmation) whose party agreed to SMS
+    and has a mobile: the order number and the row's own code, to be typed at the
+    template's constant link ``entry``. Nothing without SMS, the template or a public
+    address. Once per row (the outbox key), however often this runs."""
+    if not (sms.sms_enabled() and sms.template_for(kind) and entry):
         return 0
     queued = 0
     number = sms.fit_order_number(order.number)
-    parties = order.parties.in_bulk([r.party_id for r in reviews])
-    for review in reviews:
-        party = parties.get(review.party_id)
+    parties = order.parties.in_bulk([r.party_id for r in rows])
+    for row in rows:
+        party = parties.get(row.party_id)
         if party is None or not (party.sms_consent and MOBILE_RE.match(party.phone)):
             continue
-        if review.sms_code is None:
-            _give_code(review)
+        if row.sms_code is None:
+            _give_code(row)
         queued += sms_enqueue(
-            key=f"review:{review.pk}",
+            key=f"{key}:{row.pk}",
             order=order,
             phone=party.phone,
-            kind=sms.REVIEW_LINK,
-            params=[number, review.sms_code],
+            kind=kind,
+            params=[number, row.sms_code],
             now=now,
         )
     return queued
+
+
+def text_review_codes(*, order, reviews: list[Review], now: datetime) -> int:
+    """The review codes of a closed order (``PUBLIC_BASE_URL``/review/)."""
+    entry = sms.review_entry_url()
+    return _text_codes(
+        order=order, rows=reviews, kind=sms.REVIEW_LINK, key="review", entry=entry, now=now
+    )
 
 
 def text_closing_codes(*, order, confirmations: list, now: datetime) -> int:
-    """Queue one SMS per party asked to confirm a proposed closing (结单确认) who agreed
-    to SMS and has a mobile: the order number and its own code, typed at the constant
-    link (``PUBLIC_BASE_URL``/confirm/). Nothing without SMS, the "closing_link"
-    template or a public address; once per confirmation (the outbox key)."""
+    """The parties' codes for a proposed closing (结单确认, ``PUBLIC_BASE_URL``/confirm/)."""
     entry = sms.review_entry_url("confirm")
-    if not (sms.sms_enabled() and sms.template_for(sms.CLOSING_LINK) and entry):
-        return 0
-    queued = 0
-    number = sms.fit_order_number(order.number)
-    parties = order.parties.in_bulk([c.party_id for c in confirmations])
-    for confirmation in confirmations:
-        party = parties.get(confirmation.party_id)
-        if party is None or not (party.sms_consent and MOBILE_RE.match(party.phone)):
-            continue
-        if confirmation.sms_code is None:
-            _give_code(confirmation)
-        queued += sms_enqueue(
-            key=f"closing:{confirmation.pk}",
-            order=order,
-            phone=party.phone,
-            kind=sms.CLOSING_LINK,
-            params=[number, confirmation.sms_code],
-            now=now,
-        )
-    return queued
+    return _text_codes(
+        order=order, rows=confirmations, kind=sms.CLOSING_LINK, key="closing", entry=entry, now=now
+    )
 
 
 def _give_code(row, *, tries: int = 5) -> None:

@@ -12,12 +12,12 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from disputes import services
-from disputes.models import Grade, Outcome, Review
+from disputes.models import Grade, Outcome, PartyConfirmation, Review
 from disputes.notices import text_review_codes
 from notifications.delivery import backoff, deliver_sms_due
 from notifications.models import SmsMessage
 from shishi_mediation.errors import Conflict
-from tests.factories import T0, close_jointly, party_input
+from tests.factories import T0, close_jointly, party_input, propose_close
 
 from .conftest import REVIEW_ENTRY
 
@@ -191,3 +191,30 @@ def test_a_dispute_settled_on_the_spot_texts_the_consenting_party_too(tencent, w
     deliver_sms_due(now=CLOSED_AT)
     [(phone, text)] = tencent.texts
     assert phone == f"+86{CONSENTING}" and order.number.rsplit("-", 1)[1] in text
+
+
+def test_a_proposed_closing_texts_each_consenting_party_its_confirmation_code(
+    tencent, settings, world, client
+):
+    """结单确认: the same rule as the review code, under its own template and page."""
+    settings.SMS_TEMPLATES = {**settings.SMS_TEMPLATES, "closing_link": "2002"}
+    order = world.order("confirming", parties=parties())
+    [message] = SmsMessage.objects.all()
+    confirmation = PartyConfirmation.objects.get(party__phone=CONSENTING)
+    assert (message.key, message.phone, message.kind) == (
+        f"closing:{confirmation.pk}",
+        CONSENTING,
+        "closing_link",
+    )
+    assert message.params == [order.number.rsplit("-", 1)[1], confirmation.sms_code]
+    # Proposing again (after a withdrawal) texts the new codes, once each.
+    services.order_closing_withdraw(order_id=order.pk, actor=world.handler)
+    propose_close(order, world.handler)
+    assert SmsMessage.objects.filter(kind="closing_link").count() == 2
+    # The code, typed at /confirm/, opens that party's own page.
+    fresh = PartyConfirmation.objects.get(party__phone=CONSENTING, proposal__status="pending")
+    response = client.post(reverse("confirm-code"), {"code": fresh.sms_code.lower()})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("confirm", args=[fresh.token])
+    wrong = client.post(reverse("confirm-code"), {"code": "ZZZZZZ"})
+    assert wrong.status_code == 404
