@@ -1,7 +1,7 @@
 """The public review page (好差评): ``/review/<token>/``, no login.
 
 Each party of a closed order gets its own unguessable link (``Review.token``, made by
-``order_close``). The page shows only the order number and the handling unit, and takes
+the joint closing). The page shows only the order number and the handling unit, and takes
 good/bad and a comment once through ``services.review_submit``. It is always Chinese,
 CSRF-protected (an anonymous visitor gets the cookie with the form), never cached, and
 rate-limited per client address: ``REVIEW_RATE_PER_TOKEN`` requests per token and
