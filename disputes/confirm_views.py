@@ -97,7 +97,8 @@ def confirm_page(request, token: str):
 
 @never_cache
 def confirm_pdf(request, token: str):
-    """The agreement's PDF for the party, while its link lives or after it answered."""
+    """The agreement's PDF for the party, for as long as its link may be answered
+    (``CLOSING_LINK_TTL``), before or after it answered."""
     if request.method != "GET":
         return _not_allowed(request)
     with translation.override("zh-hans"):
@@ -106,6 +107,8 @@ def confirm_pdf(request, token: str):
         confirmation = services.confirmation_by_token(token)
         if confirmation is None or not confirmation.proposal.has_agreement:
             return _invalid(request)
+        if timezone.now() > confirmation.proposal.proposed_at + settings.CLOSING_LINK_TTL:
+            return _invalid(request)  # the parties' names stay off an old, leaked link
         return pdf_response(confirmation.proposal)
 
 

@@ -104,8 +104,10 @@ def test_a_party_confirms_and_another_refuses_on_their_own_pages(
 
 
 @needs_pdf
-def test_the_party_pdf_and_the_order_agreement_page(world, order_in, client, as_user):
+def test_the_party_pdf_and_the_order_agreement_page(world, order_in, client, as_user, time_machine):
     order = order_in(State.CONFIRMING)
+    proposed = T0 + STEP_OFFSETS[State.CONFIRMING]
+    time_machine.move_to(proposed + timedelta(days=1))
     proposal = pending(order)
     token = proposal.confirmations.first().token
     pdf = client.get(reverse("confirm-pdf", args=[token]))
@@ -114,6 +116,8 @@ def test_the_party_pdf_and_the_order_agreement_page(world, order_in, client, as_
         "".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.content)).pages
     )
     assert "人民调解协议书" in text and order.number in text
+    time_machine.move_to(proposed + timedelta(days=7, seconds=1))  # the link's time is up
+    assert client.get(reverse("confirm-pdf", args=[token])).status_code == 404
 
     url = reverse("order-agreement", args=[order.pk, proposal.pk])
     assert AGREEMENT["facts"] in html(as_user(world.handler).get(url))
