@@ -849,7 +849,12 @@ class OrderViewSet(
     @extend_schema(
         summary=_("人民调解协议书 PDF"),
         description=_("结单确认所附的协议书（A4，含签名栏）；能查看订单的人均可下载。"),
-        parameters=[ORDER_ID, OpenApiParameter("proposal_id", int, OpenApiParameter.PATH)],
+        parameters=[
+            ORDER_ID,
+            OpenApiParameter(
+                "proposal_id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("结单确认 id")
+            ),
+        ],
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,
             **error_responses(404),
@@ -860,7 +865,8 @@ class OrderViewSet(
     @action(
         detail=True,
         methods=["get"],
-        url_path=r"closings/(?P<proposal_id>[0-9]{1,18})/agreement",
+        # Any segment: a malformed id is the API's JSON 404 (parse_id), not Django's page.
+        url_path=r"closings/(?P<proposal_id>[^/.]+)/agreement",
         url_name="agreement",
         pagination_class=None,
         filterset_class=None,
@@ -870,7 +876,7 @@ class OrderViewSet(
         if not orders_visible_to(request.user).filter(pk=order_id).exists():
             raise NotFound()
         proposal = (
-            ClosingProposal.objects.filter(order_id=order_id, pk=int(proposal_id))
+            ClosingProposal.objects.filter(order_id=order_id, pk=parse_id(proposal_id))
             .select_related("order__lead_unit", "proposed_by")
             .first()
         )
