@@ -866,7 +866,7 @@ class OrderViewSet(
         detail=True,
         methods=["get"],
         # Any segment: a malformed id is the API's JSON 404 (parse_id), not Django's page.
-        url_path=r"closings/(?P<proposal_id>[^/.]+)/agreement",
+        url_path=r"closings/(?P<proposal_id>[^/]+)/agreement",
         url_name="agreement",
         pagination_class=None,
         filterset_class=None,

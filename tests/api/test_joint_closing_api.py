@@ -53,7 +53,7 @@ def test_propose_sign_and_read_the_closing(world, api, order_in):
     assert api(world.fl_handler).get(closings[0]["agreement_pdf"]).status_code == 404
     guessed = f"/api/v1/orders/{order.pk}/closings/{closings[0]['id'] + 1}/agreement/"
     assert client.get(guessed).status_code == 404
-    for junk in ("null%2Cnull", "-1", "9" * 30):  # the API's JSON 404, never Django's page
+    for junk in ("null%2Cnull", "-1", "0.5", "9" * 30):  # the API's JSON 404, never Django's page
         bad = client.get(f"/api/v1/orders/{order.pk}/closings/{junk}/agreement/")
         assert bad.status_code == 404 and bad["Content-Type"] == "application/json"
 
