@@ -17,10 +17,9 @@ from django.utils.translation import gettext as _
 from notifications.models import SmsMessage
 from shishi_mediation.validators import MOBILE_RE
 
-from .actions import Capacity
 from .models import Order, PartyConfirmation
 from .selectors import ALL_NUMBERS, capacities
-from .services import closing_missing
+from .services import closing_missing, sign_offs_owed
 
 
 def review_url(request: HttpRequest, token: str) -> str:
@@ -101,14 +100,7 @@ def closing_rows(request, order, *, numbers_in_full, actions=frozenset()) -> dic
     if proposal.is_pending:
         duty = order.duties.filter(kind="closing").order_by("-started_at").first()
     mine = capacities(request.user, order) if "closing_sign" in actions else set()
-    to_sign = proposal.is_pending and (
-        (Capacity.DISPATCHER in mine and proposal.center_signed_at is None)
-        or (
-            Capacity.REPORTER in mine
-            and proposal.reporter_needed
-            and proposal.reporter_signed_at is None
-        )
-    )
+    to_sign = proposal.is_pending and bool(sign_offs_owed(proposal, mine))
     return {
         "to_sign": to_sign,
         "overdue": bool(duty and duty.is_running and duty.due_at < timezone.now()),

@@ -1699,6 +1699,17 @@ def order_closing_confirm(
         return _close_if_complete(order_id=order.pk, actor=actor, now=now) or order
 
 
+def sign_offs_owed(proposal: ClosingProposal, mine: set) -> list[str]:
+    """The sign-offs a person in the capacities ``mine`` still owes the proposed
+    closing: "reporter" (unless the command system reported it), "center"."""
+    owed = []
+    if Capacity.REPORTER in mine and proposal.reporter_needed and not proposal.reporter_signed_at:
+        owed.append("reporter")
+    if Capacity.DISPATCHER in mine and proposal.center_signed_at is None:
+        owed.append("center")
+    return owed
+
+
 def order_closing_sign(*, order_id: int, actor, now: datetime | None = None) -> Order:
     """The reporter and the street center sign off the proposed closing (签字确认): each
     signs what its capacity may sign and has not; one person who is both signs both.
@@ -1709,15 +1720,10 @@ def order_closing_sign(*, order_id: int, actor, now: datetime | None = None) -> 
 
         def apply(o: Order):
             proposal = _pending_closing(o)
-            mine = capacities(actor, o)
-            signed = []
-            reporter = Capacity.REPORTER in mine and proposal.reporter_needed
-            if reporter and proposal.reporter_signed_at is None:
-                proposal.reporter_signed_at, proposal.reporter_signed_by = now, actor
-                signed.append("reporter")
-            if Capacity.DISPATCHER in mine and proposal.center_signed_at is None:
-                proposal.center_signed_at, proposal.center_signed_by = now, actor
-                signed.append("center")
+            signed = sign_offs_owed(proposal, capacities(actor, o))
+            for who in signed:
+                setattr(proposal, f"{who}_signed_at", now)
+                setattr(proposal, f"{who}_signed_by", actor)
             if not signed:
                 raise Conflict(_("您已签字确认。"), state=o.state)
             proposal.save(
