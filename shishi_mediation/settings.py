@@ -566,6 +566,9 @@ LOGGING = {
         "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
         # Tencent's SDK logs whole requests at DEBUG (numbers, a party's review code).
         "tencentcloud_sdk_common": {"level": "INFO"},
+        # WeasyPrint logs each step of every agreement PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
