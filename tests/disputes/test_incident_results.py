@@ -430,3 +430,19 @@ def test_the_state_label_is_not_the_events_state(world, born):
     close(order, world)
     signed = messages(event="signed")[0]
     assert json.loads(message_body(signed))["order"]["state"]["code"] == State.SIGNED
+
+
+def test_the_admin_lists_the_rows_and_requeues_a_failed_one(world, born, endpoint, client):
+    sign(born(), world)
+    endpoint.answers = [400]
+    deliver_results_due(now=SIGNED_AT)
+    (row,) = messages()
+    client.force_login(world.admin)
+    url = "/admin/disputes/incidentresultmessage/"
+    page = client.get(url).content.decode()
+    assert "J3505812026111000123" in page and "HTTP 400" in page
+    response = client.post(url, {"action": "requeue", "_selected_action": [row.pk]}, follow=True)
+    assert response.status_code == 200
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert client.get(f"{url}{row.pk}/change/").status_code == 200  # read-only view
