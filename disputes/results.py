@@ -19,13 +19,7 @@ Systems that poll read the same result, as it stands now, at
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import logging
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -37,20 +31,14 @@ from django.utils import translation
 
 from notifications.delivery import OUTBOX_FIELDS, DeliveryResult, deliver_rows_due
 from notifications.services import kick
+from notifications.signed_post import PostFailed, PostRejected, post_signed
 from shishi_mediation.text import SHANGHAI, local_iso
 
 from .models import Incident, IncidentResultEvent, IncidentResultMessage, Order
 
-log = logging.getLogger(__name__)
-
 TASK = "disputes.deliver_incident_results"
-SIGNATURE_HEADER = "X-Shishi-Signature"
-TIMESTAMP_HEADER = "X-Shishi-Timestamp"
-EVENT_HEADER = "X-Shishi-Event"
 # The labels sent are the command system's language whatever the acting user's.
 LABEL_LANGUAGE = "zh-hans"
-# 4xx answers a retry may cure: the receiver timed out or asks us to slow down.
-RETRYABLE_4XX = frozenset({408, 429})
 
 
 def results_configured() -> bool:
@@ -215,13 +203,7 @@ def incident_results_requeue(messages: Iterable[IncidentResultMessage], *, now: 
     return count
 
 
-# --- sending -------------------------------------------------------------------------------------
-
-
-class ResultRejected(Exception):
-    """The receiver refused the result (a 4xx other than 408/429): a retry cannot help."""
-
-    permanent = True
+# --- sending (the signed POST itself: ``notifications.signed_post``) ---------------------------
 
 
 def message_body(message: IncidentResultMessage) -> bytes:
@@ -231,52 +213,22 @@ def message_body(message: IncidentResultMessage) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def result_signature(*, secret: str, timestamp: str, body: bytes) -> str:
-    """``sha256=`` and the hex HMAC-SHA256, keyed by the secret, of the timestamp, a dot
-    and the body."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is not followed (urllib would resend a POST as a bodiless GET): the
-    3xx is an error, retried like a 5xx until the URL is corrected."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 def send_result(message: IncidentResultMessage) -> None:
-    """POST one result. Returns when the receiver answered 2xx; raises to have it
-    retried (network errors, timeouts, 3xx, 5xx, 408, 429) or ``ResultRejected`` to have
-    it failed at once (any other 4xx). The receiver's status is kept on the row."""
-    body = message_body(message)
-    timestamp = str(int(time.time()))
-    request = urllib.request.Request(
-        settings.COMMAND_RESULT_URL,
-        data=body,
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "Idempotency-Key": str(message.message_id),
-            EVENT_HEADER: message.event,
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: result_signature(
-                secret=settings.COMMAND_RESULT_SECRET, timestamp=timestamp, body=body
-            ),
-        },
-        method="POST",
-    )
+    """POST one result, signed (``notifications.signed_post``). Returns when the receiver
+    answered 2xx; raises to have it retried (network errors, timeouts, 3xx, 5xx, 408,
+    429) or failed at once (any other 4xx). The receiver's status is kept on the row."""
     try:
-        with _opener.open(request, timeout=settings.COMMAND_RESULT_TIMEOUT) as response:
-            message.response_status = response.status
-    except urllib.error.HTTPError as exc:
-        message.response_status = exc.code
-        if 400 <= exc.code < 500 and exc.code not in RETRYABLE_4XX:
-            raise ResultRejected(f"HTTP {exc.code}") from None
-        raise RuntimeError(f"HTTP {exc.code}") from None
+        message.response_status = post_signed(
+            url=settings.COMMAND_RESULT_URL,
+            secret=settings.COMMAND_RESULT_SECRET,
+            body=message_body(message),
+            key=str(message.message_id),
+            event=message.event,
+            timeout=settings.COMMAND_RESULT_TIMEOUT,
+        )
+    except (PostRejected, PostFailed) as exc:
+        message.response_status = exc.status
+        raise
 
 
 def _describe(message: IncidentResultMessage) -> tuple[str, str | None]:
