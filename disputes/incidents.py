@@ -362,7 +362,8 @@ def incident_for_reader(*, actor, number: str) -> Incident:
         Incident.objects.select_related("submitted_by", "order__lead_unit")
         .filter(number=number)
         .first()
-        if units and len(number) <= 64
+        # A number is printable and short: a NUL would be PostgreSQL's error, not a 404.
+        if units and len(number) <= 64 and number.isprintable()
         else None
     )
     hidden = NotFound(_("警情不存在或无权查看。"))

@@ -14,6 +14,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.db import connection
 
 from dispatch.models import Role
 from disputes import services
@@ -446,3 +447,37 @@ def test_the_admin_lists_the_rows_and_requeues_a_failed_one(world, born, endpoin
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("pending", 0)
     assert client.get(f"{url}{row.pk}/change/").status_code == 200  # read-only view
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SKIP LOCKED needs PostgreSQL; SQLite serialises"
+)
+def test_two_workers_share_the_rows_and_send_each_once(world, born, endpoint):
+    from django.db import connections
+
+    for i in range(12):
+        sign(born(f"J-{i}"), world)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(deliver_results_due(now=SIGNED_AT, batch_size=3))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    deliver_results_due(now=SIGNED_AT)  # what a worker skipped while the other held it
+    keys = [r["headers"]["Idempotency-Key"] for r in endpoint.requests]
+    assert len(keys) == len(set(keys)) == 12
+    assert set(IncidentResultMessage.objects.values_list("status", flat=True)) == {"sent"}
