@@ -100,6 +100,14 @@ def verify(request: dict, secret: str = SECRET) -> bool:
     )
 
 
+@pytest.fixture(autouse=True)
+def kicks(monkeypatch):
+    """The kicks results queue after commit, recorded instead of sent to the broker."""
+    sent: list[str] = []
+    monkeypatch.setattr("disputes.results.kick", lambda task, what: sent.append(task["task"]))
+    return sent
+
+
 # --- orders born of incidents ------------------------------------------------------------------
 
 
@@ -481,3 +489,18 @@ def test_two_workers_share_the_rows_and_send_each_once(world, born, endpoint):
     keys = [r["headers"]["Idempotency-Key"] for r in endpoint.requests]
     assert len(keys) == len(set(keys)) == 12
     assert set(IncidentResultMessage.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_committed_result_kicks_the_worker_only_when_configured(
+    world, born, settings, kicks, django_capture_on_commit_callbacks
+):
+    order = born()
+    with django_capture_on_commit_callbacks(execute=True):
+        sign(order, world)  # not configured: the rows wait, no worker is woken
+    assert kicks == []
+    settings.COMMAND_RESULT_URL, settings.COMMAND_RESULT_SECRET = "https://110.example/r", SECRET
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_cancel(
+            order_id=order.pk, actor=world.dispatcher, reason="重复", now=T0 + timedelta(hours=1)
+        )
+    assert kicks == ["disputes.deliver_incident_results"]
