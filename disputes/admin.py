@@ -192,3 +192,60 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     list_display = ["__str__", *POLICY_LIMIT_FIELDS]
     list_filter = ["colour", "risk_level"]
     list_select_related = ["category"]
+
+
+# --- results back to the command system (issue 17) ----------------------------------------------
+
+from django.utils import timezone  # noqa: E402 - appended section
+from django.utils.translation import gettext  # noqa: E402
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+from .models import IncidentResultMessage  # noqa: E402
+from .results import incident_results_requeue  # noqa: E402
+
+
+@admin.register(IncidentResultMessage)
+class IncidentResultMessageAdmin(admin.ModelAdmin):
+    """The outbox of results to the command system: read here; a failed one is sent again
+    by the action (same id and body, so the receiver deduplicates)."""
+
+    list_display = [
+        "incident",
+        "order",
+        "event",
+        "status",
+        "attempts",
+        "response_status",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+        "short_error",
+    ]
+    list_filter = ["status", "event"]
+    search_fields = ["incident__number", "order__number", "=message_id"]
+    list_select_related = ["incident", "order"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    actions = ["requeue"]
+    readonly_fields = [f.name for f in IncidentResultMessage._meta.fields]
+
+    @admin.display(description=_("最近错误"))
+    def short_error(self, obj) -> str:
+        return obj.last_error[:80]
+
+    @admin.action(description=_("重新发送所选的发送失败的回传"))
+    def requeue(self, request, queryset):
+        count = incident_results_requeue(queryset, now=timezone.now())
+        self.message_user(
+            request,
+            gettext("已重新排队的回传：%(count)d 条。") % {"count": count},
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1246,3 +1246,34 @@ class IncidentView(APIView):
             IncidentSerializer(incident).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
+
+
+# --- results back to the command system (``disputes.results``) ----------------------------------
+
+from .incidents import incident_for_reader  # noqa: E402 - appended section
+from .results import incident_result  # noqa: E402
+from .serializers import IncidentResultSerializer  # noqa: E402
+
+
+class IncidentResultView(APIView):
+    """The result of an incident as it stands, for command systems that poll."""
+
+    @extend_schema(
+        summary=_("警情处置结果"),
+        description=_(
+            "供公安指挥系统查询警情转成的订单现状：订单编号、状态、结果（代码及中文）、"
+            "承办单位和各环节时间。仅报送该警情的账号或与其同属派出所单位的成员可查；其他人"
+            "（含督导）与不存在的编号一样得 404。尚未生成订单的警情，order 为 null。"
+            "签收与结束时结果也会主动推送（见 docs/API.md）。"
+        ),
+        parameters=[
+            OpenApiParameter(
+                "number", OpenApiTypes.STR, OpenApiParameter.PATH, description=_("警情编号")
+            )
+        ],
+        responses={200: IncidentResultSerializer, **error_responses(404)},
+        tags=["incidents"],
+    )
+    def get(self, request, number: str):
+        incident = incident_for_reader(actor=request.user, number=number)
+        return Response(incident_result(incident))

@@ -10,4 +10,7 @@ class DisputesConfig(AppConfig):
     def ready(self) -> None:
         # Connects the signals that clear the per-process copy of units, areas and
         # categories, in every process (a save from a Celery task or a command too).
-        from . import reference  # noqa: F401
+        from . import (
+            reference,  # noqa: F401
+            results,  # noqa: F401 - registers the result endpoint's system check
+        )

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from dispatch.models import Area, Category, Role, Unit
 from dispatch.selectors import memberships_of
-from shishi_mediation.errors import Conflict, Forbidden, InvalidInput
+from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shishi_mediation.validators import validate_phone
 
 from .models import Incident, IncidentType, Source
@@ -346,3 +346,31 @@ def incident_receive(*, actor, data: IncidentInput, now: datetime | None = None)
         f", order {incident.order.number}" if incident.order_id else "",
     )
     return IncidentResult(incident, created=True)
+
+
+# --- who may read an incident's result (results back to the command system) ------------------
+
+
+def incident_for_reader(*, actor, number: str) -> Incident:
+    """The incident numbered ``number`` if ``actor`` may read it: the account that
+    submitted it, or a colleague in one of that account's police units (``_repeat``'s
+    rule), while the reader is itself a police-station member (not a supervisor).
+    Anyone else, and a number that does not exist, get ``NotFound``: a guessed number
+    reveals nothing."""
+    units = {u.pk for u in incident_units(actor)} if number else set()
+    incident = (
+        Incident.objects.select_related("submitted_by", "order__lead_unit")
+        .filter(number=number)
+        .first()
+        # A number is printable and short: a NUL would be PostgreSQL's error, not a 404.
+        if units and len(number) <= 64 and number.isprintable()
+        else None
+    )
+    hidden = NotFound(_("警情不存在或无权查看。"))
+    if incident is None:
+        raise hidden
+    if incident.submitted_by_id != actor.pk:
+        sender = incident.submitted_by
+        if sender is None or not {u.pk for u in incident_units(sender)} & units:
+            raise hidden
+    return incident

@@ -5,6 +5,7 @@ place that calls them, under a row lock, and saves, records the event and schedu
 effects.
 """
 
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from dispatch.models import Area, Category, RiskLevel, Unit
 from notifications.levels import EscalationLevel
+from notifications.models import Delivery
 from shishi_mediation.validators import (
     content_matches_extension,
     content_type_of,
@@ -1753,3 +1755,60 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# --- results back to the command system (issue 17) ---------------------------------------------
+
+
+class IncidentResultEvent(models.TextChoices):
+    """What happened to the order born of an incident: signed by its unit, or ended
+    (closed, cancelled, merged into another)."""
+
+    SIGNED = "signed", _("已签收")
+    ENDED = "ended", _("已结束")
+
+
+class IncidentResultMessage(models.Model):
+    """The outbox of results sent back to the command system (``disputes.results``): one
+    row per incident and event, written in the transaction of the order's change, its
+    body frozen then, so a retry resends the same id and the same bytes. Sent after
+    commit and by the periodic sweep with the outbox's retries and backoff."""
+
+    Status = Delivery.Status
+
+    message_id = models.UUIDField(_("消息编号"), unique=True, default=uuid.uuid4, editable=False)
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("警情"), on_delete=models.CASCADE, related_name="result_messages"
+    )
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="+"
+    )
+    event = models.CharField(_("回传事件"), max_length=8, choices=IncidentResultEvent.choices)
+    payload = models.JSONField(_("回传内容"))
+    status = models.CharField(
+        _("状态"), max_length=8, choices=Delivery.Status.choices, default=Delivery.Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    created_at = models.DateTimeField(_("时间"))
+    next_attempt_at = models.DateTimeField(_("下次尝试"))
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    response_status = models.PositiveSmallIntegerField(_("对方应答码"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("警情结果回传")
+        verbose_name_plural = _("警情结果回传")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "event"], name="incident_result_once"),
+        ]
+        indexes = [
+            models.Index(
+                name="incident_result_pending_due",
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.event} {self.status}"

@@ -1107,3 +1107,41 @@ class EscalationSerializer(serializers.ModelSerializer):
 
     def get_is_open(self, escalation) -> bool:
         return escalation.resolved_at is None
+
+
+# --- results back to the command system (``disputes.results``) ----------------------------------
+# The shape of ``results.incident_result``, for the schema: the view answers the dict.
+
+
+class CodeLabelSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("代码"))
+    label = serializers.CharField(help_text=_("中文名称"))
+
+
+class ResultUnitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ResultIncidentSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    received_at = serializers.DateTimeField()
+
+
+class ResultOrderSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    state = CodeLabelSerializer()
+    outcome = CodeLabelSerializer(allow_null=True, help_text=_("结单结果；未结单为 null。"))
+    lead_unit = ResultUnitSerializer(allow_null=True)
+    reported_at = serializers.DateTimeField()
+    dispatched_at = serializers.DateTimeField(allow_null=True)
+    signed_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True, help_text=_("结单、撤销或合并的时间。"))
+    merged_into = serializers.CharField(allow_null=True, help_text=_("被合并时，保留订单的编号。"))
+
+
+class IncidentResultSerializer(serializers.Serializer):
+    incident = ResultIncidentSerializer()
+    order = ResultOrderSerializer(allow_null=True, help_text=_("尚未生成订单时为 null。"))

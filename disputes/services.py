@@ -56,6 +56,7 @@ from .models import (
     Directive,
     EventKind,
     Grade,
+    IncidentResultEvent,
     Order,
     OrderNumberCounter,
     Outcome,
@@ -86,6 +87,7 @@ from .referrals import (
     result_input_errors,
     start_referral_follow_up,
 )
+from .results import incident_results_queue
 from .selectors import (
     allowed_actions,
     can_report,
@@ -871,6 +873,7 @@ def order_sign(*, order_id: int, actor, now: datetime | None = None) -> Order:
         policy = sla_policy_for(category_id=o.category_id, risk_level=o.risk_level, colour=o.colour)
         o.sign(by=actor, at=now, limits=policy.limits)
         assistances_lead_signed(o, at=now)
+        incident_results_queue(o, event=IncidentResultEvent.SIGNED, now=now)  # to 110
         return "", _clock_data(o)
 
     return _transition(
@@ -1509,6 +1512,7 @@ def _close_by_proposal(
         grade=proposal.grade,
         referral=proposal.referral,
     )
+    incident_results_queue(o, event=IncidentResultEvent.ENDED, now=now)  # to 110
     follow_up = start_referral_follow_up(o, now=now)  # 移交跟踪 (disputes.referrals)
     visits = schedule_return_visits(o, now=now)  # 回访 (disputes.visits)
     duty = _end_closing(o, proposal, status=ClosingProposal.Status.CLOSED, reason=reason, now=now)
@@ -1860,6 +1864,7 @@ def order_cancel(*, order_id: int, actor, reason: str, now: datetime | None = No
     def apply(o: Order):
         proposal = pending_closing(o) if o.state == State.CONFIRMING else None
         o.cancel(at=now, reason=reason.strip())
+        incident_results_queue(o, event=IncidentResultEvent.ENDED, now=now)  # to 110
         if proposal is not None:  # its links die with it
             _end_closing(o, proposal, status=proposal.Status.WITHDRAWN, reason=reason, now=now)
         return reason.strip(), {}

@@ -5,6 +5,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .notices import notify_raised
+from .results import deliver_results_due
 from .sweep import sla_sweep
 
 
@@ -15,3 +16,10 @@ def run_sla_sweep() -> int:
     raised = sla_sweep(now=timezone.now()).raised
     notify_raised(now=timezone.now())
     return raised
+
+
+@shared_task(name="disputes.deliver_incident_results", ignore_result=True)
+def deliver_incident_results() -> int:
+    """Results back to the command system (``disputes.results``): kicked after commit and
+    run every minute to catch up."""
+    return deliver_results_due(now=timezone.now()).sent

@@ -1,13 +1,17 @@
-"""The outbox worker: sends pending deliveries (and the SMS outbox, ``SmsMessage``) with
-retries and exponential backoff. A sender raising an exception with a true ``permanent``
-attribute (``notifications.sms.SmsError`` for a bad number) fails the row at once."""
+"""The outbox worker: sends pending deliveries (and the SMS outbox, ``SmsMessage``; other
+apps' outbox tables through ``deliver_rows_due``) with retries and exponential backoff.
+A sender raising an exception with a true ``permanent`` attribute
+(``notifications.sms.SmsError`` for a bad number) fails the row at once."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 
 from shishi_mediation.bulk import update_rows
 from shishi_mediation.logs import order_log_context
@@ -17,6 +21,10 @@ from .models import Delivery, SmsMessage
 from .sms import SmsError, send_sms
 
 log = logging.getLogger(__name__)
+
+
+# The columns every outbox table has and an attempt changes (``_try``).
+OUTBOX_FIELDS = ("status", "attempts", "next_attempt_at", "sent_at", "last_error")
 
 
 @dataclass
@@ -32,34 +40,57 @@ def backoff(attempts: int) -> timedelta:
 
 
 def deliver_due(*, now: datetime, batch_size: int = 100) -> DeliveryResult:
-    """Send every pending delivery due by ``now``, batch by batch.
+    """Send every pending delivery due by ``now``, batch by batch (``deliver_rows_due``)."""
+    return deliver_rows_due(
+        Delivery.objects.select_related("notification__recipient", "notification__order"),
+        send=lambda d: sender_for(d.channel)(d),  # an unknown channel fails like a send
+        describe=_describe_delivery,
+        fields=FIELDS,
+        now=now,
+        batch_size=batch_size,
+    )
 
-    Rows are locked with SKIP LOCKED, so two workers never send the same delivery. A
-    sent row is never picked again; a send that succeeds but whose commit fails is sent
-    again (at least once) and carries the same id for the receiver to deduplicate.
+
+def deliver_rows_due(
+    rows: QuerySet,
+    *,
+    send: Callable[[Any], None],
+    describe: Callable[[Any], tuple[str, str | None]],
+    now: datetime,
+    fields: tuple[str, ...] = OUTBOX_FIELDS,
+    batch_size: int = 100,
+) -> DeliveryResult:
+    """Send every pending row of an outbox table (``rows``: its queryset, with what
+    ``send`` needs selected) due by ``now``, batch by batch, each through ``_try``.
+    ``describe(row)`` is (what the log calls it, the order number it is about); ``fields``
+    are the columns an attempt changes.
+
+    Rows are locked with SKIP LOCKED, so two workers never send the same row. A sent row
+    is never picked again; a send that succeeds but whose commit fails is sent again (at
+    least once) and carries the same id for the receiver to deduplicate.
     """
     result = DeliveryResult()
     while True:
         with transaction.atomic():
             batch = list(
-                Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
-                .select_related("notification__recipient", "notification__order")
+                rows.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
                 .select_for_update(skip_locked=True, of=("self",))
                 .order_by("next_attempt_at", "id")[:batch_size]
             )
-            for delivery in batch:
-                _attempt(delivery, now=now, result=result)
-            update_rows(Delivery, FIELDS, [(d.pk, *(getattr(d, f) for f in FIELDS)) for d in batch])
+            for row in batch:
+                what, number = describe(row)
+                # Whatever the sender or ``_try`` logs names the row's order.
+                with order_log_context(number):
+                    _try(row, send=lambda r=row: send(r), what=what, now=now, result=result)
+            update_rows(
+                rows.model, fields, [(r.pk, *(getattr(r, f) for f in fields)) for r in batch]
+            )
         if len(batch) < batch_size:
             return result
 
 
 FIELDS = (
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "sent_at",
-    "last_error",
+    *OUTBOX_FIELDS,
     "provider_id",
     "provider_status",
     "provider_message",
@@ -68,46 +99,25 @@ FIELDS = (
 
 def deliver_sms_due(*, now: datetime, batch_size: int = 100) -> DeliveryResult:
     """Send every pending ``SmsMessage`` due by ``now``, as ``deliver_due`` does."""
-    result = DeliveryResult()
-    while True:
-        with transaction.atomic():
-            batch = list(
-                SmsMessage.objects.filter(
-                    status=SmsMessage.Status.PENDING, next_attempt_at__lte=now
-                )
-                .select_related("order")
-                .select_for_update(skip_locked=True, of=("self",))
-                .order_by("next_attempt_at", "id")[:batch_size]
-            )
-            for message in batch:
-                number = message.order.number if message.order_id else None
-                with order_log_context(number):
-                    what = f"sms {message.pk} ({message.kind}, order {number or '-'})"
-                    _try(
-                        message,
-                        send=lambda m=message: _send_text(m),
-                        what=what,
-                        now=now,
-                        result=result,
-                    )
-            update_rows(
-                SmsMessage, FIELDS, [(m.pk, *(getattr(m, f) for f in FIELDS)) for m in batch]
-            )
-        if len(batch) < batch_size:
-            return result
+    return deliver_rows_due(
+        SmsMessage.objects.select_related("order"),
+        send=_send_text,
+        describe=_describe_sms,
+        fields=FIELDS,
+        now=now,
+        batch_size=batch_size,
+    )
 
 
-def _attempt(delivery: Delivery, *, now: datetime, result: DeliveryResult) -> None:
+def _describe_delivery(delivery: Delivery) -> tuple[str, str | None]:
     note = delivery.notification
     number = note.order.number if note.order_id else None
-    # Whatever the sender or this function logs names the notification's order.
-    with order_log_context(number):
-        what = f"delivery {delivery.pk} ({delivery.channel}, order {number or '-'})"
+    return f"delivery {delivery.pk} ({delivery.channel}, order {number or '-'})", number
 
-        def send() -> None:  # an unknown channel fails inside the attempt, like a send
-            sender_for(delivery.channel)(delivery)
 
-        _try(delivery, send=send, what=what, now=now, result=result)
+def _describe_sms(message: SmsMessage) -> tuple[str, str | None]:
+    number = message.order.number if message.order_id else None
+    return f"sms {message.pk} ({message.kind}, order {number or '-'})", number
 
 
 def _send_text(message: SmsMessage) -> None:
@@ -121,8 +131,9 @@ def _send_text(message: SmsMessage) -> None:
 
 
 def _try(row, *, send, what: str, now: datetime, result: DeliveryResult) -> None:
-    """One attempt at ``row`` (a ``Delivery`` or an ``SmsMessage``): sent, retried with
-    backoff, or failed (attempts used up, or a permanent failure)."""
+    """One attempt at ``row`` (a ``Delivery``, an ``SmsMessage`` or another outbox row
+    with ``OUTBOX_FIELDS``): sent, retried with backoff, or failed (attempts used up, or a
+    permanent failure)."""
     row.attempts += 1
     try:
         send()

@@ -107,16 +107,23 @@ _kick_paused_until = 0.0
 def kick_delivery() -> None:
     """Ask a worker to deliver now. If the broker is down the rows wait in the outbox and
     the periodic delivery task picks them up once it is back: nothing is lost."""
-    global _kick_paused_until
     from .tasks import deliver_notifications
 
+    kick(deliver_notifications, what="notification delivery")
+
+
+def kick(task, *, what: str) -> None:
+    """Queue ``task`` (an outbox's delivery task, no arguments) now, unless a publish
+    failed less than ``KICK_BACKOFF_SECONDS`` ago; a broker failure is logged, never
+    raised: the outbox keeps the rows and its periodic task sends them."""
+    global _kick_paused_until
     if time.monotonic() < _kick_paused_until:
         return
     try:
-        deliver_notifications.apply_async(retry=False)
+        task.apply_async(retry=False)
     except Exception as exc:  # noqa: BLE001 - any broker failure: the outbox keeps it
         _kick_paused_until = time.monotonic() + KICK_BACKOFF_SECONDS
-        log.warning("could not queue notification delivery (%s); the outbox keeps it", exc)
+        log.warning("could not queue %s (%s); the outbox keeps it", what, exc)
 
 
 def notify(

@@ -1,7 +1,7 @@
 """``/api/``: the versioned REST API, its schema and docs (issue 5)."""
 
 from axes.helpers import get_lockout_message
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -95,6 +95,12 @@ urlpatterns = [
     ),
     path("v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("v1/incidents/", disputes_api.IncidentView.as_view(), name="api-incidents"),
+    # Any number, even one with a slash: a malformed one is the API's JSON 404.
+    re_path(
+        r"^v1/incidents/(?P<number>.+)/result/$",
+        disputes_api.IncidentResultView.as_view(),
+        name="api-incident-result",
+    ),
     path("v1/reports/", include("supervision.api_urls")),
     path("v1/", include(router.urls)),
 ]

@@ -302,6 +302,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "deliver-incident-results": {  # results back to the command system (docs/API.md)
+        "task": "disputes.deliver_incident_results",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "refresh-report-rollups": {  # the monthly report's roll-ups (docs/REPORTS.md)
         "task": "rollups.refresh",
         "schedule": crontab(hour=2, minute=30),  # nightly, Asia/Shanghai (CELERY_TIMEZONE)
@@ -338,6 +343,13 @@ NOTIFICATION_SENDERS = {
 NOTIFICATION_WEBHOOK_URL = env.str("NOTIFICATION_WEBHOOK_URL", default="")
 NOTIFICATION_WEBHOOK_TIMEOUT = env.float("NOTIFICATION_WEBHOOK_TIMEOUT", default=5.0)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+
+# Results back to the command system (110): what became of each order born of an incident,
+# POSTed as JSON signed with HMAC-SHA256 (docs/API.md, "Results back to the command
+# system"). Unset URL or secret: nothing is sent, the results wait in their outbox.
+COMMAND_RESULT_URL = env.str("COMMAND_RESULT_URL", default="")
+COMMAND_RESULT_SECRET = env.str("COMMAND_RESULT_SECRET", default="")
+COMMAND_RESULT_TIMEOUT = env.float("COMMAND_RESULT_TIMEOUT", default=5.0)
 
 # Web Push (README "Web Push in production"): `manage.py make_vapid_keys` prints a pair.
 # Outside production an unset pair is read from var/webpush-vapid.env, which `make run`

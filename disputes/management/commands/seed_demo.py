@@ -2057,7 +2057,32 @@ class Seeder:
             ),
             now=at,
         )
+        if spec.source == "police_incident":
+            self._incident_of(order, spec, at)
         return order.pk
+
+    def _incident_of(self, order: Order, spec: DemoOrder, at: datetime) -> None:
+        """The 警情 an incident-sourced demo order came from, sent by the command room's
+        account: signing and ending the order queue its results for the command system
+        (``disputes.results``), which the demo leaves unsent, pending in the admin (no
+        COMMAND_RESULT_URL), and the command account can poll."""
+        from disputes.models import Incident, IncidentType  # this block only
+
+        Incident.objects.create(
+            number="J" + order.number.replace("-", ""),
+            received_at=at - timedelta(minutes=8),
+            type=IncidentType.objects.filter(is_dispute=True, category=order.category_id)
+            .order_by("code")
+            .first()
+            or IncidentType.objects.order_by("code").first(),
+            summary=spec.title,
+            address=spec.address,
+            community=order.community,
+            caller_name=spec.parties[0].name if spec.parties else "",
+            order=order,
+            submitted_by=self.users["command"],
+            created_at=at,
+        )
 
     def _apply(self, order_id: int, step: Step, at: datetime) -> None:
         if step.action not in ORDER_ACTIONS:  # pragma: no cover - a typo in the demo data
