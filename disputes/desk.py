@@ -187,7 +187,8 @@ def search_q(text: str) -> Q:
     if not text:
         return Q()
     q = Q(number__icontains=text) | Q(summary__icontains=text) | Q(address__icontains=text)
-    phone = normalise_phone(text)
+    # As the intake stores it (no spaces, no +86), and without the dashes people type.
+    phone = normalise_phone(text).replace("-", "")
     try:
         validate_phone(phone)
     except ValidationError:
