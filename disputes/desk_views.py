@@ -116,7 +116,7 @@ def desk(request):
     if scope is None:
         message = gettext("只有派出所（含指挥中心）和督导账号可以查看警情。")
         return error_page(request, Forbidden(message), 403)
-    form = DeskFilterForm(request.GET or None, scope=scope)
+    form = DeskFilterForm(request.GET or None, scope=scope, initial={"date": today()})
     filters = form.filters(default_day=today())
     page = paginate(request, desk_incidents(user, filters))
     page.object_list = _rows(user, list(page.object_list))
