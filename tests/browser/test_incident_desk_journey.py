@@ -18,9 +18,7 @@ from tests.factories import close_jointly
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_command_room_pushes_a_call_for_help_and_sees_it_closed(
-    world, open_as, screenshot
-):
+def test_the_command_room_pushes_a_call_for_help_and_sees_it_closed(world, open_as, screenshot):
     types = desk_types(world)
     duty = desk_user(command_room(world))
     received = timezone.now() - timedelta(seconds=30)
