@@ -165,3 +165,27 @@ def test_link_from_the_page(world, as_user, duty, day):
     page = html(as_user(world.dispatcher).get(reverse("order-detail", args=[order.pk])))
     assert day["void"].number in page
     assert reverse("incident-detail", args=[day["void"].number]) not in page
+
+
+def test_the_desk_reads_a_page_in_a_constant_number_of_queries(world, as_user, duty, types):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_user(duty)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(DESK, {"date": "2026-11-10"}).status_code == 200
+        return len(captured)
+
+    at = local(2026, 11, 10, 9, 0)
+    first = make_incident(types, "QZ", world.zk, at)
+    first.order = world.order("signed")
+    first.save()
+    few = queries()
+    for i in range(12):
+        incident = make_incident(types, "QZ" if i % 2 else "XS", world.sg, at)
+        if i % 3 == 0:
+            incident.order = world.order("met")
+            incident.save()
+    assert queries() == few
