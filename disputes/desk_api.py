@@ -102,7 +102,8 @@ class IncidentsView(mixins.ListModelMixin, generics.GenericAPIView, IncidentView
             "警情工作台：派出所成员看本所辖区的警情，指挥中心看全部，督导看其辖区（只读）；"
             "其他账号 403。最新登记在前。报警电话打码。"
         ),
-        responses={200: IncidentSerializer(many=True), **api.error_responses(400, 403)},
+        # 404: a cursor that is not one of ours (DRF's "无效游标"), as on every cursor list.
+        responses={200: IncidentSerializer(many=True), **api.error_responses(400, 403, 404)},
         tags=["incidents"],
     )
     def get(self, request):

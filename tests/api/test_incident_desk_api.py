@@ -179,3 +179,9 @@ def test_link_to_an_order_already_there(world, api, command_user, help_call):
     assert client.post(url, {"order": order.number}, format="json").status_code == 409
     event = order.events.get(kind=EventKind.INCIDENT_LINKED)
     assert help_call.number in event.note
+
+
+def test_a_cursor_not_ours_is_a_json_404_as_documented(api, command_user, incidents):
+    response = api(command_user).get(URL, {"cursor": "Ö"})
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
