@@ -68,6 +68,11 @@ DEFAULT_INCIDENT_TYPES: list[tuple[str, str, bool, str | None]] = [
 ]
 
 
+# Of the default types, those that are police matters; the rest (disputes, calls for help,
+# invalid calls) make the desk's non-police share (docs/REPORTS.md).
+POLICE_MATTER_CODES = frozenset({"XS", "ZA", "JT", "HZ"})
+
+
 def incident_types_seed() -> int:
     """Add the default incident types that are missing (by code); returns how many.
     Dispute types whose category does not exist are skipped."""
@@ -78,6 +83,7 @@ def incident_types_seed() -> int:
             code=code,
             name=name,
             is_dispute=is_dispute,
+            is_police_matter=code in POLICE_MATTER_CODES,
             category=categories.get(category_code) if category_code else None,
         )
         for code, name, is_dispute, category_code in DEFAULT_INCIDENT_TYPES

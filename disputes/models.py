@@ -1242,6 +1242,9 @@ class EventKind(models.TextChoices):
     CLOSING_SIGNED = "closing_signed", _("签字确认结单")
     CLOSING_WITHDRAWN = "close_withdrawn", _("撤回结单")
     REFERRAL_RESULT = "referral_result", _("移交结果")
+    # The incident desk: an order pushed from a police incident, or an incident linked
+    # to an order already there (``disputes.desk``).
+    INCIDENT_LINKED = "incident_linked", _("关联警情")
 
 
 # The moment (an ``Order`` time field) each kind of event stamps: the clocks start and
@@ -1693,6 +1696,14 @@ class IncidentType(models.Model):
         related_name="incident_types",
         help_text=_("纠纷类警情转为订单时使用的类别。"),
     )
+    # The incident desk's non-police share (非警务类警情占比) counts the types that are
+    # not police matters (docs/REPORTS.md). A new type counts as a police matter until
+    # someone says otherwise, so the share never claims more than it knows.
+    is_police_matter = models.BooleanField(
+        _("警务类警情"),
+        default=True,
+        help_text=_("刑事、治安、火灾等属警务类；纠纷、群众求助、无效警情等不属警务类。"),
+    )
 
     class Meta:
         verbose_name = _("警情类型")
@@ -1746,6 +1757,23 @@ class Incident(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("接收时间"))
+    # Who sent it to an order from the incident desk (``disputes.desk``) and how: pushed
+    # (a new order) or linked (an order already there). Empty for the intake's own.
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("推送人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    linked_at = models.DateTimeField(_("推送时间"), null=True, blank=True)
+    link_kind = models.CharField(
+        _("推送方式"),
+        max_length=8,
+        blank=True,
+        choices=[("push", _("推送为新订单")), ("link", _("关联已有订单"))],
+    )
 
     class Meta:
         verbose_name = _("警情")

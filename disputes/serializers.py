@@ -1031,11 +1031,12 @@ class IncidentInputSerializer(serializers.Serializer):
 
 class IncidentOrderSerializer(ModelSerializer):
     state = Choice(choices=State.choices, read_only=True)
+    outcome = blank_choice(Outcome.choices)
     lead_unit = UnitBriefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Order
-        fields = ["id", "number", "state", "lead_unit"]
+        fields = ["id", "number", "state", "outcome", "lead_unit"]
         read_only_fields = fields
 
 
@@ -1043,6 +1044,17 @@ class IncidentSerializer(ModelSerializer):
     type = serializers.CharField(source="type.code", read_only=True)
     type_name = serializers.CharField(source="type.name", read_only=True)
     is_dispute = serializers.BooleanField(source="type.is_dispute", read_only=True)
+    is_police_matter = serializers.BooleanField(
+        source="type.is_police_matter",
+        read_only=True,
+        help_text=_("警情类型是否属警务类；否则计入非警务类警情占比。"),
+    )
+    link_kind = serializers.ChoiceField(
+        choices=[("push", "push"), ("link", "link")],
+        allow_blank=True,
+        read_only=True,
+        help_text=_("警情工作台推送（push）或关联已有订单（link）；空为自动转单或未推送。"),
+    )
     community = AreaBriefSerializer(read_only=True)
     order = IncidentOrderSerializer(read_only=True, allow_null=True)
 
@@ -1062,6 +1074,9 @@ class IncidentSerializer(ModelSerializer):
             "caller_phone",
             "order",
             "created_at",
+            "is_police_matter",
+            "link_kind",
+            "linked_at",
         ]
         read_only_fields = fields
 
@@ -1070,6 +1085,18 @@ class IncidentSerializer(ModelSerializer):
         data = super().to_representation(instance)
         data["caller_phone"] = mask_phone(instance.caller_phone)
         return data
+
+
+class IncidentPushSerializer(serializers.Serializer):
+    category = IdField(
+        required=False,
+        allow_null=True,
+        help_text=_("纠纷类别 id；警情类型没有对应类别时（如群众求助）必填，否则默认其对应类别。"),
+    )
+
+
+class IncidentLinkSerializer(serializers.Serializer):
+    order = Text(max_length=32, help_text=_("已有订单的编号，如 HB-202611-00042。"))
 
 
 # --- escalations ------------------------------------------------------------------------

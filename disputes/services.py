@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
@@ -608,12 +609,13 @@ def order_dispatch_incident(
 ) -> Order:
     """Send an order the incident intake has just made to the community's police station.
     ``disputes.incidents`` only, never a view: the intake, not the actor's roles, routes
-    it, so only a 警情 order the actor (the command-room account) reported qualifies."""
+    it, so only a 警情 order the actor (the command-room account) reported qualifies: of
+    an incident it submitted, or pushed from the incident desk (``disputes.desk``)."""
     if not Order.objects.filter(
+        Q(incidents__submitted_by=actor) | Q(incidents__linked_by=actor),
         pk=order_id if is_valid_pk(order_id) else 0,
         source=Source.POLICE_INCIDENT,
         reporter_id=actor.pk,
-        incidents__submitted_by=actor,
     ).exists():
         raise Forbidden()
     return _route(

@@ -12,6 +12,7 @@ from rest_framework.routers import DefaultRouter
 
 from dispatch import api as dispatch_api
 from disputes import api as disputes_api
+from disputes import desk_api
 from notifications import api as notifications_api
 from notifications import push_api
 
@@ -94,7 +95,23 @@ urlpatterns = [
         name="api-docs",
     ),
     path("v1/auth/token/", TokenView.as_view(), name="api-token"),
-    path("v1/incidents/", disputes_api.IncidentView.as_view(), name="api-incidents"),
+    # The intake (POST) and the incident desk's list (GET), detail and actions.
+    path("v1/incidents/", desk_api.IncidentsView.as_view(), name="api-incidents"),
+    re_path(
+        r"^v1/incidents/(?P<number>[^/]+)/$",
+        desk_api.IncidentDetailView.as_view(),
+        name="api-incident-detail",
+    ),
+    re_path(
+        r"^v1/incidents/(?P<number>[^/]+)/push/$",
+        desk_api.IncidentPushView.as_view(),
+        name="api-incident-push",
+    ),
+    re_path(
+        r"^v1/incidents/(?P<number>[^/]+)/link/$",
+        desk_api.IncidentLinkView.as_view(),
+        name="api-incident-link",
+    ),
     # Any number, even one with a slash: a malformed one is the API's JSON 404.
     re_path(
         r"^v1/incidents/(?P<number>.+)/result/$",

@@ -19,6 +19,7 @@ urlpatterns = [
         name="push-device-remove",
     ),
     path("reports/", include("supervision.urls")),
+    path("incidents/", include("disputes.desk_urls")),  # the incident desk (警情工作台)
     path("review/", include("disputes.review_urls")),
     path("confirm/", include("disputes.confirm_urls")),
     path("api/", include("shishi_mediation.api_urls")),

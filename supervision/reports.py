@@ -65,6 +65,7 @@ from disputes.models import (
     Directive,
     Duty,
     Escalation,
+    Incident,
     Order,
     Outcome,
     Referral,
@@ -1806,3 +1807,50 @@ def return_visit_figures(
         },
     )
     return VisitSection(units=units, total=total)
+
+
+# --- 警情: the non-police share (the incident desk's figure, per street) ----------------------
+
+
+@dataclass
+class IncidentShareRow:
+    name: str
+    total: int = 0
+    non_police: int = 0
+
+    @property
+    def share(self) -> str | None:
+        """非警务类 ÷ 警情 as a percentage to one decimal; None without incidents."""
+        return f"{self.non_police / self.total:.1%}" if self.total else None
+
+
+@dataclass
+class IncidentShareSection:
+    streets: list[IncidentShareRow]
+    total: IncidentShareRow
+
+
+def incident_share_figures(*, scope: Scope, month: Month) -> IncidentShareSection:
+    """非警务类警情占比 per street for the month, live: the police incidents received in
+    the month in the scope's communities, and those whose type is not a police matter
+    (``IncidentType.is_police_matter`` off). One grouped query (docs/REPORTS.md)."""
+    whole, communities = scope.members()
+    where = Q(community__parent_id__in=whole)
+    if communities:
+        where |= Q(community_id__in=communities)
+    rows = (
+        Incident.objects.filter(where, in_month("received_at", month))
+        .order_by()
+        .values("community__parent__path", "community__parent__name")
+        .annotate(n=Count("pk"), non_police=Count("pk", filter=Q(type__is_police_matter=False)))
+        .order_by("community__parent__path")
+    )
+    streets = [
+        IncidentShareRow(r["community__parent__name"], r["n"], r["non_police"]) for r in rows
+    ]
+    total = IncidentShareRow(
+        str(_lazy("合计")),
+        sum(r.total for r in streets),
+        sum(r.non_police for r in streets),
+    )
+    return IncidentShareSection(streets=streets, total=total)

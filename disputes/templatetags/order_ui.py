@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from dispatch.models import RiskLevel, Role
 from dispatch.selectors import memberships_of
 from disputes.colours import Colour
+from disputes.desk import has_desk
 from disputes.events import event_label
 from disputes.models import State
 from disputes.selectors import HANDLER_ROLES, can_report
@@ -48,6 +49,8 @@ def nav_links(user) -> list[dict]:
     if roles & set(HANDLER_ROLES):
         links += [("handling", _("本单位订单"))]
     links += [("board", _("看板")), ("order-list", _("查询"))]
+    if has_desk(user):
+        links += [("incident-desk", _("警情工作台"))]
     if Role.SUPERVISOR in roles or Role.DISPATCHER in roles or user.is_superuser:
         links += [("overview", _("概况"))]
     if Role.SUPERVISOR in roles or user.is_superuser:

@@ -22,6 +22,9 @@ Idempotency
     * A demo order is identified by (title, reporter username). Orders already present
       are skipped; only missing ones are created (all of them on a fresh database). The
       first run's orders therefore stay, including the ones that were overdue then.
+    * The incident desk's week of police incidents (``DEMO_INCIDENTS``: received through
+      the intake as the command system's account, some pushed or linked from the desk by
+      ``duty``) is made once: a database with any demo incident keeps what it has.
 
 Everything runs in one transaction.
 """
@@ -220,6 +223,7 @@ USERS: list[tuple[str, str, str, list[tuple[str, str]], str]] = [
     ("housing", "张", "宏", [(HOUSING, Role.HANDLER)], "住建局物业科"),
     ("volunteer", "卓", "慧敏", [(VOLUNTEER, Role.HANDLER)], "志愿者协会心理援助队"),
     ("command", "陈", "志远", [(COMMAND, Role.REPORTER)], "市局指挥中心（警情推送接口账号）"),
+    ("duty", "林", "海峰", [(COMMAND, Role.REPORTER)], "市局指挥中心值班员（警情工作台）"),
 ]
 SUPERUSERS = {"admin"}
 
@@ -1763,6 +1767,179 @@ ORDERS: list[DemoOrder] = [
 ]
 
 
+# The incident desk (警情工作台): a week of police incidents (days ago, "HH:MM", or
+# minutes before now for today's, type code, (street, community), summary, address, caller,
+# phone, what the desk did: None, ("push", category code) or ("link", demo order title)).
+# Mostly not police matters, as at a real station (docs/REPORTS.md, 非警务类警情占比).
+DEMO_INCIDENTS: list[tuple] = [
+    (
+        0,
+        200,
+        "QZ",
+        ("HB", "ZK"),
+        "独居老人来电：楼上卫生间漏水至其卧室，与楼上住户争执",
+        "曾坑社区新村12号",
+        "黄阿婆",
+        "13905951201",
+        None,
+    ),
+    (0, 150, "WX", ("HB", "YH"), "来电无人应答，回拨为空号", "", "", "", None),
+    (
+        0,
+        100,
+        "QZ",
+        ("HB", "YH"),
+        "工人讨薪，聚集在装修项目部门口",
+        "宝岛中路",
+        "工友代表",
+        "13905951211",
+        ("link", "装修工程包工头拖欠8名工人工资，工人聚集项目部"),
+    ),
+    (0, 60, "XS", ("FL", "XH"), "电动车被盗", "新华路88号", "蔡某", "13905951203", None),
+    (
+        0,
+        30,
+        "QZ",
+        ("LX", "TY"),
+        "老人走失，家属求助寻找",
+        "塘园村村口",
+        "许某",
+        "13905951204",
+        None,
+    ),
+    (
+        1,
+        "09:20",
+        "QZ",
+        ("HB", "HBS"),
+        "店铺门口堆放杂物堵住通道，两家店主争吵",
+        "湖边社区步行街",
+        "王某",
+        "13905951205",
+        ("push", "neighbour"),
+    ),
+    (
+        1,
+        "11:05",
+        "ZA",
+        ("FL", "LH"),
+        "酒后滋事，砸坏店铺玻璃",
+        "仑后社区夜市",
+        "店主",
+        "13905951206",
+        None,
+    ),
+    (
+        1,
+        "14:40",
+        "QZ",
+        ("FL", "KR"),
+        "夫妻吵架，妻子求助",
+        "宽仁社区3栋",
+        "李某",
+        "13905951207",
+        ("push", "family"),
+    ),
+    (1, "16:10", "WX", ("HB", "CS"), "儿童误拨", "", "", "", None),
+    (
+        1,
+        "20:30",
+        "QZ",
+        ("BG", "TH"),
+        "邻居装修噪音持续到深夜",
+        "塘后村",
+        "郭某",
+        "13905951209",
+        None,
+    ),
+    (2, "08:50", "JT", ("HS", "DP"), "两车刮擦，无人受伤，已自行协商", "东埔村路口", "", "", None),
+    (
+        2,
+        "10:15",
+        "JF-LZ",
+        ("HB", "ZK"),
+        "工人讨薪，围堵工地大门",
+        "曾坑村工地",
+        "工友代表",
+        "13905951210",
+        None,
+    ),
+    (
+        2,
+        "13:00",
+        "QZ",
+        ("XZ", "DB"),
+        "渔船停靠位置纠纷",
+        "大堡村码头",
+        "蔡某某",
+        "13905951212",
+        None,
+    ),
+    (2, "19:45", "HZ", ("YN", "ML"), "厨房油锅起火，已扑灭", "梅林村", "", "13905951213", None),
+    (
+        3,
+        "09:30",
+        "QZ",
+        ("FL", "DL"),
+        "物业停水，业主聚集物业办公室",
+        "大仑社区小区",
+        "业主",
+        "13905951214",
+        None,
+    ),
+    (3, "15:20", "WX", ("JS", "LC"), "重复报警", "", "", "", None),
+    (
+        3,
+        "21:10",
+        "QZ",
+        ("HJ", "LD"),
+        "醉酒男子躺在路边，家属求助",
+        "莲埭村",
+        "陈某",
+        "13905951216",
+        None,
+    ),
+    (4, "10:00", "XS", ("HB", "YH"), "手机被抢", "玉湖社区公交站", "吴某", "13905951217", None),
+    (4, "11:40", "QZ", ("LX", "GH"), "宅基地界址争执", "古湖村", "邱某", "13905951218", None),
+    (
+        4,
+        "17:25",
+        "QZ",
+        ("HB", "CS"),
+        "租客拖欠房租，房东求助",
+        "厝上社区",
+        "房东",
+        "13905951219",
+        None,
+    ),
+    (5, "08:15", "QZ", ("FL", "XH"), "小孩在商场走失", "新华路商场", "母亲", "13905951220", None),
+    (5, "12:50", "ZA", ("BG", "GK"), "两人口角后推搡", "郭坑村", "", "13905951221", None),
+    (
+        5,
+        "18:05",
+        "QZ",
+        ("HB", "ZK"),
+        "宠物狗咬伤邻居小孩，双方争执医药费",
+        "曾坑社区",
+        "家长",
+        "13905951222",
+        None,
+    ),
+    (6, "09:05", "WX", ("HB", "HBS"), "报警后称打错", "", "", "", None),
+    (
+        6,
+        "14:30",
+        "QZ",
+        ("HS", "WB"),
+        "村民反映邻居养鸡臭味扰民",
+        "伍堡村",
+        "村民",
+        "13905951224",
+        None,
+    ),
+]
+
+
 class Command(BaseCommand):
     help = "Create the Shishi demo areas, units, rules, users and orders (idempotent)."
 
@@ -1815,6 +1992,7 @@ class Seeder:
         self.seed_sla_policies()
         self.seed_users()
         created = self.seed_orders()
+        self.seed_incidents()
         # Last month's bulletin, published as the beat task would on the 1st, so that a
         # unit's login finds its standing (本单位通报). By name: disputes may not import
         # supervision. Idempotent like the rest of the seed.
@@ -2040,6 +2218,55 @@ class Seeder:
                 what = step.action if step else "report"
                 raise CommandError(f"demo order {spec.title!r}, {what}: {detail}") from e
         return len(missing)
+
+    def seed_incidents(self) -> int:
+        """``DEMO_INCIDENTS`` through the intake as the command system's account, then
+        the desk's pushes and links as ``duty``; once per database."""
+        from disputes.desk import incident_link, incident_push
+        from disputes.incidents import IncidentInput, incident_receive
+        from disputes.models import Incident
+
+        command, duty = self.users["command"], self.users["duty"]
+        if Incident.objects.filter(submitted_by=command, number__startswith="J350581").exists():
+            return 0
+        titles = dict(Order.objects.values_list("title", "number"))
+        made = 0
+        for i, (days, hhmm, code, place, summary, address, caller, phone, desk) in enumerate(
+            DEMO_INCIDENTS, start=1
+        ):
+            if isinstance(hhmm, int):
+                at = self.now - timedelta(minutes=hhmm)
+            else:
+                hour, minute = (int(x) for x in hhmm.split(":"))
+                day = timezone.localtime(self.now).date() - timedelta(days=days)
+                at = timezone.make_aware(datetime.combine(day, time(hour, minute)))
+            number = f"J350581{timezone.localtime(at):%Y%m%d}{i:04d}"
+            incident_receive(
+                actor=command,
+                data=IncidentInput(
+                    number=number,
+                    received_at=at,
+                    type_code=code,
+                    summary=summary,
+                    community="/".join(place),
+                    address=address,
+                    caller_name=caller,
+                    caller_phone=phone,
+                ),
+                now=at + timedelta(minutes=1),
+            )
+            made += 1
+            when = min(at + timedelta(minutes=20), self.now)
+            if desk and desk[0] == "push":
+                incident_push(
+                    actor=duty,
+                    number=number,
+                    category_id=self.categories[desk[1]].pk,
+                    now=when,
+                )
+            elif desk and desk[1] in titles:
+                incident_link(actor=duty, number=number, order_number=titles[desk[1]], now=when)
+        return made
 
     def _report(self, spec: DemoOrder, at: datetime) -> int:
         street, community = spec.place
