@@ -478,6 +478,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
                 name="order_location_in_range",
                 condition=Q(latitude__isnull=True, longitude__isnull=True, location_source="")
                 | Q(
+                    # NULL would pass a CHECK: the point is either whole or absent.
+                    latitude__isnull=False,
+                    longitude__isnull=False,
                     latitude__gte=-90,
                     latitude__lte=90,
                     longitude__gte=-180,

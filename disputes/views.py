@@ -40,7 +40,6 @@ from .clocks import urgency as urgency_of
 from .colours import Colour
 from .downloads import attachment_response
 from .filters import OrderFilter
-from .locations import map_settings
 from .forms import (
     AddAssistingForm,
     AssistanceForm,
@@ -66,6 +65,7 @@ from .forms import (
     ReturnVisitForm,
     RouteForm,
 )
+from .locations import map_settings
 from .models import (
     Attachment,
     ContactMethod,

@@ -14,6 +14,7 @@ from dispatch import api as dispatch_api
 from disputes import api as disputes_api
 from notifications import api as notifications_api
 from notifications import push_api
+from supervision.map_views import MapAPI
 
 from .api import ErrorSerializer, ValidationErrorSerializer
 from .api_errors import JSONParser
@@ -96,5 +97,6 @@ urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("v1/incidents/", disputes_api.IncidentView.as_view(), name="api-incidents"),
     path("v1/reports/", include("supervision.api_urls")),
+    path("v1/map/", MapAPI.as_view(), name="api-map"),  # docs/MAP.md
     path("v1/", include(router.urls)),
 ]
