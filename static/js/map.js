@@ -50,22 +50,24 @@
   Promise.all([data, outlines]).then(([body, shapes]) => {
     const counts = new Map(body.communities.map((c) => [c.path, c]));
     const overlays = {};
-    let bounds = null;
+    let bounds = null; // the orders', else the outlines'
+    let outlineBounds = null;
 
     if (shapes) {
       const inScope = { ...shapes, features: shapes.features.filter((f) => counts.has(f.properties.area_path)) };
       const outlineLayer = L.geoJSON(inScope, {
         coordsToLatLng: (c) => show(c[1], c[0]),
-        style: () => ({ className: "outline", weight: 1.5, fillOpacity: 0.08 }),
+        style: () => ({ className: "outline", weight: 2, fillOpacity: 0.12 }),
         onEachFeature: (f, layer) => {
           const c = counts.get(f.properties.area_path);
+          // A community with orders keeps its count in view; the others show it on hover.
           layer.bindTooltip(`${f.properties.name} ${c.total} ${el.dataset.countLabel}`, {
-            permanent: true, direction: "center", className: "community-label",
+            permanent: c.total > 0, direction: "center", className: "community-label",
           });
         },
       }).addTo(map);
       overlays[el.dataset.outlinesLabel] = outlineLayer;
-      if (inScope.features.length) bounds = outlineLayer.getBounds();
+      if (inScope.features.length) outlineBounds = outlineLayer.getBounds();
     }
 
     const markers = L.layerGroup();
@@ -85,7 +87,8 @@
     overlays[el.dataset.ordersLabel] = markers;
     if (L.heatLayer) overlays[el.dataset.heatLabel] = L.heatLayer(heat, { radius: 25, blur: 18, minOpacity: 0.3 });
     L.control.layers(null, overlays, { collapsed: false }).addTo(map);
-    if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12], maxZoom: 16 });
+    const view = bounds || outlineBounds;
+    if (view && view.isValid()) map.fitBounds(view, { padding: [24, 24], maxZoom: 16 });
     el.dataset.ready = "1";
   }).catch(failed);
 })();
