@@ -41,8 +41,11 @@ def expected_rows() -> dict[str, list[str]]:
 
 def table_rows(page) -> dict[str, list[str]]:
     return page.evaluate(
-        """() => Object.fromEntries([...document.querySelectorAll('#community-counts tbody tr')]
-             .map((tr) => [tr.dataset.path, [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())]))"""
+        """() => Object.fromEntries(
+          [...document.querySelectorAll('#community-counts tbody tr')].map((tr) => [
+            tr.dataset.path,
+            [...tr.querySelectorAll('td')].map((td) => td.textContent.trim()),
+          ]))"""
     )
 
 
@@ -134,8 +137,14 @@ def test_my_position_is_read_only_when_asked(world, open_as, live_server):
     page.context.grant_permissions(["geolocation"], origin=live_server.url)
     page.context.set_geolocation({"latitude": 24.741234, "longitude": 118.660987})
     page.add_init_script(
-        """(() => { const real = navigator.geolocation.getCurrentPosition.bind(navigator.geolocation);
-        navigator.geolocation.getCurrentPosition = (...a) => { window.__asked = (window.__asked || 0) + 1; return real(...a); }; })()"""
+        """(() => {
+          const geo = navigator.geolocation;
+          const real = geo.getCurrentPosition.bind(geo);
+          geo.getCurrentPosition = (...a) => {
+            window.__asked = (window.__asked || 0) + 1;
+            return real(...a);
+          };
+        })()"""
     )
     page.goto("/report/")
     fill_report(page, "邻居装修噪音。")
