@@ -225,6 +225,17 @@ class MapAPI(APIView):
         },
     )
     def get(self, request):
+        # As strict as the other endpoints' filters: a filter given twice or empty is a
+        # 400 naming it (the page's form, which sends empty ones, is lenient).
+        errors = {}
+        for name in MapQuery().fields:
+            values = request.query_params.getlist(name)
+            if len(values) > 1:
+                errors[name] = [_("只能给一个值。")]
+            elif values == [""]:
+                errors[name] = [_("不能为空。")]
+        if errors:
+            raise serializers.ValidationError(errors)
         query = MapQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         scope = map_scope(request.user, street_id=query.validated_data.get("street"))

@@ -74,6 +74,7 @@ from .reports import (
     TrendPoint,
     can_view_reports,
     directive_figures,
+    location_figures,
     minutes_label,
     monthly_report,
     parse_month,
@@ -552,6 +553,7 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
     context["referral_kind_columns"] = REFERRAL_KIND_COLUMNS
     context["referral_outcome_columns"] = REFERRAL_OUTCOME_COLUMNS
     context["visits"] = return_visit_figures(scope=scope, month=month)  # 回访, its own section
+    context["locations"] = location_figures(scope=scope, month=month)  # 位置采集 (the map)
     return render(request, "reports/monthly.html", context)
 
 

@@ -152,6 +152,8 @@ def test_the_filters(world, orders, params, expected_ids, zk):
         ({"state": "lost"}, "state"),
         ({"colour": "blue"}, "colour"),
         ({"street": "abc"}, "street"),
+        ({"state": ""}, "state"),
+        ({"colour": ["red", "green"]}, "colour"),
     ],
 )
 def test_a_bad_filter_is_400_naming_it(world, orders, params, field):
