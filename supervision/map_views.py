@@ -7,6 +7,7 @@ counts per community in a table (no JS needed); its map draws the same endpoint'
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -34,6 +35,7 @@ from .maps import STATE_FILTERS, STATE_OPEN, MapFilters, can_view_map, map_data,
 from .reports import parse_month
 
 MAX_ID = 2**63 - 1
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+\Z")
 
 
 class MapQuery(serializers.Serializer):
@@ -64,6 +66,8 @@ class MapQuery(serializers.Serializer):
     def validate_category(self, value: str):
         if not value:
             return None
+        if not SLUG_RE.match(value):  # a code is a slug: nothing else reaches the database
+            raise serializers.ValidationError(_("类别不存在。"))
         category = Category.objects.filter(code=value).first()
         if category is None:
             raise serializers.ValidationError(_("类别不存在。"))
