@@ -51,12 +51,25 @@
         .then((r) => (r.ok ? r.json() : null))
         .then((data) => {
           if (!data) return;
+          const byName = new Map();
           const layer = window.L.geoJSON(data, {
             coordsToLatLng: (c) => window.L.latLng(geo.toDisplay(c[1], c[0], crs)),
             style: { className: "outline", weight: 1, fillOpacity: 0.05 },
             interactive: false,
+            onEachFeature: (f, shape) => byName.set(`${f.properties.street}/${f.properties.name}`, shape),
           }).addTo(map);
-          if (!lat.value) map.fitBounds(layer.getBounds());
+          // The chosen community's outline fills the map (else all of them): a point is
+          // picked where the dispute is, not across the city.
+          const community = form.elements.community;
+          const focus = () => {
+            if (lat.value) return;
+            const option = community && community.selectedOptions[0];
+            const group = option && option.parentElement.label;
+            const shape = option && byName.get(`${group}/${option.textContent.trim()}`);
+            map.fitBounds((shape || layer).getBounds());
+          };
+          focus();
+          if (community) community.addEventListener("change", focus);
         })
         .catch(() => {});
     }

@@ -7,15 +7,20 @@
   request, lands in the saved order (WGS-84).
 """
 
+import json
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
 from dispatch.models import Area
 from disputes.models import OPEN_STATES, Order
 
+from ..test_demo_outlines import inside
 from .test_offline_report import fill_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -132,7 +137,15 @@ def test_a_picked_point_lands_in_the_order(world, open_as):
     pick_map.screenshot(path="/tmp/report-location-phone.png")
     lat, lng = page.input_value("#id_latitude"), page.input_value("#id_longitude")
     assert page.input_value("#id_location_source") == "picked"
-    assert 24.6 < float(lat) < 24.9 and 118.5 < float(lng) < 118.8
+    # The map showed 曾坑 (the chosen community): its middle is inside 曾坑's outline.
+    ring = next(
+        f["geometry"]["coordinates"][0]
+        for f in json.loads(Path(finders.find(settings.MAP_COMMUNITY_OUTLINES)).read_text())[
+            "features"
+        ]
+        if f["properties"]["area_path"] == world.zk.path
+    )
+    assert inside(float(lng), float(lat), ring)
     with page.expect_navigation():
         page.get_by_role("button", name="提交报单").click()
 
