@@ -78,6 +78,7 @@ def test_the_monthly_page_shows_the_section(client, world, month):
     assert (
         '<tr class="row-total locations-total"><th scope="row" class="name">合计</th>'
         '<td class="num col-reported">6</td><td class="num col-located">4</td>'
-        '<td class="num col-gps">2</td><td class="num col-picked">2</td><td class="num col-rate">66.7</td></tr>'
+        '<td class="num col-gps">2</td><td class="num col-picked">2</td>'
+        '<td class="num col-rate">66.7</td></tr>'
     ) in html
     assert 'href="/map/?month=2026-11"' in html
