@@ -16,11 +16,13 @@ from shishi_mediation.text import display_name
 from shishi_mediation.validators import MOBILE_RE, validate_id_number, validate_phone
 
 from .colours import Colour
+from .locations import clean_location
 from .models import (
     REPORTER_SOURCES,
     ClockPause,
     ContactMethod,
     Grade,
+    LocationSource,
     Outcome,
     Party,
     Referral,
@@ -145,6 +147,24 @@ class ReportForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("双方同意的内容、如何履行")}),
     )
+    # The map's point (docs/MAP.md), optional: filled by "使用我的位置" (the phone's
+    # position, read only when pressed) or a point picked on the form's map; typed in by
+    # hand without JS. WGS-84; ``locations.clean_location`` checks it.
+    latitude = forms.CharField(
+        label=_("纬度"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    longitude = forms.CharField(
+        label=_("经度"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    location_source = forms.ChoiceField(
+        choices=[("", "")] + LocationSource.choices, required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, units=(), default_community=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,6 +182,13 @@ class ReportForm(forms.Form):
         data = super().clean()
         if data.get("on_the_spot") and not (data.get("summary") or "").strip():
             self.add_error("summary", _("请填写达成的协议。"))
+        errors: dict = {}
+        location = clean_location(
+            data.get("latitude"), data.get("longitude"), data.get("location_source") or "", errors
+        )
+        if errors:
+            self.add_error("latitude", errors["location"])
+        self.location = location
         return data
 
     def default_title(self) -> str:

@@ -200,6 +200,13 @@ class Source(models.TextChoices):
 REPORTER_SOURCES = [(v, label) for v, label in Source.choices if v != Source.POLICE_INCIDENT]
 
 
+class LocationSource(models.TextChoices):
+    """How an order's point was taken (the map, docs/MAP.md)."""
+
+    GPS = "gps", _("手机定位")
+    PICKED = "picked", _("地图选点")
+
+
 class Outcome(models.TextChoices):
     MEDIATED = "mediated", _("调解成功")
     PARTLY_MEDIATED = "partly_mediated", _("部分调解")
@@ -274,6 +281,18 @@ class Order(ConcurrentTransitionMixin, models.Model):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     risk_level = models.CharField(
         _("风险等级"), max_length=16, choices=RiskLevel.choices, default=RiskLevel.LOW
+    )
+    # Where the dispute is (the map): a WGS-84 point, optional, taken at reporting from
+    # the phone's position (with consent) or picked on the form's map. Both or neither,
+    # in range, with how it was taken (the constraints below; docs/MAP.md).
+    latitude = models.DecimalField(
+        _("纬度"), max_digits=9, decimal_places=6, null=True, blank=True, editable=False
+    )
+    longitude = models.DecimalField(
+        _("经度"), max_digits=9, decimal_places=6, null=True, blank=True, editable=False
+    )
+    location_source = models.CharField(
+        _("位置来源"), max_length=8, choices=LocationSource.choices, blank=True, editable=False
     )
 
     # 红/黄/绿 (``colours.colour_for``): set at reporting, confirmed or overridden at
@@ -453,6 +472,23 @@ class Order(ConcurrentTransitionMixin, models.Model):
                 fields=["reopened_from"],
                 condition=Q(reopened_from__isnull=False),
                 name="order_reopened_from",
+            ),
+        ]
+        # The map's point (docs/MAP.md): WGS-84 degrees, both or neither, with its source.
+        constraints = [
+            models.CheckConstraint(
+                name="order_location_in_range",
+                condition=Q(latitude__isnull=True, longitude__isnull=True, location_source="")
+                | Q(
+                    # NULL would pass a CHECK: the point is either whole or absent.
+                    latitude__isnull=False,
+                    longitude__isnull=False,
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                    location_source__in=["gps", "picked"],
+                ),
             ),
         ]
 

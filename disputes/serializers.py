@@ -42,6 +42,7 @@ from .models import (
     EventKind,
     Grade,
     Incident,
+    LocationSource,
     Order,
     OrderEvent,
     Outcome,
@@ -176,6 +177,35 @@ class OrderAttachmentSerializer(ModelSerializer):
         return reverse(
             "api-attachment-thumbnail", args=[attachment.pk], request=self.context.get("request")
         )
+
+
+class Degrees(serializers.FloatField):
+    """A JSON number of degrees (not "24.7", not true), finite."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        if data != data or data in (float("inf"), float("-inf")):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class LocationSerializer(serializers.Serializer):
+    """A point, WGS-84 degrees (docs/MAP.md)."""
+
+    lat = Degrees(min_value=-90, max_value=90, help_text=_("纬度，WGS-84。"))
+    lng = Degrees(min_value=-180, max_value=180, help_text=_("经度，WGS-84。"))
+    source = Choice(
+        choices=LocationSource.choices,
+        default=LocationSource.GPS,
+        help_text=_("gps：设备定位（经当事人同意）；picked：在地图上选点。"),
+    )
+
+
+class OrderLocationSerializer(serializers.Serializer):
+    lat = serializers.FloatField(source="latitude")
+    lng = serializers.FloatField(source="longitude")
+    source = serializers.CharField(source="location_source")
 
 
 class OrderListSerializer(ModelSerializer):
@@ -396,6 +426,9 @@ class OrderDetailSerializer(OrderListSerializer):
         help_text=_("回访计划：结单后到期的回访及二次回访，先到期的在前。")
     )
     return_visits = serializers.SerializerMethodField(help_text=_("回访记录，按回访时间先后。"))
+    location = serializers.SerializerMethodField(
+        help_text=_("纠纷地点，WGS-84（未记录则为 null）。")
+    )
 
     class Meta(OrderListSerializer.Meta):
         fields = [
@@ -404,6 +437,7 @@ class OrderDetailSerializer(OrderListSerializer):
             "leader_reviewed_at",
             "narrative",
             "address",
+            "location",
             "reporter",
             "reporter_unit",
             "assisting_units",
@@ -432,6 +466,12 @@ class OrderDetailSerializer(OrderListSerializer):
             "return_visits",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OrderLocationSerializer(allow_null=True))
+    def get_location(self, order) -> dict | None:
+        if order.latitude is None:
+            return None
+        return OrderLocationSerializer(order).data
 
     @extend_schema_field(OrderLinkSerializer(many=True))
     def get_reopened_as(self, order) -> list[dict]:
@@ -530,6 +570,11 @@ class OrderReportSerializer(serializers.Serializer):
         default="",
         help_text=_("达成的协议（仅就地化解时填写，必填）。"),
     )
+    location = LocationSerializer(
+        required=False,
+        allow_null=True,
+        help_text=_("纠纷地点（可选），WGS-84 经纬度；若底图为 GCJ-02，须先换算回 WGS-84。"),
+    )
 
     def validate(self, attrs):
         if attrs["on_the_spot"] and not attrs["summary"].strip():
@@ -550,7 +595,19 @@ class OrderReportSerializer(serializers.Serializer):
             address=d["address"],
             reporter_unit_id=d.get("reporter_unit"),
             parties=[PartyInput(**p) for p in d["parties"]],
+            **location_input(d.get("location")),
         )
+
+
+def location_input(location: dict | None) -> dict:
+    """The report's point as ``ReportInput`` fields (none: no point)."""
+    if not location:
+        return {}
+    return {
+        "latitude": location["lat"],
+        "longitude": location["lng"],
+        "location_source": location["source"],
+    }
 
 
 class RouteSerializer(serializers.Serializer):

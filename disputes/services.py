@@ -48,6 +48,7 @@ from .duties import (
 )
 from .events import record_event
 from .images import is_photo, photo_prepare
+from .locations import clean_location
 from .models import (
     DIRECTIVE_MAX_DAYS,
     Attachment,
@@ -153,6 +154,10 @@ class ReportInput:
     address: str = ""
     parties: list[PartyInput] = field(default_factory=list)
     reporter_unit_id: int | None = None
+    # The map's point, WGS-84 degrees (``locations.clean_location``): gps | picked.
+    latitude: Any = None
+    longitude: Any = None
+    location_source: str = ""
 
 
 def _next_number(*, street: Area, now: datetime) -> str:
@@ -251,6 +256,7 @@ def order_report(
     if data.reporter_unit_id and reporter_unit is None:
         errors["reporter_unit"] = _("您不属于该单位。")
     parties = _clean_parties(data.parties, errors, now=now)
+    location = clean_location(data.latitude, data.longitude, data.location_source, errors)
     _raise_if(errors)
 
     # Every line logged from here on, on_commit callbacks included, names the order.
@@ -271,6 +277,7 @@ def order_report(
             reopened_from=reopened_from,
             # Set now, so the dispatch clock is the colour's; confirmed at dispatch.
             colour=colour_for(risk_level=data.risk_level, parties=parties),
+            **location,
         )
         if on_the_spot:
             order.reported_at = now  # settled already: nothing to dispatch, no clock

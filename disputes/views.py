@@ -65,6 +65,7 @@ from .forms import (
     ReturnVisitForm,
     RouteForm,
 )
+from .locations import map_settings
 from .models import (
     Attachment,
     ContactMethod,
@@ -819,7 +820,12 @@ class ReportView(LoginRequiredMixin, DomainErrorMixin, View):
         return render(
             self.request,
             self.template_name,
-            {"form": self.form, "parties": self.parties, "dropped_files": dropped_files},
+            {
+                "form": self.form,
+                "parties": self.parties,
+                "dropped_files": dropped_files,
+                "map": map_settings(),
+            },
             status=status,
         )
 
@@ -839,6 +845,7 @@ class ReportView(LoginRequiredMixin, DomainErrorMixin, View):
                     form.add_error(field if field in form.fields else None, list(msgs))
                     continue
             key = "files" if key == "file" else key  # order_attach names its one file
+            key = "latitude" if key == "location" else key  # the point's error by its inputs
             name = key if key in self.form.fields else None
             self.form.add_error(name, list(msgs))
 
@@ -864,6 +871,9 @@ class ReportView(LoginRequiredMixin, DomainErrorMixin, View):
             address=data["address"],
             parties=parties,
             reporter_unit_id=data.get("reporter_unit"),
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            location_source=data["location_source"],
         )
         # Photos are checked and re-encoded first: the report's transaction holds the
         # street's number counter until it commits.

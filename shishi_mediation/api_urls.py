@@ -15,6 +15,7 @@ from disputes import api as disputes_api
 from disputes import desk_api
 from notifications import api as notifications_api
 from notifications import push_api
+from supervision.map_views import MapAPI
 
 from .api import ErrorSerializer, ValidationErrorSerializer
 from .api_errors import JSONParser
@@ -119,5 +120,6 @@ urlpatterns = [
         name="api-incident-result",
     ),
     path("v1/reports/", include("supervision.api_urls")),
+    path("v1/map/", MapAPI.as_view(), name="api-map"),  # docs/MAP.md
     path("v1/", include(router.urls)),
 ]

@@ -455,6 +455,42 @@ _csp_report_uri = env.str("CSP_REPORT_URI", default="")
 if _csp_report_uri:
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [_csp_report_uri]
 
+# --- The map (docs/MAP.md) -----------------------------------------------------------------
+# Orders store WGS-84 points. MAP_TILE_URL is a Leaflet tile template ({z}/{x}/{y}, {s} for
+# MAP_TILE_SUBDOMAINS); empty = no tiles, the map shows the community outlines and the
+# orders only (the demo, the tests: no network). MAP_TILE_CRS is the tiles' datum: wgs84
+# (Tianditu's CGCS2000, OpenStreetMap) or gcj02 (Gaode, Tencent: points are converted for
+# display). MAP_TILE_LABELS_URL: an optional label layer on top (Tianditu's cva_w).
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_LABELS_URL = env.str("MAP_TILE_LABELS_URL", default="")
+MAP_TILE_SUBDOMAINS = env.str("MAP_TILE_SUBDOMAINS", default="")
+MAP_TILE_CRS = env.str("MAP_TILE_CRS", default="wgs84")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+if MAP_TILE_CRS not in ("wgs84", "gcj02"):
+    raise ImproperlyConfigured("MAP_TILE_CRS must be wgs84 or gcj02")
+# The community outlines (GeoJSON under static/, each feature's area_path an Area.path).
+MAP_COMMUNITY_OUTLINES = env.str("MAP_COMMUNITY_OUTLINES", default="geo/shishi-communities.geojson")
+MAP_CENTER = (24.73, 118.65)  # 石狮市 (lat, lng), where a map opens without orders
+MAP_MAX_FEATURES = env.int("MAP_MAX_FEATURES", default=2000)  # orders per map response
+
+
+def _tile_origins(*urls: str) -> list[str]:
+    """The origins tiles load from, for img-src ({s} → any subdomain)."""
+    from urllib.parse import urlsplit
+
+    origins = []
+    for url in urls:
+        if url:
+            parts = urlsplit(url.replace("{s}", "0"))
+            host = parts.netloc
+            if "{s}" in urlsplit(url).netloc:  # t{s}.tianditu.gov.cn → *.tianditu.gov.cn
+                host = "*." + host.split(".", 1)[1]
+            origins.append(f"{parts.scheme}://{host}")
+    return origins
+
+
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += _tile_origins(MAP_TILE_URL, MAP_TILE_LABELS_URL)
+
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: an unauthenticated request then gets 401 with a WWW-Authenticate header

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from notifications import views as inbox_views
+from supervision import map_views
 
 from . import health, pwa
 
@@ -20,6 +21,7 @@ urlpatterns = [
     ),
     path("reports/", include("supervision.urls")),
     path("incidents/", include("disputes.desk_urls")),  # the incident desk (警情工作台)
+    path("map/", map_views.map_page, name="map"),  # docs/MAP.md
     path("review/", include("disputes.review_urls")),
     path("confirm/", include("disputes.confirm_urls")),
     path("api/", include("shishi_mediation.api_urls")),

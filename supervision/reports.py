@@ -1854,3 +1854,54 @@ def incident_share_figures(*, scope: Scope, month: Month) -> IncidentShareSectio
         sum(r.non_police for r in streets),
     )
     return IncidentShareSection(streets=streets, total=total)
+
+
+# --- 位置采集 (the map, docs/MAP.md): its own section, read live ----------------------------
+
+
+@dataclass(frozen=True)
+class LocationRow:
+    """One street's orders reported in a month, and how many carry a point."""
+
+    street_id: int | None  # None for the scope's total
+    name: str
+    reported: int
+    located: int
+    gps: int
+    picked: int
+
+    @property
+    def located_rate(self) -> Decimal | None:
+        return percent(ratio(self.located, self.reported))
+
+
+@dataclass(frozen=True)
+class LocationFigures:
+    streets: list[LocationRow]
+    total: LocationRow
+
+
+def location_figures(*, scope: Scope, month: Month) -> LocationFigures:
+    """位置采集 per street: the scope's orders reported in the month (by ``reported_at``),
+    of which with a point, taken by the phone's position (gps) or picked on the map, and
+    the share located. One grouped query; the streets' names come with the scope."""
+    rows = {
+        r["street_id"]: r
+        for r in Order.objects.filter(scope.orders_q(), in_month("reported_at", month))
+        .order_by()
+        .values("street_id")
+        .annotate(
+            reported=Count("pk"),
+            located=Count("pk", filter=Q(latitude__isnull=False)),
+            gps=Count("pk", filter=Q(location_source="gps")),
+            picked=Count("pk", filter=Q(location_source="picked")),
+        )
+    }
+    keys = ("reported", "located", "gps", "picked")
+    streets = [
+        LocationRow(s.pk, s.name, **{k: rows[s.pk][k] for k in keys})
+        for s in sorted(scope.streets, key=lambda s: s.path)
+        if s.pk in rows
+    ]
+    total = LocationRow(None, _("合计"), **{k: sum(getattr(r, k) for r in streets) for k in keys})
+    return LocationFigures(streets=streets, total=total)

@@ -75,6 +75,7 @@ from .reports import (
     can_view_reports,
     directive_figures,
     incident_share_figures,
+    location_figures,
     minutes_label,
     monthly_report,
     parse_month,
@@ -554,6 +555,7 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
     context["referral_outcome_columns"] = REFERRAL_OUTCOME_COLUMNS
     context["visits"] = return_visit_figures(scope=scope, month=month)  # 回访, its own section
     context["incident_share"] = incident_share_figures(scope=scope, month=month)  # 警情
+    context["locations"] = location_figures(scope=scope, month=month)  # 位置采集 (the map)
     return render(request, "reports/monthly.html", context)
 
 

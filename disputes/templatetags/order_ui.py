@@ -53,6 +53,7 @@ def nav_links(user) -> list[dict]:
         links += [("incident-desk", _("警情工作台"))]
     if Role.SUPERVISOR in roles or Role.DISPATCHER in roles or user.is_superuser:
         links += [("overview", _("概况"))]
+        links += [("map", _("地图"))]  # supervision.maps: a street center's or a jurisdiction's
     if Role.SUPERVISOR in roles or user.is_superuser:
         links += [("reports:index", _("月报"))]
     elif roles & {Role.HANDLER, Role.UNIT_HEAD, Role.DISPATCHER}:  # supervision.bulletins

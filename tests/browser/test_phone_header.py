@@ -1,4 +1,4 @@
-"""The header on a 390×844 phone, in Chinese and in English, for a dispatcher (six tabs)
+"""The header on a 390×844 phone, in Chinese and in English, for a dispatcher (eight tabs)
 with a two-digit unread count: one compact line whose 退出 / Log out does not wrap, and a
 tab row that shows it scrolls (a faded edge with a chevron) and keeps the current tab in
 view, so the last tab can be reached."""
@@ -68,7 +68,7 @@ def test_the_phone_header_is_one_line_and_its_tabs_show_they_scroll(
         assert box["y"] + box["height"] <= header["y"] + header["height"] + 1, item
 
     tabs = page.locator(".main-nav a")
-    assert tabs.count() == 7  # 本单位通报 for a unit member
+    assert tabs.count() == 8  # 本单位通报 for a unit member, 地图 for the center
     nav_box = page.locator(".main-nav").bounding_box()
     assert nav_box["height"] <= 48  # one row of tabs
     state = page.evaluate(NAV)

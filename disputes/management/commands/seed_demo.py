@@ -29,15 +29,22 @@ Idempotency
 Everything runs in one transaction.
 """
 
+import functools
+import json
 import logging
+import math
+import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from io import StringIO
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -369,6 +376,42 @@ def direct(offset, actor, demand, within) -> Step:
 def direct_reply(offset, actor, text) -> Step:
     """督办回复 to the order's directive awaiting its reply."""
     return Step(offset, "direct_reply", actor, {"reply": text})
+
+
+# --- the map (docs/MAP.md) -------------------------------------------------------------------
+
+
+def demo_location(area_path: str, key: str) -> dict:
+    """A point for a demo order inside its community's approximate outline (the GeoJSON
+    of ``MAP_COMMUNITY_OUTLINES``), the same for the same order on every run: a spot
+    around the outline's centre, within half of its nearest corner's distance."""
+    ring = _demo_outlines().get(area_path)
+    if not ring:
+        return {}
+    lng0 = sum(p[0] for p in ring) / len(ring)
+    lat0 = sum(p[1] for p in ring) / len(ring)
+    reach = min(math.hypot(p[0] - lng0, p[1] - lat0) for p in ring) * 0.5
+    rng = random.Random(f"{area_path}{key}")
+    angle, radius = rng.uniform(0, 2 * math.pi), reach * math.sqrt(rng.random())
+    return {
+        "latitude": Decimal(f"{lat0 + radius * math.sin(angle):.6f}"),
+        "longitude": Decimal(f"{lng0 + radius * math.cos(angle):.6f}"),
+        "location_source": "gps" if rng.random() < 0.7 else "picked",
+    }
+
+
+@functools.cache
+def _demo_outlines() -> dict[str, list]:
+    found = finders.find(settings.MAP_COMMUNITY_OUTLINES)
+    if not found:
+        return {}
+    with open(found, encoding="utf-8") as f:
+        shapes = json.load(f)
+    return {
+        f["properties"]["area_path"]: f["geometry"]["coordinates"][0][:-1]
+        for f in shapes["features"]
+        if f.get("geometry", {}).get("type") == "Polygon"
+    }
 
 
 @dataclass
@@ -2281,6 +2324,7 @@ class Seeder:
                 source=spec.source,
                 address=spec.address,
                 parties=spec.parties,
+                **demo_location(f"{CITY[0]}/{street}/{community}/", spec.title),
             ),
             now=at,
         )
