@@ -28,7 +28,9 @@ def pair(world, media):
         reporter=world.other_reporter,
         parties=[party_input(name="陈某某", phone="13900001111")],
     )
-    services.order_add_note(order_id=duplicate.pk, actor=world.other_reporter, note="工头电话已停机")
+    services.order_add_note(
+        order_id=duplicate.pk, actor=world.other_reporter, note="工头电话已停机"
+    )
     services.order_add_note(
         order_id=duplicate.pk,
         actor=world.other_reporter,
@@ -122,4 +124,6 @@ def test_the_overview_total_leaves_merged_out(world, pair, as_user):
     row = page[page.index('data-street="湖滨街道"') :]
     assert '<td data-state="merged"><a' in row
     total = row[row.index('data-state="total"') :]
-    assert total.startswith('data-state="total"><a href="/orders/?street=') and ">1</a>" in total[:80]
+    assert (
+        total.startswith('data-state="total"><a href="/orders/?street=') and ">1</a>" in total[:80]
+    )
