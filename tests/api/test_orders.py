@@ -349,6 +349,7 @@ def test_return(world, api, order_in):
     assert api(world.dispatcher).get(url(order.pk)).json()["actions"] == [
         "add-assisting",
         "cancel",
+        "merge",
         "recolour",
         "return",
         "return-review",

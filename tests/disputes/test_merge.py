@@ -128,8 +128,11 @@ def test_merge_ends_every_clock_of_the_duplicate(world, kept):
     pause = ClockPause.objects.get(order=duplicate)
     assert pause.ended_at == overdue + MIN
     assert read(duplicate).running_clocks() == {}
-    # The kept order's own clocks run on.
+    # The kept order's own clocks run on; the sweep raises nothing more on the duplicate.
     assert Alarm.objects.filter(order=kept).exists()
+    raised = Escalation.objects.filter(order=duplicate).count()
+    sla_sweep(now=overdue + 72 * HOUR)
+    assert Escalation.objects.filter(order=duplicate).count() == raised
 
 
 def test_merge_withdraws_a_pending_closing(world, kept):
