@@ -4,6 +4,7 @@
 import pytest
 
 from disputes.models import Order, State
+from tests.api.test_schema_conformance import conforms, schema  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -98,9 +99,22 @@ def test_already_merged_or_closed_is_409(world, api, pair):
 
 
 def test_the_schema_documents_it(api, world):
-    schema = api(world.dispatcher).get("/api/schema/?format=json").json()
-    operation = schema["paths"]["/api/v1/orders/{id}/merge/"]["post"]
+    published = api(world.dispatcher).get("/api/schema/?format=json").json()
+    operation = published["paths"]["/api/v1/orders/{id}/merge/"]["post"]
     assert {"400", "403", "404", "409"} <= set(operation["responses"])
-    detail = schema["components"]["schemas"]["OrderDetail"]["properties"]
+    detail = published["components"]["schemas"]["OrderDetail"]["properties"]
     assert {"merged_into", "merged", "merged_at", "merge_reason"} <= set(detail)
-    assert "merged" in schema["components"]["schemas"]["OrderStateEnum"]["enum"]
+    assert "merged" in published["components"]["schemas"]["OrderStateEnum"]["enum"]
+
+
+def test_the_answers_match_the_schema(world, api, pair, conforms):  # noqa: F811
+    kept, duplicate = pair
+    template, path = "/api/v1/orders/{id}/merge/", f"/api/v1/orders/{duplicate.pk}/merge/"
+    center = api(world.dispatcher)
+    body = {"into": kept.number, "reason": "重复报单"}
+    conforms(center, "POST", template, path, {"into": "无此编号", "reason": "x"}, 400)
+    conforms(api(world.reporter), "POST", template, path, body, 403)
+    conforms(api(world.fl_dispatcher), "POST", template, path, body, 404)
+    conforms(center, "POST", template, path, body, 200)
+    conforms(center, "POST", template, path, body, 409)
+    conforms(center, "GET", "/api/v1/orders/{id}/", f"/api/v1/orders/{kept.pk}/", None, 200)
