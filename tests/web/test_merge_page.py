@@ -10,6 +10,7 @@ from disputes import services
 from disputes.models import Attachment, Order, State
 from tests.factories import party_input
 from tests.web.conftest import html
+from tests.web.test_queries import queries
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +128,21 @@ def test_the_overview_total_leaves_merged_out(world, pair, as_user):
     assert (
         total.startswith('data-state="total"><a href="/orders/?street=') and ">1</a>" in total[:80]
     )
+
+
+def test_the_kept_pages_queries_do_not_grow_with_its_duplicates(world, pair, as_user):
+    kept, duplicate = pair
+    services.order_merge(
+        order_id=duplicate.pk, actor=world.dispatcher, into=kept.number, reason="重复"
+    )
+    client = as_user(world.dispatcher)
+    client.get(f"/orders/{kept.pk}/")  # the first request of a process loads disputes.reference
+    one = queries(client, f"/orders/{kept.pk}/")
+    for _ in range(3):
+        more = world.order(State.REPORTED)
+        services.order_add_note(order_id=more.pk, actor=world.reporter, note="补充")
+        services.order_merge(
+            order_id=more.pk, actor=world.dispatcher, into=kept.number, reason="重复"
+        )
+    client.get(f"/orders/{kept.pk}/")
+    assert queries(client, f"/orders/{kept.pk}/") == one
