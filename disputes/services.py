@@ -1918,7 +1918,7 @@ def order_merge(
     order, so two merges crossing each other wait instead of deadlocking; a keeper
     merged meanwhile is a ``Conflict``."""
     now = now or timezone.now()
-    into = (into or "").strip()
+    into = (into or "").strip().upper()  # numbers are upper case: hb-… is HB-…
     errors: dict[str, Any] = {}
     _require(errors, into=into, reason=reason)
     _raise_if(errors)

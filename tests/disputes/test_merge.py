@@ -305,3 +305,9 @@ def test_timeline_events_are_append_only_on_both_sides(world, kept):
     merge(world, duplicate, kept)
     assert OrderEvent.objects.filter(order=kept, kind=EventKind.MERGED_IN).count() == 1
     assert OrderEvent.objects.filter(order=duplicate, kind=EventKind.MERGED).count() == 1
+
+
+def test_the_number_may_be_typed_in_lower_case_with_spaces(world, kept):
+    duplicate = world.order(State.REPORTED)
+    merge(world, duplicate, kept, into=f"  {kept.number.lower()} ")
+    assert read(duplicate).merged_into_id == kept.pk
