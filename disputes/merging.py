@@ -39,7 +39,10 @@ class MergedDuplicate:
 def merged_rows(order: Order, *, in_full: frozenset[str]) -> list[MergedDuplicate]:
     """The duplicates merged into ``order`` with their parties (numbers shown as the
     viewer sees the kept order's: ``in_full``), notes and attachments: four queries
-    whatever their number."""
+    whatever their number; none when the order says it has none (``has_merged``, as
+    ``selectors.order_for_page`` reads it)."""
+    if not getattr(order, "has_merged", True):
+        return []
     duplicates = merged_duplicates(order)
     if not duplicates:
         return []

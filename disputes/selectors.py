@@ -311,6 +311,8 @@ def order_for_page(user, pk: int) -> Order:
         orders_visible_to(user)
         .select_related("reporter", "assignee", "case_leader", "reopened_from", "merged_into")
         .prefetch_related("parties", "assisting_units", "attachments", "events__actor")
+        # Whether duplicates were merged into it (``merging.merged_rows``), in this query.
+        .annotate(has_merged=Exists(Order.objects.filter(merged_into=OuterRef("pk"))))
         .get(pk=pk)
     )
     reference.attach([order], *REFERENCE_FIELDS)
