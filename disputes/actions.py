@@ -240,6 +240,8 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
         OrderAction(
             "cancel", _("撤销"), service="order_cancel", by=frozenset({D}), method="cancel"
         ),
+        # 重复报单合并: the duplicate ends merged into the order it repeats.
+        OrderAction("merge", _("合并"), service="order_merge", by=frozenset({D}), method="merge"),
         OrderAction(
             "note",
             _("备注/附件"),

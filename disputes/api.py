@@ -97,6 +97,7 @@ from .serializers import (
     IncidentSerializer,
     LeaderReviewSerializer,
     MeetingSerializer,
+    MergeSerializer,
     MultipartClosingConfirmSerializer,
     OptionalReasonSerializer,
     OrderAttachmentSerializer,
@@ -172,7 +173,7 @@ def _detail_queryset(user):
     ``_detail_order`` completes each with its configuration rows."""
     return (
         (orders_visible_to(user) if user is not None else Order.objects.all())
-        .select_related("reporter", "assignee", "case_leader", "reopened_from")
+        .select_related("reporter", "assignee", "case_leader", "reopened_from", "merged_into")
         .prefetch_related(*DETAIL_PREFETCHES)
     )
 
@@ -266,7 +267,9 @@ def _detail_order(user, order_id: int) -> Order:
     queryset = (orders_visible_to(user) if user is not None else Order.objects.all()).filter(
         pk=order_id
     )
-    queryset = queryset.select_related("reporter", "assignee", "case_leader", "reopened_from")
+    queryset = queryset.select_related(
+        "reporter", "assignee", "case_leader", "reopened_from", "merged_into"
+    )
     one_statement = connection.vendor == "postgresql"
     if one_statement:
         order = _children_as_json(queryset).first()
@@ -683,6 +686,22 @@ class OrderViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return self._run(request, "cancel", ReasonSerializer, lambda d: {"reason": d["reason"]})
+
+    @_action_schema(
+        "merge",
+        MergeSerializer,
+        description=_(
+            "本街道派单员；将本单作为重复报单合并至编号为 into 的订单（同一街道）。"
+            "本单状态变为“已合并”，计时、职责、暂停和待确认的结单随之终止；"
+            "两单流转记录各记一笔。into 为本单、未找到或已撤销：400；"
+            "本单已办结、已撤销或已合并：409。"
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        return self._run(
+            request, "merge", MergeSerializer, lambda d: {"into": d["into"], "reason": d["reason"]}
+        )
 
     @_action_schema(
         "add_assisting",

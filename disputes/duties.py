@@ -84,9 +84,10 @@ def order_duties_end(order: Order, *, at: datetime, kinds: Iterable[str] | None 
 
 
 def order_closing_ends(order: Order, *, at: datetime) -> int:
-    """The order closed or was cancelled: what it owed ends, but for the duties that run
-    after closing (``DutyClock.after_close``), which only a cancellation ends."""
-    if order.state == "cancelled":
+    """The order closed, was cancelled or merged: what it owed ends, but for the duties
+    that run after closing (``DutyClock.after_close``), which only a cancellation or a
+    merge ends."""
+    if order.state in ("cancelled", "merged"):
         return order_duties_end(order, at=at)
     return order_duties_end(order, at=at, kinds=[d.name for d in DUTIES if not d.after_close])
 

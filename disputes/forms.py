@@ -466,6 +466,20 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class MergeForm(forms.Form):
+    """重复报单合并: the kept order's number and why this one repeats it."""
+
+    into = forms.CharField(
+        label=_("保留订单编号"),
+        max_length=32,
+        help_text=_(
+            "本单是该订单的重复报单，合并后本单办结，其当事人、备注和附件显示在保留订单上。"
+        ),
+        widget=forms.TextInput(attrs={"placeholder": "HB-202612-00001", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(label=_("合并原因"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
 # --- pausing a clock (暂停计时) --------------------------------------------------------------
 
 # The durations the page offers, in minutes (the API takes any up to the bound).

@@ -174,6 +174,9 @@ class State(models.TextChoices):
     CONFIRMING = "confirming", _("待确认结单")
     CLOSED = "closed", _("已结单")
     CANCELLED = "cancelled", _("已撤销")
+    # A duplicate marked by the center and merged into the order it repeats
+    # (``Order.merged_into``, ``services.order_merge``): ended, counted by no report.
+    MERGED = "merged", _("已合并")
 
 
 OPEN_STATES = (
@@ -417,6 +420,22 @@ class Order(ConcurrentTransitionMixin, models.Model):
         editable=False,
         db_index=False,  # the partial index ``order_reopened_from`` (migration 0032)
     )
+    # A duplicate merged into the order it repeats (重复报单合并, ``services.order_merge``):
+    # set exactly when the state is ``merged`` (the check ``order_merged_into_iff_merged``),
+    # never the order itself; the kept one is never a merged order when it is chosen, so
+    # the links form no cycle.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("合并至"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_duplicates",
+        editable=False,
+        db_index=False,  # the partial index ``order_merged_into`` (its own migration)
+    )
+    merged_at = models.DateTimeField(_("合并时间"), null=True, blank=True, editable=False)
+    merge_reason = models.TextField(_("合并原因"), blank=True, editable=False)
 
     class Meta:
         verbose_name = _("订单")
@@ -473,9 +492,23 @@ class Order(ConcurrentTransitionMixin, models.Model):
                 condition=Q(reopened_from__isnull=False),
                 name="order_reopened_from",
             ),
+            # The duplicates merged into an order (its page, its API detail).
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="order_merged_into",
+            ),
         ]
-        # The map's point (docs/MAP.md): WGS-84 degrees, both or neither, with its source.
         constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(state="merged", merged_into__isnull=False, merged_at__isnull=False)
+                    & ~Q(merged_into=F("pk"))
+                )
+                | (~Q(state="merged") & Q(merged_into__isnull=True)),
+                name="order_merged_into_iff_merged",
+            ),
+            # The map's point (docs/MAP.md): WGS-84 degrees, both or neither, with its source.
             models.CheckConstraint(
                 name="order_location_in_range",
                 condition=Q(latitude__isnull=True, longitude__isnull=True, location_source="")
@@ -592,6 +625,15 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def cancel(self, *, at: datetime, reason: str):
         self.cancelled_at = at
         self.cancel_reason = reason
+        self._disarm(*Stage.values)
+
+    @transition(field=state, source=list(OPEN_STATES), target=State.MERGED)
+    def merge(self, *, into: "Order", at: datetime, reason: str) -> None:
+        """A duplicate (重复报单) merged into the order it repeats: it ends here, every
+        clock stopped; ``services.order_merge`` picks and locks ``into``."""
+        self.merged_into = into
+        self.merged_at = at
+        self.merge_reason = reason
         self._disarm(*Stage.values)
 
     # --- the clocks (``stages.CLOCKS``) ------------------------------------------------
@@ -1246,6 +1288,9 @@ class EventKind(models.TextChoices):
     MET = "met", _("见面调解")
     CLOSED = "closed", _("结单")
     CANCELLED = "cancelled", _("撤销")
+    # 重复报单合并: the duplicate's event (it ends) and the kept order's (no state change).
+    MERGED = "merged", _("被合并")
+    MERGED_IN = "merged_in", _("合并")
     NOTE = "note", _("备注")
     ATTACHMENT = "attachment", _("上传附件")
     ESCALATED = "escalated", _("临期预警或超时督办")

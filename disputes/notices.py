@@ -190,6 +190,20 @@ def notify_order_event(*, order, kind: str, actor, now: datetime, note: str = ""
         users = [order.reporter]
         subject = _("已撤销 %(number)s：%(title)s") % {"number": number, "title": title}
         body = note
+    elif kind == "merged":
+        # 重复报单合并: the duplicate's reporter and whoever was handling it stop here.
+        users = [order.reporter]
+        if order.assignee_id:
+            users.append(order.assignee)
+        elif order.lead_unit_id:
+            users += _members(
+                Q(unit_id=order.lead_unit_id, role__in=[Role.HANDLER, Role.UNIT_HEAD])
+            )
+        subject = _("已合并 %(number)s 至 %(into)s") % {
+            "number": number,
+            "into": order.merged_into.number,
+        }
+        body = note
     elif kind == "pause_requested":
         users = _members(street_dispatchers_q(order.street_id))
         subject = _("申请暂停计时 %(number)s：请审批") % {"number": number}

@@ -309,8 +309,10 @@ def order_for_page(user, pk: int) -> Order:
         raise Order.DoesNotExist
     order = (
         orders_visible_to(user)
-        .select_related("reporter", "assignee", "case_leader", "reopened_from")
+        .select_related("reporter", "assignee", "case_leader", "reopened_from", "merged_into")
         .prefetch_related("parties", "assisting_units", "attachments", "events__actor")
+        # Whether duplicates were merged into it (``merging.merged_rows``), in this query.
+        .annotate(has_merged=Exists(Order.objects.filter(merged_into=OuterRef("pk"))))
         .get(pk=pk)
     )
     reference.attach([order], *REFERENCE_FIELDS)
@@ -848,17 +850,35 @@ def handlers_of_unit(unit_id) -> list:
     return list(users.values())
 
 
+# How deep duplicates merged into duplicates are followed (重复报单合并): the links form
+# no cycle (``services.order_merge``), so this only bounds the loops.
+MERGE_DEPTH = 20
+
+
 def attachment_for(user, pk: int) -> Attachment:
-    """An attachment of an order the user may see; raises Attachment.DoesNotExist."""
+    """An attachment of an order the user may see, or of a duplicate merged into one
+    (the kept order shows it); raises Attachment.DoesNotExist."""
     if not is_valid_pk(pk):
         raise Attachment.DoesNotExist
-    return Attachment.objects.select_related("order").get(
-        pk=pk, order__in=orders_visible_to(user).values("pk")
-    )
+    visible = orders_visible_to(user)
+    attachments = Attachment.objects.select_related("order")
+    try:
+        return attachments.get(pk=pk, order__in=visible.values("pk"))
+    except Attachment.DoesNotExist:
+        attachment = attachments.filter(pk=pk, order__merged_into__isnull=False).first()
+    keeper_id = attachment.order.merged_into_id if attachment is not None else None
+    for _depth in range(MERGE_DEPTH):
+        if keeper_id is None:
+            break
+        if visible.filter(pk=keeper_id).exists():
+            return attachment
+        keeper_id = Order.objects.filter(pk=keeper_id).values_list("merged_into", flat=True)[0]
+    raise Attachment.DoesNotExist
 
 
 def street_state_counts(user, *, now) -> list[dict]:
-    """Per street the user may see: orders per state, open overdue ones and the total."""
+    """Per street the user may see: orders per state, open overdue ones and the total
+    (merged duplicates left out of it: each is one of its keeper's)."""
     visible = orders_visible_to(user)
     rows: dict[int, dict] = {}
     for r in visible.values("street_id", "street__name", "street__path", "state").annotate(
@@ -876,7 +896,8 @@ def street_state_counts(user, *, now) -> list[dict]:
             },
         )
         row["states"][r["state"]] = r["n"]
-        row["total"] += r["n"]
+        if r["state"] != State.MERGED:  # a merged duplicate is counted in its keeper
+            row["total"] += r["n"]
     for r in visible.filter(overdue_q(now)).values("street_id").annotate(n=Count("pk")):
         rows[r["street_id"]]["overdue"] = r["n"]
     return sorted(rows.values(), key=lambda row: row["path"])

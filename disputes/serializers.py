@@ -30,6 +30,7 @@ from shishi_mediation.validators import mask_phone
 from .colours import Colour
 from .events import event_label
 from .incidents import IncidentInput
+from .merging import merged_duplicates
 from .models import (
     REPORTER_SOURCES,
     Assistance,
@@ -422,6 +423,14 @@ class OrderDetailSerializer(OrderListSerializer):
         read_only=True, allow_null=True, help_text=_("本单重新调解自的原订单（无则为 null）。")
     )
     reopened_as = serializers.SerializerMethodField(help_text=_("由本单重新调解而新报的订单。"))
+    merged_into = OrderLinkSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=_("本单作为重复报单合并至的订单（未合并为 null）。"),
+    )
+    merged = serializers.SerializerMethodField(
+        help_text=_("合并至本单的重复报单（含其已合并的重复报单），先合并的在前。")
+    )
     scheduled_visits = serializers.SerializerMethodField(
         help_text=_("回访计划：结单后到期的回访及二次回访，先到期的在前。")
     )
@@ -462,6 +471,10 @@ class OrderDetailSerializer(OrderListSerializer):
             "pauses",
             "reopened_from",
             "reopened_as",
+            "merged_into",
+            "merged_at",
+            "merge_reason",
+            "merged",
             "scheduled_visits",
             "return_visits",
         ]
@@ -476,6 +489,10 @@ class OrderDetailSerializer(OrderListSerializer):
     @extend_schema_field(OrderLinkSerializer(many=True))
     def get_reopened_as(self, order) -> list[dict]:
         return OrderLinkSerializer(order.reopened_as.order_by("pk"), many=True).data
+
+    @extend_schema_field(OrderLinkSerializer(many=True))
+    def get_merged(self, order) -> list[dict]:
+        return OrderLinkSerializer(merged_duplicates(order), many=True).data
 
     @extend_schema_field(ScheduledVisitSerializer(many=True))
     def get_scheduled_visits(self, order) -> list[dict]:
@@ -867,6 +884,16 @@ class ResumeSerializer(serializers.Serializer):
 class ReasonSerializer(serializers.Serializer):
     """退单 / 撤销."""
 
+    reason = Text(max_length=2000)
+
+
+class MergeSerializer(serializers.Serializer):
+    """重复报单合并: the kept order's number and the reason."""
+
+    into = Text(
+        max_length=32,
+        help_text=_("保留订单的编号（本街道的订单）；若该订单已被合并，则合并至其保留订单。"),
+    )
     reason = Text(max_length=2000)
 
 

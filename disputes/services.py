@@ -89,13 +89,14 @@ from .referrals import (
     result_input_errors,
     start_referral_follow_up,
 )
-from .results import incident_results_queue
+from .results import incident_results_merged, incident_results_queue
 from .selectors import (
     allowed_actions,
     can_report,
     capacities,
     colour_at_dispatch,
     is_dispatcher,
+    is_dispatcher_for,
     is_valid_pk,
     orders_visible_to,
     reporter_units,
@@ -1885,6 +1886,108 @@ def order_cancel(*, order_id: int, actor, reason: str, now: datetime | None = No
         kind=EventKind.CANCELLED,
         now=now,
         apply=apply,
+    )
+
+
+# --- duplicates merged (重复报单合并) -------------------------------------------------------
+
+# How many merged orders a target number is followed through to its keeper: the links
+# form no cycle (a merged order is never chosen as a keeper), so this only bounds a loop.
+MERGE_CHAIN_LIMIT = 20
+
+
+def merge_keeper(*, actor, duplicate_id: int, into: str) -> Order:
+    """The order a duplicate is to be merged into, by its number (``into``), unlocked:
+    one of the actor's street's orders (else ``InvalidInput`` naming ``into``). A merged
+    order named is followed to the order it was merged into (its keeper); a keeper that
+    is the duplicate itself, or cancelled, is refused."""
+    visible = orders_visible_to(actor)
+    keeper = visible.filter(number=into).first()
+    for _hop in range(MERGE_CHAIN_LIMIT):
+        if keeper is None or keeper.state != State.MERGED:
+            break
+        keeper = visible.filter(pk=keeper.merged_into_id).first()
+    if keeper is None or keeper.state == State.MERGED or not is_dispatcher_for(actor, keeper):
+        raise InvalidInput(
+            {"into": _("在您的街道未找到编号为“%(number)s”的订单。") % {"number": into}}
+        )
+    if keeper.pk == duplicate_id:
+        raise InvalidInput({"into": _("不能合并到本订单。")})
+    if keeper.state == State.CANCELLED:
+        raise InvalidInput(
+            {"into": _("订单 %(number)s 已撤销，不能作为保留订单。") % {"number": keeper.number}}
+        )
+    return keeper
+
+
+def order_merge(
+    *, order_id: int, actor, into: str, reason: str, now: datetime | None = None
+) -> Order:
+    """Mark an order as a duplicate (重复报单) of the order numbered ``into`` and merge it
+    there: the street's dispatchers (as for cancelling), both orders in their street.
+    The duplicate ends as ``merged`` (``Order.merge``, from any open state): every clock
+    stopped, its duties, alarms and pauses ended, a pending closing withdrawn, as a
+    cancellation; a 被合并 event on its timeline, a 合并 event on the kept one's. A
+    merged order named as ``into`` is followed to its keeper. Both rows are locked in id
+    order, so two merges crossing each other wait instead of deadlocking; a keeper
+    merged meanwhile is a ``Conflict``."""
+    now = now or timezone.now()
+    into = (into or "").strip().upper()  # numbers are upper case: hb-… is HB-…
+    errors: dict[str, Any] = {}
+    _require(errors, into=into, reason=reason)
+    _raise_if(errors)
+    reason = reason.strip()
+    # Role (403) and state (409) first, without a lock: a bad number then is a 400.
+    found = orders_visible_to(actor).filter(pk=order_id).first() if is_valid_pk(order_id) else None
+    if found is None:
+        raise NotFound()
+    if "merge" not in allowed_actions(actor, found):
+        raise Forbidden()
+    if not can_proceed(found.merge):
+        raise Conflict(
+            _("当前状态“%(state)s”不能执行此操作。") % {"state": found.get_state_display()},
+            state=found.state,
+        )
+    keeper = merge_keeper(actor=actor, duplicate_id=order_id, into=into)
+    locked: dict[int, Order] = {}
+
+    def lock() -> Order:
+        rows = (
+            orders_visible_to(actor)
+            .select_for_update(of=("self",))
+            .filter(pk__in=[order_id, keeper.pk])
+            .order_by("pk")
+        )
+        locked.update((o.pk, o) for o in rows)
+        if order_id not in locked:
+            raise NotFound()
+        kept = locked.get(keeper.pk)
+        if kept is None or kept.state == State.MERGED:
+            raise Conflict(_("保留订单刚被合并，请重新选择。"), state=locked[order_id].state)
+        return locked[order_id]
+
+    def apply(o: Order):
+        kept = locked[keeper.pk]
+        proposal = pending_closing(o) if o.state == State.CONFIRMING else None
+        o.merge(into=kept, at=now, reason=reason)
+        incident_results_merged(o, into=kept, now=now)  # to 110
+        if proposal is not None:  # its links die with it, as on cancelling
+            _end_closing(o, proposal, status=proposal.Status.WITHDRAWN, reason=reason, now=now)
+        record_event(
+            order=kept,
+            kind=EventKind.MERGED_IN,
+            actor=actor,
+            at=now,
+            note=reason,
+            data={"duplicate": {"order_id": o.pk, "number": o.number}},
+        )
+        data: dict[str, Any] = {"merged_into": {"order_id": kept.pk, "number": kept.number}}
+        if kept.number != into:
+            data["requested"] = into  # a merged order was named: its keeper kept it
+        return reason, data
+
+    return _transition(
+        actor=actor, action="merge", kind=EventKind.MERGED, now=now, apply=apply, lock=lock
     )
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("orders/<int:pk>/dispatch/", views.DispatchView.as_view(), name="order-dispatch"),
     path("orders/<int:pk>/reassign/", views.ReassignView.as_view(), name="order-reassign"),
     path("orders/<int:pk>/cancel/", views.CancelView.as_view(), name="order-cancel"),
+    path("orders/<int:pk>/merge/", views.MergeView.as_view(), name="order-merge"),
     path("orders/<int:pk>/sign/", views.SignView.as_view(), name="order-sign"),
     path("orders/<int:pk>/assist-sign/", views.AssistSignView.as_view(), name="order-assist-sign"),
     path(

@@ -51,6 +51,7 @@ from .forms import (
     GradeReviewForm,
     LeaderReviewForm,
     MeetingForm,
+    MergeForm,
     NoteForm,
     PartyForm,
     PartyFormSet,
@@ -66,6 +67,7 @@ from .forms import (
     RouteForm,
 )
 from .locations import map_settings
+from .merging import merged_rows
 from .models import (
     Attachment,
     ContactMethod,
@@ -556,6 +558,10 @@ def _event_detail(event) -> str:
         return " · ".join(p for p in parts if p)
     if event.kind == EventKind.RETURN_VISIT and "satisfied" in d:
         return _visit_detail(d)
+    if event.kind == EventKind.MERGED and d.get("merged_into"):
+        return _("合并至 %(number)s") % {"number": d["merged_into"]["number"]}
+    if event.kind == EventKind.MERGED_IN and d.get("duplicate"):
+        return _("重复报单 %(number)s 已合并至本单") % {"number": d["duplicate"]["number"]}
     if event.kind == EventKind.REPORTED and d.get("reopened_from"):
         return _("重新调解自原订单 %(number)s") % {"number": d["reopened_from"]["number"]}
     return ""
@@ -673,6 +679,8 @@ def order_detail(request, pk: int):
         "review_form": ReturnReviewForm() if "return_review" in actions else None,
         "closing": closing_rows(request, order, numbers_in_full=numbers_in_full, actions=actions),
         **_referral_context(order, actions, now),
+        # 重复报单合并: the duplicates merged into this order, read-only.
+        "merged": merged_rows(order, in_full=numbers_in_full),
         "now": now,
     }
     return render(request, "disputes/order_detail.html", context)
@@ -1102,6 +1110,23 @@ class CancelView(OrderActionView):
 
     def service_kwargs(self, data):
         return {"reason": data["reason"]}
+
+
+class MergeView(OrderActionView):
+    """重复报单合并: the street's dispatchers merge this order into the one it repeats."""
+
+    action = "merge"
+    form_class = MergeForm
+    title = gettext_lazy("合并重复报单")
+    submit_label = gettext_lazy("合并")
+
+    def service_kwargs(self, data):
+        return {"into": data["into"], "reason": data["reason"]}
+
+    def perform(self, data):
+        order = super().perform(data)
+        self.success_message = _("已合并至 %(number)s。") % {"number": order.merged_into.number}
+        return order
 
 
 class ReturnView(OrderActionView):

@@ -529,8 +529,16 @@ Counts = dict[Key, dict[int, dict[str, int]]]
 
 
 def _live() -> Q:
-    """Cancelled orders (duplicates, invalid reports) count as received only."""
-    return ~Q(state=State.CANCELLED)
+    """Cancelled orders (duplicates, invalid reports) count as received only; merged
+    duplicates (``_reported``) not even that."""
+    return ~Q(state__in=(State.CANCELLED, State.MERGED))
+
+
+def _reported() -> Q:
+    """The orders that count as reported: all but the duplicates merged into another
+    (重复报单合并), which are their keeper's report, not one of their own: no figure of
+    the report counts a merged order (docs/REPORTS.md, "Merged duplicates")."""
+    return ~Q(state=State.MERGED)
 
 
 @dataclass(frozen=True)
@@ -555,8 +563,9 @@ def order_streams(as_of: datetime) -> list[Stream]:
     and cancelled by its report time, dispatched by its dispatch time, each stage clock
     (on time, late, or open and overdue at ``as_of``) by its due time, closed and
     mediated by its closing time; a dispute settled on the spot (就地化解, never
-    dispatched) only as ``on_the_spot``, by its closing time. The report's live query and
-    the roll-up's refresh both read these, so the two always add up to the same figures."""
+    dispatched) only as ``on_the_spot``, by its closing time; a duplicate merged into
+    another (重复报单合并) gives nothing at all. The report's live query and the
+    roll-up's refresh both read these, so the two always add up to the same figures."""
     stages = [
         Stream(
             f"{s}_due_at",
@@ -577,6 +586,7 @@ def order_streams(as_of: datetime) -> list[Stream]:
                 "cancelled": Q(state=State.CANCELLED),
                 **received_by_colour(),
             },
+            _reported(),
         ),
         Stream("dispatched_at", {"dispatched": None}, _live()),
         *stages,
@@ -1402,6 +1412,61 @@ def pause_figures(*, scope: Scope, month: Month) -> PauseFigures:
     )
     total = PauseRow(None, _("合计"), sum(r.pauses for r in units), sum(r.minutes for r in units))
     return PauseFigures(units=units, total=total)
+
+
+# --- merged duplicates (重复报单合并): their own section, read live --------------------------
+
+
+@dataclass(frozen=True)
+class MergeRow:
+    """A street's duplicates merged in the month (or the scope's total): how many, and
+    into how many kept orders."""
+
+    street_id: int | None
+    name: str
+    merged: int = 0
+    kept: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "street_id": self.street_id,
+            "street": self.name,
+            "merged": self.merged,
+            "kept": self.kept,
+        }
+
+
+@dataclass(frozen=True)
+class MergeFigures:
+    streets: list[MergeRow]
+    total: MergeRow
+
+    def as_dict(self) -> dict:
+        return {"streets": [r.as_dict() for r in self.streets], "total": self.total.as_dict()}
+
+
+def merge_figures(*, scope: Scope, month: Month) -> MergeFigures:
+    """The duplicates merged in the month (``Order.merged_at``) per street of the scope,
+    and the orders they were merged into. No other figure counts a merged order (it is
+    its keeper's report, ``_reported``); this one says how many were left out. Live, not
+    in the roll-ups (merges are few): two queries."""
+    rows = (
+        Order.objects.filter(scope.orders_q(), in_month("merged_at", month), state=State.MERGED)
+        .values("street_id", "street__name", "street__path")
+        .annotate(merged=Count("pk"), kept=Count("merged_into", distinct=True))
+        .order_by("street__path")
+    )
+    streets = [MergeRow(r["street_id"], r["street__name"], r["merged"], r["kept"]) for r in rows]
+    kept = (
+        Order.objects.filter(scope.orders_q(), in_month("merged_at", month), state=State.MERGED)
+        .values("merged_into")
+        .distinct()
+        .count()
+        if streets
+        else 0
+    )
+    total = MergeRow(None, _("合计"), sum(r.merged for r in streets), kept)
+    return MergeFigures(streets=streets, total=total)
 
 
 # --- reviewed returns (退单审核): its own section, read live -------------------------------

@@ -76,6 +76,7 @@ from .reports import (
     directive_figures,
     incident_share_figures,
     location_figures,
+    merge_figures,
     minutes_label,
     monthly_report,
     parse_month,
@@ -549,6 +550,7 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
         return monthly_download(report, fmt)
     context = _report_context(request, report)
     context["pauses"] = pause_figures(scope=scope, month=month)
+    context["merges"] = merge_figures(scope=scope, month=month)  # 重复报单合并, its own section
     context["directives"] = directive_figures(scope=scope, month=month)  # 督办, its own section
     context["referrals"] = referral_figures(scope=scope, month=month, now=report.as_of)
     context["referral_kind_columns"] = REFERRAL_KIND_COLUMNS

@@ -267,6 +267,7 @@ def test_detail_lists_what_the_user_may_do_now(world, api, order_in):
     assert api(world.dispatcher).get(url(order.pk)).json()["actions"] == [
         "add-assisting",
         "cancel",
+        "merge",
         "reassign",
         "recolour",
         "return",
@@ -348,6 +349,7 @@ def test_return(world, api, order_in):
     assert api(world.dispatcher).get(url(order.pk)).json()["actions"] == [
         "add-assisting",
         "cancel",
+        "merge",
         "recolour",
         "return",
         "return-review",

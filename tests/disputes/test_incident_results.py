@@ -283,6 +283,26 @@ def test_every_incident_of_an_order_gets_its_own_result(world, born):
     assert len({m.message_id for m in rows}) == 2
 
 
+def test_merging_an_incident_order_tells_the_command_system_once(world, born):
+    """The center merges a duplicate born of an incident: its result goes out as ended,
+    naming the kept order."""
+    duplicate, kept = born("J-1"), born("J-2")
+    services.order_merge(
+        order_id=duplicate.pk,
+        actor=world.dispatcher,
+        into=kept.number,
+        reason="同一工地重复报警",
+        now=T0 + timedelta(hours=1),
+    )
+    (row,) = [m for m in messages() if m.event == "ended"]
+    result = json.loads(message_body(row))
+    assert result["incident"]["number"] == "J-1"
+    assert (result["order"]["state"]["code"], result["order"]["merged_into"]) == (
+        "merged",
+        kept.number,
+    )
+
+
 def test_a_merged_order_ends_with_the_kept_orders_number(world, born):
     duplicate, kept = born("J-1"), born("J-2")
     assert incident_results_merged(duplicate, into=kept, now=T0 + timedelta(hours=1)) == 1

@@ -348,6 +348,11 @@ def cancel(offset, actor, reason) -> Step:
     return Step(offset, "cancel", actor, {"reason": reason})
 
 
+def merge(offset, actor, into, reason) -> Step:
+    """重复报单合并: merged into the demo order titled ``into`` (reported before it)."""
+    return Step(offset, "merge", actor, {"into": into, "reason": reason})
+
+
 def note(offset, actor, text) -> Step:
     return Step(offset, "note", actor, {"note": text})
 
@@ -563,10 +568,12 @@ ORDERS: list[DemoOrder] = [
         narrative="网格巡查时居民反映，昨晚金曾花园3幢5楼、6楼住户因噪音吵架，派出所已出警。",
         parties=[person("施秀琴", APP, "13860712235", SS_ID, "19680417", 26)],
         steps=[
-            cancel(
+            note(20, "grid", "5楼施阿姨说昨晚吵完后一夜没睡，血压偏高，希望尽快调解。"),
+            merge(
                 40,
                 "center",
-                "重复报单：与前一晚派出所报送的5楼、6楼噪音纠纷为同一事件，已并入该单办理。",
+                "曾坑社区金曾花园5楼与6楼住户噪音纠纷",
+                "重复报单：与前一晚派出所报送的5楼、6楼噪音纠纷为同一事件，并入该单办理。",
             ),
         ],
     ),
@@ -2385,6 +2392,9 @@ class Seeder:
             a = {"demand": a["demand"], "reply_due_at": at + timedelta(minutes=a["within"])}
         elif step.action == "referral_result":
             a = {**a, "decided_on": timezone.localdate(at)}
+        elif step.action == "merge":  # the kept demo order by its title
+            kept = Order.objects.filter(title=a["into"]).order_by("pk").first()
+            a = {"into": kept.number if kept else a["into"], "reason": a["reason"]}
         elif step.action == "direct_reply":
             awaiting = Directive.objects.filter(order_id=order_id, replied_at=None).latest("pk")
             a = {"directive_id": awaiting.pk, "reply": a["reply"]}
