@@ -55,9 +55,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument(
         "--only",
-        default="sweep,pages,report,http,peer",
+        default="sweep,pages,report,radar,http,peer",
         help="comma-separated parts to run (with --reuse to keep the data): "
-        "sweep, pages, report, http, peer",
+        "sweep, pages, report, radar, http, peer",
     )
     return p.parse_args()
 
@@ -404,6 +404,9 @@ def main() -> None:
         )
         for row in results["report"]["rows"]:
             log(f"  {row['label']}: {row.get('median_ms', row.get('result'))}")
+    if "radar" in only:
+        section("6. Repeat-dispute radar")
+        results["radar"] = attempt(lambda: measure.measure_radar(now, log=log))
     if not args.skip_http and "http" in only:
         section("3 + 5. HTTP under gunicorn, RSS")
         attempt(lambda: measure_http(args, http_seconds, results))

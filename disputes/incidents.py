@@ -253,7 +253,12 @@ def _validate(data: IncidentInput, *, now: datetime) -> tuple[IncidentType, Area
 
 
 def _order_input(
-    data: IncidentInput, incident_type: IncidentType, community: Area, phone: str, unit: Unit
+    data: IncidentInput,
+    incident_type: IncidentType,
+    community: Area,
+    phone: str,
+    unit: Unit,
+    incident_id: int | None = None,
 ) -> ReportInput:
     summary = data.summary.strip()
     received = timezone.localtime(data.received_at).strftime("%Y-%m-%d %H:%M")
@@ -276,6 +281,7 @@ def _order_input(
         address=(data.address or "").strip(),
         parties=[PartyInput(name=data.caller_name.strip() or _("报警人"), phone=phone)],
         reporter_unit_id=unit.pk,
+        from_incident_id=incident_id,  # the radar does not count it as a repeat
     )
 
 
@@ -318,7 +324,9 @@ def incident_receive(*, actor, data: IncidentInput, now: datetime | None = None)
                 # With a station to send it to, the dispatchers need not hear of it.
                 order = order_report(
                     actor=actor,
-                    data=_order_input(data, incident_type, community, phone, unit),
+                    data=_order_input(
+                        data, incident_type, community, phone, unit, incident_id=incident.pk
+                    ),
                     announce=station is None,
                     now=now,
                 )
