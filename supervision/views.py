@@ -79,6 +79,7 @@ from .reports import (
     parse_month,
     pause_figures,
     referral_figures,
+    repeat_figures,
     report_scope,
     return_review_rows,
     return_visit_figures,
@@ -552,6 +553,7 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
     context["referral_kind_columns"] = REFERRAL_KIND_COLUMNS
     context["referral_outcome_columns"] = REFERRAL_OUTCOME_COLUMNS
     context["visits"] = return_visit_figures(scope=scope, month=month)  # 回访, its own section
+    context["repeats"] = repeat_figures(scope=scope, month=month)  # 重复纠纷, its own section
     return render(request, "reports/monthly.html", context)
 
 
