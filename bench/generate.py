@@ -54,7 +54,7 @@ from dispatch.models import Area, Category, Membership, Role, Unit
 from dispatch.selectors import suggested_units
 from disputes.colours import colour_for
 from disputes.models import Order, OrderNumberCounter
-from disputes.radar import address_key, id_number_key, phone_key
+from disputes.radar_keys import address_key, id_number_key, phone_key
 from disputes.selectors import sla_policy_for
 from shishi_mediation.validators import id_check_digit
 

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from dispatch.models import Area, Category, Role, Unit
 from dispatch.selectors import memberships_of
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput
-from shishi_mediation.validators import validate_phone
+from shishi_mediation.validators import normalise_phone, validate_phone
 
 from .models import Incident, IncidentType, Source
 from .services import PartyInput, ReportInput, order_dispatch_incident, order_report
@@ -158,15 +158,6 @@ def police_station_for(community: Area) -> Unit | None:
         stations.filter(covered_areas=community).order_by("pk").first()
         or stations.filter(area_id=community.parent_id).order_by("pk").first()
     )
-
-
-def normalise_phone(value: str) -> str:
-    """Drop spaces and a +86 / 0086 prefix; the command system writes numbers loosely."""
-    phone = "".join((value or "").split())
-    for prefix in ("+86", "0086"):
-        if phone.startswith(prefix):
-            phone = phone[len(prefix) :].lstrip("-")
-    return phone
 
 
 def parse_received_at(value: str) -> datetime | None:

@@ -26,6 +26,7 @@ from shishi_mediation.validators import (
 )
 
 from .colours import Colour
+from .radar_keys import radar_keys
 from .stages import (
     CLOCK,
     CLOCKS,
@@ -470,8 +471,6 @@ class Order(ConcurrentTransitionMixin, models.Model):
         return f"{self.number} {self.title}"
 
     def save(self, *args, **kwargs):
-        from .radar import radar_keys
-
         kwargs["update_fields"] = radar_keys(self, kwargs.get("update_fields"))
         super().save(*args, **kwargs)
 
@@ -1172,8 +1171,6 @@ class Party(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        from .radar import radar_keys
-
         kwargs["update_fields"] = radar_keys(self, kwargs.get("update_fields"))
         super().save(*args, **kwargs)
 
@@ -1818,7 +1815,5 @@ class Incident(models.Model):
         return self.number
 
     def save(self, *args, **kwargs):
-        from .radar import radar_keys
-
         kwargs["update_fields"] = radar_keys(self, kwargs.get("update_fields"))
         super().save(*args, **kwargs)

@@ -80,8 +80,9 @@ from .notices import (
     text_review_codes,
 )
 from .pauses import PauseState, close_expired, end_pauses, minutes_paused, open_pause
-from .radar import address_key as radar_address_key
-from .radar import radar_find, radar_keys, radar_query, repeat_reasons
+from .radar import radar_find, radar_query, repeat_reasons
+from .radar_keys import address_key as radar_address_key
+from .radar_keys import radar_keys
 from .referrals import (
     record_result,
     referral_fits,

@@ -7,7 +7,7 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from disputes.radar import rebuild_keys  # pure functions of the values and the key
+    from disputes.radar_keys import rebuild_keys  # pure functions of the values and the key
 
     rebuild_keys(
         {

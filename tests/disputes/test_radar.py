@@ -8,16 +8,12 @@ from dispatch.selectors import memberships_of
 from disputes import services
 from disputes.colours import Colour, colour_for
 from disputes.models import Incident, IncidentType, Order, Party
-from disputes.radar import (
-    Reason,
+from disputes.radar import Reason, radar_find, radar_for_viewer, radar_query, radar_query_for
+from disputes.radar_keys import (
     address_key,
     id_number_key,
     normalise_address,
     phone_key,
-    radar_find,
-    radar_for_viewer,
-    radar_query,
-    radar_query_for,
     rebuild_keys,
 )
 from shishi_mediation.errors import InvalidInput
@@ -83,6 +79,8 @@ def test_address_shorthand_and_numerals():
     assert address_key("曾坑村12号3栋402室") != address_key("曾坑村12号3栋401室")
     assert address_key("曾坑村12号") != address_key("曾坑村12号3栋401室")
     assert address_key("") == "" and address_key("，。 ") == ""
+    # Without a number (a community, village or estate alone) it is too vague to match.
+    assert address_key("凤里街道新华社区") == "" and address_key("仑后旧村") == ""
 
 
 def test_phone_and_id_keys_ignore_how_they_are_written():

@@ -7,7 +7,7 @@ Rows already right are not written, so it may be run again at any time."""
 from django.core.management.base import BaseCommand
 
 from disputes.models import Incident, Order, Party
-from disputes.radar import rebuild_keys
+from disputes.radar_keys import rebuild_keys
 
 
 class Command(BaseCommand):
