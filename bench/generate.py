@@ -519,8 +519,19 @@ def sample_report_times(rng: random.Random, n: int, now: float, months: int) -> 
     return out
 
 
-def generate(*, scale: int, due: int, now: datetime, months: int = 12, seed: int = 7, log=print):
-    """Write ``scale`` orders with exactly ``due`` stages newly due at ``now``."""
+def generate(
+    *,
+    scale: int,
+    due: int,
+    now: datetime,
+    months: int = 12,
+    seed: int = 7,
+    log=print,
+    derived: tuple[str, ...] | None = None,
+):
+    """Write ``scale`` orders with exactly ``due`` stages newly due at ``now``. ``derived``:
+    only these of the derived rows (e.g. ``("parties", "incidents")`` for the repeat
+    radar alone: ``bench.main --only radar``); all of them by default."""
     stats = Stats()
     t_start = time.perf_counter()
     world = build_configuration(now, log)
@@ -745,7 +756,7 @@ def generate(*, scale: int, due: int, now: datetime, months: int = 12, seed: int
     )
 
     t0 = time.perf_counter()
-    _derived_rows(rng, world, now_s, swept, stats, log)
+    _derived_rows(rng, world, now_s, swept, stats, log, only=derived)
     stats.seconds["derived rows"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -858,7 +869,9 @@ def _person_pool(rng: random.Random, scale: int) -> None:
         copy_rows("bench_person", ["i", "name", "phone", "id_number", "phone_key", "id_key"], rows)
 
 
-def _derived_rows(rng: random.Random, world: World, now_s: float, swept: float, stats, log):
+def _derived_rows(
+    rng: random.Random, world: World, now_s: float, swept: float, stats, log, only=None
+):
     """Parties, escalations, timeline events, reviews and return visits, in SQL."""
     scale = stats.orders
     _person_pool(rng, scale)
@@ -987,6 +1000,8 @@ def _derived_rows(rng: random.Random, world: World, now_s: float, swept: float, 
         "now": datetime.fromtimestamp(now_s, UTC),
     }
     for name, sql in steps:
+        if only is not None and name not in only:
+            continue
         t0 = time.perf_counter()
         if sql is None:
             stats.rows[name] = _timeline(params)
