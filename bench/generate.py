@@ -54,6 +54,7 @@ from dispatch.models import Area, Category, Membership, Role, Unit
 from dispatch.selectors import suggested_units
 from disputes.colours import colour_for
 from disputes.models import Order, OrderNumberCounter
+from disputes.radar_keys import address_key, id_number_key, phone_key
 from disputes.selectors import sla_policy_for
 from shishi_mediation.validators import id_check_digit
 
@@ -115,7 +116,13 @@ TITLES = {
 }
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余于杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华慧巧美金淑惠珠翠雅芝玉萍红娥玲芬燕彩春菊兰凤洁梅琳素云莲真环雪荣爱妹霞香月莺媛艳瑞凡佳嘉琼勤珍贞莉桂娣叶璧璐娅琦晶妍茜秋珊莎锦黛青倩婷姣婉娴瑾颖露瑶怡婵雁蓓纨仪荷丹蓉眉君琴蕊薇菁梦岚苑婕馨瑗琰韵融园艺咏卿聪澜纯毓悦昭冰爽琬茗羽希宁欣飘育滢馥筠柔竹霭凝晓欢霄枫芸菲寒伊亚宜可姬舒影荔枝思丽"  # noqa: E501
-PERSON_POOL = 5000
+# The repeat radar's realistic rates (issue 17): most parties are seen once; REPEAT_PER_MILLE
+# of orders have an applicant who comes back (about REPEAT_VISITS orders a year each), and
+# HOT_FLAT_SHARE of orders come from one of HOT_FLATS addresses of their community.
+REPEAT_PER_MILLE = 80
+REPEAT_VISITS = 3
+HOT_FLAT_SHARE = 0.05
+HOT_FLATS = 40
 
 
 def weighted(weights: dict[str, float] | list[tuple[str, float]]):
@@ -474,7 +481,7 @@ def _extra_order_columns() -> dict[str, str]:
     """Columns other issues may have added to the order table: their defaults."""
     extra = {}
     for f in Order._meta.concrete_fields:
-        if f.column in ORDER_FIELDS:
+        if f.column in ORDER_FIELDS or f.column == "address_key":
             continue
         default = f.get_default()
         value = f.get_db_prep_save(default, connection)
@@ -512,8 +519,19 @@ def sample_report_times(rng: random.Random, n: int, now: float, months: int) -> 
     return out
 
 
-def generate(*, scale: int, due: int, now: datetime, months: int = 12, seed: int = 7, log=print):
-    """Write ``scale`` orders with exactly ``due`` stages newly due at ``now``."""
+def generate(
+    *,
+    scale: int,
+    due: int,
+    now: datetime,
+    months: int = 12,
+    seed: int = 7,
+    log=print,
+    derived: tuple[str, ...] | None = None,
+):
+    """Write ``scale`` orders with exactly ``due`` stages newly due at ``now``. ``derived``:
+    only these of the derived rows (e.g. ``("parties", "incidents")`` for the repeat
+    radar alone: ``bench.main --only radar``); all of them by default."""
     stats = Stats()
     t_start = time.perf_counter()
     world = build_configuration(now, log)
@@ -564,7 +582,8 @@ def generate(*, scale: int, due: int, now: datetime, months: int = 12, seed: int
         log(f"  warning: only {len(backlog)} backlog orders could be placed (wanted {due})")
 
     extra = _extra_order_columns()
-    columns = ORDER_FIELDS + list(extra)
+    columns = ORDER_FIELDS + ["address_key"] + list(extra)
+    address_keys: dict[str, str] = {}
     extra_tail = "".join("\t" + v for v in extra.values())
     counters: Counter = Counter()
     order_rows: list[str] = []
@@ -599,7 +618,16 @@ def generate(*, scale: int, due: int, now: datetime, months: int = 12, seed: int
             reporters, reporter_unit = world.grid[community.pk]
         reporter = rng.choice(reporters)
         title = rng.choice(TITLES[cat.code])
-        address = f"{community.name}{rng.randint(1, 300)}号"
+        if rng.random() < HOT_FLAT_SHARE:  # a flat whose disputes come back
+            address = f"{community.name}{rng.randint(1, HOT_FLATS)}号"
+        else:
+            address = (
+                f"{community.name}{rng.randint(1, 300)}号{rng.randint(1, 30)}栋"
+                f"{rng.randint(1, 33)}0{rng.randint(1, 4)}室"
+            )
+        akey = address_keys.get(address)
+        if akey is None:
+            akey = address_keys[address] = address_key(address)
 
         lead = assignee = None
         units = world.suggestions.get((cat.pk, community.pk)) or []
@@ -699,6 +727,7 @@ def generate(*, scale: int, due: int, now: datetime, months: int = 12, seed: int
                     summary,
                     grade,
                     cancel_reason,
+                    akey,
                 )
             )
             + extra_tail
@@ -727,7 +756,7 @@ def generate(*, scale: int, due: int, now: datetime, months: int = 12, seed: int
     )
 
     t0 = time.perf_counter()
-    _derived_rows(rng, world, now_s, swept, stats, log)
+    _derived_rows(rng, world, now_s, swept, stats, log, only=derived)
     stats.seconds["derived rows"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -768,6 +797,7 @@ def _fast_load_end(enabled: bool) -> None:
 DERIVED_TABLES = [
     "disputes_orderevent",
     "disputes_party",
+    "disputes_incident",
     "disputes_review",
     "disputes_returnvisit",
     "dispatch_escalation",
@@ -801,26 +831,51 @@ def _recreate_indexes(dropped: list[tuple[str, str]]) -> None:
             cur.execute(definition)
 
 
-def _person_pool(rng: random.Random) -> None:
-    rows = []
-    for i in range(PERSON_POOL):
-        name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if i % 3 else "")
-        phone = f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}"
-        birth = datetime(1950, 1, 1) + timedelta(days=rng.randint(0, 365 * 55))
-        first17 = f"35058{rng.randint(1, 3)}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
-        rows.append(f"{i}\t{name}\t{phone}\t{first17 + id_check_digit(first17)}\n")
+def person_pool_size(scale: int) -> tuple[int, int]:
+    """(people seen once, people who come back): two parties an order, a third for one
+    order in ten, and the repeat applicants."""
+    repeaters = max(1, scale * REPEAT_PER_MILLE // 1000 // REPEAT_VISITS)
+    return 2 * scale + scale // 10 + 1, repeaters
+
+
+def _person_pool(rng: random.Random, scale: int) -> None:
+    """Valid names, phones and ID numbers, with their radar keys (disputes/radar.py)."""
+    once, repeaters = person_pool_size(scale)
     with connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS bench_person")
         cur.execute(
             "CREATE UNLOGGED TABLE bench_person (i int PRIMARY KEY, name text, phone text, "
-            "id_number text)"
+            "id_number text, phone_key text, id_key text)"
         )
-    copy_rows("bench_person", ["i", "name", "phone", "id_number"], rows)
+    rows = []
+    surnames, given = list(SURNAMES), list(GIVEN)
+    for i in range(once + repeaters):
+        name = rng.choice(surnames) + rng.choice(given) + (rng.choice(given) if i % 3 else "")
+        # Distinct for distinct i (7919 is prime to 10**9): no repeats but the planned ones.
+        phone = f"1{3 + i % 7}{(i * 7919 + 12345) % 1_000_000_000:09d}"
+        # Distinct too: a birth date per thousand people (a week apart), then i's last digits.
+        birth = datetime(1950, 1, 1) + timedelta(days=7 * (i // 1000))
+        first17 = f"35058{1 + i % 3}{birth:%Y%m%d}{i % 1000:03d}"
+        id_number = first17 + id_check_digit(first17)
+        rows.append(
+            f"{i}\t{name}\t{phone}\t{id_number}\t{phone_key(phone)}\t{id_number_key(id_number)}\n"
+        )
+        if len(rows) >= CHUNK:
+            copy_rows(
+                "bench_person", ["i", "name", "phone", "id_number", "phone_key", "id_key"], rows
+            )
+            rows.clear()
+    if rows:
+        copy_rows("bench_person", ["i", "name", "phone", "id_number", "phone_key", "id_key"], rows)
 
 
-def _derived_rows(rng: random.Random, world: World, now_s: float, swept: float, stats, log):
+def _derived_rows(
+    rng: random.Random, world: World, now_s: float, swept: float, stats, log, only=None
+):
     """Parties, escalations, timeline events, reviews and return visits, in SQL."""
-    _person_pool(rng)
+    scale = stats.orders
+    _person_pool(rng, scale)
+    once, repeaters = person_pool_size(scale)
     dropped = _drop_secondary_indexes(DERIVED_TABLES)
     street_dispatcher = "".join(
         f"{street_id}\t{users[0]}\n" for street_id, users in world.dispatchers.items() if users
@@ -843,15 +898,37 @@ def _derived_rows(rng: random.Random, world: World, now_s: float, swept: float, 
             "parties",
             """
             INSERT INTO disputes_party (order_id, name, role, phone, id_number,
-                is_elderly_alone, is_disabled, has_mental_illness, is_minor, confirmed_at)
+                is_elderly_alone, is_disabled, has_mental_illness, is_minor, confirmed_at,
+                phone_key, id_key, sms_consent)
             SELECT o.id, p.name, r.role, p.phone, p.id_number,
                    (o.id + r.n) %% 97 = 0, (o.id + r.n) %% 211 = 0,
                    o.category_id = %(crisis)s AND r.n = 1, (o.id + r.n) %% 157 = 0,
-                   o.closed_at
+                   o.closed_at, p.phone_key, p.id_key, false
             FROM disputes_order o
             CROSS JOIN (VALUES (1, 'applicant'), (2, 'respondent'), (3, 'other')) r(n, role)
-            JOIN bench_person p ON p.i = (o.id * 7 + r.n * 1931) %% %(pool)s
+            JOIN bench_person p ON p.i = CASE
+                -- a returning applicant (the radar's repeats), else someone seen once
+                WHEN r.n = 1 AND (o.id * 2654435761) %% 1000 < %(repeat_per_mille)s
+                    THEN %(once)s + (o.id * 40503) %% %(repeaters)s
+                WHEN r.n = 3 THEN 2 * %(scale)s + o.id / 10
+                ELSE 2 * (o.id - 1) + r.n - 1 END
             WHERE r.n < 3 OR o.id %% 10 = 0
+            """,
+        ),
+        (
+            "incidents",
+            # The police incidents the police-incident orders were made from: caller =
+            # applicant, same address and community, received ten minutes before.
+            """
+            INSERT INTO disputes_incident (number, received_at, type_id, summary, address,
+                community_id, caller_name, caller_phone, order_id, submitted_by_id,
+                created_at, caller_phone_key, address_key)
+            SELECT 'J' || o.number, o.reported_at - interval '10 minutes', %(incident_type)s,
+                   o.title, o.address, o.community_id, p.name, p.phone, o.id, NULL,
+                   o.reported_at, p.phone_key, o.address_key
+            FROM disputes_order o
+            JOIN disputes_party p ON p.order_id = o.id AND p.role = 'applicant'
+            WHERE o.source = 'police_incident'
             """,
         ),
         (
@@ -914,11 +991,17 @@ def _derived_rows(rng: random.Random, world: World, now_s: float, swept: float, 
     crisis = world.categories["crisis"].pk if "crisis" in world.categories else 0
     params = {
         "crisis": crisis,
-        "pool": PERSON_POOL,
+        "scale": scale,
+        "once": once,
+        "repeaters": repeaters,
+        "repeat_per_mille": REPEAT_PER_MILLE,
+        "incident_type": _incident_type(),
         "swept": swept_at,
         "now": datetime.fromtimestamp(now_s, UTC),
     }
     for name, sql in steps:
+        if only is not None and name not in only:
+            continue
         t0 = time.perf_counter()
         if sql is None:
             stats.rows[name] = _timeline(params)
@@ -981,6 +1064,18 @@ LOCAL_ISO = (
     "LANGUAGE sql IMMUTABLE AS $$ SELECT to_char(t AT TIME ZONE 'Asia/Shanghai', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS') || '+08:00' $$"
 )
+
+
+def _incident_type() -> int:
+    """The incident type of the generated incidents (a dispute type)."""
+    from disputes.incidents import incident_types_seed
+    from disputes.models import IncidentType
+
+    incident_types_seed()
+    found = IncidentType.objects.filter(is_dispute=True).order_by("pk").first()
+    if found is None:
+        found = IncidentType.objects.create(code="JF-LL", name="邻里纠纷", is_dispute=True)
+    return found.pk
 
 
 def _columns(table: str) -> set[str]:

@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from bench.timing import counting, timed
+from bench.timing import counting, percentile, timed
 
 NOT_BUILT = "n/a (not built yet)"
 
@@ -486,3 +486,79 @@ def detail_ids(username: str, n: int = 500) -> list[int]:
     return list(
         orders_visible_to(user(username)).order_by("-reported_at").values_list("pk", flat=True)[:n]
     )
+
+
+# --- 6. the repeat-dispute radar (issue 17) --------------------------------------------------
+
+
+def measure_radar(now: datetime, *, lookups: int = 300, log=print) -> dict:
+    """A report's repeat lookup (``disputes.radar.radar_find``: what ``order_report`` runs)
+    for ``lookups`` orders reported in the last 30 days (a fixed sample), each timed
+    once after 20 warm-up lookups; then the order page's variant
+    (``radar_for_viewer``, the HB center's dispatcher) over the same sample."""
+    import os
+
+    from django.db.models import CharField
+    from django.db.models.functions import MD5, Cast
+
+    from disputes.models import Order
+    from disputes.radar import radar_find, radar_for_viewer, radar_query_for
+    from disputes.selectors import orders_visible_to
+
+    load = round(os.getloadavg()[0], 2)
+    sample = list(
+        Order.objects.filter(reported_at__gte=now - timedelta(days=30))
+        .order_by(MD5(Cast("id", CharField())))  # a fixed, spread sample
+        .prefetch_related("parties")[:lookups]
+    )
+    queries = [radar_query_for(o, list(o.parties.all())) for o in sample]
+    for q in queries[:20]:
+        radar_find(q)
+    times, found, repeats = [], 0, 0
+    for q in queries:
+        t0 = time.perf_counter()
+        matches = radar_find(q)
+        times.append((time.perf_counter() - t0) * 1000)
+        found += len(matches)
+        repeats += bool(matches)
+    with counting() as ctx:
+        radar_find(queries[0])
+    out = {
+        "lookups": len(times),
+        "median_ms": statistics.median(times),
+        "p95_ms": percentile(times, 95),
+        "max_ms": max(times),
+        "queries": ctx.count,
+        "repeat_share": repeats / len(times),
+        "matches_per_lookup": found / len(times),
+        "load": load,
+    }
+    center = user("center")
+    visible_sample = set(
+        orders_visible_to(center).filter(pk__in=[o.pk for o in sample]).values_list("pk", flat=True)
+    )
+    page_times = []
+    for q in queries:
+        t0 = time.perf_counter()
+        radar_for_viewer(q, center)
+        page_times.append((time.perf_counter() - t0) * 1000)
+    with counting() as ctx:
+        radar_for_viewer(queries[0], center)
+    out["page"] = {
+        "median_ms": statistics.median(page_times),
+        "p95_ms": percentile(page_times, 95),
+        "queries": ctx.count,
+        "own_street_orders": len(visible_sample),
+    }
+    out["load_end"] = round(os.getloadavg()[0], 2)
+    log(
+        f"  radar at report: median {out['median_ms']:.1f} ms, p95 {out['p95_ms']:.1f} ms, "
+        f"max {out['max_ms']:.1f} ms over {out['lookups']} lookups, {out['queries']} queries; "
+        f"{out['repeat_share']:.0%} repeats, {out['matches_per_lookup']:.2f} matches each "
+        f"(load {load:.2f} → {out['load_end']:.2f})"
+    )
+    log(
+        f"  radar on the order page (HB center): median {out['page']['median_ms']:.1f} ms, "
+        f"p95 {out['page']['p95_ms']:.1f} ms, {out['page']['queries']} queries"
+    )
+    return out

@@ -228,6 +228,24 @@ def render(r: dict) -> str:
                 "",
                 f"{ms(ep['median_ms'])}, {ep['queries']} q",
             )
+    radar = r.get("radar")
+    if radar and "median_ms" in radar:
+        row(
+            "6. repeat radar at report (median/p95)",
+            f"{ms(radar['median_ms'])}/{ms(radar['p95_ms'])}, {radar['queries']} q",
+            "",
+            "",
+            f"<= 20 ms median: {verdict(radar['median_ms'] <= 20, scale)}; "
+            f"{radar['lookups']} lookups, {radar['repeat_share']:.0%} repeats, "
+            f"load {radar['load']:.1f}",
+        )
+        page = radar["page"]
+        row(
+            "   repeat radar on the order page (HB center)",
+            f"{ms(page['median_ms'])}/{ms(page['p95_ms'])}, {page['queries']} q",
+        )
+    elif radar:
+        row("6. repeat radar at report", radar.get("result", NA))
     if http:
         row("5. peak RSS, web worker (after the HTTP runs)", f"{http['web_worker_rss_mb']:.0f} MB")
     c = r.get("celery")

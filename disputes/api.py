@@ -60,6 +60,7 @@ from .models import (
     OrderEvent,
     Party,
 )
+from .radar import radar_for_viewer, radar_query_for
 from .referrals import FollowUp, referral_finished, referral_follow_up
 from .selectors import (
     REFERENCE_FIELDS,
@@ -377,6 +378,10 @@ class OrderViewSet(
             "actions": {order.pk: actions_now(user, order, pauses)},
             "pauses": {order.pk: pauses},
             "pending_return": {order.pk: services.pending_return(order)},
+            # The repeat radar, as the caller may see it (issue 17).
+            "radar": {
+                order.pk: radar_for_viewer(radar_query_for(order, order.children.parties), user)
+            },
         }
         return Response(OrderDetailSerializer(order, context=context).data, status=status_code)
 

@@ -1,5 +1,5 @@
 """An order's colour grade (红/黄/绿): how closely it must be watched, from its risk
-level and its parties (and, once the repeat-dispute radar exists, its history).
+level and its parties, one step up for a repeated dispute (the radar, ``disputes.radar``).
 
 One plain function decides it (``colour_for``); the services set it at reporting, confirm
 or override it at dispatch, and change it with a reason (``order_recolour``). A red order
@@ -24,14 +24,19 @@ class Colour(models.TextChoices):
 COLOUR_RANK = {Colour.RED: 0, Colour.YELLOW: 1, Colour.GREEN: 2}
 
 
-def colour_for(*, risk_level: str, parties: Iterable) -> Colour:
+def colour_for(*, risk_level: str, parties: Iterable, is_repeat: bool = False) -> Colour:
     """High risk → red (vulnerable parties or not); medium risk or any vulnerable party
     (``Party.is_vulnerable``) → yellow; else green.
 
-    Repeat history (issue 17) will raise the colour here: a repeated dispute one step up.
+    A repeated dispute (``Order.is_repeat``, the radar's finding at report: issue 17) is
+    one step up: green → yellow, yellow → red; red stays red.
     """
     if risk_level == RiskLevel.HIGH:
-        return Colour.RED
-    if risk_level == RiskLevel.MEDIUM or any(p.is_vulnerable for p in parties):
-        return Colour.YELLOW
-    return Colour.GREEN
+        colour = Colour.RED
+    elif risk_level == RiskLevel.MEDIUM or any(p.is_vulnerable for p in parties):
+        colour = Colour.YELLOW
+    else:
+        colour = Colour.GREEN
+    if is_repeat:
+        colour = {Colour.GREEN: Colour.YELLOW, Colour.YELLOW: Colour.RED}.get(colour, colour)
+    return colour

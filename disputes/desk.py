@@ -350,6 +350,7 @@ def _report_input(incident: Incident, category: Category, unit: Unit) -> ReportI
         address=incident.address,
         parties=[PartyInput(name=incident.caller_name or _("报警人"), phone=incident.caller_phone)],
         reporter_unit_id=unit.pk,
+        from_incident_id=incident.pk,  # the radar does not count it as a repeat
     )
 
 

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from dispatch.models import Area, Category, Role, Unit
 from dispatch.selectors import memberships_of
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
-from shishi_mediation.validators import validate_phone
+from shishi_mediation.validators import normalise_phone, validate_phone
 
 from .models import Incident, IncidentType, Source
 from .services import PartyInput, ReportInput, order_dispatch_incident, order_report
@@ -166,15 +166,6 @@ def police_station_for(community: Area) -> Unit | None:
     )
 
 
-def normalise_phone(value: str) -> str:
-    """Drop spaces and a +86 / 0086 prefix; the command system writes numbers loosely."""
-    phone = "".join((value or "").split())
-    for prefix in ("+86", "0086"):
-        if phone.startswith(prefix):
-            phone = phone[len(prefix) :].lstrip("-")
-    return phone
-
-
 def parse_received_at(value: str) -> datetime | None:
     """ "2026-11-10 09:30[:00]", "2026/11/10 09:30" or ISO 8601; naive means Asia/Shanghai.
     None if it is not a date and time."""
@@ -259,7 +250,12 @@ def _validate(data: IncidentInput, *, now: datetime) -> tuple[IncidentType, Area
 
 
 def _order_input(
-    data: IncidentInput, incident_type: IncidentType, community: Area, phone: str, unit: Unit
+    data: IncidentInput,
+    incident_type: IncidentType,
+    community: Area,
+    phone: str,
+    unit: Unit,
+    incident_id: int | None = None,
 ) -> ReportInput:
     summary = data.summary.strip()
     received = timezone.localtime(data.received_at).strftime("%Y-%m-%d %H:%M")
@@ -282,6 +278,7 @@ def _order_input(
         address=(data.address or "").strip(),
         parties=[PartyInput(name=data.caller_name.strip() or _("报警人"), phone=phone)],
         reporter_unit_id=unit.pk,
+        from_incident_id=incident_id,  # the radar does not count it as a repeat
     )
 
 
@@ -324,7 +321,9 @@ def incident_receive(*, actor, data: IncidentInput, now: datetime | None = None)
                 # With a station to send it to, the dispatchers need not hear of it.
                 order = order_report(
                     actor=actor,
-                    data=_order_input(data, incident_type, community, phone, unit),
+                    data=_order_input(
+                        data, incident_type, community, phone, unit, incident_id=incident.pk
+                    ),
                     announce=station is None,
                     now=now,
                 )

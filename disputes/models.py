@@ -28,6 +28,7 @@ from shishi_mediation.validators import (
 )
 
 from .colours import Colour
+from .radar_keys import radar_keys
 from .stages import (
     CLOCK,
     CLOCKS,
@@ -436,6 +437,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
     )
     merged_at = models.DateTimeField(_("合并时间"), null=True, blank=True, editable=False)
     merge_reason = models.TextField(_("合并原因"), blank=True, editable=False)
+    # The repeat-dispute radar (``disputes.radar``): the address's keyed hash, and whether
+    # the radar found earlier orders or incidents when the order was reported (重复纠纷),
+    # with its reasons ("phone,id_number,address,name").
+    address_key = models.CharField(max_length=32, blank=True, default="", editable=False)
+    is_repeat = models.BooleanField(_("重复纠纷"), default=False, editable=False)
+    repeat_reasons = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("订单")
@@ -492,6 +499,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
                 condition=Q(reopened_from__isnull=False),
                 name="order_reopened_from",
             ),
+            # The radar's address lookup (disputes/radar.py).
+            models.Index(
+                fields=["address_key", "reported_at"],
+                condition=~Q(address_key=""),
+                name="order_radar_address",
+            ),
             # The duplicates merged into an order (its page, its API detail).
             models.Index(
                 fields=["merged_into"],
@@ -527,6 +540,14 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    def save(self, *args, **kwargs):
+        kwargs["update_fields"] = radar_keys(self, kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
+
+    @property
+    def repeat_reason_list(self) -> list[str]:
+        return [r for r in self.repeat_reasons.split(",") if r]
 
     @property
     def is_open(self) -> bool:
@@ -1203,16 +1224,35 @@ class Party(models.Model):
     # The party agreed to be texted (their review code at closing); when it was recorded.
     sms_consent = models.BooleanField(_("同意接收短信"), default=False)
     sms_consent_at = models.DateTimeField(_("同意短信时间"), null=True, blank=True)
+    # The repeat-dispute radar's keyed hashes of the phone and ID number (disputes/radar.py).
+    phone_key = models.CharField(max_length=32, blank=True, default="", editable=False)
+    id_key = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("当事人")
         verbose_name_plural = _("当事人")
         ordering = ["order", "id"]
         # The search by phone (``OrderFilter.filter_search``); built by migration 0009.
-        indexes = [models.Index(fields=["phone"], name="party_phone")]
+        indexes = [
+            models.Index(fields=["phone"], name="party_phone"),
+            # The radar's lookups: index-only scans giving the orders.
+            models.Index(
+                fields=["phone_key", "order"],
+                condition=~Q(phone_key=""),
+                name="party_radar_phone",
+            ),
+            models.Index(
+                fields=["id_key", "order"], condition=~Q(id_key=""), name="party_radar_id"
+            ),
+            models.Index(fields=["name", "order"], name="party_radar_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        kwargs["update_fields"] = radar_keys(self, kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
 
     @property
     def is_vulnerable(self) -> bool:
@@ -1855,15 +1895,39 @@ class Incident(models.Model):
         blank=True,
         choices=[("push", _("推送为新订单")), ("link", _("关联已有订单"))],
     )
+    # The repeat-dispute radar's keyed hashes (disputes/radar.py).
+    caller_phone_key = models.CharField(max_length=32, blank=True, default="", editable=False)
+    address_key = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("警情")
         verbose_name_plural = _("警情")
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["received_at"])]
+        indexes = [
+            models.Index(fields=["received_at"]),
+            # The radar's lookups (disputes/radar.py).
+            models.Index(
+                fields=["caller_phone_key", "received_at"],
+                condition=~Q(caller_phone_key=""),
+                name="incident_radar_phone",
+            ),
+            models.Index(
+                fields=["address_key", "received_at"],
+                condition=~Q(address_key=""),
+                name="incident_radar_address",
+            ),
+            models.Index(
+                fields=["community", "caller_name", "received_at"],
+                name="incident_radar_name",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
+
+    def save(self, *args, **kwargs):
+        kwargs["update_fields"] = radar_keys(self, kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
 
 
 # --- results back to the command system (issue 17) ---------------------------------------------

@@ -80,7 +80,12 @@ def colour_at_dispatch(order: Order) -> tuple[str, bool]:
     parties now."""
     if order.events.filter(kind=EventKind.RECOLOURED).exists():
         return order.colour, True
-    return colour_for(risk_level=order.risk_level, parties=order.parties.all()), False
+    return (
+        colour_for(
+            risk_level=order.risk_level, parties=order.parties.all(), is_repeat=order.is_repeat
+        ),
+        False,
+    )
 
 
 def street_leaders(street_id: int) -> QuerySet:

@@ -388,6 +388,40 @@ class ReturnVisitOutSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+class RadarMatchSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["order", "incident"], help_text=_("order：订单；incident：警情。")
+    )
+    id = serializers.IntegerField(source="pk")
+    number = serializers.CharField()
+    at = serializers.DateTimeField(help_text=_("报单时间（订单）或接警时间（警情）。"))
+    state = serializers.CharField(help_text=_("订单状态代码；警情为其类型名称。"))
+    order_id = serializers.IntegerField(
+        allow_null=True, help_text=_("警情转成的订单 id（订单本身为 null）。")
+    )
+    reasons = serializers.ListField(
+        child=serializers.ChoiceField(choices=["phone", "id_number", "address", "name"]),
+        source="reason_codes",
+        help_text=_(
+            "相同之处：phone 同一电话，id_number 同一身份证，address 同一地址，name 同名当事人。"
+        ),
+    )
+
+
+class RadarSerializer(serializers.Serializer):
+    """The repeat radar of an order as the caller may see it (``disputes.radar``)."""
+
+    is_repeat = serializers.BooleanField(help_text=_("报单时发现早先的纠纷（重复纠纷）。"))
+    repeat_reasons = serializers.ListField(
+        child=serializers.CharField(), help_text=_("报单时发现的相同之处。")
+    )
+    window_days = serializers.IntegerField(help_text=_("回看天数（报单前）。"))
+    matches = RadarMatchSerializer(
+        many=True, help_text=_("调用者可查看的早先订单和警情，新的在前。")
+    )
+    hidden = serializers.IntegerField(help_text=_("不在调用者查看范围内的匹配条数（不含详情）。"))
+
+
 class OrderDetailSerializer(OrderListSerializer):
     contact_method = blank_choice(ContactMethod.choices)
     outcome = blank_choice(Outcome.choices)
@@ -438,6 +472,9 @@ class OrderDetailSerializer(OrderListSerializer):
     location = serializers.SerializerMethodField(
         help_text=_("纠纷地点，WGS-84（未记录则为 null）。")
     )
+    radar = serializers.SerializerMethodField(
+        help_text=_("重复纠纷雷达：报单时的判定，以及调用者可查看的早先订单和警情。")
+    )
 
     class Meta(OrderListSerializer.Meta):
         fields = [
@@ -477,6 +514,7 @@ class OrderDetailSerializer(OrderListSerializer):
             "merged",
             "scheduled_visits",
             "return_visits",
+            "radar",
         ]
         read_only_fields = fields
 
@@ -485,6 +523,21 @@ class OrderDetailSerializer(OrderListSerializer):
         if order.latitude is None:
             return None
         return OrderLocationSerializer(order).data
+
+    @extend_schema_field(RadarSerializer(allow_null=True))
+    def get_radar(self, order) -> dict | None:
+        view = self.context.get("radar", {}).get(order.pk)
+        if view is None:
+            return None
+        return RadarSerializer(
+            {
+                "is_repeat": order.is_repeat,
+                "repeat_reasons": order.repeat_reason_list,
+                "window_days": settings.RADAR_WINDOW_DAYS,
+                "matches": view.matches,
+                "hidden": view.hidden,
+            }
+        ).data
 
     @extend_schema_field(OrderLinkSerializer(many=True))
     def get_reopened_as(self, order) -> list[dict]:

@@ -83,6 +83,9 @@ from .notices import (
     text_review_codes,
 )
 from .pauses import PauseState, close_expired, end_pauses, minutes_paused, open_pause
+from .radar import radar_find, radar_query, repeat_reasons
+from .radar_keys import address_key as radar_address_key
+from .radar_keys import radar_keys
 from .referrals import (
     record_result,
     referral_fits,
@@ -159,6 +162,9 @@ class ReportInput:
     latitude: Any = None
     longitude: Any = None
     location_source: str = ""
+    # The police incident this order is made from (its intake, the incident desk): the
+    # repeat radar does not count it as an earlier dispute.
+    from_incident_id: int | None = None
 
 
 def _next_number(*, street: Area, now: datetime) -> str:
@@ -259,6 +265,9 @@ def order_report(
     parties = _clean_parties(data.parties, errors, now=now)
     location = clean_location(data.latitude, data.longitude, data.location_source, errors)
     _raise_if(errors)
+    repeat = _repeat_radar(
+        data, parties=parties, community=community, address=address, now=now, old=reopened_from
+    )
 
     # Every line logged from here on, on_commit callbacks included, names the order.
     with order_log_context() as log_scope, transaction.atomic():
@@ -277,7 +286,9 @@ def order_report(
             on_the_spot=on_the_spot,
             reopened_from=reopened_from,
             # Set now, so the dispatch clock is the colour's; confirmed at dispatch.
-            colour=colour_for(risk_level=data.risk_level, parties=parties),
+            colour=colour_for(risk_level=data.risk_level, parties=parties, is_repeat=bool(repeat)),
+            is_repeat=bool(repeat),
+            repeat_reasons=",".join(repeat),
             **location,
         )
         if on_the_spot:
@@ -305,6 +316,28 @@ def order_report(
             notify_order_event(order=order, kind=EventKind.REPORTED, actor=actor, now=now)
     log.info("order %s reported by %s", order.number, actor, extra={"order": order.number})
     return order
+
+
+def _repeat_radar(
+    data: ReportInput, *, parties: list[Party], community, address: str, now, old
+) -> list[str]:
+    """The repeat radar at report (``disputes.radar``): the reasons of the earlier orders
+    and incidents it finds (none: not a repeat). Sets the parties' keys, which
+    ``bulk_create`` would not. The order a reopened one continues (重新调解) is the same
+    dispute, not a repeat of it; nor is the incident the order is made from."""
+    for party in parties:
+        radar_keys(party)
+    if not settings.RADAR_AT_REPORT:
+        return []
+    query = radar_query(
+        at=now,
+        community_id=community.pk,
+        address_key=radar_address_key(address),
+        parties=parties,
+        exclude_order_id=old.pk if old is not None else None,
+        exclude_incident_id=data.from_incident_id,
+    )
+    return repeat_reasons(radar_find(query))
 
 
 def _reopened_data(old: Order | None) -> dict[str, Any]:

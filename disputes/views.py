@@ -83,6 +83,7 @@ from .models import (
     Review,
     State,
 )
+from .radar import radar_for_viewer, radar_query_for
 from .referrals import referral_follow_up
 from .review_links import closing_rows, review_link_rows
 from .selectors import (
@@ -682,8 +683,18 @@ def order_detail(request, pk: int):
         # 重复报单合并: the duplicates merged into this order, read-only.
         "merged": merged_rows(order, in_full=numbers_in_full),
         "now": now,
+        **_radar_context(order, user),
     }
     return render(request, "disputes/order_detail.html", context)
+
+
+def _radar_context(order: Order, user) -> dict:
+    """The repeat radar (issue 17): the earlier orders and incidents the viewer may open,
+    and how many others it found (counted, not shown)."""
+    return {
+        "radar": radar_for_viewer(radar_query_for(order, order.parties.all()), user),
+        "radar_window_days": settings.RADAR_WINDOW_DAYS,
+    }
 
 
 def _referral_context(order: Order, actions: set[str], now) -> dict:
@@ -902,6 +913,8 @@ class ReportView(LoginRequiredMixin, DomainErrorMixin, View):
             for prepared in files:
                 services.order_attach(order_id=order.pk, actor=request.user, upload=prepared)
         messages.success(request, done % {"number": order.number})
+        if order.is_repeat:  # the repeat radar found earlier disputes (issue 17)
+            messages.warning(request, _("发现早先的相关纠纷，已标记为重复纠纷，见订单页。"))
         return redirect("order-detail", pk=order.pk)
 
 

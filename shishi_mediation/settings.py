@@ -193,6 +193,19 @@ BOARD_REFRESH_SECONDS = env.int("BOARD_REFRESH_SECONDS", default=30)
 BULK_DISPATCH_MAX = env.int("BULK_DISPATCH_MAX", default=50)
 # The longest pause of a clock (暂停计时) a handler may ask for, in minutes (7 days).
 PAUSE_MAX_MINUTES = env.int("PAUSE_MAX_MINUTES", default=7 * 24 * 60)
+# --- Repeat-dispute radar (issue 17; disputes/radar.py) ---------------------------------
+# Phones, ID numbers and addresses are matched on keyed hashes (HMAC-SHA256) stored beside
+# the masked values. Production should set its own RADAR_KEY; development derives one from
+# SECRET_KEY. Changing it (or SECRET_KEY without it) needs `manage.py radar_rekey`.
+RADAR_KEY = (
+    env.str("RADAR_KEY", default="")
+    or hmac.new(SECRET_KEY.encode(), b"shishi-mediation repeat radar", hashlib.sha256).hexdigest()
+)
+# How far back the radar looks from an order's report, in days.
+RADAR_WINDOW_DAYS = env.int("RADAR_WINDOW_DAYS", default=365)
+# Whether reporting runs it (the 重复纠纷 flag and the colour one step up). Off, e.g. while
+# `radar_rekey` rebuilds the keys after a key change; the order page still lists matches.
+RADAR_AT_REPORT = env.bool("RADAR_AT_REPORT", default=True)
 # After this many returns to the queue an order's next dispatch is final (终审派单): its
 # lead unit may no longer ask to return it, only for assistance.
 FINAL_ASSIGNMENT_AFTER_RETURNS = env.int("FINAL_ASSIGNMENT_AFTER_RETURNS", default=2)

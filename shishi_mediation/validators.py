@@ -37,6 +37,15 @@ def validate_id_number(value: str) -> None:
         raise ValidationError(_("身份证号校验位不正确，请核对。"), code="id_checksum")
 
 
+def normalise_phone(value: str) -> str:
+    """Drop spaces and a +86 / 0086 prefix; the command system writes numbers loosely."""
+    phone = "".join((value or "").split())
+    for prefix in ("+86", "0086"):
+        if phone.startswith(prefix):
+            phone = phone[len(prefix) :].lstrip("-")
+    return phone
+
+
 def mask_phone(value: str) -> str:
     """138****5678; a landline keeps its area code and last four digits."""
     if len(value) < 7:

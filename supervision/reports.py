@@ -22,7 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import reduce
@@ -41,6 +41,7 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -50,7 +51,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber, TruncMonth
+from django.db.models.functions import Coalesce, NullIf, RowNumber, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -1970,3 +1971,139 @@ def location_figures(*, scope: Scope, month: Month) -> LocationFigures:
     ]
     total = LocationRow(None, _("合计"), **{k: sum(getattr(r, k) for r in streets) for k in keys})
     return LocationFigures(streets=streets, total=total)
+
+
+# --- 重复纠纷 (the repeat radar's monthly list, issue 17): its own section, read live --------
+
+REPEAT_LIST_MAX = 50  # rows of each list shown; the section says how many there are
+
+
+@dataclass
+class RepeatAddressRow:
+    address: str  # masked: up to the street number (…号), the rest elided
+    community: str
+    orders: int  # in the window ending with the month
+    in_month: int
+
+
+@dataclass
+class RepeatPartyRow:
+    name: str
+    phone: str  # masked
+    id_number: str  # masked
+    community: str  # of the party's latest order
+    orders: int
+    in_month: int
+
+
+@dataclass
+class RepeatSection:
+    window_days: int
+    addresses: list[RepeatAddressRow]
+    parties: list[RepeatPartyRow]
+    address_count: int  # all of them, of which the first REPEAT_LIST_MAX are listed
+    party_count: int
+
+
+def mask_address(address: str) -> str:
+    """The address up to its street number (the first 号) and "…" for the rest (the
+    building and flat); without a 号, its first six characters and "…"."""
+    text = (address or "").strip()
+    cut = text.find("号")
+    if cut >= 0:
+        return text[: cut + 1] + ("…" if len(text) > cut + 1 else "")
+    return text[:6] + ("…" if len(text) > 6 else "")
+
+
+def _repeat_window(month: Month) -> tuple[datetime, datetime]:
+    return month.end - timedelta(days=settings.RADAR_WINDOW_DAYS), month.end
+
+
+def repeat_figures(*, scope: Scope, month: Month) -> RepeatSection:
+    """The month's repeat addresses and parties (重复纠纷, docs/REPORTS.md), live: an
+    address (``Order.address_key``) or a person (``Party.id_key``, else ``phone_key``)
+    with at least one of the scope's orders reported in the month and at least two in
+    the radar's window ending with the month (``RADAR_WINDOW_DAYS`` before its end);
+    cancelled and merged orders do not count. Most orders first. Four queries."""
+    from disputes.models import Party
+    from shishi_mediation.validators import mask_id_number, mask_phone
+
+    since, until = _repeat_window(month)
+    counted = Q(reported_at__gte=since, reported_at__lt=until) & ~Q(
+        state__in=(State.CANCELLED, State.MERGED)
+    )
+    this_month = in_month("reported_at", month)
+    orders = Order.objects.filter(scope.orders_q(), counted)
+
+    month_addresses = orders.filter(this_month).exclude(address_key="").values("address_key")
+    address_groups = sorted(
+        orders.filter(address_key__in=Subquery(month_addresses))
+        .order_by()
+        .values("address_key")
+        .annotate(n=Count("pk"), m=Count("pk", filter=this_month), last=Max("pk"))
+        .filter(n__gte=2),
+        key=lambda r: (-r["n"], -r["m"], -r["last"]),
+    )
+    latest = {
+        o.pk: o
+        for o in Order.objects.filter(
+            pk__in=[r["last"] for r in address_groups[:REPEAT_LIST_MAX]]
+        ).select_related("community")
+    }
+    addresses = [
+        RepeatAddressRow(
+            address=mask_address(latest[r["last"]].address),
+            community=latest[r["last"]].community.name,
+            orders=r["n"],
+            in_month=r["m"],
+        )
+        for r in address_groups[:REPEAT_LIST_MAX]
+    ]
+
+    person = Coalesce(NullIf("id_key", Value("")), NullIf("phone_key", Value("")))
+    parties = Party.objects.filter(
+        scope.orders_q("order__"),
+        order__reported_at__gte=since,
+        order__reported_at__lt=until,
+    ).exclude(order__state__in=(State.CANCELLED, State.MERGED))
+    in_month_party = Q(order__reported_at__gte=month.start, order__reported_at__lt=month.end)
+    month_people = (
+        parties.filter(in_month_party).annotate(person=person).exclude(person=None).values("person")
+    )
+    party_groups = sorted(
+        parties.annotate(person=person)
+        .filter(person__in=Subquery(month_people))
+        .order_by()
+        .values("person")
+        .annotate(
+            n=Count("order_id", distinct=True),
+            m=Count("order_id", distinct=True, filter=in_month_party),
+            last=Max("pk"),
+        )
+        .filter(n__gte=2),
+        key=lambda r: (-r["n"], -r["m"], -r["last"]),
+    )
+    last_parties = {
+        p.pk: p
+        for p in Party.objects.filter(
+            pk__in=[r["last"] for r in party_groups[:REPEAT_LIST_MAX]]
+        ).select_related("order__community")
+    }
+    people = [
+        RepeatPartyRow(
+            name=last_parties[r["last"]].name,
+            phone=mask_phone(last_parties[r["last"]].phone),
+            id_number=mask_id_number(last_parties[r["last"]].id_number),
+            community=last_parties[r["last"]].order.community.name,
+            orders=r["n"],
+            in_month=r["m"],
+        )
+        for r in party_groups[:REPEAT_LIST_MAX]
+    ]
+    return RepeatSection(
+        window_days=settings.RADAR_WINDOW_DAYS,
+        addresses=addresses,
+        parties=people,
+        address_count=len(address_groups),
+        party_count=len(party_groups),
+    )

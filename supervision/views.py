@@ -82,6 +82,7 @@ from .reports import (
     parse_month,
     pause_figures,
     referral_figures,
+    repeat_figures,
     report_scope,
     return_review_rows,
     return_visit_figures,
@@ -558,6 +559,7 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
     context["visits"] = return_visit_figures(scope=scope, month=month)  # 回访, its own section
     context["incident_share"] = incident_share_figures(scope=scope, month=month)  # 警情
     context["locations"] = location_figures(scope=scope, month=month)  # 位置采集 (the map)
+    context["repeats"] = repeat_figures(scope=scope, month=month)  # 重复纠纷, its own section
     return render(request, "reports/monthly.html", context)
 
 

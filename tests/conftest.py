@@ -63,3 +63,18 @@ def _no_requests_counted():
     client is 127.0.0.1: each test starts with none counted (the browser tests reach the
     public review and confirmation pages often enough to hit REVIEW_RATE_PER_IP)."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _radar_off_at_report(settings):
+    # The factories give every order the same parties and address (王某, 13812345678,
+    # 曾坑村 12 号), so with the repeat radar on at reporting every order after the first
+    # would be flagged 重复纠纷 and a colour up. Its own tests turn it on (``radar_on``).
+    settings.RADAR_AT_REPORT = False
+
+
+@pytest.fixture
+def radar_on(settings):
+    """The repeat radar runs at reporting, as in production (``RADAR_AT_REPORT``)."""
+    settings.RADAR_AT_REPORT = True
+    settings.RADAR_WINDOW_DAYS = 365

@@ -577,6 +577,37 @@ ORDERS: list[DemoOrder] = [
             ),
         ],
     ),
+    # The repeat radar (重复纠纷, issue 17): the same flat and the same people a month on,
+    # its address written otherwise; and the respondent's phone in another dispute.
+    DemoOrder(
+        title="金曾花园3幢5楼与6楼噪音纠纷再起",
+        reporter="police",
+        place=("HB", "ZK"),
+        category="neighbour",
+        when=(2, "21:30"),
+        address="湖滨街道曾坑社区金曾花园三幢",
+        narrative=(
+            "调解后一个月，5楼住户再次报警称6楼夜间噪音又起，双方在楼道争吵。"
+            "民警到场劝开，建议社区再次调解。"
+        ),
+        parties=[
+            person("施秀琴", APP, "13860712235", SS_ID, "19680417", 26),
+            person("邱建伟", RESP, "15959832761", SS_ID, "19840902", 33),
+        ],
+    ),
+    DemoOrder(
+        title="装修工人讨要工钱",
+        reporter="police",
+        place=("HB", "YH"),
+        category="wages",
+        when=(1, "10:05"),
+        address="湖滨街道玉湖社区玉湖路88号",
+        narrative="三名装修工人反映雇主拖欠工钱六千元，多次催讨未果。",
+        parties=[
+            person("黄明", APP, "13905951234", SS_ID, "19790312", 51),
+            person("邱建伟", RESP, "15959832761", SS_ID, "19840902", 33),
+        ],
+    ),
     DemoOrder(
         title="精神障碍患者病情波动，家庭无力承担治疗费用",
         reporter="grid",
