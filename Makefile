@@ -40,8 +40,11 @@ run: demo
 
 # With DATABASE_URL / REDIS_URL set, the suite runs against real PostgreSQL and Redis.
 # pytest exits 5 when no test ran; make treats that as a failure like any other.
+# The suite runs on every core (pytest-xdist, one test database per worker);
+# TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test: install
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
