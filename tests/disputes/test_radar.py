@@ -370,3 +370,40 @@ def test_rekey_after_a_key_change(world, t0, settings):
         {"disputes.party": Party, "disputes.order": Order, "disputes.incident": Incident}
     )
     assert set(again.values()) == {0}
+
+
+# --- with the incident desk and merging ------------------------------------------------------
+
+
+def test_a_pushed_incident_is_not_its_own_orders_repeat(world, t0):
+    """The desk pushes a call for help with a phone and an address: the order it makes
+    shares both with the incident, which is not an earlier dispute of its own."""
+    from disputes.desk import incident_push
+    from tests.desk_world import command_room, desk_types, desk_user, make_incident
+
+    duty = desk_user(command_room(world))
+    incident = make_incident(
+        desk_types(world),
+        "QZ",
+        world.zk,
+        t0,
+        address="曾坑村12号3栋401",
+        caller_phone="13812345678",
+        submitted_by=duty,
+    )
+    pushed = incident_push(
+        actor=duty, number=incident.number, category_id=world.neighbours.pk, now=t0
+    )
+    order = Order.objects.get(pk=pushed.order_id)
+    assert not order.is_repeat and radar_find(radar_query_for(order)) == []
+
+
+def test_a_merged_duplicate_is_not_an_earlier_dispute(world, t0):
+    """Two reports of one flat merged into one: a third report there finds the kept
+    order only, as one dispute."""
+    a, b = first_and_repeat(world, t0, {}, {"address": "湖滨路 1 号"}, later=timedelta(hours=1))
+    services.order_merge(
+        order_id=b.pk, actor=world.dispatcher, into=a.number, reason="重复报单", now=t0
+    )
+    c = report(world, now=t0 + timedelta(days=2), parties=[person(name="丙某")])
+    assert [m.number for m in radar_find(radar_query_for(c))] == [a.number]
