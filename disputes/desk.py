@@ -42,10 +42,10 @@ from shishi_mediation.text import SHANGHAI, local_iso
 from shishi_mediation.validators import validate_phone
 
 from .events import record_event
-from .incidents import normalise_phone, police_station_for
-from .models import EventKind, Incident, Order, Source, State
+from .incidents import normalise_phone, order_input, police_station_for
+from .models import EventKind, Incident, Order, State
 from .selectors import orders_visible_to
-from .services import PartyInput, ReportInput, order_dispatch_incident, order_report
+from .services import order_dispatch_incident, order_report
 
 # --- scope ---------------------------------------------------------------------------------
 
@@ -329,31 +329,6 @@ def _record_linked(order: Order, incident: Incident, *, actor, kind: str, now: d
     )
 
 
-def _report_input(incident: Incident, category: Category, unit: Unit) -> ReportInput:
-    summary = incident.summary.strip()
-    title = f"{incident.type.name}：{summary}"
-    if len(title) > 120:
-        title = title[:119] + "…"
-    narrative = _("%(summary)s\n\n（警情 %(number)s，%(received)s 接警，报警人 %(caller)s）") % {
-        "summary": summary,
-        "number": incident.number,
-        "received": timezone.localtime(incident.received_at, SHANGHAI).strftime("%Y-%m-%d %H:%M"),
-        # The phone goes to the caller's party record, where it is masked per role.
-        "caller": incident.caller_name or _("未留姓名"),
-    }
-    return ReportInput(
-        title=title,
-        narrative=narrative,
-        category_id=category.pk,
-        community_id=incident.community_id,
-        source=Source.POLICE_INCIDENT,
-        address=incident.address,
-        parties=[PartyInput(name=incident.caller_name or _("报警人"), phone=incident.caller_phone)],
-        reporter_unit_id=unit.pk,
-        from_incident_id=incident.pk,  # the radar does not count it as a repeat
-    )
-
-
 def _category(incident: Incident, category_id) -> Category:
     if category_id in (None, ""):
         if incident.type.category_id is None:
@@ -385,7 +360,7 @@ def incident_push(
         station = police_station_for(incident.community)
         order = order_report(
             actor=actor,
-            data=_report_input(incident, category, unit),
+            data=order_input(incident, category_id=category.pk, unit=unit),
             announce=station is None,
             now=now,
         )

@@ -249,36 +249,32 @@ def _validate(data: IncidentInput, *, now: datetime) -> tuple[IncidentType, Area
     return incident_type, community, phone
 
 
-def _order_input(
-    data: IncidentInput,
-    incident_type: IncidentType,
-    community: Area,
-    phone: str,
-    unit: Unit,
-    incident_id: int | None = None,
-) -> ReportInput:
-    summary = data.summary.strip()
-    received = timezone.localtime(data.received_at).strftime("%Y-%m-%d %H:%M")
-    title = f"{incident_type.name}：{summary}"
+def order_input(incident: Incident, *, category_id: int, unit: Unit) -> ReportInput:
+    """What an order made from a stored incident says (the intake's own orders and the
+    desk's pushes): the type and summary as its title, the incident's number, time and
+    caller in its narrative, the caller as its party, reported for the police ``unit``."""
+    summary = incident.summary.strip()
+    received = timezone.localtime(incident.received_at).strftime("%Y-%m-%d %H:%M")
+    title = f"{incident.type.name}：{summary}"
     if len(title) > 120:
         title = title[:119] + "…"
     narrative = _("%(summary)s\n\n（警情 %(number)s，%(received)s 接警，报警人 %(caller)s）") % {
         "summary": summary,
-        "number": data.number.strip(),
+        "number": incident.number,
         "received": received,
         # The phone goes to the caller's party record, where it is masked per role.
-        "caller": data.caller_name.strip() or _("未留姓名"),
+        "caller": incident.caller_name or _("未留姓名"),
     }
     return ReportInput(
         title=title,
         narrative=narrative,
-        category_id=incident_type.category_id,
-        community_id=community.pk,
+        category_id=category_id,
+        community_id=incident.community_id,
         source=Source.POLICE_INCIDENT,
-        address=(data.address or "").strip(),
-        parties=[PartyInput(name=data.caller_name.strip() or _("报警人"), phone=phone)],
+        address=incident.address,
+        parties=[PartyInput(name=incident.caller_name or _("报警人"), phone=incident.caller_phone)],
         reporter_unit_id=unit.pk,
-        from_incident_id=incident_id,  # the radar does not count it as a repeat
+        from_incident_id=incident.pk,  # the radar does not count it as a repeat
     )
 
 
@@ -321,9 +317,7 @@ def incident_receive(*, actor, data: IncidentInput, now: datetime | None = None)
                 # With a station to send it to, the dispatchers need not hear of it.
                 order = order_report(
                     actor=actor,
-                    data=_order_input(
-                        data, incident_type, community, phone, unit, incident_id=incident.pk
-                    ),
+                    data=order_input(incident, category_id=incident_type.category_id, unit=unit),
                     announce=station is None,
                     now=now,
                 )
