@@ -31,6 +31,7 @@ run: demo
 	@echo "    committee   handler, 曾坑社区人民调解委员会"
 	@echo "    head        unit head, 湖滨派出所"
 	@echo "    supervisor  city supervisor"
+	@echo "    duty        command room (石狮市公安局指挥中心): the incident desk"
 	@echo "    admin       superuser"
 	@echo "  Web, Celery worker and beat run together; Ctrl-C stops all three."
 	@echo "  E-mails the demo sends are kept as files in var/mail/."
