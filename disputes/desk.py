@@ -42,7 +42,7 @@ from shishi_mediation.text import SHANGHAI, local_iso
 from shishi_mediation.validators import validate_phone
 
 from .events import record_event
-from .incidents import normalise_phone, order_input, police_station_for
+from .incidents import normalise_phone, order_input, police_station_for, well_formed_number
 from .models import EventKind, Incident, Order, State
 from .selectors import orders_visible_to
 from .services import order_dispatch_incident, order_report
@@ -130,8 +130,8 @@ def incidents_visible_to(user) -> QuerySet[Incident]:
 def incident_for(user, number: str) -> Incident:
     """One incident the user may see, with its type, community and order; ``NotFound``
     otherwise (a malformed number too)."""
-    number = (number or "").strip()
-    if not number or len(number) > 64:
+    number = well_formed_number(number)
+    if number is None:
         raise NotFound()
     incident = (
         incidents_visible_to(user)
@@ -267,8 +267,8 @@ def _locked(actor, number: str) -> tuple[Incident, Unit]:
     outside its scope, ``Forbidden`` for a reader (a supervisor), ``Conflict`` if it is
     already pushed or linked."""
     scope = desk_scope(actor)
-    number = (number or "").strip()
-    if scope is None or not number or len(number) > 64:
+    number = well_formed_number(number)
+    if scope is None or number is None:
         raise NotFound()
     incident = (
         Incident.objects.filter(scope.q(), number=number)

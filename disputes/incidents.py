@@ -347,6 +347,13 @@ def incident_receive(*, actor, data: IncidentInput, now: datetime | None = None)
     return IncidentResult(incident, created=True)
 
 
+def well_formed_number(value: str | None) -> str | None:
+    """An incident number as looked up: stripped, 1 to 64 printable characters; None
+    otherwise (a NUL would be PostgreSQL's error, not a 404)."""
+    number = (value or "").strip()
+    return number if number and len(number) <= 64 and number.isprintable() else None
+
+
 # --- who may read an incident's result (results back to the command system) ------------------
 
 
@@ -356,13 +363,13 @@ def incident_for_reader(*, actor, number: str) -> Incident:
     rule), while the reader is itself a police-station member (not a supervisor).
     Anyone else, and a number that does not exist, get ``NotFound``: a guessed number
     reveals nothing."""
+    number = well_formed_number(number)
     units = {u.pk for u in incident_units(actor)} if number else set()
     incident = (
         Incident.objects.select_related("submitted_by", "order__lead_unit")
         .filter(number=number)
         .first()
-        # A number is printable and short: a NUL would be PostgreSQL's error, not a 404.
-        if units and len(number) <= 64 and number.isprintable()
+        if units
         else None
     )
     hidden = NotFound(_("警情不存在或无权查看。"))

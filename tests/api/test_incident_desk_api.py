@@ -115,6 +115,10 @@ def test_the_detail_is_scoped_and_malformed_numbers_are_json_404(
         response = api(command_user).get(f"{URL}{bad}/")
         assert response.status_code == 404, bad
         assert response["Content-Type"].startswith("application/json")
+        # The row lock's lookup too (PostgreSQL refuses a NUL: it was a 500 there).
+        for action, body in (("push", {}), ("link", {"order": "HB-202611-00001"})):
+            response = api(command_user).post(f"{URL}{bad}/{action}/", body, format="json")
+            assert response.status_code == 404, (bad, action)
 
 
 def test_push_a_call_for_help(world, api, command_user, help_call):
