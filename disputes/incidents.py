@@ -127,15 +127,21 @@ def can_submit_incidents(user) -> bool:
     return bool(incident_units(user))
 
 
+def _sent_by_own_unit(incident: Incident, *, actor, unit_ids: set[int]) -> bool:
+    """Whether ``actor`` (a member of the police units ``unit_ids``) sent the incident, or
+    a colleague of one of those units did: who may read what was sent."""
+    if incident.submitted_by_id == actor.pk:
+        return True
+    sender = incident.submitted_by
+    return sender is not None and bool({u.pk for u in incident_units(sender)} & unit_ids)
+
+
 def _repeat(incident: Incident, *, actor, units: list[Unit]) -> IncidentResult:
     """A number sent again: its stored result for the account that first sent it or a
     colleague in one of its police units; anyone else may not read another unit's
     incident (the caller, the phone, the address), so hears only that it is taken."""
-    if incident.submitted_by_id != actor.pk:
-        sender = incident.submitted_by
-        sender_units = {u.pk for u in incident_units(sender)} if sender else set()
-        if not sender_units & {u.pk for u in units}:
-            raise Conflict(_("此警情编号已由其他单位报送。"))
+    if not _sent_by_own_unit(incident, actor=actor, unit_ids={u.pk for u in units}):
+        raise Conflict(_("此警情编号已由其他单位报送。"))
     return IncidentResult(incident, created=False)
 
 
@@ -372,11 +378,6 @@ def incident_for_reader(*, actor, number: str) -> Incident:
         if units
         else None
     )
-    hidden = NotFound(_("警情不存在或无权查看。"))
-    if incident is None:
-        raise hidden
-    if incident.submitted_by_id != actor.pk:
-        sender = incident.submitted_by
-        if sender is None or not {u.pk for u in incident_units(sender)} & units:
-            raise hidden
+    if incident is None or not _sent_by_own_unit(incident, actor=actor, unit_ids=units):
+        raise NotFound(_("警情不存在或无权查看。"))
     return incident
