@@ -922,10 +922,10 @@ def _derived_rows(
             """
             INSERT INTO disputes_incident (number, received_at, type_id, summary, address,
                 community_id, caller_name, caller_phone, order_id, submitted_by_id,
-                created_at, caller_phone_key, address_key)
+                created_at, caller_phone_key, address_key, link_kind)
             SELECT 'J' || o.number, o.reported_at - interval '10 minutes', %(incident_type)s,
                    o.title, o.address, o.community_id, p.name, p.phone, o.id, NULL,
-                   o.reported_at, p.phone_key, o.address_key
+                   o.reported_at, p.phone_key, o.address_key, ''  -- made by the intake
             FROM disputes_order o
             JOIN disputes_party p ON p.order_id = o.id AND p.role = 'applicant'
             WHERE o.source = 'police_incident'
