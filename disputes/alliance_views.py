@@ -38,6 +38,9 @@ class _InvitationStep(OrderActionView):
     def check_state(self) -> None:
         pass
 
+    def post(self, request, pk, invitation):  # the invitation's id is in self.kwargs
+        return super().post(request, pk)
+
 
 class WithdrawView(_InvitationStep):
     action = "invite_withdraw"
