@@ -48,8 +48,10 @@ def invitation_context(order: Order, user, actions: set[str]) -> dict:
     """The order page's alliance block: its invitations (running first) and the forms
     the user's actions allow. Empty for an order never invited and a user who may not
     invite."""
-    rows = list(
-        order.invitations.select_related("unit", "member", "invited_by", "contact_granted_by")
+    rows = (
+        list(order.invitations.select_related("unit", "member", "invited_by", "contact_granted_by"))
+        if getattr(order, "has_invitations", True)
+        else []
     )
     rows.sort(key=lambda i: (i.withdrawn_at is not None, i.invited_at, i.pk))
     mine = {i.pk for i in open_invitations_of(user).filter(order=order)} if rows else set()
@@ -57,7 +59,7 @@ def invitation_context(order: Order, user, actions: set[str]) -> dict:
         i.mine = i.pk in mine
     return {
         "invitations": rows,
-        "invite_form": InviteForm() if "invite" in actions else None,
+        "may_invite": "invite" in actions,  # the form is its own page (its choices' queries)
         "may_withdraw": "invite_withdraw" in actions,
         "may_grant": "contact_grant" in actions,
     }

@@ -369,6 +369,8 @@ def order_for_page(user, pk: int) -> Order:
         .prefetch_related("parties", "assisting_units", "attachments", "events__actor")
         # Whether duplicates were merged into it (``merging.merged_rows``), in this query.
         .annotate(has_merged=Exists(Order.objects.filter(merged_into=OuterRef("pk"))))
+        # Whether the alliance was ever invited (``alliance_forms.invitation_context``).
+        .annotate(has_invitations=Exists(Invitation.objects.filter(order=OuterRef("pk"))))
         .get(pk=pk)
     )
     reference.attach([order], *REFERENCE_FIELDS)

@@ -50,6 +50,8 @@ def test_the_invited_volunteer_sees_that_order_alone(world, alliance, invited, c
     assert client.get(reverse("order-detail", args=[other.pk])).status_code == 404
     assert client.get(reverse("board")).status_code == 403
     assert client.get(reverse("overview")).status_code == 403
+    assert client.get(reverse("map")).status_code == 403
+    assert client.get(reverse("reports:standing")).status_code in (403, 404)
     assert client.get(reverse("reports:monthly")).status_code in (403, 404)
     assert client.get(reverse("alliance:units")).status_code == 403
     listed = client.get(reverse("order-list"))
@@ -202,7 +204,9 @@ def test_a_unit_invitation_reaches_all_its_volunteers_and_tells_them(
     order = order_in("dispatched")
     client.force_login(world.dispatcher)
     page = client.get(reverse("order-detail", args=[order.pk])).content.decode()
-    assert "阿珠（闽南话·调解）" in page  # the invite form offers her dialect
+    assert reverse("order-invite", args=[order.pk]) in page
+    form = client.get(reverse("order-invite", args=[order.pk])).content.decode()
+    assert "阿珠（闽南话·调解）" in form  # the invite form offers her dialect
     r = client.post(
         reverse("order-invite", args=[order.pk]),
         {"invitee": f"u:{alliance.team.pk}", "message": "需要闽南话志愿者"},
