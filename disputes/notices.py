@@ -540,7 +540,10 @@ def notify_invited(*, invitation, now: datetime) -> None:
     if invitation.member_id is not None:
         users = [invitation.member]
     else:
-        users = _members(Q(unit_id=invitation.unit_id, role=Role.VOLUNTEER))
+        users = _members(
+            Q(unit_id=invitation.unit_id, role=Role.VOLUNTEER)
+            & ~Q(volunteer_profile__is_active=False)
+        )
     subject = _("邀请协助 %(number)s：%(title)s") % {"number": order.number, "title": order.title}
     notify(
         recipients=users,

@@ -2802,7 +2802,8 @@ def _invitee(*, unit_id: int | None, member_id: int | None) -> tuple[Unit, Any]:
         unit__kind=Unit.Kind.SOCIAL_FORCE,
         unit__is_active=True,
         user__is_active=True,
-    ).select_related("unit", "user")
+    ).exclude(volunteer_profile__is_active=False)  # struck off the register (在册)
+    volunteers = volunteers.select_related("unit", "user")
     if member_id is not None:
         if unit_id is not None:
             volunteers = volunteers.filter(unit_id=unit_id)

@@ -218,6 +218,14 @@ def test_a_unit_invitation_reaches_all_its_volunteers_and_tells_them(
     assert list(orders_visible_to(fresh(alliance.lawyer))) == []
     bad = client.post(reverse("order-invite", args=[order.pk]), {"invitee": "u:999999"})
     assert bad.status_code == 400
+    # A volunteer struck off the register (在册 no more) is not invited by name.
+    alliance.lawyer.memberships.get().volunteer_profile.__class__.objects.filter(
+        membership__user=alliance.lawyer
+    ).update(is_active=False)
+    with pytest.raises(InvalidInput):
+        services.order_invite(
+            order_id=order.pk, actor=fresh(world.dispatcher), member_id=alliance.lawyer.pk
+        )
 
 
 def test_a_closed_order_takes_no_invitation(world, alliance, order_in):
