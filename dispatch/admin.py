@@ -29,8 +29,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "area", "is_active"]
-    list_filter = ["kind", "is_active"]
+    list_display = ["name", "kind", "alliance_kind", "area", "is_active"]
+    list_filter = ["kind", "alliance_kind", "is_active"]
     search_fields = ["name"]
     autocomplete_fields = ["area"]
     filter_horizontal = ["covered_areas", "categories"]

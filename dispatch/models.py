@@ -75,6 +75,16 @@ class Category(models.Model):
         return self.name
 
 
+class AllianceKind(models.TextChoices):
+    """The sub-kinds of a social-force unit (``Unit.Kind.SOCIAL_FORCE``)."""
+
+    ASSOCIATION = "association", _("行业协会")
+    VOLUNTEERS = "volunteers", _("志愿者队伍")
+    LAWYERS = "lawyers", _("律师")
+    FIVE_ELDERS = "five_elders", _("五老")
+    OTHER = "other", _("其他")
+
+
 class Unit(models.Model):
     """An organisation that dispatches, handles, assists or supervises orders."""
 
@@ -104,6 +114,11 @@ class Unit(models.Model):
     )
     phone = models.CharField(_("电话"), max_length=32, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
+    # The mediation alliance (社会力量大调解联盟): what kind of social force a unit is.
+    # Blank for every other kind of unit.
+    alliance_kind = models.CharField(
+        _("社会力量类别"), max_length=16, choices=AllianceKind.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("单位")
@@ -150,6 +165,10 @@ class Role(models.TextChoices):
     # A street leader (包案领导), named on a red order: sees it and reviews it before it
     # closes. A membership in the street's center (or another unit of the street).
     LEADER = "leader", _("包案领导")
+    # A volunteer (志愿者) of a social-force unit of the mediation alliance: sees only the
+    # orders it or its unit is invited to assist (``disputes.Invitation``) and adds notes
+    # there; no other power (it reports nothing and is no handler).
+    VOLUNTEER = "volunteer", _("志愿者")
 
 
 class Membership(models.Model):

@@ -40,6 +40,9 @@ class Capacity(StrEnum):
     LEAD_UNIT = "lead_unit"
     # Its named 包案 leader (``Order.case_leader``).
     CASE_LEADER = "case_leader"
+    # A volunteer of the mediation alliance invited to assist it (``Invitation``, by name
+    # or through its unit, not withdrawn): reads it and adds notes, nothing else.
+    INVITED = "invited"
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,7 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             "note",
             _("备注/附件"),
             service="order_add_note",
-            by=frozenset({D, H, Capacity.REPORTER, Capacity.HANDLING_UNIT}),
+            by=frozenset({D, H, Capacity.REPORTER, Capacity.HANDLING_UNIT, Capacity.INVITED}),
             endpoint=False,  # the API's notes come with an upload (``attachments``)
         ),
         OrderAction(
@@ -299,6 +302,32 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
             service="order_recolour",
             by=frozenset({D, Capacity.CENTER_HEAD}),
             states=frozenset(OPEN_STATES),
+        ),
+        # The mediation alliance (社会力量大调解联盟): the center invites a unit or a
+        # volunteer to assist an open order and withdraws the invitation; the lead unit
+        # grants the invitee the parties' phones and revokes them. Their API is under
+        # /api/v1/alliance/ (``disputes.alliance_api``).
+        OrderAction(
+            "invite",
+            _("邀请协助"),
+            service="order_invite",
+            by=frozenset({D}),
+            states=frozenset(OPEN_STATES),
+            endpoint=False,
+        ),
+        OrderAction(
+            "invite_withdraw",
+            _("撤回邀请"),
+            service="order_invite_withdraw",
+            by=frozenset({D}),
+            endpoint=False,
+        ),
+        OrderAction(
+            "contact_grant",
+            _("授权查看联系方式"),
+            service="order_contact_grant",
+            by=frozenset({Capacity.LEAD_UNIT}),
+            endpoint=False,
         ),
         OrderAction(
             "leader_review",

@@ -7,6 +7,7 @@ from .models import (
     Attachment,
     ClockPause,
     Directive,
+    Invitation,
     Order,
     OrderEvent,
     Party,
@@ -112,6 +113,14 @@ class ReferralResultInline(ReadOnlyInline):
     fields += ["note"]
 
 
+class InvitationInline(ReadOnlyInline):
+    """The mediation alliance's invitations to assist (written by their services)."""
+
+    model = Invitation
+    fields = ["unit", "member", "message", "invited_by", "invited_at", "withdrawn_at"]
+    fields += ["contact_granted_at", "contact_granted_by"]
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = [
@@ -137,6 +146,7 @@ class OrderAdmin(admin.ModelAdmin):
         ReturnRequestInline,
         DirectiveInline,
         ReferralResultInline,
+        InvitationInline,
         EventInline,
     ]
     show_full_result_count = False

@@ -1366,6 +1366,13 @@ class EventKind(models.TextChoices):
     # The incident desk: an order pushed from a police incident, or an incident linked
     # to an order already there (``disputes.desk``).
     INCIDENT_LINKED = "incident_linked", _("关联警情")
+    # The mediation alliance (``Invitation``): the center invites a social-force unit or
+    # one of its volunteers to assist, and withdraws it; the lead unit lets the invitee
+    # see the parties' phones, and takes it back.
+    INVITED = "invited", _("邀请协助")
+    INVITE_WITHDRAWN = "invite_withdrawn", _("撤回邀请")
+    CONTACT_GRANTED = "contact_granted", _("授权查看联系方式")
+    CONTACT_REVOKED = "contact_revoked", _("收回联系方式")
 
 
 # The moment (an ``Order`` time field) each kind of event stamps: the clocks start and
@@ -1985,3 +1992,98 @@ class IncidentResultMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.event} {self.status}"
+
+
+# --- the mediation alliance (社会力量大调解联盟): invitations to assist an order --------------
+
+
+class Invitation(models.Model):
+    """The street center invites a social-force unit (its volunteers) or one volunteer to
+    assist an open order (邀请协助). While not withdrawn the invitee sees this order alone
+    (``selectors.orders_visible_to``) and adds notes; the parties' phones stay masked
+    unless the lead unit grants them (``contact_granted_at``, revocable). Written by
+    ``services.order_invite`` and its siblings, each on the timeline."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("联盟单位"), on_delete=models.PROTECT, related_name="invitations"
+    )
+    # A volunteer invited by name (of ``unit``); null when the unit as a whole is invited.
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("志愿者"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invitations",
+    )
+    message = models.TextField(_("邀请说明"), blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("邀请人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    invited_at = models.DateTimeField(_("邀请时间"))
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤回人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    contact_granted_at = models.DateTimeField(_("授权联系方式时间"), null=True, blank=True)
+    contact_granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("授权人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("协助邀请")
+        verbose_name_plural = _("协助邀请")
+        ordering = ["order", "invited_at", "id"]
+        constraints = [
+            # One running invitation per order and unit as a whole, and per volunteer: a
+            # replayed invite is a 409, never a second row.
+            models.UniqueConstraint(
+                fields=["order", "unit"],
+                condition=Q(withdrawn_at__isnull=True, member__isnull=True),
+                name="invitation_one_open_per_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["order", "member"],
+                condition=Q(withdrawn_at__isnull=True, member__isnull=False),
+                name="invitation_one_open_per_member",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                name="invitation_open_member",
+                fields=["member", "order"],
+                condition=Q(withdrawn_at__isnull=True),
+            ),
+            models.Index(
+                name="invitation_open_unit",
+                fields=["unit", "order"],
+                condition=Q(withdrawn_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} → {self.member or self.unit}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.withdrawn_at is None
+
+    @property
+    def contact_granted(self) -> bool:
+        return self.contact_granted_at is not None

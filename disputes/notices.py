@@ -528,3 +528,28 @@ def notify_assist_opinion(*, order, unit, now: datetime, actor) -> None:
         now=now,
         exclude=actor,
     )
+
+
+# --- the mediation alliance: an invitation to assist ----------------------------------------
+
+
+def notify_invited(*, invitation, now: datetime) -> None:
+    """Tell the invitees of an invitation to assist (邀请协助): the volunteer invited by
+    name, or every active volunteer of the unit invited as a whole."""
+    order = invitation.order
+    if invitation.member_id is not None:
+        users = [invitation.member]
+    else:
+        users = _members(
+            Q(unit_id=invitation.unit_id, role=Role.VOLUNTEER)
+            & ~Q(volunteer_profile__is_active=False)
+        )
+    subject = _("邀请协助 %(number)s：%(title)s") % {"number": order.number, "title": order.title}
+    notify(
+        recipients=users,
+        order=order,
+        kind="invited",
+        subject=subject,
+        body=invitation.message,
+        now=now,
+    )

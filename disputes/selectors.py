@@ -41,6 +41,7 @@ from .models import (
     ClockPause,
     Escalation,
     EventKind,
+    Invitation,
     Order,
     OrderEvent,
     Party,
@@ -162,6 +163,9 @@ def _ways_of_seeing(user) -> dict[str, Q]:
         elif m.role == Role.LEADER:
             # A 包案 leader sees the orders it leads (indexed by the foreign key).
             branches["case_leader"] = Q(case_leader_id=user.pk)
+    invited = invited_q(user)
+    if invited is not None:
+        branches["invited"] = invited  # the mediation alliance: the orders it assists
     if handled_units:
         assisting = Order.assisting_units.through.objects.filter(
             order_id=OuterRef("pk"), unit_id__in=handled_units
@@ -169,6 +173,53 @@ def _ways_of_seeing(user) -> dict[str, Q]:
         branches["lead"] = Q(lead_unit_id__in=handled_units)
         branches["assisting"] = Q(Exists(assisting))
     return branches
+
+
+# --- the mediation alliance: what an invited volunteer sees ---------------------------------
+
+
+def volunteer_unit_ids(user) -> list[int]:
+    """The social-force units the user volunteers in (``Role.VOLUNTEER``)."""
+    return [m.unit_id for m in memberships_of(user) if m.role == Role.VOLUNTEER]
+
+
+def open_invitations_of(user) -> QuerySet[Invitation]:
+    """The running invitations that reach the user: to it by name, or to a unit it
+    volunteers in as a whole. None for a user who volunteers nowhere."""
+    units = volunteer_unit_ids(user)
+    if not units:
+        return Invitation.objects.none()
+    return Invitation.objects.filter(
+        Q(member_id=user.pk) | Q(member__isnull=True, unit_id__in=units),
+        withdrawn_at__isnull=True,
+    )
+
+
+def invited_q(user) -> Q | None:
+    """The ``"invited"`` way of seeing an order: a running invitation reaches the user.
+    None (no branch, no subquery) for a user who volunteers nowhere."""
+    if not volunteer_unit_ids(user):
+        return None
+    return Q(Exists(open_invitations_of(user).filter(order_id=OuterRef("pk"))))
+
+
+def invitations_reaching(user, order: Order) -> list[Invitation]:
+    """The running invitations of this order that reach the user (none without a
+    volunteer membership, and then no query)."""
+    if not volunteer_unit_ids(user):
+        return []
+    cache = getattr(order, "_invitations_reaching", None)
+    if cache is None or cache[0] != user.pk:
+        cache = (user.pk, list(open_invitations_of(user).filter(order=order)))
+        order._invitations_reaching = cache
+    return cache[1]
+
+
+def is_alliance_only(user) -> bool:
+    """Whether every role the user holds is a volunteer's: it sees invited orders one by
+    one and nothing else (no board, overview, map or report)."""
+    roles = memberships_of(user)
+    return not user.is_superuser and bool(roles) and all(m.role == Role.VOLUNTEER for m in roles)
 
 
 def visibility_q(user) -> Q:
@@ -318,6 +369,8 @@ def order_for_page(user, pk: int) -> Order:
         .prefetch_related("parties", "assisting_units", "attachments", "events__actor")
         # Whether duplicates were merged into it (``merging.merged_rows``), in this query.
         .annotate(has_merged=Exists(Order.objects.filter(merged_into=OuterRef("pk"))))
+        # Whether the alliance was ever invited (``alliance_forms.invitation_context``).
+        .annotate(has_invitations=Exists(Invitation.objects.filter(order=OuterRef("pk"))))
         .get(pk=pk)
     )
     reference.attach([order], *REFERENCE_FIELDS)
@@ -353,7 +406,7 @@ def is_dispatcher(user) -> bool:
 
 
 # Roles that watch orders rather than find them: they report nothing.
-NON_REPORTING_ROLES = (Role.SUPERVISOR, Role.LEADER)
+NON_REPORTING_ROLES = (Role.SUPERVISOR, Role.LEADER, Role.VOLUNTEER)
 
 
 def can_report(user) -> bool:
@@ -400,6 +453,8 @@ def capacities(user, order: Order, *, ignore_assignee: bool = False) -> set[Capa
         found.add(Capacity.SUPERVISOR)
     if order.case_leader_id is not None and order.case_leader_id == user.pk:
         found.add(Capacity.CASE_LEADER)
+    if invitations_reaching(user, order):
+        found.add(Capacity.INVITED)
     return found
 
 
@@ -495,6 +550,9 @@ def party_numbers_in_full(user, order: Order) -> frozenset[str]:
     if can_see_party_contacts(user, order):
         return ALL_NUMBERS
     if order.reporter_id == user.pk:
+        return frozenset({"phone"})
+    # An invited volunteer: the phone once the lead unit granted it (never the ID).
+    if any(i.contact_granted for i in invitations_reaching(user, order)):
         return frozenset({"phone"})
     return frozenset()
 

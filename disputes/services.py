@@ -59,6 +59,7 @@ from .models import (
     EventKind,
     Grade,
     IncidentResultEvent,
+    Invitation,
     Order,
     OrderNumberCounter,
     Outcome,
@@ -78,6 +79,7 @@ from .notices import (
     notify_assisting,
     notify_case_leader,
     notify_directive,
+    notify_invited,
     notify_order_event,
     text_closing_codes,
     text_review_codes,
@@ -98,6 +100,7 @@ from .selectors import (
     can_report,
     capacities,
     colour_at_dispatch,
+    invitations_reaching,
     is_dispatcher,
     is_dispatcher_for,
     is_valid_pk,
@@ -2054,7 +2057,7 @@ def order_add_note(
         action="note",
         kind=EventKind.NOTE,
         now=now,
-        apply=lambda o: ((note or "").strip(), {}),
+        apply=lambda o: ((note or "").strip(), invited_note_data(actor, o)),
     )
 
 
@@ -2774,3 +2777,177 @@ def order_record_referral_result(
         now=now,
         apply=apply,
     )
+
+
+# --- the mediation alliance (社会力量大调解联盟): invitations to assist ----------------------
+
+INVITATION_MESSAGE_MAX = 500
+
+
+def invited_note_data(actor, order: Order) -> dict[str, Any]:
+    """A note's event data: for an invited volunteer, the invitation and unit it assists
+    under, which the alliance's contributions count (``supervision.reports``)."""
+    reaching = invitations_reaching(actor, order)
+    if not reaching:
+        return {}
+    invitation = min(reaching, key=lambda i: (i.member_id is None, i.pk))  # by name first
+    return {"invitation_id": invitation.pk, "alliance_unit_id": invitation.unit_id}
+
+
+def _invitee(*, unit_id: int | None, member_id: int | None) -> tuple[Unit, Any]:
+    """The social-force unit invited and, for a volunteer invited by name, the volunteer
+    (an active volunteer of that unit; of its only one when no unit is named)."""
+    volunteers = Membership.objects.filter(
+        role=Role.VOLUNTEER,
+        unit__kind=Unit.Kind.SOCIAL_FORCE,
+        unit__is_active=True,
+        user__is_active=True,
+    ).exclude(volunteer_profile__is_active=False)  # struck off the register (在册)
+    volunteers = volunteers.select_related("unit", "user")
+    if member_id is not None:
+        if unit_id is not None:
+            volunteers = volunteers.filter(unit_id=unit_id)
+        found = list(volunteers.filter(user_id=member_id)[:2])
+        if len(found) != 1:
+            raise InvalidInput({"member": _("请选择联盟单位的在册志愿者。")})
+        return found[0].unit, found[0].user
+    if unit_id is None:
+        raise InvalidInput({"unit": _("请选择邀请的联盟单位或志愿者。")})
+    unit = Unit.objects.filter(pk=unit_id, kind=Unit.Kind.SOCIAL_FORCE, is_active=True).first()
+    if unit is None:
+        raise InvalidInput({"unit": _("请选择启用的社会力量单位。")})
+    return unit, None
+
+
+def order_invite(
+    *,
+    order_id: int,
+    actor,
+    unit_id: int | None = None,
+    member_id: int | None = None,
+    message: str = "",
+    now: datetime | None = None,
+) -> Invitation:
+    """邀请协助: a dispatcher of the order's street invites a social-force unit (all its
+    volunteers) or one volunteer to assist an open order, with a message. One running
+    invitation per unit and per volunteer (a replay is ``Conflict``). Records
+    ``invited``; tells the invitees (inbox)."""
+    now = now or timezone.now()
+    message = (message or "").strip()
+    if len(message) > INVITATION_MESSAGE_MAX:
+        raise InvalidInput(
+            {"message": _("邀请说明不超过%(max)d字。") % {"max": INVITATION_MESSAGE_MAX}}
+        )
+    unit, member = _invitee(unit_id=unit_id, member_id=member_id)
+    invitation: Invitation | None = None
+
+    def apply(o: Order):
+        nonlocal invitation
+        running = o.invitations.filter(withdrawn_at__isnull=True, unit=unit, member=member)
+        if running.exists():
+            raise Conflict(_("已邀请，正在协助中。"), state=o.state)
+        invitation = Invitation.objects.create(
+            order=o, unit=unit, member=member, message=message, invited_by=actor, invited_at=now
+        )
+        notify_invited(invitation=invitation, now=now)
+        who = display_name(member) if member is not None else unit.name
+        return message, {
+            "invitation_id": invitation.pk,
+            "unit_id": unit.pk,
+            "unit": unit.name,
+            "member_id": getattr(member, "pk", None),
+            "member": who if member is not None else "",
+        }
+
+    _transition(
+        order_id=order_id,
+        actor=actor,
+        action="invite",
+        kind=EventKind.INVITED,
+        now=now,
+        apply=apply,
+    )
+    return invitation
+
+
+def _running_invitation(order: Order, invitation_id) -> Invitation:
+    invitation = (
+        order.invitations.filter(pk=invitation_id, withdrawn_at__isnull=True)
+        .select_related("unit", "member")
+        .first()
+        if is_valid_pk(invitation_id)
+        else None
+    )
+    if invitation is None:
+        raise NotFound()
+    return invitation
+
+
+def order_invite_withdraw(
+    *, order_id: int, actor, invitation_id: int, now: datetime | None = None
+) -> Invitation:
+    """撤回邀请: a dispatcher of the order's street withdraws a running invitation; the
+    invitees no longer see the order (a withdrawn one is ``NotFound``). Any state.
+    Records ``invite_withdrawn``."""
+    now = now or timezone.now()
+    invitation: Invitation | None = None
+
+    def apply(o: Order):
+        nonlocal invitation
+        invitation = _running_invitation(o, invitation_id)
+        invitation.withdrawn_at, invitation.withdrawn_by = now, actor
+        invitation.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        return "", _invitation_data(invitation)
+
+    _transition(
+        order_id=order_id,
+        actor=actor,
+        action="invite_withdraw",
+        kind=EventKind.INVITE_WITHDRAWN,
+        now=now,
+        apply=apply,
+    )
+    return invitation
+
+
+def order_contact_grant(
+    *, order_id: int, actor, invitation_id: int, grant: bool = True, now: datetime | None = None
+) -> Invitation:
+    """授权查看联系方式: a handler or head of the lead unit lets a running invitation's
+    volunteers see the parties' phones (never ID numbers), or takes it back
+    (``grant=False``). Granting what is granted (or revoking what is not) is
+    ``Conflict``. Records ``contact_granted`` / ``contact_revoked``."""
+    now = now or timezone.now()
+    invitation: Invitation | None = None
+
+    def apply(o: Order):
+        nonlocal invitation
+        invitation = _running_invitation(o, invitation_id)
+        if invitation.contact_granted == grant:
+            raise Conflict(
+                _("已授权查看联系方式。") if grant else _("尚未授权查看联系方式。"), state=o.state
+            )
+        invitation.contact_granted_at = now if grant else None
+        invitation.contact_granted_by = actor if grant else None
+        invitation.save(update_fields=["contact_granted_at", "contact_granted_by"])
+        return "", _invitation_data(invitation)
+
+    _transition(
+        order_id=order_id,
+        actor=actor,
+        action="contact_grant",
+        kind=EventKind.CONTACT_GRANTED if grant else EventKind.CONTACT_REVOKED,
+        now=now,
+        apply=apply,
+    )
+    return invitation
+
+
+def _invitation_data(invitation: Invitation) -> dict[str, Any]:
+    return {
+        "invitation_id": invitation.pk,
+        "unit_id": invitation.unit_id,
+        "unit": invitation.unit.name,
+        "member_id": invitation.member_id,
+        "member": display_name(invitation.member) if invitation.member_id else "",
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import closing_views, views
+from . import alliance_views, closing_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -83,6 +83,19 @@ urlpatterns = [
         name="order-agreement-pdf",
     ),
     path("orders/<int:pk>/note/", views.NoteView.as_view(), name="order-note"),
+    # The mediation alliance (社会力量大调解联盟): invitations to assist an order.
+    path("orders/<int:pk>/invite/", alliance_views.InviteView.as_view(), name="order-invite"),
+    path(
+        "orders/<int:pk>/invitations/<int:invitation>/withdraw/",
+        alliance_views.WithdrawView.as_view(),
+        name="order-invite-withdraw",
+    ),
+    path(
+        "orders/<int:pk>/invitations/<int:invitation>/contact/",
+        alliance_views.ContactGrantView.as_view(),
+        name="order-contact-grant",
+    ),
+    path("my-assists/", alliance_views.my_assists, name="my-assists"),
     path("orders/<int:pk>/pause/", views.PauseView.as_view(), name="order-pause"),
     path(
         "orders/<int:pk>/pause-decide/", views.PauseDecideView.as_view(), name="order-pause-decide"

@@ -35,6 +35,7 @@ from shishi_mediation.web import (
 
 from . import services
 from .actions import ORDER_ACTIONS
+from .alliance_forms import invitation_context
 from .clocks import Clock, stage_rows, with_clocks
 from .clocks import urgency as urgency_of
 from .colours import Colour
@@ -104,6 +105,7 @@ from .selectors import (
     handled_unit_ids,
     handler_orders,
     handlers_of_unit,
+    is_alliance_only,
     is_dispatcher,
     my_reports,
     order_for_page,
@@ -149,6 +151,8 @@ def home(request):
         return redirect("my-reports")
     if Role.SUPERVISOR in roles or user.is_superuser:
         return redirect("overview")
+    if Role.VOLUNTEER in roles:
+        return redirect("my-assists")  # the mediation alliance: the orders it assists
     return render(request, "disputes/no_role.html")
 
 
@@ -302,6 +306,8 @@ def board(request):
     """The live board: open orders with their SLA countdowns, refreshed by htmx polling
     of the same URL (which then answers with the board fragment only). The legend counts
     them by urgency and ``?urgency=`` shows one kind only."""
+    if is_alliance_only(request.user):  # a volunteer sees its invited orders one by one
+        return error_page(request, Forbidden(), 403)
     filterset, filters = _filters(request)
     now = timezone.now()
     urgency = request.GET.get("urgency")
@@ -413,6 +419,8 @@ def reports_mine(request):
 @login_required
 def overview(request):
     """Counts per state and street over everything the user may see."""
+    if is_alliance_only(request.user):
+        return error_page(request, Forbidden(), 403)
     now = timezone.now()
     rows = street_state_counts(request.user, now=now)
     states = list(State)
@@ -684,6 +692,7 @@ def order_detail(request, pk: int):
         "merged": merged_rows(order, in_full=numbers_in_full),
         "now": now,
         **_radar_context(order, user),
+        **invitation_context(order, user, actions),  # the mediation alliance (邀请协助)
     }
     return render(request, "disputes/order_detail.html", context)
 

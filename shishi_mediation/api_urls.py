@@ -10,7 +10,9 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.routers import DefaultRouter
 
+from alliance import api as alliance_api
 from dispatch import api as dispatch_api
+from disputes import alliance_api as invitations_api
 from disputes import api as disputes_api
 from disputes import desk_api
 from notifications import api as notifications_api
@@ -96,6 +98,40 @@ urlpatterns = [
         name="api-docs",
     ),
     path("v1/auth/token/", TokenView.as_view(), name="api-token"),
+    # The mediation alliance (issue 18): units, volunteers, joint activities, invitations.
+    path("v1/alliance/units/", alliance_api.UnitsView.as_view(), name="api-alliance-units"),
+    path("v1/alliance/units/<str:pk>/", alliance_api.UnitView.as_view(), name="api-alliance-unit"),
+    path("v1/alliance/members/", alliance_api.MembersView.as_view(), name="api-alliance-members"),
+    path(
+        "v1/alliance/members/<str:pk>/",
+        alliance_api.MemberView.as_view(),
+        name="api-alliance-member",
+    ),
+    path(
+        "v1/alliance/activities/",
+        alliance_api.ActivitiesView.as_view(),
+        name="api-alliance-activities",
+    ),
+    path(
+        "v1/alliance/invitations/",
+        invitations_api.InvitationsView.as_view(),
+        name="api-invitations",
+    ),
+    path(
+        "v1/alliance/invitations/<str:pk>/withdraw/",
+        invitations_api.InvitationWithdrawView.as_view(),
+        name="api-invitation-withdraw",
+    ),
+    path(
+        "v1/alliance/invitations/<str:pk>/contact/",
+        invitations_api.InvitationContactView.as_view(),
+        name="api-invitation-contact",
+    ),
+    path(
+        "v1/alliance/invitations/<str:pk>/notes/",
+        invitations_api.InvitationNoteView.as_view(),
+        name="api-invitation-notes",
+    ),
     # The intake (POST) and the incident desk's list (GET), detail and actions.
     path("v1/incidents/", desk_api.IncidentsView.as_view(), name="api-incidents"),
     re_path(

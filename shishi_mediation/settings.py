@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "csp",
     "idempotency",
     "dispatch",
+    "alliance",  # the mediation alliance (issue 18): volunteers, joint activities
     "notifications",
     "deadlines",
     "disputes",

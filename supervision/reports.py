@@ -56,7 +56,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from dispatch.models import Area, Role, Unit
+from alliance.models import ActivityKind, JointActivity
+from dispatch.models import Area, Membership, Role, Unit
 from dispatch.selectors import area_ancestor_paths, memberships_of
 from disputes.colours import Colour
 from disputes.models import (
@@ -67,7 +68,9 @@ from disputes.models import (
     Duty,
     Escalation,
     Incident,
+    Invitation,
     Order,
+    OrderEvent,
     Outcome,
     Referral,
     ReferralOutcome,
@@ -80,7 +83,7 @@ from disputes.models import (
 from disputes.stages import CLOCK, CLOCKS, DUTIES
 from notifications.levels import EscalationLevel
 from shishi_mediation.errors import Forbidden, NotFound
-from shishi_mediation.text import SHANGHAI
+from shishi_mediation.text import SHANGHAI, display_name
 
 from .models import COUNT_FIELDS as SETTLED_FIELDS
 from .models import MedianSnapshot, MonthlyRollup
@@ -2106,4 +2109,176 @@ def repeat_figures(*, scope: Scope, month: Month) -> RepeatSection:
         parties=people,
         address_count=len(address_groups),
         party_count=len(party_groups),
+    )
+
+
+# --- the mediation alliance (社会力量大调解联盟): its own section, read live ----------------------
+
+
+@dataclass
+class AllianceRow:
+    """An alliance unit's or volunteer's contribution in the month: the orders of the
+    scope it assisted, the notes it added under an invitation, the joint activities it
+    took part in."""
+
+    id: int
+    name: str
+    unit: str = ""
+    orders_assisted: int = 0
+    notes: int = 0
+    activities: int = 0
+
+    @property
+    def contributed(self) -> bool:
+        return bool(self.orders_assisted or self.notes or self.activities)
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "unit": self.unit,
+            "orders_assisted": self.orders_assisted,
+            "notes": self.notes,
+            "activities": self.activities,
+        }
+
+
+@dataclass(frozen=True)
+class AllianceFigures:
+    units: list[AllianceRow]
+    members: list[AllianceRow]
+    invitations: int  # invitations made in the month (to a unit or a volunteer)
+    activities: int  # joint activities held in the month
+    people_served: int
+    activities_by_kind: list[tuple[str, int, int]]  # (label, activities, people served)
+
+    @property
+    def thanks(self) -> tuple[list[AllianceRow], list[AllianceRow]]:
+        """The bulletin's thank-you list (致谢名单): who contributed, most first."""
+
+        def key(r: AllianceRow):
+            return (-(r.orders_assisted + r.notes + r.activities), r.name)
+
+        return (
+            sorted((r for r in self.units if r.contributed), key=key),
+            sorted((r for r in self.members if r.contributed), key=key),
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "units": [r.as_dict() for r in self.units],
+            "members": [r.as_dict() for r in self.members],
+            "invitations": self.invitations,
+            "activities": self.activities,
+            "people_served": self.people_served,
+        }
+
+
+def _activities_in_scope(scope: Scope, month: Month):
+    """Joint activities held in the month (by their date) whose organising unit sits in
+    the scope's areas, or above them (a city-wide alliance unit)."""
+    areas = [scope.street] if scope.street is not None else list(scope.areas)
+    within = Q(pk__in=[])
+    for area in areas:
+        within |= Q(organiser__area__path__startswith=area.path)
+        within |= Q(organiser__area__path__in=area_ancestor_paths(area))
+    first = month.start.date()
+    return JointActivity.objects.filter(
+        within, date__gte=first, date__lt=month.end.date()
+    ).prefetch_related("units", "members")
+
+
+def alliance_figures(*, scope: Scope, month: Month) -> AllianceFigures:
+    """The alliance's contributions in the month (docs/REPORTS.md, "The mediation
+    alliance"), per social-force unit and per volunteer:
+
+    - orders assisted: distinct orders of the scope it was invited to in the month (a
+      unit: invited as a whole or any of its volunteers by name; a volunteer: by name,
+      or an order it added a note to under its unit's invitation);
+    - notes: notes added in the month by invited volunteers (``Invitation`` named in
+      the note's event data), counted for the volunteer and the invitation's unit;
+    - activities: joint activities of the month it took part in (a unit also as the
+      organiser).
+
+    Live, not in the roll-ups (the alliance's rows are few)."""
+    invitations = list(
+        Invitation.objects.filter(
+            scope.orders_q("order__"), in_month("invited_at", month)
+        ).values_list("order_id", "unit_id", "member_id")
+    )
+    notes = list(
+        OrderEvent.objects.filter(
+            scope.orders_q("order__"),
+            in_month("at", month),
+            kind="note",
+            data__has_key="alliance_unit_id",
+        ).values_list("order_id", "actor_id", "data")
+    )
+    activities = list(_activities_in_scope(scope, month))
+
+    unit_orders: dict[int, set[int]] = defaultdict(set)
+    member_orders: dict[int, set[int]] = defaultdict(set)
+    unit_notes: dict[int, int] = defaultdict(int)
+    member_notes: dict[int, int] = defaultdict(int)
+    unit_acts: dict[int, int] = defaultdict(int)
+    member_acts: dict[int, int] = defaultdict(int)
+    for order_id, unit_id, member_id in invitations:
+        unit_orders[unit_id].add(order_id)
+        if member_id is not None:
+            member_orders[member_id].add(order_id)
+    for order_id, actor_id, data in notes:
+        unit_notes[data["alliance_unit_id"]] += 1
+        member_notes[actor_id] += 1
+        member_orders[actor_id].add(order_id)
+    for a in activities:
+        for unit_id in {a.organiser_id, *(u.pk for u in a.units.all())}:
+            unit_acts[unit_id] += 1
+        for user in a.members.all():
+            member_acts[user.pk] += 1
+
+    unit_ids = set(unit_orders) | set(unit_notes) | set(unit_acts)
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids, kind=Unit.Kind.SOCIAL_FORCE)}
+    unit_rows = [
+        AllianceRow(
+            id=pk,
+            name=u.name,
+            orders_assisted=len(unit_orders.get(pk, ())),
+            notes=unit_notes.get(pk, 0),
+            activities=unit_acts.get(pk, 0),
+        )
+        for pk, u in sorted(units.items(), key=lambda kv: kv[1].name)
+    ]
+    member_ids = set(member_orders) | set(member_notes) | set(member_acts)
+    volunteers = {
+        m.user_id: m
+        for m in Membership.objects.filter(
+            user_id__in=member_ids, role=Role.VOLUNTEER
+        ).select_related("user", "unit")
+    }
+    member_rows = [
+        AllianceRow(
+            id=pk,
+            name=display_name(m.user),
+            unit=m.unit.name,
+            orders_assisted=len(member_orders.get(pk, ())),
+            notes=member_notes.get(pk, 0),
+            activities=member_acts.get(pk, 0),
+        )
+        for pk, m in sorted(volunteers.items(), key=lambda kv: display_name(kv[1].user))
+    ]
+    by_kind = [
+        (
+            str(kind.label),
+            sum(1 for a in activities if a.kind == kind),
+            sum(a.people_served for a in activities if a.kind == kind),
+        )
+        for kind in ActivityKind
+    ]
+    return AllianceFigures(
+        units=unit_rows,
+        members=member_rows,
+        invitations=len(invitations),
+        activities=len(activities),
+        people_served=sum(a.people_served for a in activities),
+        activities_by_kind=[row for row in by_kind if row[1]],
     )

@@ -72,6 +72,7 @@ from .reports import (
     Row,
     Scope,
     TrendPoint,
+    alliance_figures,
     can_view_reports,
     directive_figures,
     incident_share_figures,
@@ -560,6 +561,7 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
     context["incident_share"] = incident_share_figures(scope=scope, month=month)  # 警情
     context["locations"] = location_figures(scope=scope, month=month)  # 位置采集 (the map)
     context["repeats"] = repeat_figures(scope=scope, month=month)  # 重复纠纷, its own section
+    context["alliance"] = alliance_figures(scope=scope, month=month)  # 调解联盟, its own section
     return render(request, "reports/monthly.html", context)
 
 
@@ -577,6 +579,7 @@ def bulletin(request, *, scope: Scope, month: Month, fmt: str):
     context["issue"] = (
         BulletinIssue.objects.filter(month=month_date(month), area=area).first() if area else None
     )
+    context["alliance"] = alliance_figures(scope=scope, month=month)  # 致谢名单 (调解联盟)
     return render(request, "reports/bulletin.html", context)
 
 

@@ -11,13 +11,14 @@ from django.utils.timesince import timesince
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from alliance.selectors import can_view_alliance
 from dispatch.models import RiskLevel, Role
 from dispatch.selectors import memberships_of
 from disputes.colours import Colour
 from disputes.desk import has_desk
 from disputes.events import event_label
 from disputes.models import State
-from disputes.selectors import HANDLER_ROLES, can_report
+from disputes.selectors import HANDLER_ROLES, can_report, is_alliance_only
 from shishi_mediation.templatetags.shishi import display_name_filter
 from shishi_mediation.text import display_name
 
@@ -48,7 +49,13 @@ def nav_links(user) -> list[dict]:
         links += [("queue", _("派单队列"))]
     if roles & set(HANDLER_ROLES):
         links += [("handling", _("本单位订单"))]
-    links += [("board", _("看板")), ("order-list", _("查询"))]
+    if Role.VOLUNTEER in roles:  # the mediation alliance: the orders it is invited to
+        links += [("my-assists", _("我的协助"))]
+    if not is_alliance_only(user):
+        links += [("board", _("看板"))]
+    links += [("order-list", _("查询"))]
+    if can_view_alliance(user):
+        links += [("alliance:units", _("调解联盟"))]
     if has_desk(user):
         links += [("incident-desk", _("警情工作台"))]
     if Role.SUPERVISOR in roles or Role.DISPATCHER in roles or user.is_superuser:

@@ -50,11 +50,21 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from dispatch.models import Area, Category, Membership, Profile, Role, RoutingRule, Unit
+from alliance.models import ActivityKind, JointActivity, VolunteerProfile
+from dispatch.models import (
+    AllianceKind,
+    Area,
+    Category,
+    Membership,
+    Profile,
+    Role,
+    RoutingRule,
+    Unit,
+)
 from disputes import services
 from disputes.actions import ORDER_ACTIONS
 from disputes.incidents import incident_types_seed
-from disputes.models import Directive, Order, SlaPolicy, State
+from disputes.models import Directive, Invitation, Order, SlaPolicy, State
 from disputes.services import PartyInput, ReportInput
 from disputes.stages import overdue_q
 from shishi_mediation.errors import DomainError, InvalidInput
@@ -108,6 +118,7 @@ HEALTH = "石狮市卫生健康局"
 GARMENT = "石狮市服装行业协会"
 VOLUNTEER = "石狮市志愿者协会"
 SUPERVISION = "石狮市公安局督导考核办"
+LAWYERS = "石狮市律师公益服务团"  # the mediation alliance's lawyers (issue 18)
 # The command room pushes dispute-type 警情 to the community police (a police unit).
 COMMAND = "石狮市公安局指挥中心"
 
@@ -229,6 +240,16 @@ USERS: list[tuple[str, str, str, list[tuple[str, str]], str]] = [
     ("market", "杨", "帆", [(MARKET, Role.HANDLER)], "市场监管局消费维权科"),
     ("housing", "张", "宏", [(HOUSING, Role.HANDLER)], "住建局物业科"),
     ("volunteer", "卓", "慧敏", [(VOLUNTEER, Role.HANDLER)], "志愿者协会心理援助队"),
+    # The mediation alliance (issue 18): a 闽南话-speaking volunteer with nothing but the
+    # orders she is invited to, and a lawyer of the lawyers' public-service team.
+    (
+        "minnan",
+        "陈",
+        "阿珠",
+        [(VOLUNTEER, Role.VOLUNTEER)],
+        "志愿者协会志愿者（闽南话·调解；只看受邀协助的订单）",
+    ),
+    ("lawyer", "洪", "律师", [(LAWYERS, Role.VOLUNTEER)], "律师公益服务团志愿律师"),
     ("command", "陈", "志远", [(COMMAND, Role.REPORTER)], "市局指挥中心（警情推送接口账号）"),
     ("duty", "林", "海峰", [(COMMAND, Role.REPORTER)], "市局指挥中心值班员（警情工作台）"),
 ]
@@ -2071,9 +2092,11 @@ class Seeder:
         self.seed_units()
         self.seed_routing_rules()
         self.seed_sla_policies()
+        self.seed_alliance_units()
         self.seed_users()
         created = self.seed_orders()
         self.seed_incidents()
+        self.seed_alliance()
         # Last month's bulletin, published as the beat task would on the 1st, so that a
         # unit's login finds its standing (本单位通报). By name: disputes may not import
         # supervision. Idempotent like the rest of the seed.
@@ -2252,6 +2275,78 @@ class Seeder:
         self.users = {
             u.username: u for u in User.objects.filter(username__in=[x[0] for x in USERS])
         }
+
+    # --- the mediation alliance (社会力量大调解联盟, issue 18) ---------------------------
+
+    def seed_alliance_units(self) -> None:
+        """The social-force units' sub-kinds, and a lawyers' unit (city-wide)."""
+        city = self.areas[(CITY[0],)]
+        self._unit(LAWYERS, Unit.Kind.SOCIAL_FORCE, city, [city], [], "0595-88715148")
+        for name, kind in (
+            (GARMENT, AllianceKind.ASSOCIATION),
+            (VOLUNTEER, AllianceKind.VOLUNTEERS),
+            (LAWYERS, AllianceKind.LAWYERS),
+        ):
+            Unit.objects.filter(name=name).update(alliance_kind=kind)
+
+    def seed_alliance(self) -> None:
+        """The volunteers' profiles; the lawyers invited to one open 湖滨 order (the
+        闽南话 volunteer ``minnan`` is left for the center to invite); a joint activity
+        last month. Idempotent."""
+        profiles = {
+            "minnan": (
+                ["mediation", "psychology"],
+                ["minnan", "putonghua"],
+                [6, 7],
+                "周末全天，工作日晚上",
+            ),
+            "lawyer": (["law"], ["putonghua", "minnan"], [3], "每周三下午"),
+        }
+        for username, (skills, dialects, weekdays, text) in profiles.items():
+            m = Membership.objects.get(user__username=username, role=Role.VOLUNTEER)
+            VolunteerProfile.objects.update_or_create(
+                membership=m,
+                defaults={
+                    "skills": skills,
+                    "dialects": dialects,
+                    "weekdays": weekdays,
+                    "availability": text,
+                    "is_active": True,
+                },
+            )
+        lawyers = self.units[LAWYERS]
+        if not Invitation.objects.filter(unit=lawyers).exists():
+            order = (
+                Order.objects.filter(
+                    street=self.areas[("HB",)], state__in=[State.SIGNED, State.CONTACTED]
+                )
+                .order_by("pk")
+                .first()
+            )
+            if order is not None:
+                services.order_invite(
+                    order_id=order.pk,
+                    actor=self.users["center"],
+                    unit_id=lawyers.pk,
+                    message="当事人咨询劳动合同条款，请律师协助释法。",
+                    now=self.now,
+                )
+        first = (self.now.replace(day=1) - timedelta(days=1)).date().replace(day=15)
+        activity, created = JointActivity.objects.get_or_create(
+            title="法治宣传进社区（曾坑）",
+            date=first,
+            defaults={
+                "kind": ActivityKind.LAW_PROMOTION,
+                "organiser": self.units[center_name("湖滨街道")],
+                "people_served": 120,
+                "place": "曾坑社区文化广场",
+                "created_by": self.users["center"],
+                "created_at": self.now,
+            },
+        )
+        if created:
+            activity.units.set([self.units[VOLUNTEER], lawyers])
+            activity.members.set([self.users["minnan"], self.users["lawyer"]])
 
     # --- orders ---------------------------------------------------------------------
 
