@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "dispatch",
     "notifications",
     "disputes",
+    # 隐患排查 (issue 18): hazards, their rectification clock, the screening log.
+    "hazards",
     "supervision",
     # Holds only the migrations that built the roll-up tables; their models are
     # supervision's now (docs/ARCHITECTURE.md, "Moving a model").
