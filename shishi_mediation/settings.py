@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "idempotency",
     "dispatch",
     "notifications",
+    "deadlines",
     "disputes",
     # 隐患排查 (issue 18): hazards, their rectification clock, the screening log.
     "hazards",
@@ -301,7 +302,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # periodic delivery below catches up.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
-CELERY_TASK_ROUTES = {"dispatch.sla_sweep": {"queue": "sla"}}
+CELERY_TASK_ROUTES = {"dispatch.sla_sweep": {"queue": "sla"}, "deadlines.sweep": {"queue": "sla"}}
 # The schedule lives in code (reviewed and versioned with the tasks it runs); two beats
 # by mistake are harmless because the sweep and the delivery are idempotent.
 CELERY_BEAT_SCHEDULER = "celery.beat:PersistentScheduler"
@@ -310,6 +311,11 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {
         "task": "dispatch.sla_sweep",
         "schedule": env.float("SLA_SWEEP_SECONDS", default=60.0),
+        "options": {"queue": "sla", "expires": 55},
+    },
+    "deadlines-sweep": {  # warnings and escalations of care visits, hazards (deadlines/)
+        "task": "deadlines.sweep",
+        "schedule": 60.0,
         "options": {"queue": "sla", "expires": 55},
     },
     "deliver-notifications": {
