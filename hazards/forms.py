@@ -36,9 +36,7 @@ class HazardReportForm(PhotosMixin, forms.Form):
     )
     community = forms.TypedChoiceField(label=_("社区/村"), coerce=int)
     address = forms.CharField(label=_("地点"), max_length=200)
-    description = forms.CharField(
-        label=_("隐患描述"), widget=forms.Textarea(attrs={"rows": 4})
-    )
+    description = forms.CharField(label=_("隐患描述"), widget=forms.Textarea(attrs={"rows": 4}))
     photos = photos_field(_("现场照片（整改前）"))
     latitude = forms.CharField(label=_("纬度"), required=False, max_length=20)
     longitude = forms.CharField(label=_("经度"), required=False, max_length=20)

@@ -118,7 +118,10 @@ class ScreeningVisit(models.Model):
     )
     note = models.TextField(_("情况说明"), blank=True)
     outcome = models.CharField(
-        _("排查结果"), max_length=16, choices=ScreeningOutcome.choices, default=ScreeningOutcome.NOTHING
+        _("排查结果"),
+        max_length=16,
+        choices=ScreeningOutcome.choices,
+        default=ScreeningOutcome.NOTHING,
     )
     recorded_at = models.DateTimeField(_("登记时间"))
 
@@ -150,9 +153,7 @@ class Hazard(models.Model):
     )
     address = models.CharField(_("地点"), max_length=200)
     description = models.TextField(_("隐患描述"))
-    latitude = models.DecimalField(
-        _("纬度"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(
         _("经度"), max_digits=9, decimal_places=6, null=True, blank=True
     )
@@ -250,7 +251,9 @@ class HazardPhoto(models.Model):
 
     hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="photos")
     stage = models.CharField(_("阶段"), max_length=8, choices=PhotoStage.choices)
-    file = models.FileField(_("文件"), upload_to=hazard_photo_path, validators=[validate_attachment])
+    file = models.FileField(
+        _("文件"), upload_to=hazard_photo_path, validators=[validate_attachment]
+    )
     thumbnail = models.FileField(_("缩略图"), upload_to=hazard_thumbnail_path, blank=True)
     original_name = models.CharField(_("文件名"), max_length=200)
     size = models.PositiveIntegerField(_("大小"))

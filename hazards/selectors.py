@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from dispatch.models import Area, Role, Unit
 from dispatch.selectors import memberships_of
+from disputes.clocks import Clock
+from notifications.levels import urgency as level_urgency
 
 from .models import Hazard, HazardCategory, HazardPhoto, HazardRoute, ScreeningVisit
 
@@ -36,8 +39,7 @@ def center_street_ids(user) -> set[int]:
     return {
         m.unit.area_id
         for m in memberships_of(user)
-        if m.unit.kind == Unit.Kind.STREET_CENTER
-        and m.role in (Role.DISPATCHER, *HANDLER_ROLES)
+        if m.unit.kind == Unit.Kind.STREET_CENTER and m.role in (Role.DISPATCHER, *HANDLER_ROLES)
     }
 
 
@@ -133,18 +135,28 @@ def communities_for(user) -> QuerySet[Area]:
     return Area.objects.filter(level=Area.Level.COMMUNITY).select_related("parent")
 
 
-
 def open_overdue_q(now) -> Q:
     """Open hazards past their due time."""
     return Q(state__in=("reported", "rectifying"), due_at__lt=now)
 
 
 def urgency(hazard: Hazard, now) -> str:
-    """"ok", "warning" (80% of the limit gone) or "overdue", as the sweep raises them;
+    """ "ok", "warning" (80% of the limit gone) or "overdue", as the sweep raises them;
     "" once closed."""
     if not hazard.is_open:
         return ""
-    if now > hazard.due_at:
-        return "overdue"
-    warning_at = hazard.reported_at + (hazard.due_at - hazard.reported_at) * 0.8
-    return "warning" if now >= warning_at else "ok"
+    return level_urgency(due=hazard.due_at, limit=hazard.due_at - hazard.reported_at, now=now)
+
+
+def hazard_clock(hazard: Hazard, now) -> Clock | None:
+    """The rectification countdown as the order pages show theirs (``{% clock %}``)."""
+    if not hazard.is_open:
+        return None
+    return Clock(
+        stage="hazard_fix",
+        label=_("整改期限"),
+        due=hazard.due_at,
+        limit=hazard.due_at - hazard.reported_at,
+        urgency=urgency(hazard, now),
+        remaining=hazard.due_at - now,
+    )

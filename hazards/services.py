@@ -31,7 +31,6 @@ from .models import (
     HazardEvent,
     HazardEventKind,
     HazardPhoto,
-    HazardState,
     PhotoStage,
     ScreeningOutcome,
     ScreeningVisit,
@@ -142,7 +141,7 @@ def _tell_department(hazard: Hazard, *, actor, now: datetime) -> None:
         kind="hazard_reported",
         subject=_("新隐患待整改：%(category)s · %(address)s")
         % {"category": hazard.category.name, "address": hazard.address},
-        body=reverse("hazards:detail", args=[hazard.pk]),
+        link=reverse("hazards:detail", args=[hazard.pk]),
         now=now,
         exclude=actor,
     )
@@ -355,9 +354,7 @@ def hazard_reject(*, hazard_id: int, actor, reason: str, now: datetime | None = 
     )
 
 
-def screening_record(
-    *, actor, data: ScreeningInput, now: datetime | None = None
-) -> ScreeningVisit:
+def screening_record(*, actor, data: ScreeningInput, now: datetime | None = None) -> ScreeningVisit:
     """Log a screening visit (排查台账), found anything or not; whoever may report. The
     visit may not be in the future; hazards reported from it later mark it 发现隐患."""
     now = now or timezone.now()

@@ -29,11 +29,11 @@ from .models import HazardPhoto, PhotoStage
 from .selectors import (
     can_report,
     hazard_actions,
+    hazard_clock,
     hazards_visible_to,
     open_overdue_q,
     photo_for,
     screenings_visible_to,
-    urgency,
 )
 
 
@@ -53,9 +53,7 @@ def _hazard_or_404(user, pk):
 def hazard_list(request):
     """隐患列表: what the user sees, with filters (state, category, overdue)."""
     form = HazardFilterForm(request.GET or None)
-    rows = hazards_visible_to(request.user).select_related(
-        "category", "community", "department"
-    )
+    rows = hazards_visible_to(request.user).select_related("category", "community", "department")
     now = timezone.now()
     if form.is_valid():
         if form.cleaned_data["state"]:
@@ -66,7 +64,7 @@ def hazard_list(request):
             rows = rows.filter(open_overdue_q(now))
     page = paginate(request, rows.order_by("-reported_at", "-id"))
     for h in page:
-        h.urgency = urgency(h, now)
+        h.clock = hazard_clock(h, now)
     return render(
         request,
         "hazards/list.html",
@@ -108,7 +106,9 @@ class HazardReportView(LoginRequiredMixin, DomainErrorMixin, View):
             ),
             photos=request.FILES.getlist("photos"),
         )
-        messages.success(request, _("隐患已上报，已交由%(unit)s整改。") % {"unit": hazard.department})
+        messages.success(
+            request, _("隐患已上报，已交由%(unit)s整改。") % {"unit": hazard.department}
+        )
         return redirect("hazards:detail", pk=hazard.pk)
 
 
@@ -128,7 +128,7 @@ class HazardDetailView(LoginRequiredMixin, DomainErrorMixin, View):
             "hazards/detail.html",
             {
                 "hazard": hazard,
-                "urgency": urgency(hazard, now),
+                "clock": hazard_clock(hazard, now),
                 "before": [p for p in photos if p.stage == PhotoStage.BEFORE],
                 "after": [p for p in photos if p.stage == PhotoStage.AFTER],
                 "events": hazard.events.select_related("actor"),
@@ -140,7 +140,9 @@ class HazardDetailView(LoginRequiredMixin, DomainErrorMixin, View):
         )
 
     def form_invalid(self, form):
-        kwargs = {"close_form": form} if isinstance(form, HazardCloseForm) else {"reject_form": form}
+        kwargs = (
+            {"close_form": form} if isinstance(form, HazardCloseForm) else {"reject_form": form}
+        )
         return self.page(self.kwargs["pk"], status=400, **kwargs)
 
     def conflict_url(self):
