@@ -59,3 +59,18 @@ def report(world, categories, media_root):
 
 
 DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def api():
+    """``api(user)`` → an APIClient sending that user's token."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def make(user):
+        token, _ = Token.objects.get_or_create(user=user)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
