@@ -14,7 +14,7 @@ def fits(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-def test_a_hazard_is_reported_fixed_and_closed_with_a_photo(world, media_root, open_as):
+def test_a_hazard_is_reported_fixed_and_closed_with_a_photo(world, media_root, open_as, screenshot):
     HazardCategory.objects.create(
         code="fire", name="消防安全", department=world.hb_labour, fix_days=7
     )
@@ -53,5 +53,9 @@ def test_a_hazard_is_reported_fixed_and_closed_with_a_photo(world, media_root, o
     img.scroll_into_view_if_needed()
     dept.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
     assert fits(dept)
+    screenshot(dept, "hazard_phone")
+    dept.goto("/hazards/")
+    assert fits(dept)
+    screenshot(dept, "hazard_list_phone")
     hazard.refresh_from_db()
     assert (hazard.state, hazard.on_time) == ("fixed", True)
