@@ -2206,9 +2206,7 @@ def hazard_figures(*, scope: Scope, month: Month, now: datetime | None = None) -
     visits = ScreeningVisit.objects.filter(scope.orders_q(), in_month("visited_at", month))
     found = Count("pk", filter=Q(outcome="found"))
     by_officer = (
-        visits.values("officer_id", "unit_id")
-        .annotate(visits=Count("pk"), found=found)
-        .order_by()
+        visits.values("officer_id", "unit_id").annotate(visits=Count("pk"), found=found).order_by()
     )
     by_unit = {
         r["unit_id"]: r

@@ -70,10 +70,12 @@ class Command(BaseCommand):
         units = {u.name: u for u in Unit.objects.filter(is_active=True)}
         found = {}
         for position, (code, name, name_en, days, routed) in enumerate(CATEGORIES):
-            per_street = {
-                s: units.get(f"{s.name[:2]}派出所" if routed == "police" else f"{s.name}多元调处中心")
+            # The demo's names: 湖滨派出所 (two characters), 湖滨街道多元调处中心.
+            names = {
+                s: f"{s.name[:2]}派出所" if routed == "police" else f"{s.name}多元调处中心"
                 for s in streets
             }
+            per_street = {s: units.get(name) for s, name in names.items()}
             default = units.get(routed) or next((u for u in per_street.values() if u), None)
             if default is None:
                 continue
