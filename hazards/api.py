@@ -49,7 +49,11 @@ class HazardFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("隐患列表"), tags=["hazards"]),
+    list=extend_schema(
+        summary=_("隐患列表"),
+        responses={200: HazardSerializer(many=True), **error_responses(400)},
+        tags=["hazards"],
+    ),
     retrieve=extend_schema(
         summary=_("隐患详情"),
         responses={200: HazardDetailSerializer, **error_responses(404)},
@@ -214,8 +218,16 @@ class ScreeningFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("排查台账"), tags=["hazards"]),
-    retrieve=extend_schema(summary=_("排查记录"), tags=["hazards"]),
+    list=extend_schema(
+        summary=_("排查台账"),
+        responses={200: ScreeningSerializer(many=True), **error_responses(400)},
+        tags=["hazards"],
+    ),
+    retrieve=extend_schema(
+        summary=_("排查记录"),
+        responses={200: ScreeningSerializer, **error_responses(404)},
+        tags=["hazards"],
+    ),
 )
 class ScreeningViewSet(
     SafeLookupMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet

@@ -8,6 +8,7 @@ import pytest
 from deadlines.models import Deadline
 from deadlines.sweep import sweep
 from hazards.models import Hazard, HazardEvent, HazardPhoto, ScreeningVisit
+from hazards.selectors import open_overdue_q, urgency
 from hazards.services import (
     ScreeningInput,
     hazard_acknowledge,
@@ -52,9 +53,11 @@ def test_the_sweep_warns_the_department_then_escalates_at_due_and_past_it(world,
     assert sweep(now=T0 + 8 * DAY - MICRO) == 0
     assert sweep(now=T0 + 8 * DAY) == 1  # the warning at 80% of ten days
     assert told("escalation_0") == {"labour"}
+    assert sweep(now=T0 + 8 * DAY + MICRO) == 0  # raised once
     assert sweep(now=T0 + 10 * DAY - MICRO) == 0
     assert sweep(now=T0 + 10 * DAY) == 1  # level 1 at the due time: the center
     assert told("escalation_1") == {"center"}
+    assert sweep(now=T0 + 10 * DAY + MICRO) == 0
     assert sweep(now=T0 + 20 * DAY - MICRO) == 0
     assert sweep(now=T0 + 20 * DAY) == 1  # level 2, as long again: the supervisors
     assert told("escalation_2") == {"supervisor", "hb_supervisor"}
@@ -202,3 +205,28 @@ def test_a_hazard_reported_from_a_screening_links_it_and_marks_it_found(world, c
         report(screening_id=visit.pk, actor=world.other_reporter)
     assert "screening" in e.value.errors
     assert ScreeningVisit.objects.count() == 1
+
+
+def test_the_countdown_colours_at_the_same_moments(world, report):
+    hazard = report(at=T0)
+    moments = {
+        T0 + 8 * DAY - MICRO: "ok",
+        T0 + 8 * DAY: "warning",
+        T0 + 10 * DAY: "warning",  # due, not yet over
+        T0 + 10 * DAY + MICRO: "overdue",
+    }
+    assert {at: urgency(hazard, at) for at in moments} == moments
+    overdue = Hazard.objects.filter(open_overdue_q(T0 + 10 * DAY + MICRO))
+    assert list(overdue) == [hazard]
+    assert not Hazard.objects.filter(open_overdue_q(T0 + 10 * DAY)).exists()
+
+
+def test_the_hazard_log_is_append_only(world, report):
+    from django.core.exceptions import ValidationError
+
+    event = report().events.get()
+    event.note = "changed"
+    with pytest.raises(ValidationError):
+        event.save()
+    with pytest.raises(ValidationError):
+        event.delete()
