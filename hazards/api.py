@@ -29,8 +29,8 @@ from .serializers import (
     HazardCreateSerializer,
     HazardDetailSerializer,
     HazardSerializer,
-    NoteSerializer,
-    ReasonSerializer,
+    HazardNoteSerializer,
+    HazardReasonSerializer,
     ScreeningCreateSerializer,
     ScreeningSerializer,
 )
@@ -123,7 +123,7 @@ class HazardViewSet(
 
     @extend_schema(
         summary=_("受理整改"),
-        request=NoteSerializer,
+        request=HazardNoteSerializer,
         responses={
             200: HazardDetailSerializer,
             **error_responses(403, 404, 409, conflict=CONFLICT),
@@ -132,7 +132,7 @@ class HazardViewSet(
     )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        serializer = NoteSerializer(data=request.data)
+        serializer = HazardNoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         hazard = services.hazard_acknowledge(
             hazard_id=parse_id(pk), actor=request.user, note=serializer.validated_data["note"]
@@ -164,7 +164,7 @@ class HazardViewSet(
 
     @extend_schema(
         summary=_("认定不属隐患"),
-        request=ReasonSerializer,
+        request=HazardReasonSerializer,
         responses={
             200: HazardDetailSerializer,
             **error_responses(400, 403, 404, 409, conflict=CONFLICT),
@@ -173,7 +173,7 @@ class HazardViewSet(
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        serializer = ReasonSerializer(data=request.data)
+        serializer = HazardReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         hazard = services.hazard_reject(
             hazard_id=parse_id(pk), actor=request.user, reason=serializer.validated_data["reason"]

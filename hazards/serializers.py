@@ -122,11 +122,11 @@ class HazardCloseSerializer(serializers.Serializer):
     )
 
 
-class ReasonSerializer(serializers.Serializer):
+class HazardReasonSerializer(serializers.Serializer):
     reason = Text(max_length=2000)
 
 
-class NoteSerializer(serializers.Serializer):
+class HazardNoteSerializer(serializers.Serializer):
     note = Text(max_length=2000, required=False, allow_blank=True, default="")
 
 

@@ -570,6 +570,12 @@ SPECTACULAR_SETTINGS = {
         "PausableStageEnum": "disputes.stages.PAUSABLE_CHOICES",
         "OutcomeEnum": "disputes.models.Outcome",
         "ReferralOutcomeEnum": "disputes.models.ReferralOutcome",
+        # 隐患排查 (issue 18)
+        "LocationSourceEnum": "disputes.models.LocationSource",
+        "HazardStateEnum": "hazards.models.HazardState",
+        "PhotoStageEnum": "hazards.models.PhotoStage",
+        "HazardEventKindEnum": "hazards.models.HazardEventKind",
+        "ScreeningOutcomeEnum": "hazards.models.ScreeningOutcome",
     },
 }
 
