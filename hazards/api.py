@@ -28,9 +28,9 @@ from .serializers import (
     HazardCloseSerializer,
     HazardCreateSerializer,
     HazardDetailSerializer,
-    HazardSerializer,
     HazardNoteSerializer,
     HazardReasonSerializer,
+    HazardSerializer,
     ScreeningCreateSerializer,
     ScreeningSerializer,
 )
