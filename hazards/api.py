@@ -26,6 +26,7 @@ from .models import HazardCategory, HazardPhoto, HazardState
 from .selectors import hazards_visible_to, open_overdue_q, screenings_visible_to
 from .serializers import (
     HazardCloseSerializer,
+    HazardConflictSerializer,
     HazardCreateSerializer,
     HazardDetailSerializer,
     HazardNoteSerializer,
@@ -35,7 +36,7 @@ from .serializers import (
     ScreeningSerializer,
 )
 
-CONFLICT = (HazardSerializer, _("当前状态不允许此操作。"))
+CONFLICT = (HazardConflictSerializer, _("当前状态不允许此操作；state 为隐患当前状态。"))
 
 
 class NewestFirst(StrictCursorPagination):

@@ -13,7 +13,7 @@ from shishi_mediation.api import (
     Text,
 )
 
-from .models import Hazard, HazardEvent, HazardPhoto, ScreeningVisit
+from .models import Hazard, HazardEvent, HazardPhoto, HazardState, ScreeningVisit
 from .selectors import hazard_actions, urgency
 
 
@@ -112,6 +112,13 @@ class HazardCreateSerializer(serializers.Serializer):
         child=serializers.FileField(),
         required=False,
         help_text=_("整改前照片（multipart，可多张，jpg/png/webp）。"),
+    )
+
+
+class HazardConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    state = serializers.ChoiceField(
+        choices=HazardState.choices, required=False, help_text=_("隐患当前状态。")
     )
 
 
