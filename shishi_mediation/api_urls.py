@@ -15,6 +15,7 @@ from dispatch import api as dispatch_api
 from disputes import alliance_api as invitations_api
 from disputes import api as disputes_api
 from disputes import desk_api
+from hazards import api as hazards_api
 from notifications import api as notifications_api
 from notifications import push_api
 from supervision.map_views import MapAPI
@@ -85,6 +86,9 @@ router.register("escalations", disputes_api.EscalationViewSet, basename="api-esc
 router.register("attachments", disputes_api.AttachmentViewSet, basename="api-attachment")
 router.register("notifications", notifications_api.NotificationViewSet, basename="api-notification")
 router.register("push/subscriptions", push_api.PushSubscriptionViewSet, basename="api-push-sub")
+# 隐患排查 (issue 18)
+router.register("hazards", hazards_api.HazardViewSet, basename="api-hazard")
+router.register("screenings", hazards_api.ScreeningViewSet, basename="api-screening")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "notifications",
     "deadlines",
     "disputes",
+    # 隐患排查 (issue 18): hazards, their rectification clock, the screening log.
+    "hazards",
     "supervision",
     # Holds only the migrations that built the roll-up tables; their models are
     # supervision's now (docs/ARCHITECTURE.md, "Moving a model").
@@ -569,6 +571,12 @@ SPECTACULAR_SETTINGS = {
         "PausableStageEnum": "disputes.stages.PAUSABLE_CHOICES",
         "OutcomeEnum": "disputes.models.Outcome",
         "ReferralOutcomeEnum": "disputes.models.ReferralOutcome",
+        # 隐患排查 (issue 18)
+        "LocationSourceEnum": "disputes.models.LocationSource",
+        "HazardStateEnum": "hazards.models.HazardState",
+        "PhotoStageEnum": "hazards.models.PhotoStage",
+        "HazardEventKindEnum": "hazards.models.HazardEventKind",
+        "ScreeningOutcomeEnum": "hazards.models.ScreeningOutcome",
     },
 }
 

@@ -2282,3 +2282,191 @@ def alliance_figures(*, scope: Scope, month: Month) -> AllianceFigures:
         people_served=sum(a.people_served for a in activities),
         activities_by_kind=[row for row in by_kind if row[1]],
     )
+
+
+# --- hazards and screening (隐患排查, issue 18): its own section, read live -----------------
+
+
+@dataclass(frozen=True)
+class ScreeningRow:
+    """One officer's (or unit's) screening visits in the month, and how many found a
+    hazard."""
+
+    key: int | None
+    name: str
+    unit: str = ""
+    visits: int = 0
+    found: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.key,
+            "name": self.name,
+            "unit": self.unit,
+            "visits": self.visits,
+            "found": self.found,
+        }
+
+
+@dataclass(frozen=True)
+class HazardRow:
+    """A category's (or department's) hazards: reported in the month, fixed in it, of
+    those fixed by their due time, rejected (不属隐患) in it, and open past due at the
+    month's end."""
+
+    key: int | None
+    name: str
+    reported: int = 0
+    fixed: int = 0
+    fixed_on_time: int = 0
+    rejected: int = 0
+    overdue_open: int = 0
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        return percent(ratio(self.fixed_on_time, self.fixed))
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.key,
+            "name": self.name,
+            "reported": self.reported,
+            "fixed": self.fixed,
+            "fixed_on_time": self.fixed_on_time,
+            "rejected": self.rejected,
+            "overdue_open": self.overdue_open,
+            "on_time_rate": self.on_time_rate,
+        }
+
+
+@dataclass(frozen=True)
+class HazardSection:
+    officers: list[ScreeningRow]
+    units: list[ScreeningRow]
+    screening_total: ScreeningRow
+    categories: list[HazardRow]
+    departments: list[HazardRow]
+    total: HazardRow
+
+    def as_dict(self) -> dict:
+        return {
+            "screening": {
+                "officers": [r.as_dict() for r in self.officers],
+                "units": [r.as_dict() for r in self.units],
+                "total": self.screening_total.as_dict(),
+            },
+            "hazards": {
+                "categories": [r.as_dict() for r in self.categories],
+                "departments": [r.as_dict() for r in self.departments],
+                "total": self.total.as_dict(),
+            },
+        }
+
+
+HAZARD_COUNTS = ("reported", "fixed", "fixed_on_time", "rejected", "overdue_open")
+
+
+def hazard_figures(*, scope: Scope, month: Month, now: datetime | None = None) -> HazardSection:
+    """The month's screening visits (by ``visited_at``) per officer and per unit, and its
+    hazards per category and per responsible department (docs/REPORTS.md, 隐患排查):
+    reported (by ``reported_at``), fixed and rejected (by ``closed_at``), fixed on time
+    (closed at or before ``due_at``), and overdue open (at the month's end, or now for
+    the current month: reported before it, past due, not closed by then). Live: four
+    grouped queries and the names."""
+    from django.contrib.auth import get_user_model
+
+    from hazards.models import Hazard, HazardCategory, HazardState, ScreeningVisit
+
+    cut = min(month.end, now or timezone.now())
+    visits = ScreeningVisit.objects.filter(scope.orders_q(), in_month("visited_at", month))
+    found = Count("pk", filter=Q(outcome="found"))
+    by_officer = (
+        visits.values("officer_id", "unit_id").annotate(visits=Count("pk"), found=found).order_by()
+    )
+    by_unit = {
+        r["unit_id"]: r
+        for r in visits.values("unit_id").annotate(visits=Count("pk"), found=found).order_by()
+    }
+    User = get_user_model()
+    people = {
+        u.pk: (u.get_full_name() or u.username)
+        for u in User.objects.filter(pk__in={r["officer_id"] for r in by_officer})
+    }
+    hazards = Hazard.objects.filter(scope.orders_q())
+    fixed = Q(state=HazardState.FIXED, closed_at__gte=month.start, closed_at__lt=month.end)
+    counts = {
+        "reported": Count("pk", filter=in_month("reported_at", month)),
+        "fixed": Count("pk", filter=fixed),
+        "fixed_on_time": Count("pk", filter=fixed & Q(on_time=True)),
+        "rejected": Count(
+            "pk",
+            filter=Q(
+                state=HazardState.REJECTED, closed_at__gte=month.start, closed_at__lt=month.end
+            ),
+        ),
+        "overdue_open": Count(
+            "pk",
+            filter=Q(reported_at__lt=cut, due_at__lt=cut)
+            & (Q(closed_at__isnull=True) | Q(closed_at__gte=cut)),
+        ),
+    }
+    relevant = (
+        in_month("reported_at", month)
+        | Q(closed_at__gte=month.start, closed_at__lt=month.end)
+        | Q(reported_at__lt=cut, due_at__lt=cut)
+        & (Q(closed_at__isnull=True) | Q(closed_at__gte=cut))
+    )
+    by_category = {
+        r["category_id"]: r
+        for r in hazards.filter(relevant).values("category_id").annotate(**counts).order_by()
+    }
+    by_department = {
+        r["department_id"]: r
+        for r in hazards.filter(relevant).values("department_id").annotate(**counts).order_by()
+    }
+    unit_ids = set(by_unit) | set(by_department) | {r["unit_id"] for r in by_officer}
+    unit_names = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
+
+    def row(key, name, values) -> HazardRow:
+        return HazardRow(key, name, **{f: values[f] for f in HAZARD_COUNTS})
+
+    categories = [
+        row(c.pk, c.name, by_category[c.pk])
+        for c in HazardCategory.objects.filter(pk__in=by_category)
+    ]
+    departments = sorted(
+        (row(pk, unit_names.get(pk, ""), values) for pk, values in by_department.items()),
+        key=lambda r: r.name,
+    )
+    officers = sorted(
+        (
+            ScreeningRow(
+                r["officer_id"],
+                people.get(r["officer_id"], ""),
+                unit_names.get(r["unit_id"], ""),
+                r["visits"],
+                r["found"],
+            )
+            for r in by_officer
+        ),
+        key=lambda r: (-r.visits, r.name),
+    )
+    units = sorted(
+        (
+            ScreeningRow(pk, unit_names.get(pk, ""), "", r["visits"], r["found"])
+            for pk, r in by_unit.items()
+        ),
+        key=lambda r: (-r.visits, r.name),
+    )
+    return HazardSection(
+        officers=officers,
+        units=units,
+        screening_total=ScreeningRow(
+            None, _("合计"), "", sum(r.visits for r in units), sum(r.found for r in units)
+        ),
+        categories=categories,
+        departments=departments,
+        total=HazardRow(
+            None, _("合计"), **{f: sum(getattr(r, f) for r in categories) for f in HAZARD_COUNTS}
+        ),
+    )

@@ -75,6 +75,7 @@ from .reports import (
     alliance_figures,
     can_view_reports,
     directive_figures,
+    hazard_figures,
     incident_share_figures,
     location_figures,
     merge_figures,
@@ -562,6 +563,7 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
     context["locations"] = location_figures(scope=scope, month=month)  # 位置采集 (the map)
     context["repeats"] = repeat_figures(scope=scope, month=month)  # 重复纠纷, its own section
     context["alliance"] = alliance_figures(scope=scope, month=month)  # 调解联盟, its own section
+    context["hazards"] = hazard_figures(scope=scope, month=month, now=report.as_of)  # 隐患排查
     return render(request, "reports/monthly.html", context)
 
 

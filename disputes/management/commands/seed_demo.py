@@ -2101,6 +2101,8 @@ class Seeder:
         # unit's login finds its standing (本单位通报). By name: disputes may not import
         # supervision. Idempotent like the rest of the seed.
         call_command("publish_bulletins", now=self.now.isoformat(), stdout=StringIO())
+        # 隐患排查 (issue 18): categories, hazards and screening visits, by name as above.
+        call_command("seed_hazards", now=self.now.isoformat(), stdout=StringIO())
         return created
 
     # --- configuration --------------------------------------------------------------
