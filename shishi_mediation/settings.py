@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "notifications",
     "deadlines",
     "disputes",
+    "care",  # the care register (关爱对象, issue 18)
     "supervision",
     # Holds only the migrations that built the roll-up tables; their models are
     # supervision's now (docs/ARCHITECTURE.md, "Moving a model").
