@@ -55,6 +55,4 @@ def _describe(deadline) -> tuple[str, str]:
     return text, f"/care/{subject.pk}/"
 
 
-CARE_VISIT = declare(
-    DeadlineKind(name=KIND, label=_("关爱走访"), told=_told, describe=_describe)
-)
+CARE_VISIT = declare(DeadlineKind(name=KIND, label=_("关爱走访"), told=_told, describe=_describe))

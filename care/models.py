@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from disputes.radar_keys import id_number_key, phone_key
 from shishi_mediation.validators import validate_id_number, validate_phone
 
-
 # The ``deadlines`` kind of the visit clock (declared in ``care.clock``).
 VISIT_CLOCK = "care_visit"
 

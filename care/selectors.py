@@ -219,3 +219,14 @@ def visit_overdue_q(now: datetime) -> Q:
         due_at__lt=now,  # overdue as deadlines.selectors counts it
     )
     return Q(Exists(overdue))
+
+
+def open_deadlines(subject_ids) -> dict[int, Deadline]:
+    """The running visit clock of each subject, by subject id (one query)."""
+    rows = Deadline.objects.filter(
+        kind=VISIT_CLOCK,
+        subject_id__in=list(subject_ids),
+        met_at__isnull=True,
+        ended_at__isnull=True,
+    )
+    return {d.subject_id: d for d in rows}

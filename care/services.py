@@ -126,9 +126,7 @@ def care_visit_record(
         last = subject.visits.order_by("-visited_at").values_list("visited_at", flat=True).first()
         floor = max(subject.created_at - _SLACK, last or subject.created_at - _SLACK)
         if visited_at < floor:
-            raise InvalidInput(
-                {"visited_at": [_("走访时间不能早于登记时间或上一次走访。")]}
-            )
+            raise InvalidInput({"visited_at": [_("走访时间不能早于登记时间或上一次走访。")]})
         met = deadline_meet(kind=KIND, subject_id=subject.pk, at=visited_at)
         visit = CareVisit.objects.create(
             subject=subject,

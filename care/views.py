@@ -12,14 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from deadlines.models import Deadline
 from deadlines.selectors import urgency
 from dispatch.models import Area
 from shishi_mediation.errors import DomainError, InvalidInput
 from shishi_mediation.web import add_domain_errors, error_page
 
 from . import services
-from .clock import KIND
 from .forms import AidForm, SubjectForm, VisitForm
 from .models import CareKind, CareSubject
 from .selectors import (
@@ -27,6 +25,7 @@ from .selectors import (
     care_scope,
     linked_orders,
     mask_name,
+    open_deadlines,
     registrable_communities,
     subjects_in_full,
     subjects_listed,
@@ -34,14 +33,6 @@ from .selectors import (
 )
 
 PAGE_SIZE = 50
-
-
-def open_deadlines(subject_ids) -> dict[int, Deadline]:
-    """The running visit clock of each subject, by subject id (one query)."""
-    rows = Deadline.objects.filter(
-        kind=KIND, subject_id__in=list(subject_ids), met_at__isnull=True, ended_at__isnull=True
-    )
-    return {d.subject_id: d for d in rows}
 
 
 def _subject_or_404(user, pk: int) -> CareSubject:

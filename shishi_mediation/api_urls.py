@@ -10,6 +10,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.routers import DefaultRouter
 
+from care import api as care_api
 from dispatch import api as dispatch_api
 from disputes import api as disputes_api
 from disputes import desk_api
@@ -83,6 +84,8 @@ router.register("escalations", disputes_api.EscalationViewSet, basename="api-esc
 router.register("attachments", disputes_api.AttachmentViewSet, basename="api-attachment")
 router.register("notifications", notifications_api.NotificationViewSet, basename="api-notification")
 router.register("push/subscriptions", push_api.PushSubscriptionViewSet, basename="api-push-sub")
+# The care register (关爱对象, issue 18).
+router.register("care/subjects", care_api.CareSubjectViewSet, basename="api-care-subject")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

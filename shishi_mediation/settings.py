@@ -569,6 +569,8 @@ SPECTACULAR_SETTINGS = {
         "PausableStageEnum": "disputes.stages.PAUSABLE_CHOICES",
         "OutcomeEnum": "disputes.models.Outcome",
         "ReferralOutcomeEnum": "disputes.models.ReferralOutcome",
+        "CareKindEnum": "care.models.CareKind",  # the care register (issue 18)
+        "CareAidKindEnum": "care.models.AidKind",
     },
 }
 

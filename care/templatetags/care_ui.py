@@ -44,7 +44,7 @@ def care_chip(found: dict, party_id) -> str:
 
 @register.simple_tag
 def visit_countdown(clock, now: datetime | None = None) -> str:
-    """"还剩 5 天" / "今天到期" / "逾期 2 天" for a running visit clock; a dash for none."""
+    """ "还剩 5 天" / "今天到期" / "逾期 2 天" for a running visit clock; a dash for none."""
     if clock is None:
         return "—"
     now = now or timezone.now()

@@ -22,7 +22,9 @@ def register(world):
             "id_number": ELDER_ID,
             "needs": "行动不便，需要定期上门",
         } | fields
-        return care_subject_register(actor=actor or world.handler, data=SubjectInput(**data), now=now)
+        return care_subject_register(
+            actor=actor or world.handler, data=SubjectInput(**data), now=now
+        )
 
     return make
 
