@@ -76,6 +76,7 @@ from .reports import (
     directive_figures,
     incident_share_figures,
     location_figures,
+    care_figures,
     merge_figures,
     minutes_label,
     monthly_report,
@@ -560,6 +561,7 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
     context["incident_share"] = incident_share_figures(scope=scope, month=month)  # 警情
     context["locations"] = location_figures(scope=scope, month=month)  # 位置采集 (the map)
     context["repeats"] = repeat_figures(scope=scope, month=month)  # 重复纠纷, its own section
+    context["care"] = care_figures(scope=scope, month=month, now=report.as_of)  # 关爱对象
     return render(request, "reports/monthly.html", context)
 
 
