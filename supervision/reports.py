@@ -2114,6 +2114,9 @@ def repeat_figures(*, scope: Scope, month: Month) -> RepeatSection:
 # community's police and committees (care.selectors). Not in any export (docs/REPORTS.md).
 
 
+CENTS = Decimal("0.01")
+
+
 @dataclass
 class CareRow:
     """One community's care figures for a month (or the scope's total)."""
@@ -2127,7 +2130,7 @@ class CareRow:
     late: int = 0
     overdue: int = 0
     aids: int = 0
-    amount: Decimal = Decimal("0")
+    amount: Decimal = Decimal("0.00")
 
     def as_dict(self) -> dict:
         return {
@@ -2232,7 +2235,7 @@ def care_figures(*, scope: Scope, month: Month, now: datetime | None = None) -> 
     )
     for r in aids:
         target = row(r["subject__community_id"])
-        target.aids, target.amount = r["n"], r["amount"] or Decimal("0")
+        target.aids, target.amount = r["n"], Decimal(r["amount"] or 0).quantize(CENTS)
     names = dict(Area.objects.filter(pk__in=rows).values_list("pk", "name"))
     paths = dict(Area.objects.filter(pk__in=rows).values_list("pk", "path"))
     ordered = sorted(rows.values(), key=lambda r: paths.get(r.community_id, ""))

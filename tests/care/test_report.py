@@ -99,9 +99,9 @@ def kinds(**n):
 def test_november_by_hand(world, november):
     care = care_figures(scope=report_scope(world.supervisor), month=NOVEMBER, now=LATER)
     assert figures_of(care) == {
-        "曾坑社区": (kinds(elderly_alone=2, mental_illness=1), 3, 3, 2, 1, 1, 0, Decimal("0")),
+        "曾坑社区": (kinds(elderly_alone=2, mental_illness=1), 3, 3, 2, 1, 1, 0, Decimal("0.00")),
         "石光社区": (kinds(disabled=1), 1, 0, 0, 0, 0, 2, Decimal("2500.50")),
-        "凤里社区": (kinds(hardship=1), 1, 0, 0, 0, 0, 0, Decimal("0")),
+        "凤里社区": (kinds(hardship=1), 1, 0, 0, 0, 0, 0, Decimal("0.00")),
         "合计": (
             kinds(elderly_alone=2, mental_illness=1, disabled=1, hardship=1),
             5,
