@@ -2078,6 +2078,9 @@ class Seeder:
         # unit's login finds its standing (本单位通报). By name: disputes may not import
         # supervision. Idempotent like the rest of the seed.
         call_command("publish_bulletins", now=self.now.isoformat(), stdout=StringIO())
+        # The care register (关爱对象, issue 18), by name as above: disputes may not
+        # import care.
+        call_command("seed_care", now=self.now.isoformat(), stdout=StringIO())
         return created
 
     # --- configuration --------------------------------------------------------------
