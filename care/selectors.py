@@ -104,6 +104,22 @@ def care_scope(user) -> CareScope:
     return CareScope(full=frozenset(full), masked=masked)
 
 
+def sees_register(user) -> bool:
+    """Whether the user has a care register at all (the nav entry): ``care_scope(user).any``
+    from the memberships alone, without its queries (base.html asks on every page)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    for m in memberships_of(user):
+        kind = m.unit.kind
+        if kind == POLICE and m.unit.area.level != Area.Level.CITY:
+            return True
+        if kind in COMMITTEES or kind == Unit.Kind.STREET_CENTER or m.role == Role.SUPERVISOR:
+            return True
+    return False
+
+
 def subjects_listed(user) -> QuerySet[CareSubject]:
     """Every subject the user sees, in full or masked (the list; mask per row with
     ``CareScope.sees_in_full``)."""

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _t
 from django.utils.translation import ngettext
 
-from ..selectors import care_scope, subjects_of_parties
+from ..selectors import sees_register, subjects_of_parties
 
 register = template.Library()
 
@@ -18,7 +18,7 @@ register = template.Library()
 @register.simple_tag
 def care_nav(user) -> dict | None:
     """The nav entry, for whoever may see the register (in full or masked)."""
-    if not getattr(user, "is_authenticated", False) or not care_scope(user).any:
+    if not sees_register(user):
         return None
     return {"url": reverse("care:list"), "label": _t("关爱对象")}
 
