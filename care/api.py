@@ -67,7 +67,7 @@ class SubjectPagination(StrictCursorPagination):
             "本社区民警、居委会和调委会成员看到全部信息；街道调处中心和督导员只看到脱敏名单"
             "（姓名只留姓，无电话、身份证号、住址、需求）。"
         ),
-        responses={200: SubjectRowSerializer(many=True), **error_responses(400)},
+        responses={200: SubjectRowSerializer(many=True), **error_responses(400, 404)},
         tags=TAGS,
     ),
     retrieve=extend_schema(

@@ -131,10 +131,20 @@ class VisitCreateSerializer(serializers.Serializer):
     needs_found = Text(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class Yuan(serializers.DecimalField):
+    """An amount in yuan as a JSON string ("2000.00"), as the schema says: not a number,
+    whose binary fraction would not be the amount meant."""
+
+    default_error_messages = {"not_a_string": _('金额须为字符串，例如 "2000.00"。')}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
 class AidCreateSerializer(serializers.Serializer):
     kind = Choice(choices=AidKind.choices)
-    amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
-    )
+    amount = Yuan(max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True)
     given_on = serializers.DateField()
     outcome = Text(max_length=2000, required=False, allow_blank=True, default="")

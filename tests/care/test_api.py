@@ -97,6 +97,12 @@ def test_police_register_visit_and_aid_through_the_api(api, world, time_machine)
         format="json",
     )
     assert negative.status_code == 400 and "amount" in negative.json()["errors"]
+    number = api.post(
+        reverse("api-care-subject-aids", args=[pk]),
+        {"kind": "hospital", "given_on": "2026-11-20", "amount": 0.1},
+        format="json",
+    )
+    assert number.status_code == 400 and "amount" in number.json()["errors"]  # a string
     aid = api.post(
         reverse("api-care-subject-aids", args=[pk]),
         {"kind": "hospital", "given_on": "2026-11-20", "amount": "2000.00", "outcome": "送医"},
