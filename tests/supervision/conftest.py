@@ -9,11 +9,14 @@ The expected figures of each test are worked out by hand from the table in
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from dispatch.models import Area, Unit
@@ -25,6 +28,7 @@ from supervision.models import SubsidyTier
 from supervision.reports import Month
 from tests.factories import (
     UnitFactory,
+    build_world,
     close_jointly,
     first_handler_of,
     report_order,
@@ -175,8 +179,45 @@ def visits_due_later(settings):
     SlaPolicy.objects.update(visit_minutes=FAR_MINUTES)
 
 
+@pytest.fixture(scope="module")
+def month_snapshot(django_db_setup, django_db_blocker) -> BuiltMonth:
+    """``built_month`` built once for a whole module, inside a transaction rolled back
+    when the module ends; each test runs in a savepoint of it, as usual, and gets its own
+    copy of the objects. A module opts in with ``pytest.mark.usefixtures("month_snapshot")``
+    when all its tests can see the month (building it took about 5 s per test). The
+    suite's autouse settings are set here by hand: function-scoped fixtures do not reach
+    a module's setup."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            RADAR_AT_REPORT=False,
+            RETURN_VISIT_RED_DAYS=(),
+            RETURN_VISIT_SECOND_DAYS=FAR_MINUTES // (24 * 60),
+        ):
+            SlaPolicy.objects.update(visit_minutes=FAR_MINUTES)
+            month = _build_month(build_world())
+        yield month
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def built_month(world, visits_due_later) -> BuiltMonth:
+def world(request, db):
+    """The city of ``tests/conftest.py``; in a module that opts in to ``month_snapshot``,
+    the one its month was built in."""
+    if "month_snapshot" in request.fixturenames:
+        return request.getfixturevalue("built_month").world
+    return build_world()
+
+
+@pytest.fixture
+def built_month(request, db, visits_due_later) -> BuiltMonth:
+    """The month below, built for the test, or a copy of the module's ``month_snapshot``."""
+    if "month_snapshot" in request.fixturenames:
+        return copy.deepcopy(request.getfixturevalue("month_snapshot"))
+    return _build_month(request.getfixturevalue("world"))
+
+
+def _build_month(world) -> BuiltMonth:
     """November 2026 (all times Asia/Shanghai; durations in minutes from the clock start).
 
     ===  =======  =========  =============================================================

@@ -12,6 +12,9 @@ from rest_framework.test import APIClient
 from tests.supervision.conftest import AS_OF
 from tests.supervision.test_monthly_figures import COMMITTEE, HB, TOTAL
 
+# The month is built once for the module (conftest.month_snapshot).
+pytestmark = pytest.mark.usefixtures("month_snapshot")
+
 URL = "/api/v1/reports/monthly/"
 
 

@@ -19,6 +19,9 @@ from supervision.models import BulletinIssue, BulletinStanding
 from supervision.tasks import publish_bulletins
 from tests.supervision.conftest import AS_OF, DECEMBER, NOVEMBER, local
 
+# The month is built once for the module (conftest.month_snapshot).
+pytestmark = pytest.mark.usefixtures("month_snapshot")
+
 D = Decimal
 STANDING = "/reports/standing/"
 API = "/api/v1/reports/standing/"

@@ -34,6 +34,9 @@ from supervision.reports import (
 )
 from tests.supervision.conftest import AS_OF, NOVEMBER, OCTOBER, local
 
+# The month is built once for the module (conftest.month_snapshot).
+pytestmark = pytest.mark.usefixtures("month_snapshot")
+
 D = Decimal
 
 

@@ -11,6 +11,9 @@ from openpyxl import load_workbook
 from tests.supervision.conftest import AS_OF
 from tests.supervision.test_monthly_figures import COMMITTEE, POLICE, TOTAL
 
+# The month is built once for the module (conftest.month_snapshot).
+pytestmark = pytest.mark.usefixtures("month_snapshot")
+
 PAGES = ["/reports/monthly/", "/reports/bulletin/", "/reports/subsidy/"]
 NOV = "?month=2026-11"
 

@@ -10,6 +10,9 @@ import time_machine
 from supervision.reports import minutes_label
 from tests.supervision.conftest import AS_OF, local
 
+# The month is built once for the module (conftest.month_snapshot).
+pytestmark = pytest.mark.usefixtures("month_snapshot")
+
 NOV = "?month=2026-11"
 
 

@@ -24,6 +24,9 @@ on_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="median snapshots need PostgreSQL"
 )
 
+# The month is built once for the module (conftest.month_snapshot).
+pytestmark = pytest.mark.usefixtures("month_snapshot")
+
 
 def report_data(scope: Scope, month: Month = NOVEMBER, now=AS_OF) -> dict:
     data = monthly_report(scope=scope, month=month, now=now).as_dict()
