@@ -74,7 +74,8 @@ UPGRADE_NEW_TABLES ?= dispatch_profile notifications_pushsubscription \
 	disputes_duty disputes_assistance disputes_clockpause disputes_returnrequest \
 	disputes_directive disputes_closingproposal disputes_partyconfirmation \
 	disputes_referralresult disputes_scheduledvisit supervision_bulletinissue \
-	supervision_bulletinstanding disputes_incidentresultmessage
+	supervision_bulletinstanding disputes_incidentresultmessage \
+	care_caresubject care_carevisit care_careaid care_carevisitinterval
 # The report's roll-ups gained colour counts (supervision 0005 empties the cache; the
 # nightly refresh or `manage.py refresh_report_rollups` rebuilds it); one alarm per
 # stage became one per clock (a duty's too).

@@ -11,6 +11,7 @@ from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.routers import DefaultRouter
 
 from alliance import api as alliance_api
+from care import api as care_api
 from dispatch import api as dispatch_api
 from disputes import alliance_api as invitations_api
 from disputes import api as disputes_api
@@ -89,6 +90,8 @@ router.register("push/subscriptions", push_api.PushSubscriptionViewSet, basename
 # 隐患排查 (issue 18)
 router.register("hazards", hazards_api.HazardViewSet, basename="api-hazard")
 router.register("screenings", hazards_api.ScreeningViewSet, basename="api-screening")
+# The care register (关爱对象, issue 18).
+router.register("care/subjects", care_api.CareSubjectViewSet, basename="api-care-subject")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

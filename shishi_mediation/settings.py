@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "disputes",
     # 隐患排查 (issue 18): hazards, their rectification clock, the screening log.
     "hazards",
+    "care",  # the care register (关爱对象, issue 18)
     "supervision",
     # Holds only the migrations that built the roll-up tables; their models are
     # supervision's now (docs/ARCHITECTURE.md, "Moving a model").
@@ -577,6 +578,8 @@ SPECTACULAR_SETTINGS = {
         "PhotoStageEnum": "hazards.models.PhotoStage",
         "HazardEventKindEnum": "hazards.models.HazardEventKind",
         "ScreeningOutcomeEnum": "hazards.models.ScreeningOutcome",
+        "CareKindEnum": "care.models.CareKind",  # the care register (issue 18)
+        "CareAidKindEnum": "care.models.AidKind",
     },
 }
 

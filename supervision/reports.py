@@ -2470,3 +2470,148 @@ def hazard_figures(*, scope: Scope, month: Month, now: datetime | None = None) -
             None, _("合计"), **{f: sum(getattr(r, f) for r in categories) for f in HAZARD_COUNTS}
         ),
     )
+
+
+# --- the care register (关爱对象, issue 18): its own section, read live -----------------------
+# Counts only, never a name: the register's people are seen in full only by their
+# community's police and committees (care.selectors). Not in any export (docs/REPORTS.md).
+
+
+CENTS = Decimal("0.01")
+
+
+@dataclass
+class CareRow:
+    """One community's care figures for a month (or the scope's total)."""
+
+    community_id: int | None
+    name: str
+    by_kind: dict[str, int] = field(default_factory=dict)
+    subjects: int = 0
+    visits: int = 0
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0
+    aids: int = 0
+    amount: Decimal = Decimal("0.00")
+
+    def as_dict(self) -> dict:
+        return {
+            "community_id": self.community_id,
+            "community": self.name,
+            "by_kind": dict(self.by_kind),
+            "subjects": self.subjects,
+            "visits": self.visits,
+            "visits_on_time": self.on_time,
+            "visits_late": self.late,
+            "visits_overdue": self.overdue,
+            "aids": self.aids,
+            "aid_amount": str(self.amount),
+        }
+
+
+@dataclass(frozen=True)
+class CareFigures:
+    kinds: list[tuple[str, str]]  # (value, label) of each kind, in the columns' order
+    communities: list[CareRow]
+    total: CareRow
+
+    def as_dict(self) -> dict:
+        return {
+            "communities": [r.as_dict() for r in self.communities],
+            "total": self.total.as_dict(),
+        }
+
+
+def care_figures(*, scope: Scope, month: Month, now: datetime | None = None) -> CareFigures:
+    """The month's care figures per community of the scope (docs/REPORTS.md, 关爱对象):
+
+    - subjects on the register (active, registered before the month's end) by kind;
+    - visits made in the month (``visited_at``), on time and late as each met its clock;
+    - overdue: subjects whose visit clock was past due at the month's end (or now, for
+      the current month) and not met by then;
+    - aid records dated in the month (``given_on``) and the money in them (yuan).
+
+    Four grouped queries and one for the names."""
+    from django.db.models import Exists
+
+    from care.models import VISIT_CLOCK, CareAid, CareKind, CareSubject, CareVisit
+    from deadlines.models import Deadline
+
+    now = now or timezone.now()
+    cut = min(month.end, now)
+    whole, communities = scope.members()
+    in_scope = Q(community__parent_id__in=whole) | Q(community_id__in=communities)
+    subjects = CareSubject.objects.filter(in_scope)
+    rows: dict[int, CareRow] = {}
+
+    def row(community_id: int) -> CareRow:
+        return rows.setdefault(community_id, CareRow(community_id, ""))
+
+    registered = (
+        subjects.filter(is_active=True, created_at__lt=month.end)
+        .values("community_id", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for r in registered:
+        target = row(r["community_id"])
+        target.by_kind[r["kind"]] = r["n"]
+        target.subjects += r["n"]
+    visits = (
+        CareVisit.objects.filter(
+            subject__in=subjects.values("pk"), **_range("visited_at", month.start, month.end)
+        )
+        .values("subject__community_id")
+        .annotate(
+            n=Count("pk"),
+            n_on_time=Count("pk", filter=Q(on_time=True)),
+            n_late=Count("pk", filter=Q(on_time=False)),
+        )
+        .order_by()
+    )
+    for r in visits:
+        target = row(r["subject__community_id"])
+        target.visits, target.on_time, target.late = r["n"], r["n_on_time"], r["n_late"]
+    overdue_clock = Deadline.objects.filter(
+        kind=VISIT_CLOCK,
+        subject_id=OuterRef("pk"),
+        started_at__lt=cut,
+        due_at__lt=cut,
+    ).filter(
+        Q(met_at__isnull=True) | Q(met_at__gt=cut), Q(ended_at__isnull=True) | Q(ended_at__gt=cut)
+    )
+    overdue = (
+        subjects.filter(Exists(overdue_clock))
+        .values("community_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for r in overdue:
+        row(r["community_id"]).overdue = r["n"]
+    first, last = month.start.date(), (month.end - timedelta(days=1)).date()
+    aids = (
+        CareAid.objects.filter(subject__in=subjects.values("pk"), given_on__range=(first, last))
+        .values("subject__community_id")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+        .order_by()
+    )
+    for r in aids:
+        target = row(r["subject__community_id"])
+        target.aids, target.amount = r["n"], Decimal(r["amount"] or 0).quantize(CENTS)
+    names = dict(Area.objects.filter(pk__in=rows).values_list("pk", "name"))
+    paths = dict(Area.objects.filter(pk__in=rows).values_list("pk", "path"))
+    ordered = sorted(rows.values(), key=lambda r: paths.get(r.community_id, ""))
+    kinds = list(CareKind.choices)
+    for r in ordered:
+        r.name = names.get(r.community_id, "")
+        r.by_kind = {k: r.by_kind.get(k, 0) for k, _label in kinds}
+    total = CareRow(None, _("合计"))
+    total.by_kind = {k: sum(r.by_kind[k] for r in ordered) for k, _label in kinds}
+    for attr in ("subjects", "visits", "on_time", "late", "overdue", "aids", "amount"):
+        setattr(total, attr, sum((getattr(r, attr) for r in ordered), type(getattr(total, attr))()))
+    return CareFigures(kinds=kinds, communities=ordered, total=total)
+
+
+def _range(column: str, start: datetime, end: datetime) -> dict:
+    return {f"{column}__gte": start, f"{column}__lt": end}

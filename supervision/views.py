@@ -74,6 +74,7 @@ from .reports import (
     TrendPoint,
     alliance_figures,
     can_view_reports,
+    care_figures,
     directive_figures,
     hazard_figures,
     incident_share_figures,
@@ -564,6 +565,7 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
     context["repeats"] = repeat_figures(scope=scope, month=month)  # 重复纠纷, its own section
     context["alliance"] = alliance_figures(scope=scope, month=month)  # 调解联盟, its own section
     context["hazards"] = hazard_figures(scope=scope, month=month, now=report.as_of)  # 隐患排查
+    context["care"] = care_figures(scope=scope, month=month, now=report.as_of)  # 关爱对象
     return render(request, "reports/monthly.html", context)
 
 

@@ -2103,6 +2103,9 @@ class Seeder:
         call_command("publish_bulletins", now=self.now.isoformat(), stdout=StringIO())
         # 隐患排查 (issue 18): categories, hazards and screening visits, by name as above.
         call_command("seed_hazards", now=self.now.isoformat(), stdout=StringIO())
+        # The care register (关爱对象, issue 18), by name as above: disputes may not
+        # import care.
+        call_command("seed_care", now=self.now.isoformat(), stdout=StringIO())
         return created
 
     # --- configuration --------------------------------------------------------------
