@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "csp",
     "idempotency",
     "dispatch",
+    "training",  # issue 18: training sessions and attendance (培训)
     "notifications",
     "disputes",
     "supervision",
