@@ -22,6 +22,7 @@ urlpatterns = [
     path("reports/", include("supervision.urls")),
     path("incidents/", include("disputes.desk_urls")),  # the incident desk (警情工作台)
     path("map/", map_views.map_page, name="map"),  # docs/MAP.md
+    path("training/", include("training.urls")),  # issue 18: 培训
     path("review/", include("disputes.review_urls")),
     path("confirm/", include("disputes.confirm_urls")),
     path("api/", include("shishi_mediation.api_urls")),

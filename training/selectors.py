@@ -3,6 +3,8 @@ a session's attendance may name, and a person's own training."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from functools import reduce
 from operator import or_
 
@@ -12,6 +14,19 @@ from dispatch.models import Area, Membership, Role, Unit
 from dispatch.selectors import memberships_of
 
 from .models import Attendance, TrainingSession
+
+MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+
+
+def month_bounds(text: str) -> tuple[date, date] | None:
+    """``"2026-11"`` → (2026-11-01, 2026-12-01): a month's dates (Asia/Shanghai, as a
+    session's date is); None when the text is not a month of 2000–2100."""
+    m = MONTH_RE.match(text)
+    if not m or not (2000 <= int(m[1]) <= 2100 and 1 <= int(m[2]) <= 12):
+        return None
+    year, month = int(m[1]), int(m[2])
+    return date(year, month, 1), date(year + month // 12, month % 12 + 1, 1)
+
 
 # The street center's members who record its training (派单员、中心负责人).
 CENTER_RECORDER_ROLES = (Role.DISPATCHER, Role.UNIT_HEAD)
