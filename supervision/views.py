@@ -83,6 +83,7 @@ from .reports import (
     pause_figures,
     referral_figures,
     repeat_figures,
+    training_figures,
     report_scope,
     return_review_rows,
     return_visit_figures,
@@ -560,6 +561,7 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
     context["incident_share"] = incident_share_figures(scope=scope, month=month)  # 警情
     context["locations"] = location_figures(scope=scope, month=month)  # 位置采集 (the map)
     context["repeats"] = repeat_figures(scope=scope, month=month)  # 重复纠纷, its own section
+    context["training"] = training_figures(scope=scope, month=month)  # 培训 (issue 18)
     return render(request, "reports/monthly.html", context)
 
 
@@ -573,6 +575,7 @@ def bulletin(request, *, scope: Scope, month: Month, fmt: str):
         area = publishing_area(scope)
     except InvalidInput:
         area = None  # several areas: published street by street
+    context["training"] = training_figures(scope=scope, month=month)  # 培训 (issue 18)
     context["publish_area"] = area
     context["issue"] = (
         BulletinIssue.objects.filter(month=month_date(month), area=area).first() if area else None
