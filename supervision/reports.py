@@ -2226,7 +2226,7 @@ def training_figures(*, scope: Scope, month: Month) -> TrainingSection:
                 organised=organised.get(unit.pk, 0),
                 people=a.get("people", 0),
                 attendances=a.get("n", 0) + (c.get("n") or 0),
-                hours=(a.get("hours") or zero) + (c.get("hours") or zero),
+                hours=((a.get("hours") or zero) + (c.get("hours") or zero)).quantize(zero),
             )
         )
     person_rows = list(
@@ -2243,7 +2243,7 @@ def training_figures(*, scope: Scope, month: Month) -> TrainingSection:
             f"{r['user__last_name']}{r['user__first_name']}".strip() or r["user__username"],
             r["unit__name"],
             r["sessions"],
-            r["hours"] or zero,
+            (r["hours"] or zero).quantize(zero),
         )
         for r in person_rows[:TRAINING_PEOPLE_MAX]
     ]
@@ -2253,11 +2253,11 @@ def training_figures(*, scope: Scope, month: Month) -> TrainingSection:
         organised=sum(r.organised for r in units),
         people=len({r["user_id"] for r in person_rows}),
         attendances=sum(r.attendances for r in units),
-        hours=sum((r.hours for r in units), zero),
+        hours=sum((r.hours for r in units), zero).quantize(zero),
     )
     return TrainingSection(
         sessions=held["n"],
-        session_hours=held["hours"] or zero,
+        session_hours=(held["hours"] or zero).quantize(zero),
         units=units,
         total=total,
         people=people,

@@ -71,14 +71,18 @@ class AttendeeInSerializer(serializers.Serializer):
     status = Choice(choices=Attendance.Status.choices, default=Attendance.Status.ATTENDED)
 
 
+class Count(serializers.IntegerField):
+    """A JSON integer (not "3", not 3.0, not true)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class HeadcountInSerializer(serializers.Serializer):
     unit = IdField()
-    count = serializers.IntegerField(min_value=1, max_value=999)
-
-    def validate_count(self, value):
-        if isinstance(self.initial_data.get("count"), bool):
-            raise serializers.ValidationError(_("须为整数。"))
-        return value
+    count = Count(min_value=1, max_value=999)
 
 
 class AttendanceInSerializer(serializers.Serializer):
