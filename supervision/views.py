@@ -83,10 +83,10 @@ from .reports import (
     pause_figures,
     referral_figures,
     repeat_figures,
-    training_figures,
     report_scope,
     return_review_rows,
     return_visit_figures,
+    training_figures,
 )
 from .subsidy import subsidy_statement
 

@@ -73,7 +73,7 @@ def test_a_dispatcher_creates_reads_changes_and_deletes(world, api):
 )
 def test_who_sees_a_session(world, api, who, status):
     s = record(world, attendance=[], headcounts=[])
-    from training.services import AttendeeInput, session_update, session_input_of
+    from training.services import AttendeeInput, session_input_of, session_update
 
     data = session_input_of(s)
     data.attendance = [
