@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.levels import urgency  # noqa: F401 - re-exported for the views
 from shishi_mediation.text import duration_text
 
 from .models import Order
@@ -28,15 +29,6 @@ class Clock:
         if self.urgency == "overdue":
             return _("超时 %(t)s") % {"t": duration_text(-self.remaining)}
         return _("剩余 %(t)s") % {"t": duration_text(self.remaining)}
-
-
-def urgency(*, due: datetime, limit: timedelta | None, now: datetime) -> str:
-    """On time, warning once 80% of the limit has passed, overdue after the deadline."""
-    if now > due:
-        return "overdue"
-    if limit and now >= due - limit / 5:
-        return "warning"
-    return "ok"
 
 
 def order_clock(order: Order, now: datetime | None = None) -> Clock | None:

@@ -17,7 +17,7 @@ figures and the roll-ups' columns. docs/ARCHITECTURE.md, "Adding a clock".
 
 import operator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from functools import reduce
 
@@ -27,7 +27,7 @@ from django.db.models.functions import Least
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from notifications.levels import EscalationLevel
+from notifications.levels import EscalationLevel, escalation_fire_at  # noqa: F401 - re-exported
 
 
 class Audience(StrEnum):
@@ -487,13 +487,3 @@ def overdue_q(now: datetime) -> Q:
     return reduce(
         operator.or_, (state_q(c.runs_in) & Q(**{f"{c.due_field}__lt": now}) for c in CLOCKS)
     )
-
-
-def escalation_fire_at(*, due: datetime, limit: timedelta, level: int) -> datetime:
-    """When a level fires: the warning at 80% of the limit, level 1 at the deadline,
-    level 2 when overdue by the limit again."""
-    if level == EscalationLevel.WARNING:
-        return due - limit / 5
-    if level == EscalationLevel.LEVEL1:
-        return due
-    return due + limit

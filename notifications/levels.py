@@ -1,6 +1,8 @@
 """The levels of a clock's escalation, as the notices name them. Notices of an
 escalation have the kind ``escalation_<level>``; the inbox filters and badges by it."""
 
+from datetime import datetime, timedelta
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,3 +28,23 @@ def notice_level(kind: str) -> int | None:
     if prefix == "escalation" and level.isdigit() and int(level) in EscalationLevel.values:
         return int(level)
     return None
+
+
+def escalation_fire_at(*, due: datetime, limit: timedelta, level: int) -> datetime:
+    """When a level fires: the warning at 80% of the limit, level 1 at the deadline,
+    level 2 when overdue by the limit again. Order clocks, duties and deadlines alike."""
+    if level == EscalationLevel.WARNING:
+        return due - limit / 5
+    if level == EscalationLevel.LEVEL1:
+        return due
+    return due + limit
+
+
+def urgency(*, due: datetime, limit: timedelta | None, now: datetime) -> str:
+    """On time ("ok"), "warning" once 80% of the limit has passed, "overdue" after the
+    deadline: a countdown's colour."""
+    if now > due:
+        return "overdue"
+    if limit and now >= escalation_fire_at(due=due, limit=limit, level=EscalationLevel.WARNING):
+        return "warning"
+    return "ok"

@@ -31,6 +31,9 @@ class Notification(models.Model):
     kind = models.CharField(_("类型"), max_length=24)
     subject = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
+    # The page a notice about something other than an order opens (a care visit due, a
+    # hazard's deadline: ``deadlines``); a path of this site, never user input.
+    link = models.CharField(_("链接"), max_length=200, blank=True, default="", db_default="")
     created_at = models.DateTimeField(_("时间"))
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 

@@ -135,22 +135,32 @@ def notify(
     body: str = "",
     now: datetime,
     exclude=None,
+    link: str = "",
 ) -> list[Notification]:
-    """Write one inbox row per distinct recipient, plus its outbox deliveries."""
+    """Write one inbox row per distinct recipient, plus its outbox deliveries. ``link``
+    is the page a notice about something other than an order opens."""
     seen: dict[int, object] = {}
     for user in recipients:
         if user is not None and user.pk != getattr(exclude, "pk", None) and user.is_active:
             seen.setdefault(user.pk, user)
-    return notify_many([(user, order, kind, subject, body) for user in seen.values()], now=now)
+    return notify_many(
+        [(user, order, kind, subject, body) for user in seen.values()], now=now, link=link
+    )
 
 
-def notify_many(items: list[tuple], *, now: datetime) -> list[Notification]:
+def notify_many(items: list[tuple], *, now: datetime, link: str = "") -> list[Notification]:
     """Bulk form of ``notify``: items are (recipient, order, kind, subject, body)."""
     if not items:
         return []
     notes = Notification.objects.bulk_create(
         Notification(
-            recipient=user, order=order, kind=kind, subject=subject[:200], body=body, created_at=now
+            recipient=user,
+            order=order,
+            kind=kind,
+            subject=subject[:200],
+            body=body,
+            link=link,
+            created_at=now,
         )
         for user, order, kind, subject, body in items
     )

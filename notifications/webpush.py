@@ -243,7 +243,10 @@ def push_unsubscribe(*, user, subscription_id: int) -> bool:
 def push_payload(note: Notification) -> dict:
     """The agreed payload the service worker shows: title, body, the page to open (the
     order, else the inbox) and the notification id as tag, so a resend replaces."""
-    url = reverse("order-detail", args=[note.order_id]) if note.order_id else reverse("inbox")
+    if note.order_id:
+        url = reverse("order-detail", args=[note.order_id])
+    else:
+        url = note.link or reverse("inbox")
     return {"title": note.subject, "body": note.body, "url": url, "tag": str(note.pk)}
 
 

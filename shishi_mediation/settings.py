@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "dispatch",
     "training",  # issue 18: training sessions and attendance (培训)
     "notifications",
+    "deadlines",
     "disputes",
     "supervision",
     # Holds only the migrations that built the roll-up tables; their models are
@@ -300,7 +301,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # periodic delivery below catches up.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
-CELERY_TASK_ROUTES = {"dispatch.sla_sweep": {"queue": "sla"}}
+CELERY_TASK_ROUTES = {"dispatch.sla_sweep": {"queue": "sla"}, "deadlines.sweep": {"queue": "sla"}}
 # The schedule lives in code (reviewed and versioned with the tasks it runs); two beats
 # by mistake are harmless because the sweep and the delivery are idempotent.
 CELERY_BEAT_SCHEDULER = "celery.beat:PersistentScheduler"
@@ -309,6 +310,11 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {
         "task": "dispatch.sla_sweep",
         "schedule": env.float("SLA_SWEEP_SECONDS", default=60.0),
+        "options": {"queue": "sla", "expires": 55},
+    },
+    "deadlines-sweep": {  # warnings and escalations of care visits, hazards (deadlines/)
+        "task": "deadlines.sweep",
+        "schedule": 60.0,
         "options": {"queue": "sla", "expires": 55},
     },
     "deliver-notifications": {
