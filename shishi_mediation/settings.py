@@ -569,6 +569,8 @@ SPECTACULAR_SETTINGS = {
         "PausableStageEnum": "disputes.stages.PAUSABLE_CHOICES",
         "OutcomeEnum": "disputes.models.Outcome",
         "ReferralOutcomeEnum": "disputes.models.ReferralOutcome",
+        "TrainingKindEnum": "training.models.Kind",  # issue 18
+        "TrainingAttendanceStatusEnum": "training.models.Attendance.Status",
     },
 }
 
