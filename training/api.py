@@ -25,7 +25,12 @@ from shishi_mediation.api import (
 
 from .models import Attendance, TrainingSession
 from .selectors import month_bounds, sessions_visible_to
-from .serializers import AttendanceInSerializer, SessionInSerializer, SessionSerializer
+from .serializers import (
+    AttendanceInSerializer,
+    ListsInSerializer,
+    SessionInSerializer,
+    SessionSerializer,
+)
 from .services import (
     AttendeeInput,
     HeadcountInput,
@@ -83,7 +88,11 @@ def _lists(data: dict) -> dict:
     out = {}
     if "attendance" in data:
         out["attendance"] = [
-            AttendeeInput(user_id=a["user"], unit_id=a.get("unit"), status=a["status"])
+            AttendeeInput(
+                user_id=a["user"],
+                unit_id=a.get("unit"),
+                status=a.get("status", Attendance.Status.ATTENDED),
+            )
             for a in data["attendance"]
         ]
     if "headcounts" in data:
@@ -119,7 +128,7 @@ SESSION_404 = error_responses(404)
             "您可见的培训，日期新的在前：调处中心的派单员、负责人看本街道，督导员看管辖范围，"
             "其他人只看自己在名单上的。可按 month、unit、mine 筛选。"
         ),
-        responses={200: SessionSerializer(many=True), **error_responses(400)},
+        responses={200: SessionSerializer(many=True), **error_responses(400, 404)},
         tags=TAGS,
     ),
     retrieve=extend_schema(
@@ -197,7 +206,15 @@ class SessionViewSet(
         session = self.get_object()  # 404 outside the scope, before the body is read
         serializer = SessionInSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        data = _input(serializer.validated_data, session_input_of(session))
+        given = dict(serializer.validated_data)
+        if partial and isinstance(request.data, dict):
+            # A partial body skips required fields even inside the lists' items: the
+            # lists it names are checked whole.
+            named = {k: request.data[k] for k in ("attendance", "headcounts") if k in request.data}
+            lists = ListsInSerializer(data=named)
+            lists.is_valid(raise_exception=True)
+            given.update(lists.validated_data)
+        data = _input(given, session_input_of(session))
         session_update(actor=request.user, session_id=session.pk, data=data)
         return self._out(session.pk)
 

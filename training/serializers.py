@@ -128,3 +128,12 @@ class SessionInSerializer(serializers.Serializer):
         required=False,
         help_text=_("无账号人员按单位计人数（整体替换；修改时省略则不变）。"),
     )
+
+
+class ListsInSerializer(serializers.Serializer):
+    """The lists of a partial change, checked whole (see ``api.SessionViewSet.update``)."""
+
+    attendance = serializers.ListField(child=AttendeeInSerializer(), max_length=500, required=False)
+    headcounts = serializers.ListField(
+        child=HeadcountInSerializer(), max_length=200, required=False
+    )

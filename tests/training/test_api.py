@@ -168,3 +168,24 @@ def test_the_schema_documents_the_training_api(world, api):
     paths = r.json()["paths"]
     assert "/api/v1/training/sessions/" in paths
     assert "/api/v1/training/sessions/{id}/attendance/" in paths
+
+
+def test_a_partial_change_checks_the_lists_items_whole(world, api, hb_session):
+    client = api(world.dispatcher)
+    url = f"{URL}{hb_session.pk}/"
+    r = client.patch(url, {"attendance": [{"status": "absent"}]}, format="json")
+    assert r.status_code == 400 and "attendance" in r.json()["errors"]
+    r = client.patch(url, {"headcounts": [{"unit": world.zk_residents.pk}]}, format="json")
+    assert r.status_code == 400 and "headcounts" in r.json()["errors"]
+    r = client.patch(url, {"attendance": [{"user": world.handler2.pk}]}, format="json")
+    assert r.status_code == 200
+    assert [(a["user"], a["status"]) for a in r.json()["attendance"]] == [
+        (world.handler2.pk, "attended")
+    ]
+
+
+def test_a_bad_cursor_is_a_documented_404(world, api):
+    r = api(world.dispatcher).get(URL, {"cursor": "garbage"})
+    assert r.status_code == 404
+    schema = api(world.dispatcher).get("/api/schema/", {"format": "json"}).json()
+    assert "404" in schema["paths"][URL]["get"]["responses"]
