@@ -1,13 +1,33 @@
 """The training API's shapes: a session with its attendance out, and the input a recorder
 sends (checked strictly here, then by ``services``, which names each bad field)."""
 
+import re
+
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shishi_mediation.api import Choice, IdField, Text
 from shishi_mediation.text import display_name
 
 from .models import Attendance, Kind, TrainingSession, UnitHeadcount
+
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+@extend_schema_field({"type": "string", "pattern": TIME_PATTERN, "example": "14:30"})
+class LocalTime(serializers.TimeField):
+    """A local (Asia/Shanghai) time of day, ``HH:MM`` (seconds allowed in, never out): not
+    JSON Schema's "time", which needs an offset a session's times do not have."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%H:%M")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not re.match(TIME_PATTERN, value):
+            self.fail("invalid", format="HH:MM")
+        return super().to_internal_value(value)
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
@@ -35,6 +55,8 @@ class SessionSerializer(serializers.ModelSerializer):
     area_name = serializers.CharField(source="area.name", read_only=True)
     attendance = AttendanceSerializer(source="attendances", many=True, read_only=True)
     headcounts = HeadcountSerializer(many=True, read_only=True)
+    start_time = LocalTime(read_only=True, allow_null=True)
+    end_time = LocalTime(read_only=True, allow_null=True)
 
     class Meta:
         model = TrainingSession
@@ -101,8 +123,8 @@ class SessionInSerializer(serializers.Serializer):
     topic = Text(max_length=120)
     kind = Choice(choices=Kind.choices)
     date = serializers.DateField(help_text=_("北京时间的日期，按此计入月份。"))
-    start_time = serializers.TimeField(required=False, allow_null=True)
-    end_time = serializers.TimeField(required=False, allow_null=True)
+    start_time = LocalTime(required=False, allow_null=True)
+    end_time = LocalTime(required=False, allow_null=True)
     hours = serializers.DecimalField(
         max_digits=4,
         decimal_places=2,
