@@ -164,5 +164,6 @@ urlpatterns = [
     ),
     path("v1/reports/", include("supervision.api_urls")),
     path("v1/map/", MapAPI.as_view(), name="api-map"),  # docs/MAP.md
+    path("v1/training/", include("training.api_urls")),  # issue 18: 培训
     path("v1/", include(router.urls)),
 ]

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "idempotency",
     "dispatch",
     "alliance",  # the mediation alliance (issue 18): volunteers, joint activities
+    "training",  # issue 18: training sessions and attendance (培训)
     "notifications",
     "deadlines",
     "disputes",
@@ -580,6 +581,8 @@ SPECTACULAR_SETTINGS = {
         "ScreeningOutcomeEnum": "hazards.models.ScreeningOutcome",
         "CareKindEnum": "care.models.CareKind",  # the care register (issue 18)
         "CareAidKindEnum": "care.models.AidKind",
+        "TrainingKindEnum": "training.models.Kind",  # issue 18
+        "TrainingAttendanceStatusEnum": "training.models.Attendance.Status",
     },
 }
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("alliance/", include("alliance.urls")),  # the mediation alliance (issue 18)
     path("hazards/", include("hazards.urls")),  # 隐患排查 (issue 18)
     path("care/", include("care.urls")),  # the care register (关爱对象, issue 18)
+    path("training/", include("training.urls")),  # issue 18: 培训
     path("review/", include("disputes.review_urls")),
     path("confirm/", include("disputes.confirm_urls")),
     path("api/", include("shishi_mediation.api_urls")),

@@ -37,6 +37,7 @@ from django.db.models import (
     Count,
     DateField,
     DateTimeField,
+    DecimalField,
     ExpressionWrapper,
     F,
     FloatField,
@@ -84,6 +85,7 @@ from disputes.stages import CLOCK, CLOCKS, DUTIES
 from notifications.levels import EscalationLevel
 from shishi_mediation.errors import Forbidden, NotFound
 from shishi_mediation.text import SHANGHAI, display_name
+from training.models import Attendance, TrainingSession, UnitHeadcount
 
 from .models import COUNT_FIELDS as SETTLED_FIELDS
 from .models import MedianSnapshot, MonthlyRollup
@@ -2615,3 +2617,157 @@ def care_figures(*, scope: Scope, month: Month, now: datetime | None = None) -> 
 
 def _range(column: str, start: datetime, end: datetime) -> dict:
     return {f"{column}__gte": start, f"{column}__lt": end}
+
+
+# --- 培训 / training (issue 18): its own section, read live ----------------------------------
+
+TRAINING_PEOPLE_MAX = 50  # rows of the per-person list shown; the section says how many
+
+
+@dataclass(frozen=True)
+class TrainingUnitRow:
+    """One unit's training in a month (or the scope's total): sessions it organised,
+    its people trained (distinct persons with a login), 人次 (attendances plus headcounts)
+    and 学时 (each session's hours × its attendees of the unit)."""
+
+    unit_id: int | None
+    name: str
+    organised: int = 0
+    people: int = 0
+    attendances: int = 0
+    hours: Decimal = Decimal("0.00")
+
+    def as_dict(self) -> dict:
+        return {
+            "unit_id": self.unit_id,
+            "unit": self.name,
+            "sessions_organised": self.organised,
+            "people": self.people,
+            "attendances": self.attendances,
+            "hours": self.hours,
+        }
+
+
+@dataclass(frozen=True)
+class TrainingPersonRow:
+    """One person's training in a month, at one unit: sessions attended and their hours."""
+
+    user_id: int
+    name: str
+    unit: str
+    sessions: int
+    hours: Decimal
+
+
+@dataclass(frozen=True)
+class TrainingSection:
+    sessions: int  # sessions held in the scope's areas in the month
+    session_hours: Decimal  # their hours, each once
+    units: list[TrainingUnitRow]
+    total: TrainingUnitRow
+    people: list[TrainingPersonRow]  # at most TRAINING_PEOPLE_MAX
+    people_count: int
+
+
+def _areas_under(scope: Scope, field: str) -> Q:
+    """``field`` (an area path) in the scope: under its street when one is chosen, else
+    under one of its areas."""
+    areas = [scope.street] if scope.street is not None else list(scope.areas)
+    return reduce(or_, (Q(**{f"{field}__startswith": a.path}) for a in areas))
+
+
+def training_figures(*, scope: Scope, month: Month) -> TrainingSection:
+    """培训 for the month (a session counts in the month of its date, Asia/Shanghai):
+    sessions held for an area of the scope, and per unit of the scope (by the unit's own
+    area, wherever the session was held) the sessions it organised, its people trained,
+    人次 and 学时 = Σ session hours × attendees (people marked attended, plus the unit's
+    headcount of people without a login); per person the sessions attended and their
+    hours. Database aggregates, five queries (docs/REPORTS.md, "培训 / Training")."""
+    following = month.shifted(1)
+    first, after = date(month.year, month.month, 1), date(following.year, following.month, 1)
+    in_month_q = Q(session__date__gte=first, session__date__lt=after)
+    held = TrainingSession.objects.filter(
+        _areas_under(scope, "area__path"), date__gte=first, date__lt=after
+    ).aggregate(n=Count("pk"), hours=Sum("hours"))
+    hours_field = DecimalField(max_digits=14, decimal_places=2)
+    attended = {
+        r["unit_id"]: r
+        for r in Attendance.objects.filter(
+            in_month_q, _areas_under(scope, "unit__area__path"), status=Attendance.Status.ATTENDED
+        )
+        .values("unit_id")
+        .annotate(
+            people=Count("user_id", distinct=True), n=Count("pk"), hours=Sum("session__hours")
+        )
+        .order_by()
+    }
+    counted = {
+        r["unit_id"]: r
+        for r in UnitHeadcount.objects.filter(in_month_q, _areas_under(scope, "unit__area__path"))
+        .values("unit_id")
+        .annotate(
+            n=Sum("count"),
+            hours=Sum(
+                ExpressionWrapper(F("count") * F("session__hours"), output_field=hours_field)
+            ),
+        )
+        .order_by()
+    }
+    organised = dict(
+        TrainingSession.objects.filter(
+            _areas_under(scope, "organizer__area__path"), date__gte=first, date__lt=after
+        )
+        .values("organizer_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("organizer_id", "n")
+    )
+    zero = Decimal("0.00")
+    ids = set(attended) | set(counted) | set(organised)
+    units = []
+    for unit in Unit.objects.filter(pk__in=ids).order_by("area__path", "name") if ids else []:
+        a, c = attended.get(unit.pk, {}), counted.get(unit.pk, {})
+        units.append(
+            TrainingUnitRow(
+                unit.pk,
+                unit.name,
+                organised=organised.get(unit.pk, 0),
+                people=a.get("people", 0),
+                attendances=a.get("n", 0) + (c.get("n") or 0),
+                hours=((a.get("hours") or zero) + (c.get("hours") or zero)).quantize(zero),
+            )
+        )
+    person_rows = list(
+        Attendance.objects.filter(
+            in_month_q, _areas_under(scope, "unit__area__path"), status=Attendance.Status.ATTENDED
+        )
+        .values("user_id", "user__username", "user__last_name", "user__first_name", "unit__name")
+        .annotate(sessions=Count("pk"), hours=Sum("session__hours"))
+        .order_by("-hours", "unit__name", "user_id")
+    )
+    people = [
+        TrainingPersonRow(
+            r["user_id"],
+            f"{r['user__last_name']}{r['user__first_name']}".strip() or r["user__username"],
+            r["unit__name"],
+            r["sessions"],
+            (r["hours"] or zero).quantize(zero),
+        )
+        for r in person_rows[:TRAINING_PEOPLE_MAX]
+    ]
+    total = TrainingUnitRow(
+        None,
+        _("合计"),
+        organised=sum(r.organised for r in units),
+        people=len({r["user_id"] for r in person_rows}),
+        attendances=sum(r.attendances for r in units),
+        hours=sum((r.hours for r in units), zero).quantize(zero),
+    )
+    return TrainingSection(
+        sessions=held["n"],
+        session_hours=(held["hours"] or zero).quantize(zero),
+        units=units,
+        total=total,
+        people=people,
+        people_count=len(person_rows),
+    )

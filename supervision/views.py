@@ -89,6 +89,7 @@ from .reports import (
     report_scope,
     return_review_rows,
     return_visit_figures,
+    training_figures,
 )
 from .subsidy import subsidy_statement
 
@@ -566,6 +567,7 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
     context["alliance"] = alliance_figures(scope=scope, month=month)  # 调解联盟, its own section
     context["hazards"] = hazard_figures(scope=scope, month=month, now=report.as_of)  # 隐患排查
     context["care"] = care_figures(scope=scope, month=month, now=report.as_of)  # 关爱对象
+    context["training"] = training_figures(scope=scope, month=month)  # 培训 (issue 18)
     return render(request, "reports/monthly.html", context)
 
 
@@ -579,6 +581,7 @@ def bulletin(request, *, scope: Scope, month: Month, fmt: str):
         area = publishing_area(scope)
     except InvalidInput:
         area = None  # several areas: published street by street
+    context["training"] = training_figures(scope=scope, month=month)  # 培训 (issue 18)
     context["publish_area"] = area
     context["issue"] = (
         BulletinIssue.objects.filter(month=month_date(month), area=area).first() if area else None

@@ -67,6 +67,7 @@ def nav_links(user) -> list[dict]:
         links += [("reports:index", _("月报"))]
     elif roles & {Role.HANDLER, Role.UNIT_HEAD, Role.DISPATCHER}:  # supervision.bulletins
         links += [("reports:standing", _("本单位通报"))]
+    links += [("training:list", _("培训"))]  # issue 18: everyone sees the sessions they attended
     result = []
     for name, label in links:
         url = _url(name)

@@ -69,6 +69,9 @@ from disputes.services import PartyInput, ReportInput
 from disputes.stages import overdue_q
 from shishi_mediation.errors import DomainError, InvalidInput
 from shishi_mediation.validators import id_check_digit
+from training import services as training_services
+from training.models import Kind as TrainingKind
+from training.models import TrainingSession
 
 DEMO_PASSWORD = "demo12345"
 HOUR = 60  # offsets are in minutes
@@ -2097,6 +2100,7 @@ class Seeder:
         created = self.seed_orders()
         self.seed_incidents()
         self.seed_alliance()
+        self.seed_training()  # issue 18: 培训, before the bulletin that shows its hours
         # Last month's bulletin, published as the beat task would on the 1st, so that a
         # unit's login finds its standing (本单位通报). By name: disputes may not import
         # supervision. Idempotent like the rest of the seed.
@@ -2352,6 +2356,130 @@ class Seeder:
         if created:
             activity.units.set([self.units[VOLUNTEER], lawyers])
             activity.members.set([self.users["minnan"], self.users["lawyer"]])
+
+    # --- training (培训, issue 18) --------------------------------------------------
+
+    def seed_training(self) -> None:
+        """A few training sessions last month and this month, with attendance, recorded
+        through ``training.services`` by the street centers. Once: a session whose topic
+        is already there is skipped."""
+        today = self.now.date()
+        this_month = today - timedelta(days=min(2, today.day - 1))
+        last_month = today.replace(day=1) - timedelta(days=10)
+        u, users = self.units, self.users
+        hb, fl = self.areas[("HB",)], self.areas[("FL",)]
+        hb_center, fl_center = u[center_name("湖滨街道")], u[center_name("凤里街道")]
+        sessions = [
+            # (actor, topic, kind, day, start, end, hours, trainer, trainer unit, area,
+            #  organiser, [(username, status)], [(unit name, headcount)])
+            (
+                "center",
+                "人民调解法与调解协议书规范",
+                TrainingKind.LAW,
+                last_month,
+                time(14, 30),
+                time(17, 0),
+                None,
+                "陈律师",
+                "石狮市司法局",
+                hb,
+                hb_center,
+                [
+                    ("police", "attended"),
+                    ("committee", "attended"),
+                    ("grid", "attended"),
+                    ("head", "absent"),
+                ],
+                [("曾坑社区居委会", 6)],
+            ),
+            (
+                "center_head",
+                "矛盾纠纷排查与风险研判",
+                TrainingKind.BUSINESS,
+                last_month + timedelta(days=3),
+                time(9, 0),
+                time(11, 0),
+                None,
+                "卢振华",
+                "湖滨街道多元调处中心",
+                hb,
+                hb_center,
+                [("police", "attended"), ("head", "attended"), ("center", "attended")],
+                [],
+            ),
+            (
+                "center",
+                "心理危机识别与疏导",
+                TrainingKind.COUNSELLING,
+                this_month,
+                None,
+                None,
+                Decimal("1.5"),
+                "黄医生",
+                "石狮市心理咨询中心",
+                hb,
+                hb_center,
+                [("police", "attended"), ("committee", "attended"), ("grid", "absent")],
+                [("曾坑社区居委会", 4)],
+            ),
+            (
+                "center_fl",
+                "调解技巧：用闽南话沟通",
+                TrainingKind.MEDIATION,
+                this_month,
+                time(15, 0),
+                time(17, 0),
+                None,
+                "许文斌",
+                "凤里街道多元调处中心",
+                fl,
+                fl_center,
+                [("center_fl", "attended")],
+                [(police_name("凤里街道"), 8)],
+            ),
+        ]
+        existing = set(TrainingSession.objects.values_list("topic", flat=True))
+        for (
+            actor,
+            topic,
+            kind,
+            day,
+            start,
+            end,
+            hours,
+            trainer,
+            trainer_unit,
+            area,
+            organizer,
+            people,
+            counts,
+        ) in sessions:
+            if topic in existing:
+                continue
+            training_services.session_create(
+                actor=users[actor],
+                data=training_services.SessionInput(
+                    topic=topic,
+                    kind=kind,
+                    date=day,
+                    start_time=start,
+                    end_time=end,
+                    hours=hours,
+                    trainer_name=trainer,
+                    trainer_unit=trainer_unit,
+                    organizer_id=organizer.pk,
+                    area_id=area.pk,
+                    place=f"{organizer.name}会议室",
+                    attendance=[
+                        training_services.AttendeeInput(user_id=users[name].pk, status=status)
+                        for name, status in people
+                    ],
+                    headcounts=[
+                        training_services.HeadcountInput(unit_id=u[unit].pk, count=n)
+                        for unit, n in counts
+                    ],
+                ),
+            )
 
     # --- orders ---------------------------------------------------------------------
 
