@@ -75,7 +75,12 @@ UPGRADE_NEW_TABLES ?= dispatch_profile notifications_pushsubscription \
 	disputes_directive disputes_closingproposal disputes_partyconfirmation \
 	disputes_referralresult disputes_scheduledvisit supervision_bulletinissue \
 	supervision_bulletinstanding disputes_incidentresultmessage \
-	care_caresubject care_carevisit care_careaid care_carevisitinterval
+	care_caresubject care_carevisit care_careaid care_carevisitinterval \
+	deadlines_deadline disputes_invitation alliance_volunteerprofile alliance_jointactivity \
+	alliance_jointactivity_members alliance_jointactivity_units hazards_hazard \
+	hazards_hazardcategory hazards_hazardevent hazards_hazardphoto hazards_hazardroute \
+	hazards_screeningvisit hazards_screeningvisit_checked training_attendance \
+	training_trainingsession training_unitheadcount
 # The report's roll-ups gained colour counts (supervision 0005 empties the cache; the
 # nightly refresh or `manage.py refresh_report_rollups` rebuilds it); one alarm per
 # stage became one per clock (a duty's too).
