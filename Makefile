@@ -33,6 +33,8 @@ run: demo
 	@echo "    supervisor  city supervisor"
 	@echo "    duty        command room (石狮市公安局指挥中心): the incident desk"
 	@echo "    minnan      闽南话 volunteer, 石狮市志愿者协会: only the orders she is invited to"
+	@echo "    grid        grid worker, 曾坑社区: reports orders, hazards and screening visits"
+	@echo "    housing     住建局: rectifies the housing hazards routed to it"
 	@echo "    admin       superuser"
 	@echo "  Web, Celery worker and beat run together; Ctrl-C stops all three."
 	@echo "  E-mails the demo sends are kept as files in var/mail/."

@@ -58,8 +58,8 @@ def nav_links(user) -> list[dict]:
         links += [("alliance:units", _("调解联盟"))]
     if has_desk(user):
         links += [("incident-desk", _("警情工作台"))]
-    # 隐患排查 (the hazards app, by URL name: disputes does not import it).
-    links += [("hazards:list", _("隐患排查"))]
+    if not is_alliance_only(user):  # 隐患排查 (the hazards app, by URL name)
+        links += [("hazards:list", _("隐患排查"))]
     if Role.SUPERVISOR in roles or Role.DISPATCHER in roles or user.is_superuser:
         links += [("overview", _("概况"))]
         links += [("map", _("地图"))]  # supervision.maps: a street center's or a jurisdiction's
