@@ -155,22 +155,16 @@ def subject_register(request):
     return _form_page(request, "care/form.html", form, {"title": _("登记关爱对象")})
 
 
-@login_required
-def visit_record(request, pk: int):
+def _subject_step(request, pk: int, form_class, title, record):
+    """A form about one subject (a visit, an aid): 404 outside the scope, 400 with the
+    form's errors (the service's named on their fields), back to the subject when saved."""
     subject = _subject_or_404(request.user, pk)
-    form = VisitForm(request.POST or None)
-    context = {"title": _("记录走访"), "subject": subject}
+    form = form_class(request.POST or None)
+    context = {"title": title, "subject": subject}
     if request.method == "POST":
         if form.is_valid():
-            d = form.cleaned_data
             try:
-                services.care_visit_record(
-                    actor=request.user,
-                    subject_id=subject.pk,
-                    visited_at=d["visited_at"],
-                    condition=d["condition"],
-                    needs_found=d["needs_found"],
-                )
+                record(subject, form.cleaned_data)
             except InvalidInput as e:
                 add_domain_errors(form, e.errors)
             except DomainError as e:
@@ -179,33 +173,41 @@ def visit_record(request, pk: int):
                 return redirect("care:detail", subject.pk)
         return _form_page(request, "care/form.html", form, context, 400)
     return _form_page(request, "care/form.html", form, context)
+
+
+@login_required
+def visit_record(request, pk: int):
+    return _subject_step(
+        request,
+        pk,
+        VisitForm,
+        _("记录走访"),
+        lambda subject, d: services.care_visit_record(
+            actor=request.user,
+            subject_id=subject.pk,
+            visited_at=d["visited_at"],
+            condition=d["condition"],
+            needs_found=d["needs_found"],
+        ),
+    )
 
 
 @login_required
 def aid_record(request, pk: int):
-    subject = _subject_or_404(request.user, pk)
-    form = AidForm(request.POST or None)
-    context = {"title": _("添加帮扶记录"), "subject": subject}
-    if request.method == "POST":
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                services.care_aid_record(
-                    actor=request.user,
-                    subject_id=subject.pk,
-                    kind=d["kind"],
-                    given_on=d["given_on"],
-                    amount=d["amount"],
-                    outcome=d["outcome"],
-                )
-            except InvalidInput as e:
-                add_domain_errors(form, e.errors)
-            except DomainError as e:
-                return error_page(request, e, e.status_code)
-            else:
-                return redirect("care:detail", subject.pk)
-        return _form_page(request, "care/form.html", form, context, 400)
-    return _form_page(request, "care/form.html", form, context)
+    return _subject_step(
+        request,
+        pk,
+        AidForm,
+        _("添加帮扶记录"),
+        lambda subject, d: services.care_aid_record(
+            actor=request.user,
+            subject_id=subject.pk,
+            kind=d["kind"],
+            given_on=d["given_on"],
+            amount=d["amount"],
+            outcome=d["outcome"],
+        ),
+    )
 
 
 @require_POST
