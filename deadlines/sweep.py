@@ -5,6 +5,7 @@ level that has come due (a sweep after downtime tells of where things stand, not
 level missed), moves ``fire_at`` to the next level or clears it after the last, and
 writes the notices in the same transaction."""
 
+import logging
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
@@ -15,8 +16,10 @@ from django.utils.translation import gettext as _
 from notifications.levels import EscalationLevel, escalation_fire_at, escalation_notice_kind
 from notifications.services import notify
 
-from .kinds import kind_of
+from .kinds import KINDS
 from .models import Deadline
+
+log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 LAST_LEVEL = EscalationLevel.LEVEL2
@@ -45,13 +48,20 @@ def _fire_at(deadline: Deadline, level: int) -> datetime:
 
 
 def _raise(deadline: Deadline, now: datetime) -> None:
+    kind = KINDS.get(deadline.kind)
+    if kind is None:  # its app is gone: stop sweeping it rather than the whole batch
+        log.error(
+            "deadline %s of undeclared kind %r is no longer swept", deadline.pk, deadline.kind
+        )
+        deadline.fire_at = None
+        deadline.save(update_fields=["fire_at"])
+        return
     level = EscalationLevel.WARNING if deadline.level is None else deadline.level + 1
     while level < LAST_LEVEL and _fire_at(deadline, level + 1) <= now:
         level += 1
     deadline.level = level
     deadline.fire_at = _fire_at(deadline, level + 1) if level < LAST_LEVEL else None
     deadline.save(update_fields=["level", "fire_at"])
-    kind = kind_of(deadline.kind)
     text, link = kind.describe(deadline)
     users = get_user_model().objects.filter(pk__in=set(kind.told(deadline, level)), is_active=True)
     notify(

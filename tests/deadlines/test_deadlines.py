@@ -181,3 +181,16 @@ def test_the_inbox_links_a_deadline_notice_to_its_page(kind, told, client):
     client.force_login(officer)
     page = client.get(reverse("inbox")).content.decode()
     assert '<a href="/things/7/">测试走访临期预警：对象7</a>' in page
+
+
+def test_a_deadline_of_a_kind_no_longer_declared_is_dropped_not_fatal(kind, told, caplog):
+    officer = UserFactory()
+    told["ids"] = [officer.pk]
+    start(kind, subject_id=1)
+    Deadline.objects.create(
+        kind="gone", subject_id=2, started_at=T0, due_at=T0 + DAY, limit=DAY, fire_at=T0
+    )
+    assert sweep(now=T0 + 9 * DAY) == 2
+    assert Deadline.objects.get(kind="gone").fire_at is None
+    assert Notification.objects.filter(recipient=officer).count() == 1
+    assert "undeclared kind 'gone'" in caplog.text
