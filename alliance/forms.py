@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import Unit
+from shishi_mediation.web import IdsChoiceField
 
 from .models import ActivityKind
 from .selectors import alliance_units, member_rows
@@ -12,7 +13,7 @@ class ActivityForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=ActivityKind.choices)
     title = forms.CharField(label=_("名称"), max_length=100)
     organiser = forms.ModelChoiceField(label=_("组织单位"), queryset=Unit.objects.none())
-    units = forms.ModelMultipleChoiceField(
+    units = IdsChoiceField(
         label=_("参与联盟单位"),
         queryset=Unit.objects.none(),
         required=False,

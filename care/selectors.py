@@ -212,8 +212,10 @@ def community_police(community_id: int, *roles: str) -> QuerySet[Membership]:
     ``care_scope`` counts them), with the given roles."""
     area = Area.objects.filter(pk=community_id).values_list("parent_id", flat=True).first()
     places = [community_id] + ([area] if area else [])
-    stations = Unit.objects.filter(kind=POLICE, is_active=True).filter(
-        Q(area_id__in=places) | Q(covered_areas__in=places)
+    stations = (
+        Unit.objects.filter(kind=POLICE, is_active=True)
+        .filter(Q(area_id__in=places) | Q(covered_areas__in=places))
+        .exclude(area__level=Area.Level.CITY)  # a city unit sees no subject (care_scope)
     )
     return Membership.objects.filter(unit__in=stations.values("pk"), role__in=roles)
 

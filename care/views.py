@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Case, F, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 from deadlines.selectors import urgency
 from dispatch.models import Area
 from shishi_mediation.errors import DomainError, InvalidInput
+from shishi_mediation.ids import id_from_text
 from shishi_mediation.web import add_domain_errors, error_page
 
 from . import services
@@ -58,15 +60,19 @@ def subject_list(request):
     communities = Area.objects.filter(
         level=Area.Level.COMMUNITY, pk__in=subjects_listed(request.user).values("community_id")
     ).order_by("path")
-    if community.isdigit():
-        rows = rows.filter(community_id=int(community))
+    community_id = id_from_text(community)
+    if community_id is not None:
+        rows = rows.filter(community_id=community_id)
     else:
         community = ""
     overdue = request.GET.get("overdue") == "1"
     if overdue:
         rows = rows.filter(visit_overdue_q(now))
     active = request.GET.get("inactive") != "1"
-    rows = rows.filter(is_active=active).order_by("community__path", "name", "pk")
+    # By name where the viewer sees names; masked rows in the order they were registered,
+    # so that their order does not hint at the hidden characters.
+    by_name = Case(When(scope.full_q(), then=F("name")), default=Value(""))
+    rows = rows.filter(is_active=active).order_by("community__path", by_name, "pk")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     clocks = open_deadlines(s.pk for s in page.object_list)
     items = []

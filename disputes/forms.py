@@ -14,6 +14,7 @@ from dispatch.models import Area, Category, RiskLevel, Unit
 from dispatch.selectors import units_serving
 from shishi_mediation.text import display_name
 from shishi_mediation.validators import MOBILE_RE, validate_id_number, validate_phone
+from shishi_mediation.web import IdsChoiceField
 
 from .colours import Colour
 from .locations import clean_location
@@ -439,7 +440,7 @@ class ReferralResultForm(forms.Form):
 class AddAssistingForm(forms.Form):
     """增派协办: units serving the order's street that are not yet on it."""
 
-    units = forms.ModelMultipleChoiceField(
+    units = IdsChoiceField(
         label=_("协办单位"), queryset=Unit.objects.none(), widget=forms.CheckboxSelectMultiple
     )
     note = forms.CharField(
@@ -644,7 +645,7 @@ class MeetingForm(StepTimeForm):
         return moment_or_now(self.cleaned_data["met_at"])
 
 
-class PartyChoiceField(forms.ModelMultipleChoiceField):
+class PartyChoiceField(IdsChoiceField):
     def label_from_instance(self, obj: Party) -> str:
         return f"{obj.name}（{obj.get_role_display()}）"
 

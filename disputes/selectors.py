@@ -179,8 +179,18 @@ def _ways_of_seeing(user) -> dict[str, Q]:
 
 
 def volunteer_unit_ids(user) -> list[int]:
-    """The social-force units the user volunteers in (``Role.VOLUNTEER``)."""
-    return [m.unit_id for m in memberships_of(user) if m.role == Role.VOLUNTEER]
+    """The social-force units the user volunteers in (``Role.VOLUNTEER``) and is still on
+    the register of (a profile struck off, 在册 unticked, loses its invited orders). One
+    query for a volunteer, remembered on the user; none for anyone else."""
+    ids = [m.pk for m in memberships_of(user) if m.role == Role.VOLUNTEER]
+    if not ids:
+        return []
+    cached = getattr(user, "_volunteer_units", None)
+    if cached is None or cached[0] != ids:
+        units = Membership.objects.filter(pk__in=ids).exclude(volunteer_profile__is_active=False)
+        cached = (ids, list(units.values_list("unit_id", flat=True)))
+        user._volunteer_units = cached
+    return cached[1]
 
 
 def open_invitations_of(user) -> QuerySet[Invitation]:

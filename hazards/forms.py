@@ -10,6 +10,7 @@ from disputes.forms import (
     community_choices,
     local_now_input,
 )
+from shishi_mediation.web import IdsChoiceField
 
 from .models import HazardCategory, HazardState
 
@@ -77,7 +78,7 @@ class ScreeningForm(forms.Form):
     community = forms.TypedChoiceField(label=_("社区/村"), coerce=int)
     place = forms.CharField(label=_("排查地点"), max_length=200)
     visited_at = forms.DateTimeField(label=_("排查时间"), widget=DateTimeLocalInput())
-    checked = forms.ModelMultipleChoiceField(
+    checked = IdsChoiceField(
         label=_("排查内容"),
         queryset=HazardCategory.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,

@@ -8,24 +8,21 @@ from django.utils.translation import gettext as _
 from dispatch.models import Area, Role, Unit
 from dispatch.selectors import memberships_of
 from disputes.clocks import Clock
+from disputes.selectors import can_report, reporter_units  # noqa: F401 - can_report re-exported
 from notifications.levels import urgency as level_urgency
 
 from .models import Hazard, HazardCategory, HazardPhoto, HazardRoute, ScreeningVisit
 
 # Who acts for a unit: its handlers and heads.
 HANDLER_ROLES = (Role.HANDLER, Role.UNIT_HEAD)
-# Roles that watch rather than find: they report no hazard and log no screening.
-NON_REPORTING_ROLES = (Role.SUPERVISOR, Role.LEADER)
-
-
-def can_report(user) -> bool:
-    """Grid workers, community police, street cadres: whoever may report an order."""
-    return any(m.role not in NON_REPORTING_ROLES for m in memberships_of(user))
+# Whoever may report an order (``disputes.selectors.can_report``: grid workers, community
+# police, street cadres; not supervisors, leaders or volunteers) reports hazards and logs
+# screening visits.
 
 
 def reporting_unit(user) -> Unit | None:
     """The unit a report or screening is counted for: the user's first reporting unit."""
-    units = [m.unit for m in memberships_of(user) if m.role not in NON_REPORTING_ROLES]
+    units = reporter_units(user)
     return units[0] if units else None
 
 

@@ -8,13 +8,16 @@ moved on, e.g. a colleague signed first) becomes a message on the order page;
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.forms import ModelMultipleChoiceField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 
 from .errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from .ids import id_from_text
 
 PAGE_SIZE = 25
 PAGE_SIZES = (10, 25, 50, 100)
@@ -107,3 +110,20 @@ def paginate(
     if count is not None:
         paginator.count = count  # a cached_property
     return paginator.get_page(request.GET.get("page"))
+
+
+class IdsChoiceField(ModelMultipleChoiceField):
+    """A ``ModelMultipleChoiceField`` whose ids out of range (or not ASCII digits) are an
+    invalid value, a 400 on the form, rather than a database error: Django's ``__in``
+    lookup passes them to the database, where SQLite overflows and PostgreSQL refuses."""
+
+    def _check_values(self, value):
+        if not self.to_field_name:
+            for item in value or ():
+                if id_from_text(item) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": item},
+                    )
+        return super()._check_values(value)
