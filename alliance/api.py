@@ -131,23 +131,24 @@ class MembersView(APIView):
     )
     def get(self, request):
         _check(request.user)
-        dialect = request.query_params.get("dialect", "")
-        skill = request.query_params.get("skill", "")
+        dialect = request.query_params.get("dialect")
+        skill = request.query_params.get("skill")
         unit = request.query_params.get("unit")
         errors = {}
-        if dialect and dialect not in Dialect.values:
+        # A parameter given is checked, even empty (``?unit=`` is not "any unit").
+        if dialect is not None and dialect not in Dialect.values:
             errors["dialect"] = [_("不是有效的选项。")]
-        if skill and skill not in Skill.values:
+        if skill is not None and skill not in Skill.values:
             errors["skill"] = [_("不是有效的选项。")]
         unit_id = None
-        if unit:
+        if unit is not None:
             try:
                 unit_id = parse_id(unit)
             except NotFound:
                 errors["unit"] = [_("不是有效的 id。")]
         if errors:
             raise serializers.ValidationError(errors)
-        rows = member_rows(unit_id=unit_id, dialect=dialect, skill=skill)
+        rows = member_rows(unit_id=unit_id, dialect=dialect or "", skill=skill or "")
         return Response(AllianceMemberSerializer(rows, many=True).data)
 
 

@@ -52,7 +52,7 @@ class HazardFilter(django_filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(
         summary=_("隐患列表"),
-        responses={200: HazardSerializer(many=True), **error_responses(400)},
+        responses={200: HazardSerializer(many=True), **error_responses(400, 404)},
         tags=["hazards"],
     ),
     retrieve=extend_schema(
@@ -127,7 +127,7 @@ class HazardViewSet(
         request=HazardNoteSerializer,
         responses={
             200: HazardDetailSerializer,
-            **error_responses(403, 404, 409, conflict=CONFLICT),
+            **error_responses(400, 403, 404, 409, conflict=CONFLICT),
         },
         tags=["hazards"],
     )
@@ -221,7 +221,7 @@ class ScreeningFilter(django_filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(
         summary=_("排查台账"),
-        responses={200: ScreeningSerializer(many=True), **error_responses(400)},
+        responses={200: ScreeningSerializer(many=True), **error_responses(400, 404)},
         tags=["hazards"],
     ),
     retrieve=extend_schema(

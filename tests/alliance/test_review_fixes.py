@@ -52,3 +52,11 @@ def test_a_volunteer_struck_off_the_register_loses_the_invited_order(
     from disputes.selectors import orders_visible_to
 
     assert list(orders_visible_to(fresh(alliance.vol))) == [invited]
+
+
+@pytest.mark.parametrize("param", ["unit", "dialect", "skill"])
+def test_an_empty_member_filter_is_a_400_naming_it(world, alliance, client, param):
+    client.force_login(world.dispatcher)
+    response = client.get("/api/v1/alliance/members/", {param: ""})
+    assert response.status_code == 400
+    assert param in response.json()["errors"]
