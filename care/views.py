@@ -71,12 +71,12 @@ def subject_list(request):
     active = request.GET.get("inactive") != "1"
     # By name where the viewer sees names; masked rows in the order they were registered,
     # so that their order does not hint at the hidden characters.
-    by_name = (
-        F("name")
-        if scope.full is None
-        else Case(When(scope.full_q(), then=F("name")), default=Value(""))
-    )
-    rows = rows.filter(is_active=active).order_by("community__path", by_name, "pk")
+    order = ["community__path"]
+    if scope.full is None:
+        order.append("name")
+    elif scope.full:
+        order.append(Case(When(scope.full_q(), then=F("name")), default=Value("")))
+    rows = rows.filter(is_active=active).order_by(*order, "pk")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     clocks = open_deadlines(s.pk for s in page.object_list)
     items = []

@@ -26,3 +26,16 @@ def test_a_city_police_unit_covering_the_street_is_not_told_of_visits_due(world,
     assert not subjects_in_full(duty).exists()
     told = set(community_police(world.zk.pk, Role.HANDLER).values_list("user_id", flat=True))
     assert duty.pk not in told and world.handler.pk in told
+
+
+def test_masked_rows_keep_their_registration_order_and_full_rows_go_by_name(
+    world, register, client
+):
+    register(name="陈雨", phone="13900002222", id_number="")
+    register(name="陈丙", phone="13900003333", id_number="")
+    client.force_login(world.dispatcher)  # the street center: masked
+    masked = client.get(reverse("care:list")).context["items"]
+    assert [row["subject"].name for row in masked] == ["陈雨", "陈丙"]
+    client.force_login(world.handler)  # the community's officer: in full, by name
+    full = client.get(reverse("care:list")).context["items"]
+    assert [row["subject"].name for row in full] == sorted(["陈雨", "陈丙"])
