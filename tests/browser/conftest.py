@@ -8,8 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -52,12 +50,10 @@ def browser():
 @pytest.fixture
 def open_as(browser, live_server):
     """``open_as(user, phone=True)`` → a logged-in page in a fresh browser context
-    (Chinese first, Asia/Shanghai), on the page the login would open. The session is
-    made on the server; ``via_form=True`` logs in through the login page instead. Page
-    errors fail the test at teardown."""
+    (Chinese first, Asia/Shanghai). Page errors fail the test at teardown."""
     contexts, errors = [], []
 
-    def open_page(user, *, phone: bool = False, password: str = "pw", via_form: bool = False):
+    def open_page(user, *, phone: bool = False, password: str = "pw"):
         context = browser.new_context(
             base_url=live_server.url,
             locale="zh-CN",
@@ -68,20 +64,11 @@ def open_as(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        if via_form:  # the login page as a person uses it (test_journey does)
-            page.goto("/accounts/login/")
-            page.fill("#id_username", user.get_username())
-            page.fill("#id_password", password)
-            with page.expect_navigation():
-                page.click("main button[type=submit]")
-        else:  # a session made on the server, then the home page the login would open
-            client = Client()
-            client.force_login(user)
-            cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-            context.add_cookies(
-                [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-            )
-            page.goto("/")
+        page.goto("/accounts/login/")
+        page.fill("#id_username", user.get_username())
+        page.fill("#id_password", password)
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
         assert "/accounts/login/" not in page.url, "login failed"
         return page
 

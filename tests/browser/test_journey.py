@@ -69,7 +69,7 @@ def test_noise_dispute_from_report_to_supervisor(
     world = street
 
     # --- 1. the officer reports on a phone ------------------------------------------------
-    phone = open_as(world.handler, phone=True, via_form=True)
+    phone = open_as(world.handler, phone=True)
     phone.get_by_role("link", name="报单", exact=True).click()
     phone.select_option("#id_category", label="邻里纠纷")
     phone.select_option("#id_community", label="曾坑社区")
