@@ -8,13 +8,15 @@ from django.utils.translation import gettext as _
 from dispatch.models import Area, Role, Unit
 from dispatch.selectors import memberships_of
 from disputes.clocks import Clock
-from disputes.selectors import can_report, reporter_units  # noqa: F401 - can_report re-exported
+from disputes.selectors import (  # noqa: F401 - can_report re-exported
+    HANDLER_ROLES,
+    can_report,
+    reporter_units,
+)
 from notifications.levels import urgency as level_urgency
 
 from .models import Hazard, HazardCategory, HazardPhoto, HazardRoute, ScreeningVisit
 
-# Who acts for a unit: its handlers and heads.
-HANDLER_ROLES = (Role.HANDLER, Role.UNIT_HEAD)
 # Whoever may report an order (``disputes.selectors.can_report``: grid workers, community
 # police, street cadres; not supervisors, leaders or volunteers) reports hazards and logs
 # screening visits.
