@@ -37,6 +37,8 @@ from __future__ import annotations
 import io
 import json
 import math
+import multiprocessing
+import os
 import random
 import time
 from bisect import bisect
@@ -48,7 +50,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from dispatch.models import Area, Category, Membership, Role, Unit
 from dispatch.selectors import suggested_units
@@ -178,6 +180,7 @@ def build_configuration(now: datetime, log) -> World:
         seeder.seed_areas()
         seeder.seed_categories()
         seeder.seed_units()
+        seeder.seed_alliance_units()  # the lawyers' unit that seed_users names
         seeder.seed_routing_rules()
         seeder.seed_sla_policies()
         seeder.seed_users()
@@ -1037,7 +1040,9 @@ FROM (
         ('dispatched', d.user_id, o.dispatched_at, 'reported', 'dispatched', '',
          jsonb_build_object('sign_due_at', %(local_iso)s(o.sign_due_at)), 2),
         ('signed', o.assignee_id, o.signed_at, 'dispatched', 'signed', '',
-         jsonb_build_object('on_time', o.sign_on_time), 3),
+         jsonb_build_object('on_time', o.sign_on_time,
+                            'contact_due_at', %(local_iso)s(o.contact_due_at),
+                            'meet_due_at', %(local_iso)s(o.meet_due_at)), 3),
         ('contacted', o.assignee_id, o.contacted_at, 'signed', 'contacted',
          o.contact_note, jsonb_build_object('method', o.contact_method,
                                             'on_time', o.contact_on_time), 4),
@@ -1059,10 +1064,12 @@ FROM (
     FROM dispatch_escalation e JOIN disputes_order o ON o.id = e.order_id
 ) ev
 """
+# Python's isoformat(): microseconds only when there are some (the chain's replay compares).
 LOCAL_ISO = (
     "CREATE OR REPLACE FUNCTION pg_temp.bench_local_iso(t timestamptz) RETURNS text "
     "LANGUAGE sql IMMUTABLE AS $$ SELECT to_char(t AT TIME ZONE 'Asia/Shanghai', "
-    "'YYYY-MM-DD\"T\"HH24:MI:SS') || '+08:00' $$"
+    "CASE WHEN date_trunc('second', t) = t THEN 'YYYY-MM-DD\"T\"HH24:MI:SS' "
+    "ELSE 'YYYY-MM-DD\"T\"HH24:MI:SS.US' END) || '+08:00' $$"
 )
 
 
@@ -1124,26 +1131,76 @@ def _timeline(params: dict) -> int:
                     "WHERE o.id = c.order_id"
                 )
         return written
-    return _chained_timeline(select, params, base, event_hash, order_cols)
+    return _chained_timeline(select, params, order_cols)
 
 
 def _text(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
 
 
-def _chained_timeline(select, params, base, event_hash, order_cols) -> int:
+def _chained_timeline(select, params, order_cols) -> int:
     """Stream the events in timeline order, number and hash each after the previous one
-    of its order exactly as ``disputes.chain`` does, and COPY them in that order (so ids
-    follow the timeline too); then store each order's head."""
-    cols = base + ["seq", "hash"]
+    of its order exactly as ``disputes.chain`` does, and COPY them in that order (so each
+    order's ids follow its timeline); then store each order's head.
+
+    The hashing is Python's work, one event after another within an order but independent
+    across orders: the orders are cut into id ranges, one forked process each
+    (``BENCH_GEN_WORKERS``, default one per CPU), each with its own connection and COPY."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT min(id), max(id) FROM disputes_order")
+        lo, hi = cur.fetchone()
+        cur.execute("DROP TABLE IF EXISTS bench_heads")
+        cur.execute("CREATE UNLOGGED TABLE bench_heads (order_id bigint, seq int, hash text)")
+    written = 0
+    if lo is not None:
+        workers = max(1, int(os.environ.get("BENCH_GEN_WORKERS") or os.cpu_count() or 1))
+        step = (hi - lo) // workers + 1
+        ranges = [(lo + i * step, min(hi, lo + (i + 1) * step - 1)) for i in range(workers)]
+        if workers == 1:
+            written = _chain_range(select, params, *ranges[0])
+        else:
+            with connection.cursor() as cur:
+                cur.execute("SHOW session_replication_role")
+                fast = cur.fetchone()[0] == "replica"
+            connections.close_all()  # a forked child must not share the parent's socket
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                written = sum(
+                    pool.starmap(_chain_range, [(select, params, a, b) for a, b in ranges])
+                )
+            if fast:  # the new connection's session, as the closed one was
+                _fast_load_begin()
+    if "timeline_seq" in order_cols:
+        with connection.cursor() as cur:
+            cur.execute(
+                "UPDATE disputes_order o SET timeline_seq = h.seq, timeline_hash = h.hash "
+                "FROM bench_heads h WHERE o.id = h.order_id"
+            )
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE bench_heads")
+    return written
+
+
+def _chain_range(select: str, params: dict, lo: int, hi: int) -> int:
+    """Number, hash and COPY the events of the orders with ids in [lo, hi], and their heads."""
+    from disputes.chain import event_hash
+
+    cols = ["order_id", "kind", "actor_id", "at", "from_state", "to_state", "note", "data"]
+    cols += ["seq", "hash"]
     written = 0
     rows: list[str] = []
     heads: list[str] = []
     current, prev, seq = None, "", 0
+    _fast_load_begin()
     with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute(LOCAL_ISO)
         named = connection.connection.cursor(name="bench_events")
         named.itersize = 20_000
-        named.execute(f"{select} ORDER BY order_id, at, k", params)
+        named.execute(
+            f"SELECT * FROM ({select}) r WHERE order_id BETWEEN %(lo)s AND %(hi)s "
+            "ORDER BY order_id, at, k",
+            {**params, "lo": lo, "hi": hi},
+        )
         for order_id, kind, actor, at, from_state, to_state, note, data, _k in named:
             if order_id != current:
                 if current is not None:
@@ -1191,15 +1248,31 @@ def _chained_timeline(select, params, base, event_hash, order_cols) -> int:
         if rows:
             copy_rows("disputes_orderevent", cols, rows)
             written += len(rows)
-    if "timeline_seq" in order_cols:
-        with connection.cursor() as cur:
-            cur.execute("DROP TABLE IF EXISTS bench_heads")
-            cur.execute("CREATE UNLOGGED TABLE bench_heads (order_id bigint, seq int, hash text)")
         copy_rows("bench_heads", ["order_id", "seq", "hash"], heads)
-        with connection.cursor() as cur:
-            cur.execute(
-                "UPDATE disputes_order o SET timeline_seq = h.seq, timeline_hash = h.hash "
-                "FROM bench_heads h WHERE o.id = h.order_id"
-            )
-            cur.execute("DROP TABLE bench_heads")
     return written
+
+
+def verify_timelines(*, sample: int = 1000, seed: int = 7, log=print) -> dict:
+    """Check the hash chain and the replayed fields (``disputes.chain.broken_link``) of a
+    random sample of the generated orders, as the application would."""
+    from disputes.chain import broken_link
+
+    t0 = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("SELECT min(id), max(id) FROM disputes_order")
+        lo, hi = cur.fetchone()
+    rng = random.Random(seed)
+    ids = {rng.randint(lo, hi) for _ in range(sample)} | {lo, hi}
+    broken = {}
+    checked = 0
+    for order in Order.objects.filter(pk__in=ids).iterator(chunk_size=500):
+        checked += 1
+        problem = broken_link(order, order.events.order_by("seq"))
+        if problem:
+            broken[order.pk] = problem
+    seconds = time.perf_counter() - t0
+    log(
+        f"  timelines verified: {checked - len(broken):,} of {checked:,} sampled orders "
+        f"in {seconds:.1f} s" + (f"; first broken: {next(iter(broken.items()))}" if broken else "")
+    )
+    return {"checked": checked, "broken": len(broken), "seconds": seconds}

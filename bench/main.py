@@ -382,6 +382,7 @@ def main() -> None:
         )
         log(f"  states: {dict(stats.by_state.most_common())}")
         if not radar_only:
+            results["chain"] = generate.verify_timelines(log=log)
             results["rollups"] = measure.build_report_rollups(now, log=log)
     else:
         log(f"  reusing the data generated for now = {now.isoformat()}")
