@@ -7,7 +7,8 @@ it.
 What the conversion does, in the migration's transaction: create the partitioned table
 with the old one's columns, defaults and identity; create the months the rows span, the
 months ahead and the default partition; copy the rows; drop the old table; rename the new
-one (and its identity sequence) to the old names and move the sequence past max(id);
+one (and its identity sequence) to the old names and move the sequence past the old
+one's last value and max(id);
 recreate the primary key as (id, key), every unique constraint with the partition key
 added where the caller says how (PostgreSQL requires the key in every unique index of a
 partitioned table), the check and foreign-key constraints as they were, and every other
@@ -94,6 +95,10 @@ def _convert(cursor, spec, *, unique, referenced_by, now: datetime) -> None:
         cursor.execute(f"ALTER TABLE {_q(other)} DROP CONSTRAINT {_q(name)}")
     cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [t])
     sequence = cursor.fetchone()[0]
+    used = 0  # the last id the old sequence gave: no id is ever used again
+    if sequence:
+        cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {sequence}")
+        used = cursor.fetchone()[0]
 
     new = f"{t}__partitioned"
     cursor.execute(
@@ -133,9 +138,9 @@ def _convert(cursor, spec, *, unique, referenced_by, now: datetime) -> None:
     if sequence and staged_sequence != sequence:
         cursor.execute(f"ALTER SEQUENCE {staged_sequence} RENAME TO {_q(sequence.split('.')[-1])}")
     cursor.execute(
-        f"SELECT setval(pg_get_serial_sequence(%s, 'id'), coalesce(max(id), 0) + 1, false) "
-        f"FROM {_q(t)}",
-        [t],
+        f"SELECT setval(pg_get_serial_sequence(%s, 'id'), greatest(max(id), %s)) FROM {_q(t)} "
+        f"HAVING greatest(max(id), %s) > 0",
+        [t, used, used],
     )
     for name, kind, definition in constraints:
         if kind == "p":

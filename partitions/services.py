@@ -168,20 +168,21 @@ def _create_months(cursor, specs: list[PartitionedTable], month: date) -> list[C
     return [Created(partition_name(s.table, month), moved.get(s.table, 0)) for s in specs]
 
 
-def ensure_partitions(*, now: datetime, months_ahead: int) -> list[Created]:
-    """Create every partitioned table's partitions for the month of ``now`` and the
-    ``months_ahead`` months after it, and its default partition; those that exist are
+def ensure_partitions(*, now: datetime, months_ahead: int, months_back: int = 0) -> list[Created]:
+    """Create every partitioned table's partitions for the month of ``now``, the
+    ``months_ahead`` months after it and the ``months_back`` before it (a bulk load of
+    history: ``bench/generate.py``), and its default partition; those that exist are
     left alone, so running it again changes nothing. One transaction per month. Called
     daily by the beat task (``partitions.maintain``) and by ``manage.py partitions``."""
     if not _postgres():
         return []
-    first = month_of(now)
+    first = add_months(month_of(now), -months_back)
     created: list[Created] = []
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         for spec in TABLES:
             ensure_default(cursor, spec)
-    for month in (add_months(first, n) for n in range(months_ahead + 1)):
+    for month in (add_months(first, n) for n in range(months_back + months_ahead + 1)):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
             missing = [s for s in TABLES if month not in attached_months(cursor, s.table)]

@@ -12,8 +12,11 @@ from django.db import migrations
 
 from partitions.migration_ops import partition_table
 
-FOREIGN_KEY = """
-ALTER TABLE dispatch_delivery ADD CONSTRAINT dispatch_delivery_notification_fk
+# The name Django gave the single-column key (a hash of the table and column names, the
+# same on every database): the constraint keeps it.
+NAME = "dispatch_delivery_notification_id_8e51399d_fk_dispatch_"
+FOREIGN_KEY = f"""
+ALTER TABLE dispatch_delivery ADD CONSTRAINT {NAME}
 FOREIGN KEY (notification_id, notification_created_at)
 REFERENCES dispatch_notification (id, created_at) DEFERRABLE INITIALLY DEFERRED
 """
@@ -23,9 +26,7 @@ def add_foreign_key(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM pg_constraint WHERE conname = 'dispatch_delivery_notification_fk'"
-        )
+        cursor.execute("SELECT 1 FROM pg_constraint WHERE conname = %s", [NAME])
         if cursor.fetchone() is None:
             cursor.execute(FOREIGN_KEY)
 
