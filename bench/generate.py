@@ -48,6 +48,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, connections, transaction
@@ -58,6 +59,7 @@ from disputes.colours import colour_for
 from disputes.models import Order, OrderNumberCounter
 from disputes.radar_keys import address_key, id_number_key, phone_key
 from disputes.selectors import sla_policy_for
+from partitions.services import ensure_partitions
 from shishi_mediation.validators import id_check_digit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -183,6 +185,7 @@ def build_configuration(now: datetime, log) -> World:
         seeder.seed_alliance_units()  # the lawyers' unit that seed_users names
         seeder.seed_routing_rules()
         seeder.seed_sla_policies()
+        seeder.seed_alliance_units()  # seed_users makes the alliance's volunteer lawyer
         seeder.seed_users()
         _add_staff(log)
     return _lookup_world()
@@ -538,6 +541,9 @@ def generate(
     stats = Stats()
     t_start = time.perf_counter()
     world = build_configuration(now, log)
+    # The event tables' months (partitions/) exist before COPY writes into them: rows
+    # of a month without its partition would pile up in the default partition.
+    ensure_partitions(now=now, months_ahead=settings.PARTITION_MONTHS_AHEAD, months_back=months + 1)
     stats.seconds["configuration"] = time.perf_counter() - t_start
 
     rng = random.Random(seed)

@@ -66,6 +66,11 @@ class Delivery(models.Model):
     notification = models.ForeignKey(
         Notification, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
+    # The notification's ``created_at``, copied when the delivery is written: the
+    # partition key (a delivery lives in its notification's month) and, with
+    # ``notification``, the foreign key on PostgreSQL (docs/ARCHITECTURE.md,
+    # "Partitioned tables").
+    notification_created_at = models.DateTimeField(_("通知时间"), editable=False)
     channel = models.CharField(_("渠道"), max_length=16)
     status = models.CharField(
         _("状态"), max_length=8, choices=Status.choices, default=Status.PENDING
@@ -91,6 +96,8 @@ class Delivery(models.Model):
         verbose_name = _("外发记录")
         verbose_name_plural = _("外发记录")
         constraints = [
+            # On PostgreSQL (notification, channel, notification_created_at): the same
+            # rule, as the notification fixes the third column.
             models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once"),
         ]
         indexes = [

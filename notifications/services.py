@@ -52,18 +52,18 @@ def channels_for(reach: Reach) -> list[str]:
 
 
 def _deliveries(
-    notes: list[tuple[int, int, str]], *, now: datetime
-) -> list[tuple[int, str, datetime]]:
-    """(notification id, channel, first attempt) for notices given as (notification id,
-    recipient id, kind): one query for all recipients. A notice that is not critical
-    waits for the end of its recipient's quiet hours, never dropped; the inbox row is
-    there at once either way."""
-    reach = reach_of(user_id for _note, user_id, _kind in notes)
+    notes: list[tuple[int, int, str, datetime]], *, now: datetime
+) -> list[tuple[int, datetime, str, datetime]]:
+    """(notification id, its created_at, channel, first attempt) for notices given as
+    (notification id, recipient id, kind, created_at): one query for all recipients. A
+    notice that is not critical waits for the end of its recipient's quiet hours, never
+    dropped; the inbox row is there at once either way."""
+    reach = reach_of(user_id for _note, user_id, _kind, _created in notes)
     rows = []
-    for note_id, user_id, kind in notes:
+    for note_id, user_id, kind, created in notes:
         person = reach.get(user_id, NOBODY)
         at = now if is_critical(kind) else (person.quiet_until(now) or now)
-        rows.extend((note_id, channel, at) for channel in channels_for(person))
+        rows.extend((note_id, created, channel, at) for channel in channels_for(person))
     return rows
 
 
@@ -164,10 +164,15 @@ def notify_many(items: list[tuple], *, now: datetime, link: str = "") -> list[No
         )
         for user, order, kind, subject, body in items
     )
-    deliveries = _deliveries([(n.pk, n.recipient_id, n.kind) for n in notes], now=now)
+    deliveries = _deliveries([(n.pk, n.recipient_id, n.kind, n.created_at) for n in notes], now=now)
     Delivery.objects.bulk_create(
-        Delivery(notification_id=note_id, channel=channel, next_attempt_at=at)
-        for note_id, channel, at in deliveries
+        Delivery(
+            notification_id=note_id,
+            notification_created_at=created,
+            channel=channel,
+            next_attempt_at=at,
+        )
+        for note_id, created, channel, at in deliveries
     )
     transaction.on_commit(kick_delivery)
     return notes
@@ -181,14 +186,22 @@ def notify_rows(rows: list[tuple], *, now: datetime) -> int:
         Notification,
         ("recipient", "order", "kind", "subject", "body", "created_at"),
         rows,
-        returning=("id", "recipient", "kind"),
+        returning=("id", "recipient", "kind", "created_at"),
     )
     insert_rows(
         Delivery,
-        ("notification", "channel", "status", "attempts", "next_attempt_at", "last_error"),
+        (
+            "notification",
+            "notification_created_at",
+            "channel",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+        ),
         [
-            (note_id, channel, Delivery.Status.PENDING, 0, at, "")
-            for note_id, channel, at in _deliveries(notes, now=now)
+            (note_id, created, channel, Delivery.Status.PENDING, 0, at, "")
+            for note_id, created, channel, at in _deliveries(notes, now=now)
         ],
     )
     transaction.on_commit(kick_delivery)

@@ -35,7 +35,10 @@ def change_indexes(
 
 def _apply(model, schema_editor, *, drop, add) -> None:
     postgres = schema_editor.connection.vendor == "postgresql"
-    kwargs = {"concurrently": True} if postgres else {}
+    # PostgreSQL builds no index CONCURRENTLY on a partitioned table (the event tables,
+    # docs/ARCHITECTURE.md "Partitioned tables"): a plain build, locking it meanwhile.
+    concurrently = postgres and not _pg_partitioned(schema_editor, model._meta.db_table)
+    kwargs = {"concurrently": True} if concurrently else {}
     rebuilt = {i.name for i in drop} & {i.name for i in add}
     for index in drop:
         if not postgres or _pg_index_state(schema_editor, index.name) is not None:
@@ -55,8 +58,15 @@ def _pg_index_state(schema_editor, name: str) -> bool | None:
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(
             "SELECT x.indisvalid FROM pg_class c JOIN pg_index x ON x.indexrelid = c.oid "
-            "WHERE c.relname = %s AND c.relkind = 'i' AND pg_table_is_visible(c.oid)",
+            "WHERE c.relname = %s AND c.relkind IN ('i', 'I') AND pg_table_is_visible(c.oid)",
             [name],
         )
         row = cursor.fetchone()
     return None if row is None else row[0]
+
+
+def _pg_partitioned(schema_editor, table: str) -> bool:
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(%s)", [table])
+        row = cursor.fetchone()
+    return bool(row and row[0])

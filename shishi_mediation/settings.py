@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "partitions",  # monthly partitions of the event tables (docs/ARCHITECTURE.md)
     "idempotency",
     "dispatch",
     "alliance",  # the mediation alliance (issue 18): volunteers, joint activities
@@ -341,12 +342,23 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_month=1, hour=9, minute=0),  # Asia/Shanghai
         "options": {"expires": 3600},
     },
+    "maintain-partitions": {  # months ahead, retention (partitions/, docs/BACKUP.md)
+        "task": "partitions.maintain",
+        "schedule": crontab(hour=3, minute=20),
+        "options": {"expires": 3600},
+    },
     "purge-idempotency-keys": {  # keys older than IDEMPOTENCY_KEY_DAYS
         "task": "idempotency.purge_keys",
         "schedule": crontab(hour=3, minute=40),
         "options": {"expires": 3600},
     },
 }
+
+# The event tables' monthly partitions (docs/ARCHITECTURE.md, "Partitioned tables"):
+# months created ahead by the daily task, and how many months stay attached (the current
+# one counted); unset keeps every month (docs/BACKUP.md, "Retention").
+PARTITION_MONTHS_AHEAD = env.int("PARTITION_MONTHS_AHEAD", default=3)
+PARTITION_RETENTION_MONTHS = env.int("PARTITION_RETENTION_MONTHS", default=None)
 
 # How long an Idempotency-Key is remembered: a phone offline for days still gets the
 # first answer when it resends (idempotency/services.py).

@@ -222,7 +222,12 @@ def test_a_channel_without_a_sender_does_not_stop_the_batch(tencent, sms_channel
     world = sms_channel
     dispatch_to_handler(world)
     note = handler_sms(world).notification
-    Delivery.objects.create(notification=note, channel="fax", next_attempt_at=T0)
+    Delivery.objects.create(
+        notification=note,
+        notification_created_at=note.created_at,
+        channel="fax",
+        next_attempt_at=T0,
+    )
     deliver_due(now=T0)
     fax = Delivery.objects.get(channel="fax")
     assert fax.status == Delivery.Status.PENDING and fax.attempts == 1
