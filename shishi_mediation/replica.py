@@ -8,7 +8,7 @@
   primary's connection is outside any atomic block, and the model is not one of the
   login/session tables. Every write, and every other read, goes to ``"default"``.
 - Read-your-own-write: after a request of a user that wrote on the primary commits, the
-  primary's WAL position (``pg_current_wal_lsn()``) is kept in the cache under the user's
+  primary's WAL position (``pg_current_wal_insert_lsn()``) is kept in the cache under the user's
   id for ``REPLICA_OWN_WRITE_SECONDS``; the user reads from the replica again once its
   replayed position (``pg_last_wal_replay_lsn()``) has passed it.
 - Health: a probe cached for ``REPLICA_CHECK_SECONDS`` (reachable, in recovery, the
@@ -112,7 +112,9 @@ def primary_lsn() -> int | None:
     if conn.vendor != "postgresql":
         return None
     with conn.cursor() as cursor:
-        cursor.execute("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint")
+        # Where the next WAL record goes: past every commit made so far, even one not yet
+        # written out (synchronous_commit=off); pg_current_wal_lsn() may be behind it.
+        cursor.execute("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint")
         return cursor.fetchone()[0]
 
 
