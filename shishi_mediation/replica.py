@@ -8,15 +8,16 @@
   primary's connection is outside any atomic block, and the model is not one of the
   login/session tables. Every write, and every other read, goes to ``"default"``.
 - Read-your-own-write: after a request of a user that wrote on the primary commits, the
-  primary's WAL position (``pg_current_wal_insert_lsn()``) is kept in the cache under the user's
-  id for ``REPLICA_OWN_WRITE_SECONDS``; the user reads from the replica again once its
+  primary's WAL position (``pg_current_wal_insert_lsn()``) is kept in the cache under the
+  user's id for ``REPLICA_OWN_WRITE_SECONDS``; the user reads from the replica again once its
   replayed position (``pg_last_wal_replay_lsn()``) has passed it.
 - Health: a probe cached for ``REPLICA_CHECK_SECONDS`` (reachable, in recovery, the
   replayed position and how old the last replayed transaction is). It lags when it is
   behind the primary's position *and* its last replay is older than
   ``REPLICA_MAX_LAG_SECONDS`` (an idle primary is no lag). Down or lagging: the primary.
 - Never an error: a replica query that fails mid-request marks the replica down and the
-  view runs again on the primary. The outage is logged once, and its end once.
+  view runs again on the primary. The outage is logged once, and its end once (per cache:
+  once in all with a shared ``CACHE_URL``, once per process with the local default).
 """
 
 from __future__ import annotations
