@@ -15,7 +15,7 @@ import platform
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -218,7 +218,7 @@ def run_peer(args, peer_url, shape: Path, due_orders: int, month: str, runs: int
 
 
 def measure_http(args, seconds: float, results: dict) -> None:
-    from bench import httpload, measure
+    from bench import httpload, measure, replica
 
     paths = measure.api_paths()
     token = measure.api_token("center")
@@ -269,6 +269,14 @@ def measure_http(args, seconds: float, results: dict) -> None:
                 f"p99 {row['p99_ms']:.1f} ms ({row['requests']} requests, "
                 f"{row['non2xx']} non-2xx)"
             )
+        # Issue 19: the server each page, and the monthly report API, read from.
+        report = measure.url_or_none("api-report-monthly")
+        checks = [(label, urls[0], headers) for label, urls, headers in plan[1:]]
+        if report:
+            auth = {"Authorization": f"Token {measure.api_token('supervisor')}"}
+            checks.append(("monthly report API", f"{report}?month={date.today():%Y-%m}", auth))
+        http["read_from"] = {label: replica.read_from(port, p, h) for label, p, h in checks}
+        log("  read from: " + ", ".join(f"{k}: {v}" for k, v in http["read_from"].items()))
         worker_pids = httpload.children(proc.pid)
         http["web_worker_rss_mb"] = max(
             (httpload.memory_kb(pid).get("VmHWM", 0) / 1024 for pid in worker_pids), default=0

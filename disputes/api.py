@@ -42,6 +42,7 @@ from shishi_mediation.api import (
     parse_id,
 )
 from shishi_mediation.errors import Forbidden, NotFound
+from shishi_mediation.replica import replica_reads
 from shishi_mediation.validators import CONTENT_TYPES
 
 from . import reference, services
@@ -332,6 +333,7 @@ def _action_schema(action: str, request, codes=(400, 403, 404, 409), description
         tags=["orders"],
     ),
 )
+@replica_reads(actions=("list", "retrieve"))  # the order page's own-write rule applies
 class OrderViewSet(
     IdempotentMixin,
     mixins.ListModelMixin,
@@ -1163,6 +1165,7 @@ class EscalationPagination(StrictCursorPagination):
         tags=["escalations"],
     ),
 )
+@replica_reads(actions=("list",))
 class EscalationViewSet(SafeLookupMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = EscalationSerializer
     filterset_class = EscalationFilter

@@ -23,6 +23,7 @@ from dispatch.selectors import memberships_of, units_serving
 from notifications.levels import EscalationLevel
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shishi_mediation.ids import id_from_text
+from shishi_mediation.replica import replica_reads
 from shishi_mediation.text import display_name, joined
 from shishi_mediation.web import (
     PAGE_SIZE,
@@ -229,6 +230,7 @@ def page_without_count(request, rows: VisibleRows, *, default: int = PAGE_SIZE) 
     return PageWithoutCount(rows[start : start + size + 1], number=number, size=size)
 
 
+@replica_reads
 @login_required
 def order_search(request):
     """Every order the user may see, with filters and search. Its pages are not counted:
@@ -301,6 +303,7 @@ def _urgency_legend(request, counts: dict[str, int], *, current: str | None = No
     return legend
 
 
+@replica_reads
 @login_required
 def board(request):
     """The live board: open orders with their SLA countdowns, refreshed by htmx polling
@@ -338,6 +341,7 @@ def board(request):
     return render(request, "disputes/board.html", context)
 
 
+@replica_reads
 @login_required
 def queue(request):
     """The dispatch queue: reported orders of the user's streets with suggested units and
@@ -386,6 +390,7 @@ def queue_dispatch_bulk(request):
     return redirect(back)
 
 
+@replica_reads
 @login_required
 def handling(request):
     """My unit's open orders, the nearest deadline first, with one-tap signing; those it
@@ -416,6 +421,7 @@ def reports_mine(request):
     return render(request, "disputes/my_reports.html", {"page": page})
 
 
+@replica_reads
 @login_required
 def overview(request):
     """Counts per state and street over everything the user may see."""
@@ -643,6 +649,7 @@ def _assistance_rows(parts, user, now) -> list[dict]:
     ]
 
 
+@replica_reads
 @login_required
 def order_detail(request, pk: int):
     user = request.user

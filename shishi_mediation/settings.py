@@ -151,6 +151,35 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# --- Read replica (issue 19; shishi_mediation/replica.py, docs/ARCHITECTURE.md) ----------
+# A streaming standby of the primary. Set, the reports, exports, charts, the board, the
+# queue and the lists read from it (the primary when it is down or lags, and for a user
+# until it has replayed their last write); unset, there is no alias and no router.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **{k: v for k, v in DATABASES["default"].items() if k not in ("NAME", "HOST", "PORT")},
+        **env.db("DATABASE_REPLICA_URL"),
+        # Tests never commit: their reads see the test database through the same server.
+        "TEST": {"MIRROR": "default"},
+    }
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.sqlite3":
+        # A replica that does not answer fails over to the primary quickly.
+        DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+            "REPLICA_CONNECT_TIMEOUT", default=2
+        )
+    DATABASE_ROUTERS = ["shishi_mediation.replica.ReplicaRouter"]
+    # After authentication: a write is remembered under the user who made it.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "shishi_mediation.replica.ReplicaMiddleware",
+    )
+# Reads leave a replica whose replay is this far behind (seconds) for the primary.
+REPLICA_MAX_LAG_SECONDS = env.int("REPLICA_MAX_LAG_SECONDS", default=10)
+# How long one probe of the replica's health is trusted (seconds, in the cache).
+REPLICA_CHECK_SECONDS = env.int("REPLICA_CHECK_SECONDS", default=5)
+# How long a user who wrote is checked against the replica's replay (seconds).
+REPLICA_OWN_WRITE_SECONDS = env.int("REPLICA_OWN_WRITE_SECONDS", default=300)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # django-axes first: it refuses a locked-out username and address before any password

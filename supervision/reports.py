@@ -29,7 +29,7 @@ from functools import reduce
 from operator import or_
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import (
     Aggregate,
     BigIntegerField,
@@ -1041,7 +1041,7 @@ def percentile_medians(
         f"GROUP BY GROUPING SETS ({sets})"
     )
     rows = []
-    with connection.cursor() as cursor:
+    with _reads().cursor() as cursor:
         cursor.execute(sql, params)
         for bits, street_id, unit_id, *values, total in cursor.fetchall():
             grouping = _GROUPING_BITS[bits]
@@ -1131,14 +1131,21 @@ def _month_medians(
 # --- assembling the report ------------------------------------------------------------------
 
 
+def _reads():
+    """The connection the report reads through: the read replica when the request may
+    use it (shishi_mediation.replica), else the primary."""
+    return connections[router.db_for_read(Order)]
+
+
 def _parallel_plans(*, allowed: bool) -> None:
     """Allow or forbid parallel plans for the rest of the report's transaction
     (PostgreSQL). With the roll-up, a month that has ended reads only a few hundred live
     rows; the planner overestimates them (it cannot know that the orders still open are
     nearly all recent ones) and starts two workers, which at 1M orders took 10–25 ms of
     a 1–5 ms query."""
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        with connection.cursor() as cursor:
+    reads = _reads()
+    if reads.vendor == "postgresql" and reads.in_atomic_block:
+        with reads.cursor() as cursor:
             value = "DEFAULT" if allowed else "0"
             cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {value}")
 
@@ -1333,7 +1340,7 @@ def monthly_report(*, scope: Scope, month: Month, now: datetime | None = None) -
     read-only transaction (see ``_parallel_plans``).
     """
     as_of = now or timezone.now()
-    with transaction.atomic():  # for _parallel_plans' SET LOCAL; it only reads
+    with transaction.atomic(using=_reads().alias):  # for _parallel_plans' SET LOCAL; it only reads
         built = _assemble(scope, month, as_of)
     before = {s.row.id: s for s in rank(built.previous_units, built.previous_total)}
     ranking = [

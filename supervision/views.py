@@ -41,6 +41,7 @@ from rest_framework.views import APIView
 from disputes.stages import CLOCKS, DUTIES
 from shishi_mediation.api import ErrorSerializer, ValidationErrorSerializer
 from shishi_mediation.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shishi_mediation.replica import replica_reads
 
 from .bulletins import (
     bulletin_publish,
@@ -547,6 +548,7 @@ def index(request):
     return redirect("reports:monthly")
 
 
+@replica_reads
 @supervisor_page()
 def monthly(request, *, scope: Scope, month: Month, fmt: str):
     """The month's assessment per street and unit, ranking, charts and footnotes."""
@@ -571,6 +573,7 @@ def monthly(request, *, scope: Scope, month: Month, fmt: str):
     return render(request, "reports/monthly.html", context)
 
 
+@replica_reads
 @supervisor_page(formats=())
 def bulletin(request, *, scope: Scope, month: Month, fmt: str):
     """The printable monthly bulletin (通报): A4, title, month, tables, ranking; and, for
@@ -714,6 +717,7 @@ def standing(request):
     )
 
 
+@replica_reads
 @supervisor_page()
 def subsidy(request, *, scope: Scope, month: Month, fmt: str):
     """The per-case subsidy statement per mediation committee director (以案定补); with
@@ -843,6 +847,7 @@ class MonthlyReportSerializer(serializers.Serializer):
     trend = ReportTrendPointSerializer(many=True)
 
 
+@replica_reads
 class MonthlyReportAPI(APIView):
     """The monthly report of ``/reports/monthly/`` as JSON, CSV or XLSX."""
 

@@ -7,6 +7,7 @@ state through the services; ``t0`` is the fixed instant those orders start at.
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
 
 from disputes.agreements import pdf_available
 from tests.factories import T0, World, build_world, order_in_state
@@ -78,3 +79,15 @@ def radar_on(settings):
     """The repeat radar runs at reporting, as in production (``RADAR_AT_REPORT``)."""
     settings.RADAR_AT_REPORT = True
     settings.RADAR_WINDOW_DAYS = 365
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """With DATABASE_REPLICA_URL set, the ``replica`` alias is a test mirror of the
+    default, but Django points only its database name at the test database: its server is
+    made the default's too, so ordinary tests never read from a standby that has not yet
+    replayed their rows (tests/replica reads the real standby on purpose)."""
+    replica = connections.settings.get("replica")
+    if replica and replica.get("TEST", {}).get("MIRROR") == "default":
+        default = connections.settings["default"]
+        replica.update({k: default[k] for k in ("ENGINE", "HOST", "PORT", "USER", "PASSWORD")})
