@@ -114,6 +114,29 @@ class OrderChildren:
     parties: list
     attachments: list
     incidents: list
+    # The related lists (``DETAIL_LISTS``) that have rows, when read with the order;
+    # None when unknown (each is then queried). Most orders have none of them.
+    present: frozenset[str] | None = None
+
+
+# Lists of an order's detail read apart, by the reverse relation that holds them (the
+# orders merged into it are ``merged_duplicates``): with the order, PostgreSQL says which
+# have rows, so the detail queries only those (``has_rows``).
+DETAIL_LISTS = (
+    "pauses",
+    "directives",
+    "reopened_as",
+    "merged_duplicates",
+    "scheduled_visits",
+    "return_visits",
+)
+
+
+def has_rows(order: Order, relation: str) -> bool:
+    """False only when the order was read with ``children`` saying ``relation`` (one of
+    ``DETAIL_LISTS``) has no rows; then it need not be queried."""
+    children = getattr(order, "children", None)
+    return children is None or children.present is None or relation in children.present
 
 
 def assisting_unit_ids(order: Order) -> set[int]:
@@ -712,6 +735,8 @@ def running_pauses_q(now) -> Q:
 
 def order_pauses(order: Order) -> list[ClockPause]:
     """The order's clock pauses, oldest first, with who asked and who decided."""
+    if not has_rows(order, "pauses"):
+        return []
     return list(order.pauses.select_related("requested_by", "decided_by"))
 
 

@@ -58,7 +58,7 @@ from .models import (
     Source,
     State,
 )
-from .selectors import party_numbers
+from .selectors import has_rows, party_numbers
 from .services import PartyInput, ReportInput
 from .stages import CLOCKS, PAUSABLE_CHOICES
 
@@ -541,19 +541,27 @@ class OrderDetailSerializer(OrderListSerializer):
 
     @extend_schema_field(OrderLinkSerializer(many=True))
     def get_reopened_as(self, order) -> list[dict]:
+        if not has_rows(order, "reopened_as"):
+            return []
         return OrderLinkSerializer(order.reopened_as.order_by("pk"), many=True).data
 
     @extend_schema_field(OrderLinkSerializer(many=True))
     def get_merged(self, order) -> list[dict]:
+        if not has_rows(order, "merged_duplicates"):
+            return []
         return OrderLinkSerializer(merged_duplicates(order), many=True).data
 
     @extend_schema_field(ScheduledVisitSerializer(many=True))
     def get_scheduled_visits(self, order) -> list[dict]:
+        if not has_rows(order, "scheduled_visits"):
+            return []
         rows = order.scheduled_visits.select_related("duty__unit").order_by("duty__due_at", "pk")
         return ScheduledVisitSerializer(rows, many=True).data
 
     @extend_schema_field(ReturnVisitOutSerializer(many=True))
     def get_return_visits(self, order) -> list[dict]:
+        if not has_rows(order, "return_visits"):
+            return []
         rows = order.return_visits.select_related("visited_by")
         return ReturnVisitOutSerializer(rows, many=True).data
 
@@ -572,6 +580,8 @@ class OrderDetailSerializer(OrderListSerializer):
 
     @extend_schema_field(DirectiveSerializer(many=True))
     def get_directives(self, order) -> list[dict]:
+        if not has_rows(order, "directives"):
+            return []
         rows = order.directives.select_related("duty", "unit", "issued_by", "replied_by")
         return DirectiveSerializer(rows, many=True).data
 
