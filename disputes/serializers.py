@@ -209,6 +209,18 @@ class OrderLocationSerializer(serializers.Serializer):
     source = serializers.CharField(source="location_source")
 
 
+class ChoiceLabel(serializers.CharField):
+    """A choice's label, as ``get_<field>_display`` gives it (the value itself if it is
+    not a choice), from a dict: the model's method rebuilt its choices on every row."""
+
+    def __init__(self, *, choices, **kwargs):
+        self.labels = dict(choices)
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return str(self.labels.get(value, value))
+
+
 class OrderListSerializer(ModelSerializer):
     category = CategoryBriefSerializer(read_only=True)
     street = AreaBriefSerializer(read_only=True)
@@ -216,7 +228,7 @@ class OrderListSerializer(ModelSerializer):
     lead_unit = UnitBriefSerializer(read_only=True, allow_null=True)
     assignee = UserBriefSerializer(read_only=True, allow_null=True)
     state = serializers.ChoiceField(choices=State.choices, read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    state_display = ChoiceLabel(choices=State.choices, source="state")
 
     class Meta:
         model = Order

@@ -650,3 +650,13 @@ def test_the_detail_of_an_order_without_lists_costs_five_statements(
     assert body["number"] == order.number
     for name in ("pauses", "directives", "reopened_as", "merged", "return_visits"):
         assert body[name] == [], name
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_state_display_is_the_models_label_in_the_active_language(language):
+    from django.utils import translation
+
+    field = OrderDetailSerializer().fields["state_display"]
+    with translation.override(language):
+        for state in State.values:
+            assert field.to_representation(state) == Order(state=state).get_state_display()
