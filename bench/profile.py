@@ -36,7 +36,7 @@ def targets() -> dict:
 
     token = api_token("center")
     api = Client(HTTP_AUTHORIZATION=f"Token {token}", REMOTE_ADDR="127.0.0.1")
-    ids = detail_ids("center", 50)
+    ids = detail_ids("center", 500)  # as the HTTP part rotates
     center = Client(REMOTE_ADDR="127.0.0.1")
     center.force_login(user("center"))
     police = Client(REMOTE_ADDR="127.0.0.1")
