@@ -772,8 +772,14 @@ def pause_actions(actions: set[str], pauses: list[ClockPause], order: Order, now
 
 
 def board_counts(user, *, filters: Refine | None = None, now) -> dict[str, int]:
-    """``urgency_counts`` of the board with these filters (whatever its urgency)."""
-    return urgency_counts(board_orders(user, filters=filters).ids(), now=now)
+    """``urgency_counts`` of the board with these filters (whatever its urgency): the
+    board's rows, without what only their display needs (its columns, its order)."""
+
+    def refine(qs: QuerySet[Order]) -> QuerySet[Order]:
+        qs = qs.filter(state__in=OPEN_STATES)
+        return filters(qs) if filters else qs
+
+    return urgency_counts(VisibleRows(user, refine).ids(), now=now)
 
 
 def handled_unit_ids(user) -> list[int]:
