@@ -64,6 +64,7 @@ from .models import (
 from .radar import radar_for_viewer, radar_query_for
 from .referrals import FollowUp, referral_finished, referral_follow_up
 from .selectors import (
+    DETAIL_LISTS,
     REFERENCE_FIELDS,
     OrderChildren,
     allowed_actions,
@@ -236,6 +237,15 @@ def _child_json_sql(order_table: str) -> dict[str, str]:
         ),
         # Incident.Meta.ordering: newest received first.
         "_incidents": array(Incident, "c.number", mine, "c.received_at DESC, c.id DESC"),
+        # Which of the lists read apart have rows (each probe an index's).
+        "_present": "jsonb_build_object({})".format(
+            ", ".join(
+                f"'{name}', EXISTS (SELECT 1 FROM {qn(related.related_model._meta.db_table)} c "
+                f"WHERE c.{qn(related.field.column)} = {qn(order_table)}.{qn('id')})"
+                for name in DETAIL_LISTS
+                for related in [Order._meta.get_field(name)]
+            )
+        ),
     }
 
 
@@ -252,6 +262,7 @@ def _unpacked_children(order: Order) -> OrderChildren:
         parties=[_instance(Party, data) for data in order._parties],
         attachments=[_instance(Attachment, data) for data in order._attachments],
         incidents=[Incident(number=number) for number in order._incidents],
+        present=frozenset(name for name, rows in order._present.items() if rows),
     )
 
 

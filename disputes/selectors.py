@@ -9,6 +9,7 @@ from functools import reduce
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateTimeField,
@@ -114,6 +115,29 @@ class OrderChildren:
     parties: list
     attachments: list
     incidents: list
+    # The related lists (``DETAIL_LISTS``) that have rows, when read with the order;
+    # None when unknown (each is then queried). Most orders have none of them.
+    present: frozenset[str] | None = None
+
+
+# Lists of an order's detail read apart, by the reverse relation that holds them (the
+# orders merged into it are ``merged_duplicates``): with the order, PostgreSQL says which
+# have rows, so the detail queries only those (``has_rows``).
+DETAIL_LISTS = (
+    "pauses",
+    "directives",
+    "reopened_as",
+    "merged_duplicates",
+    "scheduled_visits",
+    "return_visits",
+)
+
+
+def has_rows(order: Order, relation: str) -> bool:
+    """False only when the order was read with ``children`` saying ``relation`` (one of
+    ``DETAIL_LISTS``) has no rows; then it need not be queried."""
+    children = getattr(order, "children", None)
+    return children is None or children.present is None or relation in children.present
 
 
 def assisting_unit_ids(order: Order) -> set[int]:
@@ -628,12 +652,23 @@ def urgency_counts(ids: QuerySet, *, now, among: Q | None = None) -> dict[str, i
     """How many of the orders ``ids`` (a query of their ids) there are (``"all"``), and of
     each urgency (among those matching ``among`` only, if given): one aggregate query."""
     among = among or Q()
+    # ``urgency_q`` of each, with its two expressions built once as aliases: building
+    # ``warning_q`` (a dozen branches) for two urgencies took most of the page's count.
+    running = Q(next_due__gte=now)
+    urgencies = {
+        "overdue": Q(next_due__lt=now),
+        "warning": running & Q(is_warning=True),
+        "ok": running & Q(is_warning=False),  # NOT warning_q: NULL in both is neither
+        "waiting": Q(next_due__isnull=True),
+    }
     return (
         Order.objects.filter(pk__in=ids)
-        .alias(next_due=next_due_expression())
+        .alias(
+            next_due=next_due_expression(),
+            is_warning=ExpressionWrapper(warning_q(now), output_field=BooleanField()),
+        )
         .aggregate(
-            all=Count("pk"),
-            **{u: Count("pk", filter=among & urgency_q(u, now=now)) for u in URGENCIES},
+            all=Count("pk"), **{u: Count("pk", filter=among & urgencies[u]) for u in URGENCIES}
         )
     )
 
@@ -712,6 +747,8 @@ def running_pauses_q(now) -> Q:
 
 def order_pauses(order: Order) -> list[ClockPause]:
     """The order's clock pauses, oldest first, with who asked and who decided."""
+    if not has_rows(order, "pauses"):
+        return []
     return list(order.pauses.select_related("requested_by", "decided_by"))
 
 
@@ -735,8 +772,14 @@ def pause_actions(actions: set[str], pauses: list[ClockPause], order: Order, now
 
 
 def board_counts(user, *, filters: Refine | None = None, now) -> dict[str, int]:
-    """``urgency_counts`` of the board with these filters (whatever its urgency)."""
-    return urgency_counts(board_orders(user, filters=filters).ids(), now=now)
+    """``urgency_counts`` of the board with these filters (whatever its urgency): the
+    board's rows, without what only their display needs (its columns, its order)."""
+
+    def refine(qs: QuerySet[Order]) -> QuerySet[Order]:
+        qs = qs.filter(state__in=OPEN_STATES)
+        return filters(qs) if filters else qs
+
+    return urgency_counts(VisibleRows(user, refine).ids(), now=now)
 
 
 def handled_unit_ids(user) -> list[int]:

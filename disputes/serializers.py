@@ -58,7 +58,7 @@ from .models import (
     Source,
     State,
 )
-from .selectors import party_numbers
+from .selectors import has_rows, party_numbers
 from .services import PartyInput, ReportInput
 from .stages import CLOCKS, PAUSABLE_CHOICES
 
@@ -209,6 +209,18 @@ class OrderLocationSerializer(serializers.Serializer):
     source = serializers.CharField(source="location_source")
 
 
+class ChoiceLabel(serializers.CharField):
+    """A choice's label, as ``get_<field>_display`` gives it (the value itself if it is
+    not a choice), from a dict: the model's method rebuilt its choices on every row."""
+
+    def __init__(self, *, choices, **kwargs):
+        self.labels = dict(choices)
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return str(self.labels.get(value, value))
+
+
 class OrderListSerializer(ModelSerializer):
     category = CategoryBriefSerializer(read_only=True)
     street = AreaBriefSerializer(read_only=True)
@@ -216,7 +228,7 @@ class OrderListSerializer(ModelSerializer):
     lead_unit = UnitBriefSerializer(read_only=True, allow_null=True)
     assignee = UserBriefSerializer(read_only=True, allow_null=True)
     state = serializers.ChoiceField(choices=State.choices, read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    state_display = ChoiceLabel(choices=State.choices, source="state")
 
     class Meta:
         model = Order
@@ -541,19 +553,27 @@ class OrderDetailSerializer(OrderListSerializer):
 
     @extend_schema_field(OrderLinkSerializer(many=True))
     def get_reopened_as(self, order) -> list[dict]:
+        if not has_rows(order, "reopened_as"):
+            return []
         return OrderLinkSerializer(order.reopened_as.order_by("pk"), many=True).data
 
     @extend_schema_field(OrderLinkSerializer(many=True))
     def get_merged(self, order) -> list[dict]:
+        if not has_rows(order, "merged_duplicates"):
+            return []
         return OrderLinkSerializer(merged_duplicates(order), many=True).data
 
     @extend_schema_field(ScheduledVisitSerializer(many=True))
     def get_scheduled_visits(self, order) -> list[dict]:
+        if not has_rows(order, "scheduled_visits"):
+            return []
         rows = order.scheduled_visits.select_related("duty__unit").order_by("duty__due_at", "pk")
         return ScheduledVisitSerializer(rows, many=True).data
 
     @extend_schema_field(ReturnVisitOutSerializer(many=True))
     def get_return_visits(self, order) -> list[dict]:
+        if not has_rows(order, "return_visits"):
+            return []
         rows = order.return_visits.select_related("visited_by")
         return ReturnVisitOutSerializer(rows, many=True).data
 
@@ -572,6 +592,8 @@ class OrderDetailSerializer(OrderListSerializer):
 
     @extend_schema_field(DirectiveSerializer(many=True))
     def get_directives(self, order) -> list[dict]:
+        if not has_rows(order, "directives"):
+            return []
         rows = order.directives.select_related("duty", "unit", "issued_by", "replied_by")
         return DirectiveSerializer(rows, many=True).data
 

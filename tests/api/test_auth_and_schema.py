@@ -36,6 +36,15 @@ def test_a_revoked_token_is_401(world, api):
     assert client.get("/api/v1/orders/").status_code == 401
 
 
+def test_a_deactivated_users_token_is_refused_on_its_next_request(world, api, order_in):
+    order = order_in("signed")
+    client = api(world.dispatcher)
+    assert client.get(f"/api/v1/orders/{order.pk}/").status_code == 200
+    world.dispatcher.is_active = False
+    world.dispatcher.save(update_fields=["is_active"])
+    assert client.get(f"/api/v1/orders/{order.pk}/").status_code == 401
+
+
 def test_token_requests_are_throttled(world, anon):
     # A different username each time: the throttle counts per address, while five wrong
     # passwords for one username would lock it (429 from django-axes, tests/test_security.py).

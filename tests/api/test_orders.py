@@ -1,6 +1,7 @@
 """``/api/v1/orders/``: list, report, detail, the eight actions and the timeline, per role,
 with the status codes docs/API.md promises (400 / 401 / 403 / 404 / 409)."""
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -591,3 +592,71 @@ def test_the_detail_in_one_statement_is_the_prefetched_one(
     assert len(expected["assisting_units"]) == 2
     assert expected["incidents"] == ["J-0", "J-1"] and len(expected["attachments"]) == 2
     assert all(p["confirmed_at"] for p in expected["parties"])
+
+
+def _detail_as_read(order_id: int, *, one_statement: bool) -> dict:
+    """The detail's JSON from the one statement (which says which lists have rows) or
+    with every list queried (``present`` unknown), as the view serializes it."""
+    order = orders_api._detail_order(None, order_id)
+    if not one_statement:
+        order.children = dataclasses.replace(order.children, present=None)
+    context = {
+        "numbers_in_full": frozenset(),
+        "actions": {order.pk: set()},
+        "pauses": {order.pk: orders_api.order_pauses(order)},
+    }
+    return OrderDetailSerializer(order, context=context).data
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite queries every list")
+def test_the_lists_read_apart_are_skipped_only_when_empty(world, api):
+    """The one statement says which of the lists read apart (pauses, directives, reopened
+    as, merged, scheduled and return visits) have rows; the detail is the same as when
+    each is queried, with rows and without."""
+    old = world.order(State.CLOSED)
+    assert (
+        api(world.handler)
+        .post(
+            f"/api/v1/orders/{old.pk}/return-visit/",
+            {"satisfied": False, "follow_up": "reopen"},
+            format="json",
+        )
+        .status_code
+        == 200
+    )
+    new = Order.objects.get(reopened_from=old)
+    present = orders_api._detail_order(None, old.pk).children.present
+    assert {"reopened_as", "scheduled_visits", "return_visits"} <= present
+    for order in (old, new):
+        fast = _detail_as_read(order.pk, one_statement=True)
+        assert fast == _detail_as_read(order.pk, one_statement=False)
+    assert fast["reopened_as"] == [] and fast["reopened_from"]["id"] == old.pk
+    assert orders_api._detail_order(None, new.pk).children.present == frozenset()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite prefetches")
+def test_the_detail_of_an_order_without_lists_costs_five_statements(
+    world, api, order_in, django_assert_max_num_queries
+):
+    """Token, the user's memberships, the order with its children, the repeat radar and
+    the radar's visible matches: nothing per empty list."""
+    order = order_in("signed")
+    client = api(world.dispatcher)
+    client.get(url(order.pk))
+    with django_assert_max_num_queries(5):
+        body = client.get(url(order.pk)).json()
+    assert body["number"] == order.number
+    for name in ("pauses", "directives", "reopened_as", "merged", "return_visits"):
+        assert body[name] == [], name
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_state_display_is_the_models_label_in_the_active_language(language):
+    from django.utils import translation
+
+    field = OrderDetailSerializer().fields["state_display"]
+    with translation.override(language):
+        for state in State.values:
+            assert field.to_representation(state) == Order(state=state).get_state_display()
