@@ -185,7 +185,6 @@ def build_configuration(now: datetime, log) -> World:
         seeder.seed_alliance_units()  # the lawyers' unit that seed_users names
         seeder.seed_routing_rules()
         seeder.seed_sla_policies()
-        seeder.seed_alliance_units()  # seed_users gives the lawyers' unit a volunteer
         seeder.seed_users()
         _add_staff(log)
     return _lookup_world()
