@@ -178,6 +178,7 @@ def build_configuration(now: datetime, log) -> World:
         seeder.seed_areas()
         seeder.seed_categories()
         seeder.seed_units()
+        seeder.seed_alliance_units()  # seed_users gives the lawyers' unit members
         seeder.seed_routing_rules()
         seeder.seed_sla_policies()
         seeder.seed_users()
