@@ -15,10 +15,11 @@ log = logging.getLogger(__name__)
 
 
 @shared_task(name="dispatch.sla_sweep", ignore_result=True)
-def run_sla_sweep() -> int:
+def run_sla_sweep(now_iso: str | None = None) -> int:
     """Raise what is due, then tell its people; the telling also catches up escalations
-    an earlier sweep raised but did not get to announce (it died in between)."""
-    now = timezone.now()
+    an earlier sweep raised but did not get to announce (it died in between). ``now_iso``
+    sweeps as of that instant instead (the bench's data is due at a fixed one)."""
+    now = parse_datetime(now_iso) if now_iso else timezone.now()
     raised = sla_sweep(now=now, share=lambda k: _share_sweep(now, k)).raised
     notify_raised(now=timezone.now())
     return raised
