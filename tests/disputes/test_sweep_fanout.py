@@ -128,3 +128,13 @@ def test_two_batch_tasks_raise_and_announce_each_of_3000_stages_once(world):
     assert set(notices.values_list("order", flat=True)) == set(orders)
     per_person = notices.values("order", "recipient").annotate(n=Count("id"))
     assert {row["n"] for row in per_person} == {1}
+
+
+def test_the_beat_task_can_sweep_as_of_a_given_instant(world):
+    """The bench's data is due at a fixed instant: only the warning is due then (the
+    clock's own time, years later, would raise all three levels)."""
+    world.order(State.DISPATCHED)
+    with mock.patch(PUBLISH) as publish:
+        assert run_sla_sweep(WARNING_DUE.isoformat()) == 1
+    assert list(Escalation.objects.values_list("level", "raised_at")) == [(0, WARNING_DUE)]
+    publish.assert_not_called()
