@@ -50,6 +50,7 @@ from locust import HttpUser, constant_throughput, events, task
 PASSWORD = os.environ.get("LOAD_PASSWORD", "demo12345")
 PACE = float(os.environ.get("LOAD_PACE", "1.0"))
 OUTCOMES_PATH = os.environ.get("LOAD_OUTCOMES", "")
+STEPPED = os.environ.get("LOAD_MODE", "fixed") == "stepped"  # see the end of this file
 SHANGHAI = timezone(timedelta(hours=8))
 
 # (request name, classification) → count. Classifications: "ok", "expected 409 …",
@@ -61,6 +62,10 @@ SERVER_ERRORS: list[dict] = []
 # Filled once at test start (not counted in the statistics).
 CATALOG: dict = {}
 TOKENS: dict[str, str] = {}
+# Stepped mode: the session cookies of each demo login, opened once at test start and
+# shared by all its users (a login costs ~0.4 s of a quiet CPU in the password hasher;
+# the 19 new users of every step logging in again would measure the hasher).
+SESSIONS: dict[str, dict] = {}
 _token_lock = threading.Lock()
 
 
@@ -166,7 +171,11 @@ class Role(HttpUser):
         self.api_headers = {"Authorization": f"Token {self.token}"}
         self.seen: deque[int] = deque(maxlen=50)  # order ids this user saw in lists
         if self.web_login:
-            self.login()
+            if STEPPED and self.username in SESSIONS:
+                self.client.cookies.update(SESSIONS[self.username])
+            else:
+                self.login()
+                SESSIONS[self.username] = self.client.cookies.get_dict()
 
     # --- requests ----------------------------------------------------------------------
 
@@ -543,7 +552,6 @@ class Supervisor(Role):
 # 1), each user paced by constant_throughput so that one crew offers LOAD_STEP_RATE req/s.
 # Each step's figures are written to LOAD_STEPS (JSON) as it ends; loadtest/summary.py
 # prints them.
-STEPPED = os.environ.get("LOAD_MODE", "fixed") == "stepped"
 ROLES = (Reporter, Dispatcher, Handler, Supervisor)
 CREW = sum(cls.fixed_count for cls in ROLES)  # 19 users
 # A crew at pace 1 runs 19.05 tasks/s, about 1.25 requests a task (measured in fixed runs).
@@ -602,6 +610,28 @@ if STEPPED:
                 "load1": round(os.getloadavg()[0], 2),
                 "passed": bool(times) and not self.errors and (pct(0.95) or 0) <= P95_LIMIT_MS,
             }
+
+    @events.test_start.add_listener
+    def open_sessions(environment, **_kwargs):
+        """One web session per demo login, through the login form, before any user starts
+        (not counted, like the API tokens)."""
+        host = environment.host.rstrip("/")
+        for username in sorted({name for cls in ROLES if cls.web_login for name in cls.logins}):
+            with requests.Session() as session:
+                session.get(host + "/accounts/login/", timeout=60).raise_for_status()
+                r = session.post(
+                    host + "/accounts/login/",
+                    data={
+                        "username": username,
+                        "password": PASSWORD,
+                        "csrfmiddlewaretoken": session.cookies.get("csrftoken", ""),
+                    },
+                    allow_redirects=False,
+                    timeout=60,
+                )
+                if r.status_code != 302:
+                    raise RuntimeError(f"could not log in as {username}: HTTP {r.status_code}")
+                SESSIONS[username] = session.cookies.get_dict()
 
     WINDOW = Window("start", START_CREWS)
     STEPS: list[dict] = []
