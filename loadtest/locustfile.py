@@ -36,6 +36,7 @@ the same contact) is expected and counted apart, by name, in the outcome file
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import random
@@ -65,7 +66,7 @@ TOKENS: dict[str, str] = {}
 # Stepped mode: the session cookies of each demo login, opened once at test start and
 # shared by all its users (a login costs ~0.4 s of a quiet CPU in the password hasher;
 # the 19 new users of every step logging in again would measure the hasher).
-SESSIONS: dict[str, dict] = {}
+SESSIONS: dict[str, list] = {}
 _token_lock = threading.Lock()
 
 
@@ -172,10 +173,11 @@ class Role(HttpUser):
         self.seen: deque[int] = deque(maxlen=50)  # order ids this user saw in lists
         if self.web_login:
             if STEPPED and self.username in SESSIONS:
-                self.client.cookies.update(SESSIONS[self.username])
+                for cookie in SESSIONS[self.username]:  # with their domain: no duplicates
+                    self.client.cookies.set_cookie(copy.copy(cookie))
             else:
                 self.login()
-                SESSIONS[self.username] = self.client.cookies.get_dict()
+                SESSIONS[self.username] = list(self.client.cookies)
 
     # --- requests ----------------------------------------------------------------------
 
@@ -631,11 +633,15 @@ if STEPPED:
                 )
                 if r.status_code != 302:
                     raise RuntimeError(f"could not log in as {username}: HTTP {r.status_code}")
-                SESSIONS[username] = session.cookies.get_dict()
+                SESSIONS[username] = list(session.cookies)
 
     WINDOW = Window("start", START_CREWS)
     STEPS: list[dict] = []
     HELD: dict = {}
+
+    @events.user_error.add_listener
+    def count_user_error(user_instance, exception, tb, **_kwargs):
+        WINDOW.errors[f"{type(user_instance).__name__}: {exception!r}"[:120]] += 1
 
     @events.request.add_listener
     def count_in_window(response_time, name, exception=None, **_kwargs):
@@ -675,7 +681,9 @@ if STEPPED:
         def begin(self, phase: str, now: float) -> None:
             global WINDOW
             self.phase, self.since = phase, now
+            settled = WINDOW.errors if phase == "hold" else Counter()
             WINDOW = Window(phase, self.crews, RAMP_SECONDS if phase == "step" else 0.0)
+            WINDOW.errors.update(settled)  # an error while settling fails the hold
 
         def close(self) -> dict:
             STEPS.append(WINDOW.row())
