@@ -543,13 +543,14 @@ class Supervisor(Role):
 
 
 # --- Stepped mode (issue 19): LOAD_MODE=stepped -------------------------------------------
-# The offered rate rises by LOAD_STEP_RATE mixed requests per second every
-# LOAD_STEP_SECONDS until a step's p95 exceeds LOAD_P95_MS or any request fails (an
-# unexpected status, a 5xx, a connection error); the highest passing rate is then held for
-# LOAD_HOLD_SECONDS (after LOAD_SETTLE_SECONDS unmeasured), and if the hold fails, one step
-# lower is held once more. A step's latencies and rate are measured after its first
-# LOAD_RAMP_SECONDS (a quarter of the step, at most 10 s), while its new users log in;
-# its errors from its start. The rate is set by locust itself: a LoadTestShape sets the user
+# After LOAD_SETTLE_SECONDS of unmeasured warm-up, the offered rate rises by
+# LOAD_STEP_RATE mixed requests per second every LOAD_STEP_SECONDS until a step's p95
+# exceeds LOAD_P95_MS or anything fails (an unexpected status, a 5xx, a connection error,
+# an exception in a user); the highest passing rate is then held for LOAD_HOLD_SECONDS
+# (after LOAD_SETTLE_SECONDS whose latencies are not measured), and if the hold fails, one
+# step lower is held once more. A step's latencies and rate are measured after its first
+# LOAD_RAMP_SECONDS (a quarter of the step, at most 10 s, while its new users start), its
+# errors from its start. The rate is set by locust itself: a LoadTestShape sets the user
 # count, in whole "crews" of the fixed mix (Reporter 4, Dispatcher 6, Handler 8, Supervisor
 # 1), each user paced by constant_throughput so that one crew offers LOAD_STEP_RATE req/s.
 # Each step's figures are written to LOAD_STEPS (JSON) as it ends; loadtest/summary.py
@@ -613,6 +614,8 @@ if STEPPED:
                 "passed": bool(times) and not self.errors and (pct(0.95) or 0) <= P95_LIMIT_MS,
             }
 
+    SESSIONS_OPEN = threading.Event()
+
     @events.test_start.add_listener
     def open_sessions(environment, **_kwargs):
         """One web session per demo login, through the login form, before any user starts
@@ -634,6 +637,7 @@ if STEPPED:
                 if r.status_code != 302:
                     raise RuntimeError(f"could not log in as {username}: HTTP {r.status_code}")
                 SESSIONS[username] = list(session.cookies)
+        SESSIONS_OPEN.set()
 
     WINDOW = Window("start", START_CREWS)
     STEPS: list[dict] = []
@@ -676,7 +680,7 @@ if STEPPED:
         def __init__(self):
             super().__init__()
             self.crews, self.best, self.stepped_down = START_CREWS, 0, False
-            self.phase, self.since = "step", 0.0
+            self.phase, self.since = "warmup", 0.0
 
         def begin(self, phase: str, now: float) -> None:
             global WINDOW
@@ -692,9 +696,16 @@ if STEPPED:
 
         def tick(self):
             now = self.get_run_time()
-            if self.phase == "step" and WINDOW.phase == "start":
-                self.begin("step", now)
+            if WINDOW.phase == "start":
+                # The first step starts once the test-start logins are done (they run
+                # inside locust's start, after this shape's first answer).
+                if not SESSIONS_OPEN.is_set():
+                    return self.crews * CREW, self.crews * CREW
+                self.begin("warmup", now)  # the servers' first requests, unmeasured
             elapsed = now - self.since
+            if self.phase == "warmup" and elapsed >= SETTLE_SECONDS:
+                self.begin("step", now)
+                elapsed = 0.0
             if self.phase == "step" and elapsed >= STEP_SECONDS:
                 if self.close()["passed"]:
                     self.best = self.crews
