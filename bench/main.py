@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -55,9 +56,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument(
         "--only",
-        default="sweep,pages,report,radar,http,peer",
+        default="sweep,workers,pages,report,radar,http,peer",
         help="comma-separated parts to run (with --reuse to keep the data): "
-        "sweep, pages, report, radar, http, peer",
+        "sweep, workers (the sweep on 1, 2 and 4 sla workers), pages, report, radar, http, peer",
     )
     return p.parse_args()
 
@@ -313,6 +314,257 @@ def measure_celery_rss(now: datetime, results: dict) -> None:
     )
 
 
+# --- 1b. The sweep on several `sla` workers (issue 19) ---------------------------------------
+SWEEP_WORKER_COUNTS = (1, 2, 4)
+
+
+def _sweep_workers(n: int, logs: list[Path]):
+    """n solo-pool Celery workers on the `sla` queue of the bench's broker, each told to
+    ask n - 1 more when its first batch is full (SLA_SWEEP_FANOUT), polling every 20 ms."""
+    from bench import httpload
+
+    env = httpload.bench_env(
+        {
+            "SLA_SWEEP_FANOUT": str(n - 1),
+            "BENCH_BROKER_POLL_SECONDS": "0.02",
+            "BENCH_LOG_LEVEL": "INFO",  # the worker's "ready." and "succeeded in" lines
+        }
+    )
+    procs = []
+    for i, path in enumerate(logs):
+        out = open(path, "w")  # noqa: SIM115 - the worker writes it until it stops
+        procs.append(
+            (
+                subprocess.Popen(
+                    [
+                        str(ROOT / ".venv" / "bin" / "celery"),
+                        "-A",
+                        "shishi_mediation",
+                        "worker",
+                        "--pool=solo",
+                        "--queues=sla",
+                        f"--hostname=sweep{i}@%h",
+                        "--loglevel=INFO",
+                        "--without-gossip",
+                        "--without-mingle",
+                        "--without-heartbeat",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                ),
+                out,
+            )
+        )
+    return procs
+
+
+def _succeeded(logs: list[Path]) -> list[list[str]]:
+    """Each worker's "Task … succeeded in …s: <raised>" lines so far."""
+    return [
+        [line for line in path.read_text(errors="replace").splitlines() if " succeeded in " in line]
+        for path in logs
+    ]
+
+
+def _wait(what: str, done, timeout: float = 300.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def measure_sweep_workers(now: datetime, results: dict, runs: int = 3) -> None:
+    """The beat task (``dispatch.sla_sweep`` at the bench's instant) on the backlog with 1,
+    2 and 4 real worker processes on the `sla` queue: wall time from dispatch to the last
+    batch committed (no due alarm left) and to the last escalation told (``notified_at``),
+    median of ``runs``; then where one in-process sweep's time goes, statement by statement."""
+    from django.conf import settings
+    from django.db import connection
+
+    from bench import httpload, measure
+    from disputes.sweep import BATCH_SIZE
+    from disputes.tasks import run_sla_sweep
+
+    queue_dir = Path(settings.BENCH_BROKER_DIR) / "queue"
+
+    def scalar(sql: str, params=()) -> int:
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchone()[0]
+
+    def due() -> int:
+        return scalar("SELECT count(*) FROM dispatch_alarm WHERE fire_at <= %s", [now])
+
+    def untold() -> int:
+        return scalar("SELECT count(*) FROM dispatch_escalation WHERE notified_at IS NULL")
+
+    def clean() -> None:
+        """Undo the sweep and the notices the workers wrote (stamped with the clock's
+        time, after the bench's ``now``), then the backlog is as generated."""
+        with connection.cursor() as cur:
+            cur.execute(
+                "DELETE FROM dispatch_delivery WHERE notification_id IN "
+                "(SELECT id FROM dispatch_notification WHERE created_at > %s)",
+                [now],
+            )
+            cur.execute("DELETE FROM dispatch_notification WHERE created_at > %s", [now])
+        measure.rearm(now)
+
+    for stale in queue_dir.glob("*.sla.msg"):
+        stale.unlink()
+    out: dict = {"runs": {}, "load": {}}
+    for n in SWEEP_WORKER_COUNTS:
+        clean()
+        backlog = due()
+        logs = [OUT / f"celery-sla-{n}-{i}.log" for i in range(n)]
+        procs = _sweep_workers(n, logs)
+        try:
+            _wait(
+                f"{n} sla workers",
+                lambda logs=logs: all("ready." in p.read_text(errors="replace") for p in logs),
+                timeout=120,
+            )
+            # Warm each process (imports, a database connection): idle sweeps, nothing due.
+            for _ in range(2 * n):
+                run_sla_sweep.apply_async(args=["2000-01-01T00:00:00+00:00"])
+            _wait("the warm-up", lambda logs=logs, n=n: sum(map(len, _succeeded(logs))) >= 2 * n)
+            rows = []
+            for run in range(runs):
+                if run:
+                    clean()
+                seen = [len(lines) for lines in _succeeded(logs)]
+                t0 = time.perf_counter()
+                run_sla_sweep.apply_async(args=[now.isoformat()])
+                first = None
+                while (left := due()) > 0:
+                    if first is None and left < backlog:
+                        first = time.perf_counter() - t0
+                    if time.perf_counter() - t0 > 300:
+                        raise RuntimeError("the sweep did not finish in 300 s")
+                    time.sleep(0.005)
+                committed = time.perf_counter() - t0
+                _wait("the notices", lambda: untold() == 0)
+                told = time.perf_counter() - t0
+                # Every task queued (the beat task and, after a full batch, its n - 1
+                # helpers) has finished.
+                tasks = 1 + (n - 1 if backlog >= BATCH_SIZE else 0)
+                _wait(
+                    "the tasks",
+                    lambda logs=logs, seen=seen, k=tasks: (
+                        sum(map(len, _succeeded(logs))) >= sum(seen) + k
+                    ),
+                )
+                # What each worker's tasks raised in this run.
+                shares = [
+                    sum(int(line.rsplit(":", 1)[1]) for line in lines[before:])
+                    for lines, before in zip(_succeeded(logs), seen, strict=True)
+                ]
+                raised = scalar(
+                    "SELECT count(*) FROM dispatch_escalation WHERE raised_at = %s", [now]
+                )
+                rows.append(
+                    {
+                        "first_commit_s": first or committed,
+                        "committed_s": committed,
+                        "told_s": told,
+                        "raised": raised,
+                        "by_worker": shares,
+                        "load": round(os.getloadavg()[0], 2),
+                    }
+                )
+                log(
+                    f"  {n} worker(s), run {run + 1}/{runs}: last batch committed "
+                    f"{committed * 1000:.0f} ms after dispatch (first "
+                    f"{rows[-1]['first_commit_s'] * 1000:.0f} ms), all told "
+                    f"{told * 1000:.0f} ms; raised {raised} (by worker {shares}); "
+                    f"load {rows[-1]['load']:.2f}"
+                )
+        finally:
+            for proc, f in procs:
+                httpload.stop(proc, grace=20)
+                f.close()
+        out["runs"][n] = rows
+        med = statistics.median(r["committed_s"] for r in rows) * 1000
+        told = statistics.median(r["told_s"] for r in rows) * 1000
+        out[f"median_committed_ms_{n}"] = med
+        out[f"median_told_ms_{n}"] = told
+        log(f"  {n} worker(s): median {med:.0f} ms to the last commit, {told:.0f} ms to told")
+    clean()
+    out["profile"] = profile_sweep(now)
+    clean()
+    results["sweep_workers"] = out
+
+
+def profile_sweep(now: datetime) -> dict:
+    """One in-process sweep, each statement timed (grouped by verb and table), the commits
+    (where PostgreSQL checks the deferred foreign keys) apart, the rest being Python; and
+    how many indexes each table written keeps up to date."""
+    import re
+    from collections import defaultdict
+
+    from django.db import connection
+
+    from disputes.sweep import sla_sweep
+
+    spent: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+
+    def timed(execute, sql, params, many, context):
+        verb = sql.split(None, 1)[0].upper()
+        table = re.search(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', sql, re.I)
+        key = f"{verb} {table.group(1) if table else ''}".strip()
+        t = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent[key][0] += 1
+            spent[key][1] += time.perf_counter() - t
+
+    commit = connection._commit
+
+    def timed_commit():
+        t = time.perf_counter()
+        try:
+            return commit()
+        finally:
+            spent["COMMIT (deferred FK checks)"][0] += 1
+            spent["COMMIT (deferred FK checks)"][1] += time.perf_counter() - t
+
+    connection._commit = timed_commit
+    try:
+        with connection.execute_wrapper(timed):
+            t0 = time.perf_counter()
+            result = sla_sweep(now=now)
+            total = time.perf_counter() - t0
+    finally:
+        del connection._commit
+    rows = sorted(((k, n, s * 1000) for k, (n, s) in spent.items()), key=lambda r: -r[2])
+    db = sum(r[2] for r in rows)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT tablename, count(*) FROM pg_indexes WHERE tablename IN "
+            "('dispatch_escalation', 'disputes_orderevent', 'dispatch_alarm', "
+            "'disputes_order') GROUP BY tablename"
+        )
+        indexes = dict(cur.fetchall())
+    log(
+        f"  one sweep in-process: {total * 1000:.0f} ms for {result.raised} escalations in "
+        f"{result.batches} batches; database {db:.0f} ms, Python {total * 1000 - db:.0f} ms"
+    )
+    for key, n, ms in rows:
+        log(f"    {key:<44} {n:>4} x  {ms:>7.0f} ms")
+    log(f"  indexes kept by each table written: {indexes}")
+    return {
+        "total_ms": total * 1000,
+        "raised": result.raised,
+        "statements": rows,
+        "python_ms": total * 1000 - db,
+        "indexes": indexes,
+    }
+
+
 def attempt(fn, default=None):
     """Run one measurement; if it raises (another issue's code mid-change, say), print the
     error and go on with the others."""
@@ -402,6 +654,9 @@ def main() -> None:
         results["sweep"] = attempt(lambda: measure.measure_sweep(now, runs=3, log=log))
     elif not radar_only:
         measure.snapshot_due(now)  # the Celery worker's sweep and the peer's shape need it
+    if "workers" in only:
+        section("1b. SLA sweep on 1, 2 and 4 `sla` workers (Celery, solo pool each)")
+        attempt(lambda: measure_sweep_workers(now, results))
     if "pages" in only:
         section("2. Pages (Django test client, in-process)")
         results["pages"] = attempt(lambda: measure.measure_pages(runs=runs, seconds=seconds), [])

@@ -10,15 +10,21 @@ timeline events, chained after each order's head. The unique constraint on
 not inserted again, and only the rows this sweep inserted get a timeline event. Their
 notices are written right after, by ``disputes.notices.notify_raised``.
 
+Several workers share a large backlog: when the beat task's first batch comes back full,
+``share`` asks ``SLA_SWEEP_FANOUT`` more workers of the ``sla`` queue to sweep at the same
+instant (``disputes.tasks.run_sla_sweep_batch``); SKIP LOCKED gives each its own batches.
+
 A batch is a handful of set-based statements whatever its size (``shishi_mediation.bulk``):
 rows are tuples, not model instances, because at thousands of due stages the per-row
 Python of ``bulk_create``/``bulk_update`` was most of the sweep's time.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -54,10 +60,28 @@ class SweepResult:
     by_level: dict[str, int] = field(default_factory=dict)
 
 
-def sla_sweep(*, now: datetime, batch_size: int = BATCH_SIZE) -> SweepResult:
-    """Raise everything due by ``now``. Safe to run twice, concurrently, or late."""
+def sla_sweep(
+    *,
+    now: datetime,
+    batch_size: int = BATCH_SIZE,
+    share: Callable[[int], None] | None = None,
+) -> SweepResult:
+    """Raise everything due by ``now``. Safe to run twice, concurrently, or late.
+
+    ``share(k)``, when given, is called once, as soon as the first batch is found full
+    (more may wait), with k = ``settings.SLA_SWEEP_FANOUT``: it should start k more sweeps
+    at the same ``now`` elsewhere. They start while this batch is still locked, so they take
+    the next ones; if this batch then rolls back they sweep what is due anyway."""
     result = SweepResult()
-    while _sweep_batch(now=now, batch_size=batch_size, result=result):
+    fanout = settings.SLA_SWEEP_FANOUT if share else 0
+
+    def found_full() -> None:
+        nonlocal fanout
+        if fanout > 0:
+            share(fanout)
+            fanout = 0
+
+    while _sweep_batch(now=now, batch_size=batch_size, result=result, found_full=found_full):
         pass
     if result.raised:
         log.info(
@@ -78,7 +102,9 @@ _ORDER_COLUMNS = (
 )
 
 
-def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> bool:
+def _sweep_batch(
+    *, now: datetime, batch_size: int, result: SweepResult, found_full: Callable[[], None]
+) -> bool:
     """One locked batch of due alarms; True when the batch was full (more may wait).
 
     The alarm rows, then their orders, are locked with SKIP LOCKED: the sweep never
@@ -94,6 +120,8 @@ def _sweep_batch(*, now: datetime, batch_size: int, result: SweepResult) -> bool
         if not alarms:
             return False
         full = len(alarms) == batch_size
+        if full:
+            found_full()
         orders = {
             row[0]: _OrderInfo(row)
             for row in Order.objects.filter(pk__in={a[1] for a in alarms})

@@ -36,10 +36,12 @@ the same contact) is expected and counted apart, by name, in the outcome file
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import random
 import threading
+import time
 from collections import Counter, deque
 from datetime import datetime, timedelta, timezone
 
@@ -49,6 +51,7 @@ from locust import HttpUser, constant_throughput, events, task
 PASSWORD = os.environ.get("LOAD_PASSWORD", "demo12345")
 PACE = float(os.environ.get("LOAD_PACE", "1.0"))
 OUTCOMES_PATH = os.environ.get("LOAD_OUTCOMES", "")
+STEPPED = os.environ.get("LOAD_MODE", "fixed") == "stepped"  # see the end of this file
 SHANGHAI = timezone(timedelta(hours=8))
 
 # (request name, classification) → count. Classifications: "ok", "expected 409 …",
@@ -60,6 +63,10 @@ SERVER_ERRORS: list[dict] = []
 # Filled once at test start (not counted in the statistics).
 CATALOG: dict = {}
 TOKENS: dict[str, str] = {}
+# Stepped mode: the session cookies of each demo login, opened once at test start and
+# shared by all its users (a login costs ~0.4 s of a quiet CPU in the password hasher;
+# the 19 new users of every step logging in again would measure the hasher).
+SESSIONS: dict[str, list] = {}
 _token_lock = threading.Lock()
 
 
@@ -165,7 +172,12 @@ class Role(HttpUser):
         self.api_headers = {"Authorization": f"Token {self.token}"}
         self.seen: deque[int] = deque(maxlen=50)  # order ids this user saw in lists
         if self.web_login:
-            self.login()
+            if STEPPED and self.username in SESSIONS:
+                for cookie in SESSIONS[self.username]:  # with their domain: no duplicates
+                    self.client.cookies.set_cookie(copy.copy(cookie))
+            else:
+                self.login()
+                SESSIONS[self.username] = list(self.client.cookies)
 
     # --- requests ----------------------------------------------------------------------
 
@@ -268,16 +280,20 @@ class Reporter(Role):
     wait_time = constant_throughput(pace * PACE)
 
     def report_data(self) -> dict:
+        """A new dispute: its own address and party names (``n``), so the repeat radar
+        (issue 17) finds no earlier one and a medium risk stays yellow, never red (a red
+        order is dispatched only with a 包案 leader, which this workload does not name)."""
         community = random.choice(CATALOG["communities"][street_of(self.username)])
-        n = random.randint(1000, 9999)
+        n = random.randint(10**8, 10**9 - 1)
         return {
             "title": f"压测报单 {community['name']} {n}",
             "narrative": f"{community['name']}居民反映纠纷（负载测试 {n}），请尽快处理。",
             "category": random.choice(CATALOG["categories"]),
             "community": community["id"],
             "risk_level": random.choice(["low", "low", "medium"]),
-            "address": f"{community['name']}{random.randint(1, 40)}号",
+            "address": f"{community['name']}{n}号",
             "phone": f"139{random.randint(0, 99999999):08d}",
+            "n": n,
         }
 
     @task(3)
@@ -286,8 +302,8 @@ class Reporter(Role):
         body = {k: d[k] for k in ("title", "narrative", "category", "community", "risk_level")} | {
             "address": d["address"],
             "parties": [
-                {"name": "陈某", "role": "applicant", "phone": d["phone"]},
-                {"name": "林某", "role": "respondent"},
+                {"name": f"陈某{d['n']}", "role": "applicant", "phone": d["phone"]},
+                {"name": f"林某{d['n']}", "role": "respondent"},
             ],
         }
         r = self.call(
@@ -323,7 +339,7 @@ class Reporter(Role):
                 "parties-INITIAL_FORMS": "0",
                 "parties-MIN_NUM_FORMS": "1",
                 "parties-MAX_NUM_FORMS": "20",
-                "parties-0-name": "王某",
+                "parties-0-name": f"王某{d['n']}",
                 "parties-0-role": "applicant",
                 "parties-0-phone": d["phone"],
             },
@@ -524,3 +540,197 @@ class Supervisor(Role):
         self.call(
             "GET", "/api/v1/escalations/?open=true", name="GET /api/v1/escalations/?open=true"
         )
+
+
+# --- Stepped mode (issue 19): LOAD_MODE=stepped -------------------------------------------
+# After LOAD_SETTLE_SECONDS of unmeasured warm-up, the offered rate rises by
+# LOAD_STEP_RATE mixed requests per second every LOAD_STEP_SECONDS until a step's p95
+# exceeds LOAD_P95_MS or anything fails (an unexpected status, a 5xx, a connection error,
+# an exception in a user); the highest passing rate is then held for LOAD_HOLD_SECONDS
+# (after LOAD_SETTLE_SECONDS whose latencies are not measured), and if the hold fails, one
+# step lower is held once more. A step's latencies and rate are measured after its first
+# LOAD_RAMP_SECONDS (a quarter of the step, at most 10 s, while its new users start), its
+# errors from its start. The rate is set by locust itself: a LoadTestShape sets the user
+# count, in whole "crews" of the fixed mix (Reporter 4, Dispatcher 6, Handler 8, Supervisor
+# 1), each user paced by constant_throughput so that one crew offers LOAD_STEP_RATE req/s.
+# Each step's figures are written to LOAD_STEPS (JSON) as it ends; loadtest/summary.py
+# prints them.
+ROLES = (Reporter, Dispatcher, Handler, Supervisor)
+CREW = sum(cls.fixed_count for cls in ROLES)  # 19 users
+# A crew at pace 1 runs 19.05 tasks/s, about 1.25 requests a task (measured in fixed runs).
+CREW_RPS_AT_PACE_1 = 19.05 * 1.25
+
+if STEPPED:
+    from locust import LoadTestShape
+
+    STEP_RATE = float(os.environ.get("LOAD_STEP_RATE", "10"))
+    STEP_SECONDS = int(os.environ.get("LOAD_STEP_SECONDS", "60"))
+    HOLD_SECONDS = int(os.environ.get("LOAD_HOLD_SECONDS", "300"))
+    SETTLE_SECONDS = int(os.environ.get("LOAD_SETTLE_SECONDS", "10"))
+    # The first seconds of a step, while its new users log in, count errors but no times.
+    RAMP_SECONDS = float(os.environ.get("LOAD_RAMP_SECONDS", str(min(10, STEP_SECONDS // 4))))
+    START_CREWS = max(1, round(float(os.environ.get("LOAD_START_RATE", "10")) / STEP_RATE))
+    MAX_CREWS = max(START_CREWS, int(float(os.environ.get("LOAD_MAX_RATE", "300")) / STEP_RATE))
+    P95_LIMIT_MS = float(os.environ.get("LOAD_P95_MS", "300"))
+    STEPS_PATH = os.environ.get("LOAD_STEPS", "")
+
+    # Each user's pace (tasks/s) is scaled so that one crew offers STEP_RATE req/s; the
+    # mix is kept by weights (locust spreads a multiple of 19 users 4:6:8:1 exactly).
+    for _cls in ROLES:
+        _cls.weight, _cls.fixed_count = _cls.fixed_count, 0
+        _cls.wait_time = constant_throughput(_cls.pace * STEP_RATE / CREW_RPS_AT_PACE_1)
+    del _cls  # locust takes every User class among the module's names: no second one
+
+    class Window:
+        """What completed during one phase: response times (ms) after the ramp, failures
+        by kind from its start."""
+
+        def __init__(self, phase: str, crews: int, ramp: float = 0.0):
+            self.phase, self.crews = phase, crews
+            self.times: list[float] = []
+            self.errors: Counter = Counter()
+            self.started = time.monotonic() + ramp  # times are measured from here
+
+        def row(self) -> dict:
+            seconds = time.monotonic() - self.started
+            times = sorted(self.times)
+
+            def pct(p: float) -> float | None:
+                return round(times[min(len(times) - 1, int(p * len(times)))], 1) if times else None
+
+            return {
+                "phase": self.phase,
+                "offered_rps": self.crews * STEP_RATE,
+                "users": self.crews * CREW,
+                "seconds": round(seconds, 1),
+                "requests": len(times),
+                "achieved_rps": round(len(times) / seconds, 2) if seconds else 0.0,
+                "p50_ms": pct(0.50),
+                "p95_ms": pct(0.95),
+                "p99_ms": pct(0.99),
+                "errors": sum(self.errors.values()),
+                "error_kinds": dict(self.errors.most_common(5)),
+                "load1": round(os.getloadavg()[0], 2),
+                "passed": bool(times) and not self.errors and (pct(0.95) or 0) <= P95_LIMIT_MS,
+            }
+
+    SESSIONS_OPEN = threading.Event()
+
+    @events.test_start.add_listener
+    def open_sessions(environment, **_kwargs):
+        """One web session per demo login, through the login form, before any user starts
+        (not counted, like the API tokens)."""
+        host = environment.host.rstrip("/")
+        for username in sorted({name for cls in ROLES if cls.web_login for name in cls.logins}):
+            with requests.Session() as session:
+                session.get(host + "/accounts/login/", timeout=60).raise_for_status()
+                r = session.post(
+                    host + "/accounts/login/",
+                    data={
+                        "username": username,
+                        "password": PASSWORD,
+                        "csrfmiddlewaretoken": session.cookies.get("csrftoken", ""),
+                    },
+                    allow_redirects=False,
+                    timeout=60,
+                )
+                if r.status_code != 302:
+                    raise RuntimeError(f"could not log in as {username}: HTTP {r.status_code}")
+                SESSIONS[username] = list(session.cookies)
+        SESSIONS_OPEN.set()
+
+    WINDOW = Window("start", START_CREWS)
+    STEPS: list[dict] = []
+    HELD: dict = {}
+
+    @events.user_error.add_listener
+    def count_user_error(user_instance, exception, tb, **_kwargs):
+        WINDOW.errors[f"{type(user_instance).__name__}: {exception!r}"[:120]] += 1
+
+    @events.request.add_listener
+    def count_in_window(response_time, name, exception=None, **_kwargs):
+        if time.monotonic() >= WINDOW.started:
+            WINDOW.times.append(response_time)
+        if exception is not None:
+            WINDOW.errors[f"{name}: {exception}"[:120]] += 1
+
+    def save_steps() -> None:
+        if STEPS_PATH:
+            settings = {
+                "step_rate": STEP_RATE,
+                "step_seconds": STEP_SECONDS,
+                "hold_seconds": HOLD_SECONDS,
+                "settle_seconds": SETTLE_SECONDS,
+                "ramp_seconds": RAMP_SECONDS,
+                "start_rate": START_CREWS * STEP_RATE,
+                "max_rate": MAX_CREWS * STEP_RATE,
+                "p95_limit_ms": P95_LIMIT_MS,
+            }
+            with open(STEPS_PATH, "w", encoding="utf-8") as f:
+                json.dump(
+                    {"settings": settings, "steps": STEPS, "held": HELD},
+                    f,
+                    ensure_ascii=False,
+                    indent=1,
+                )
+
+    class SteppedRate(LoadTestShape):
+        """Step up until a step fails, hold the highest passing rate, step down once."""
+
+        def __init__(self):
+            super().__init__()
+            self.crews, self.best, self.stepped_down = START_CREWS, 0, False
+            self.phase, self.since = "warmup", 0.0
+
+        def begin(self, phase: str, now: float) -> None:
+            global WINDOW
+            self.phase, self.since = phase, now
+            settled = WINDOW.errors if phase == "hold" else Counter()
+            WINDOW = Window(phase, self.crews, RAMP_SECONDS if phase == "step" else 0.0)
+            WINDOW.errors.update(settled)  # an error while settling fails the hold
+
+        def close(self) -> dict:
+            STEPS.append(WINDOW.row())
+            save_steps()
+            return STEPS[-1]
+
+        def tick(self):
+            now = self.get_run_time()
+            if WINDOW.phase == "start":
+                # The first step starts once the test-start logins are done (they run
+                # inside locust's start, after this shape's first answer).
+                if not SESSIONS_OPEN.is_set():
+                    return self.crews * CREW, self.crews * CREW
+                self.begin("warmup", now)  # the servers' first requests, unmeasured
+            elapsed = now - self.since
+            if self.phase == "warmup" and elapsed >= SETTLE_SECONDS:
+                self.begin("step", now)
+                elapsed = 0.0
+            if self.phase == "step" and elapsed >= STEP_SECONDS:
+                if self.close()["passed"]:
+                    self.best = self.crews
+                if STEPS[-1]["passed"] and self.crews < MAX_CREWS:
+                    self.crews += 1
+                    self.begin("step", now)
+                elif self.best:
+                    self.crews = self.best
+                    self.begin("settle", now)
+                else:
+                    self.phase = "done"
+            elif self.phase == "settle" and elapsed >= SETTLE_SECONDS:
+                self.begin("hold", now)
+            elif self.phase == "hold" and elapsed >= HOLD_SECONDS:
+                row = self.close()
+                if row["passed"]:
+                    HELD.update(row)
+                    save_steps()
+                    self.phase = "done"
+                elif not self.stepped_down and self.crews > 1:
+                    self.crews -= 1
+                    self.stepped_down = True
+                    self.begin("settle", now)
+                else:
+                    self.phase = "done"
+            if self.phase == "done":
+                return None
+            return self.crews * CREW, max(CREW, self.crews * CREW)

@@ -115,13 +115,17 @@ def main() -> int:
                         category_id=category.pk,
                         community_id=community.pk,
                         risk_level=rng.choice(["low", "low", "medium"]),
-                        address=f"{community.name}{rng.randint(1, 40)}号",
+                        # Its own address and names: the repeat radar finds nothing, so no
+                        # order turns red (red needs a 包案 leader at dispatch).
+                        address=f"{community.name}{street_code}{i}号",
                         parties=[
                             PartyInput(
                                 name=f"{name}某{i}",
                                 phone=f"139{rng.randint(0, 99999999):08d}",
                             ),
-                            PartyInput(name=f"{rng.choice(SURNAMES)}某", role="respondent"),
+                            PartyInput(
+                                name=f"{rng.choice(SURNAMES)}某{street_code}{i}", role="respondent"
+                            ),
                         ],
                     ),
                     now=reported_at,

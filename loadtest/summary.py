@@ -217,6 +217,40 @@ def ms(v: float) -> str:
     return f"{v:,.0f}" if v >= 10 else f"{v:.1f}"
 
 
+def stepped_report(steps: dict, meta: dict, p) -> None:
+    """The stepped mode's result (``steps.json``, written by the locustfile's shape): the
+    highest rate held with 0 errors and p95 within the limit, and every step."""
+    cfg, held = steps["settings"], steps.get("held") or {}
+    p(
+        f"\nStepped load: +{cfg['step_rate']:g} req/s every {cfg['step_seconds']} s from "
+        f"{cfg['start_rate']:g} (at most {cfg['max_rate']:g}) until p95 > "
+        f"{cfg['p95_limit_ms']:g} ms or an error; then the highest passing rate held "
+        f"{cfg['hold_seconds']} s (after {cfg['settle_seconds']} s unmeasured); a step's times "
+        f"from {cfg.get('ramp_seconds', 0):g} s in, its errors from its start"
+    )
+    p(f"  gunicorn workers: {meta.get('workers', '?')}")
+    if held:
+        p(
+            f"  HELD: {held['offered_rps']:g} req/s offered, {held['achieved_rps']:.1f} achieved, "
+            f"for {held['seconds']:.0f} s with 0 errors; p50 {held['p50_ms']} ms, p95 "
+            f"{held['p95_ms']} ms, p99 {held['p99_ms']} ms; load average {held['load1']}"
+        )
+    else:
+        p("  NO RATE HELD: every hold (or the first step) failed")
+    cols = ("offered", 8), ("users", 6), ("achieved", 9), ("p50", 7), ("p95", 7), ("p99", 7)
+    cols += ("errors", 7), ("load1", 6)
+    header = f"  {'phase':<6} " + " ".join(f"{c:>{w}}" for c, w in cols) + "  result"
+    p(header)
+    for r in steps["steps"]:
+        p(
+            f"  {r['phase']:<6} {r['offered_rps']:>8g} {r['users']:>6} "
+            f"{r['achieved_rps']:>9.1f} {ms(r['p50_ms'] or 0):>7} {ms(r['p95_ms'] or 0):>7} "
+            f"{ms(r['p99_ms'] or 0):>7} {r['errors']:>7} {r['load1']:>6}  "
+            + ("pass" if r["passed"] else "FAIL")
+            + (f" ({'; '.join(r['error_kinds'])})"[:160] if r["error_kinds"] else "")
+        )
+
+
 def main(out: Path) -> int:
     rows, total = endpoint_rows(read_csv(out / "locust_stats.csv"))
     failures = read_csv(out / "locust_failures.csv")
@@ -328,7 +362,12 @@ def main(out: Path) -> int:
             + (f" (each: {', '.join(str(v) for v in pids.values())})" if len(pids) > 1 else "")
         )
 
+    steps = read_json(out / "steps.json", None)
+    if steps is not None:
+        stepped_report(steps, meta, p)
+
     summary = {
+        "stepped": steps,
         "meta": meta,
         "total": total,
         "endpoints": rows,

@@ -335,7 +335,14 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # periodic delivery below catches up.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
-CELERY_TASK_ROUTES = {"dispatch.sla_sweep": {"queue": "sla"}, "deadlines.sweep": {"queue": "sla"}}
+CELERY_TASK_ROUTES = {
+    "dispatch.sla_sweep": {"queue": "sla"},
+    "dispatch.sla_sweep_batch": {"queue": "sla"},
+    "deadlines.sweep": {"queue": "sla"},
+}
+# How many more `sla` workers a sweep that finds a full batch (1,000 due alarms) asks to
+# share the rest (disputes.sweep.sla_sweep): the `sla` workers you run, minus one.
+SLA_SWEEP_FANOUT = env.int("SLA_SWEEP_FANOUT", default=2)
 # The schedule lives in code (reviewed and versioned with the tasks it runs); two beats
 # by mistake are harmless because the sweep and the delivery are idempotent.
 CELERY_BEAT_SCHEDULER = "celery.beat:PersistentScheduler"
