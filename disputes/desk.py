@@ -307,7 +307,7 @@ def _claim(incident: Incident, order: Order, *, actor, kind: str, now: datetime)
 
 def _record_linked(order: Order, incident: Incident, *, actor, kind: str, now: datetime) -> None:
     """The order's timeline says which incident it came from or was linked to."""
-    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",), no_key=True).get(pk=order.pk)
     if kind == "push":
         note = _("由警情 %(number)s 推送生成。") % {"number": incident.number}
     else:

@@ -353,11 +353,18 @@ def _reopened_data(old: Order | None) -> dict[str, Any]:
 
 
 def _lock_visible(*, actor, order_id: int) -> Order:
-    """The order, row-locked, if the actor may see it (else 404)."""
+    """The order, row-locked, if the actor may see it (else 404).
+
+    Every lock on an order is FOR NO KEY UPDATE (``no_key``): transitions still exclude
+    each other and the sweep (which skips what they hold), but a row that only refers to
+    the order (a notice written by ``notify_raised`` while it holds escalations this
+    transition resolves) does not wait for it, which was a deadlock."""
     if not is_valid_pk(order_id):
         raise NotFound()
     try:
-        return orders_visible_to(actor).select_for_update(of=("self",)).get(pk=order_id)
+        return (
+            orders_visible_to(actor).select_for_update(of=("self",), no_key=True).get(pk=order_id)
+        )
     except Order.DoesNotExist:
         raise NotFound() from None
 
@@ -1583,7 +1590,7 @@ def _close_if_complete(*, order_id: int, actor, now: datetime) -> Order | None:
     the last one missing."""
 
     def lock() -> Order:
-        return Order.objects.select_for_update(of=("self",)).get(pk=order_id)
+        return Order.objects.select_for_update(of=("self",), no_key=True).get(pk=order_id)
 
     order = lock()
     proposal = pending_closing(order) if order.state == State.CONFIRMING else None
@@ -1658,7 +1665,9 @@ def closing_respond(
         confirmation = confirmation_by_token(token)
         if confirmation is None:
             raise NotFound(_("确认链接无效。"))
-        order = Order.objects.select_for_update(of=("self",)).get(pk=confirmation.proposal.order_id)
+        order = Order.objects.select_for_update(of=("self",), no_key=True).get(
+            pk=confirmation.proposal.order_id
+        )
         confirmation.refresh_from_db()
         return order
 
@@ -1990,7 +1999,7 @@ def order_merge(
     def lock() -> Order:
         rows = (
             orders_visible_to(actor)
-            .select_for_update(of=("self",))
+            .select_for_update(of=("self",), no_key=True)
             .filter(pk__in=[order_id, keeper.pk])
             .order_by("pk")
         )

@@ -125,7 +125,7 @@ def _sweep_batch(
         orders = {
             row[0]: _OrderInfo(row)
             for row in Order.objects.filter(pk__in={a[1] for a in alarms})
-            .select_for_update(skip_locked=True, of=("self",))
+            .select_for_update(skip_locked=True, of=("self",), no_key=True)
             .values_list("pk", *_ORDER_COLUMNS)
         }
         # An order a transition holds keeps its alarm for the next sweep: the transition

@@ -1,12 +1,14 @@
 """Two sweeps at once on PostgreSQL: each escalation raised and announced once."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import Count
 
+from disputes import services
 from disputes.models import Escalation, EventKind, OrderEvent, State
 from disputes.notices import notify_raised
 from disputes.sweep import sla_sweep
@@ -144,3 +146,49 @@ def test_lower_levels_wait_while_another_worker_holds_the_top_one(world):
     assert notices.count() == 6  # police, police2, head, center, both supervisors
     assert notices.values("recipient").distinct().count() == 6
     assert not Escalation.objects.filter(order=order, notified_at=None).exists()
+
+
+def test_signing_while_its_escalations_are_being_announced_is_no_deadlock(world):
+    """The load test's 500 on sign: ``notify_raised`` holds an order's escalations and
+    writes a notice that refers to the order, while the sign transition holds the order
+    and resolves those escalations. With the order locked FOR UPDATE the notice's foreign
+    key waited for the transition and the transition for the escalations: deadlock. The
+    order is locked FOR NO KEY UPDATE, so the notice goes through and the sign waits."""
+    order = world.order(State.DISPATCHED)
+    now = T0 + STEP_OFFSETS[State.DISPATCHED] + timedelta(hours=2)
+    assert sla_sweep(now=now).raised
+    held, signing = threading.Event(), threading.Event()
+    errors = []
+
+    def announce():
+        try:
+            with transaction.atomic():
+                list(Escalation.objects.filter(order=order).select_for_update(of=("self",)))
+                held.set()
+                signing.wait(10)
+                time.sleep(0.5)  # the transition now holds the order and waits for us
+                with connection.cursor() as cur:
+                    cur.execute("SET LOCAL lock_timeout = '5s'")
+                Notification.objects.create(
+                    recipient=world.head,
+                    order=order,
+                    kind="escalation_1",
+                    subject="x",
+                    created_at=now,
+                )
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=announce)
+    thread.start()
+    assert held.wait(10)
+    signing.set()
+    signed = services.order_sign(order_id=order.pk, actor=world.handler, now=now)
+    thread.join(timeout=30)
+
+    assert errors == []
+    assert signed.state == State.SIGNED
+    assert Notification.objects.filter(order=order, kind="escalation_1", subject="x").exists()
+    assert not Escalation.objects.filter(order=order, resolved_at=None).exists()

@@ -42,7 +42,7 @@ class Command(BaseCommand):
                 # Locked like a transition locks them, so no event is appended meanwhile.
                 orders = (
                     Order.objects.filter(pk__in=stale[start : start + chunk])
-                    .select_for_update(of=("self",))
+                    .select_for_update(of=("self",), no_key=True)
                     .only("pk", "number", "timeline_seq", "timeline_hash", *VOUCHED_FIELDS)
                     .order_by("pk")
                     .prefetch_related(
