@@ -110,6 +110,15 @@ def meta_matches(scale: int, due: int, months: int, seed: int) -> datetime | Non
     return None
 
 
+def database_bytes() -> int:
+    """The bench database's size on disk (tables, indexes, TOAST), after generation."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_database_size(current_database())")
+        return cur.fetchone()[0]
+
+
 def save_meta(scale: int, due: int, months: int, seed: int, now: datetime) -> None:
     from django.db import connection
 
@@ -641,6 +650,8 @@ def main() -> None:
             f"({', '.join(f'{k} {v:.0f} s' for k, v in stats.seconds.items() if k != 'total')})"
         )
         log(f"  states: {dict(stats.by_state.most_common())}")
+        results["generation"]["database_bytes"] = database_bytes()
+        log(f"  database size {results['generation']['database_bytes'] / 2**30:.1f} GiB")
         if not radar_only:
             results["chain"] = generate.verify_timelines(log=log)
             results["rollups"] = measure.build_report_rollups(now, log=log)

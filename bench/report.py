@@ -44,7 +44,12 @@ def render(r: dict) -> str:
     gen = r.get("generation")
     if gen:
         rows = ", ".join(f"{k} {v:,}" for k, v in gen["rows"].items())
-        add(f"generated: {rows}; states {gen['by_state']}; in {gen['seconds']['total']:.0f} s")
+        size = ""
+        if "database_bytes" in gen:
+            size = f"; database {gen['database_bytes'] / 2**30:.1f} GiB"
+        add(
+            f"generated: {rows}; states {gen['by_state']}; in {gen['seconds']['total']:.0f} s{size}"
+        )
     peer = r.get("peer") or {}
     if peer.get("error"):
         add(f"peer: {peer['error']}")
