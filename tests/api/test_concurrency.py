@@ -1,8 +1,6 @@
 """Simultaneous API calls on one order: exactly one sign wins, the rest are 409 with the
 state. Needs real row locks: PostgreSQL only (``DATABASE_URL=postgres://… pytest``)."""
 
-import threading
-
 import pytest
 from django.db import connection
 from rest_framework.authtoken.models import Token
@@ -10,6 +8,7 @@ from rest_framework.test import APIClient
 
 from disputes.models import OrderEvent, State
 from tests.factories import MembershipFactory, UserFactory
+from tests.threads import race_ok
 
 pytestmark = [
     pytest.mark.postgres,
@@ -31,24 +30,17 @@ def test_ten_handlers_signing_at_once_one_wins(world, order_in):
     for _ in range(8):
         user = MembershipFactory(user=UserFactory(), unit=world.hb_police, handler=True).user
         keys.append(Token.objects.create(user=user).key)
-    barrier = threading.Barrier(len(keys))
-    answers: list = [None] * len(keys)
 
-    def sign(i, key):
-        try:
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-            barrier.wait(timeout=30)
-            response = client.post(f"/api/v1/orders/{order.pk}/sign/")
-            answers[i] = (response.status_code, response.json().get("state"))
-        finally:
-            connection.close()
+    def client_of(key):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
 
-    threads = [threading.Thread(target=sign, args=(i, k)) for i, k in enumerate(keys)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    def sign(client):
+        response = client.post(f"/api/v1/orders/{order.pk}/sign/")
+        return response.status_code, response.json().get("state")
+
+    answers = race_ok([(lambda k=k: client_of(k), sign) for k in keys])
     codes = sorted(code for code, _state in answers)
     assert codes == [200] + [409] * 9
     assert {state for _code, state in answers} == {State.SIGNED}

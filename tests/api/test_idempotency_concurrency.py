@@ -2,7 +2,6 @@
 is made and every answer is the first one. Needs real concurrent transactions:
 PostgreSQL only (``DATABASE_URL=postgres://… pytest``)."""
 
-import threading
 import uuid
 
 import pytest
@@ -12,6 +11,7 @@ from rest_framework.test import APIClient
 
 from disputes.models import Order, OrderEvent
 from tests.api.test_orders import report_body
+from tests.threads import race_ok
 
 pytestmark = [
     pytest.mark.postgres,
@@ -28,25 +28,6 @@ N = 8
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     monkeypatch.setattr("notifications.services.kick_delivery", lambda: None)
-
-
-def _at_once(post) -> list:
-    barrier = threading.Barrier(N)
-    answers: list = [None] * N
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            answers[i] = post()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(N)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return answers
 
 
 def _clients(user):
@@ -70,7 +51,7 @@ def test_same_key_posted_at_once_makes_one_order(world):
         )
         return response.status_code, response.json().get("id")
 
-    answers = _at_once(post)
+    answers = race_ok([post] * N)
     assert Order.objects.count() == 1
     order_id = Order.objects.get().pk
     assert answers == [(201, order_id)] * N
@@ -86,5 +67,5 @@ def test_same_key_signing_at_once_makes_one_transition(world, order_in):
         )
         return response.status_code
 
-    assert _at_once(post) == [200] * N
+    assert race_ok([post] * N) == [200] * N
     assert OrderEvent.objects.filter(order=order, kind="signed").count() == 1

@@ -1,15 +1,14 @@
 """``POST /api/v1/incidents/``: police incidents from the command system."""
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from dispatch.models import Role
 from disputes.incidents import incident_types_seed, police_station_for, resolve_community
 from disputes.models import Incident, IncidentType, Order, Source, State
 from notifications.models import Notification
 from tests.factories import AreaFactory, CategoryFactory, UnitFactory, user_with_role
+from tests.threads import race_ok
 
 pytestmark = pytest.mark.django_db
 
@@ -221,24 +220,16 @@ def test_concurrent_repeats_make_one_order(world, command_user, incident_types, 
     from rest_framework.test import APIClient
 
     key = Token.objects.create(user=command_user).key
-    barrier = threading.Barrier(4)
-    codes = []
 
-    def submit():
-        try:
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-            barrier.wait()
-            codes.append(client.post(URL, incident(), format="json").status_code)
-        finally:
-            close_old_connections()
-            connection.close()
+    def client():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
 
-    threads = [threading.Thread(target=submit) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    def submit(client):
+        return client.post(URL, incident(), format="json").status_code
+
+    codes = race_ok([(client, submit)] * 4)
     assert sorted(codes) == [200, 200, 200, 201]
     assert Order.objects.count() == 1
     assert Incident.objects.count() == 1

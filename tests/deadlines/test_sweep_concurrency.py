@@ -1,10 +1,9 @@
 """Two deadline sweeps at once on PostgreSQL: each level raised and told once."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Count
 
 from deadlines.kinds import KINDS, DeadlineKind, declare
@@ -13,6 +12,7 @@ from deadlines.services import deadline_start
 from deadlines.sweep import sweep
 from notifications.models import Notification
 from tests.factories import T0, UserFactory
+from tests.threads import race_ok
 
 pytestmark = [
     pytest.mark.postgres,
@@ -38,24 +38,7 @@ def test_two_concurrent_sweeps_raise_each_deadline_once():
         for subject in range(60):
             deadline_start(kind=kind.name, subject_id=subject, at=T0, due=T0 + timedelta(days=1))
         now = T0 + timedelta(hours=20)  # past the warning, before the due time
-        barrier = threading.Barrier(2)
-        raised, errors = [], []
-
-        def run():
-            try:
-                barrier.wait()
-                raised.append(sweep(now=now, batch_size=7))
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-            finally:
-                connections.close_all()
-
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        assert errors == []
+        raised = race_ok([lambda: sweep(now=now, batch_size=7)] * 2)
         assert sum(raised) == 60
         assert set(Deadline.objects.values_list("level", flat=True)) == {0}
         per_subject = Notification.objects.values("subject").annotate(n=Count("id"))

@@ -2,7 +2,6 @@
 timeline records one step. The races need real row locks, so they run on PostgreSQL only
 (``DATABASE_URL=postgres://… pytest``); the optimistic state check runs everywhere."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from disputes import services
 from disputes.models import EventKind, Order, OrderEvent, State
 from shishi_mediation.errors import Conflict, Forbidden, NotFound
 from tests.factories import MembershipFactory, UserFactory
+from tests.threads import race
 
 User = get_user_model()
 
@@ -30,34 +30,6 @@ on_postgres = pytest.mark.skipif(
 def _no_broker(monkeypatch):
     # Committed transitions kick the notification worker; these tests need no broker.
     monkeypatch.setattr("notifications.services.kick_delivery", lambda: None)
-
-
-def race(attempts, *, timeout: float = 30) -> list:
-    """Run each callable in its own thread and DB connection, released together by a
-    barrier; returns each one's result or exception, in order."""
-    barrier = threading.Barrier(len(attempts))
-    results: list = [None] * len(attempts)
-
-    def run(i, attempt):
-        try:
-            prepare, go = attempt
-            state = prepare()  # reads before the barrier, so they don't blur the start
-            barrier.wait(timeout=timeout)
-            results[i] = go(state)
-        except Exception as exc:  # noqa: BLE001 - returned for the test to inspect
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(i, a), daemon=True) for i, a in enumerate(attempts)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=timeout)
-    assert not any(t.is_alive() for t in threads), "a thread hung (deadlock?)"
-    return results
 
 
 def as_actor(user_pk: int):

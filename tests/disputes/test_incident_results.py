@@ -36,6 +36,7 @@ from disputes.results import (
 )
 from notifications.delivery import backoff
 from tests.factories import T0, UnitFactory, close_jointly, user_with_role
+from tests.threads import race_ok
 
 pytestmark = pytest.mark.django_db
 
@@ -483,28 +484,9 @@ def test_the_admin_lists_the_rows_and_requeues_a_failed_one(world, born, endpoin
     connection.vendor != "postgresql", reason="SKIP LOCKED needs PostgreSQL; SQLite serialises"
 )
 def test_two_workers_share_the_rows_and_send_each_once(world, born, endpoint):
-    from django.db import connections
-
     for i in range(12):
         sign(born(f"J-{i}"), world)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(deliver_results_due(now=SIGNED_AT, batch_size=3))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == []
+    race_ok([lambda: deliver_results_due(now=SIGNED_AT, batch_size=3)] * 2)
     deliver_results_due(now=SIGNED_AT)  # what a worker skipped while the other held it
     keys = [r["headers"]["Idempotency-Key"] for r in endpoint.requests]
     assert len(keys) == len(set(keys)) == 12

@@ -14,6 +14,7 @@ from disputes.notices import notify_raised
 from disputes.sweep import sla_sweep
 from notifications.models import Notification
 from tests.factories import STEP_OFFSETS, T0
+from tests.threads import race_ok
 
 pytestmark = [
     pytest.mark.postgres,
@@ -28,26 +29,14 @@ pytestmark = [
 def test_two_concurrent_sweeps_raise_each_escalation_once(world):
     orders = [world.order(State.DISPATCHED) for _ in range(40)]
     now = T0 + STEP_OFFSETS[State.DISPATCHED] + timedelta(hours=2)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
 
     def sweep():
-        try:
-            barrier.wait()
-            results.append(sla_sweep(now=now, batch_size=7))
-            notify_raised(now=now, batch_size=7)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        result = sla_sweep(now=now, batch_size=7)
+        notify_raised(now=now, batch_size=7)
+        return result
 
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results = race_ok([sweep, sweep])
 
-    assert errors == []
     assert sum(r.raised for r in results) == len(orders) * 3
     assert Escalation.objects.count() == len(orders) * 3
     assert OrderEvent.objects.filter(kind=EventKind.ESCALATED).count() == len(orders) * 3
