@@ -636,31 +636,28 @@ def warning_q(now) -> Q:
 URGENCIES = ("overdue", "warning", "ok", "waiting")
 
 
-def urgency_q(urgency: str, *, now) -> Q:
+def urgency_q(urgency: str, *, now, warning_alias: str | None = None) -> Q:
     """Orders of that urgency at ``now``, over the ``next_due`` annotation
-    (``next_due_expression``)."""
-    running = Q(next_due__gte=now)
-    return {
-        "overdue": Q(next_due__lt=now),
-        "warning": running & warning_q(now),
-        "ok": running & ~warning_q(now),
-        "waiting": Q(next_due__isnull=True),
-    }[urgency]
+    (``next_due_expression``). ``warning_alias``: a boolean alias of ``warning_q(now)``
+    to read instead of building that expression again (``urgency_counts``)."""
+    if urgency not in URGENCIES:
+        raise ValueError(f"no urgency {urgency!r}")
+    if urgency == "overdue":
+        return Q(next_due__lt=now)
+    if urgency == "waiting":
+        return Q(next_due__isnull=True)
+    if warning_alias:  # NOT of the alias would also take NULL: neither warning nor ok
+        warning = Q(**{warning_alias: urgency == "warning"})
+    else:
+        warning = warning_q(now) if urgency == "warning" else ~warning_q(now)
+    return Q(next_due__gte=now) & warning
 
 
 def urgency_counts(ids: QuerySet, *, now, among: Q | None = None) -> dict[str, int]:
     """How many of the orders ``ids`` (a query of their ids) there are (``"all"``), and of
-    each urgency (among those matching ``among`` only, if given): one aggregate query."""
+    each urgency (among those matching ``among`` only, if given): one aggregate query.
+    ``warning_q`` (a dozen branches) is built once, as an alias, for "warning" and "ok"."""
     among = among or Q()
-    # ``urgency_q`` of each, with its two expressions built once as aliases: building
-    # ``warning_q`` (a dozen branches) for two urgencies took most of the page's count.
-    running = Q(next_due__gte=now)
-    urgencies = {
-        "overdue": Q(next_due__lt=now),
-        "warning": running & Q(is_warning=True),
-        "ok": running & Q(is_warning=False),  # NOT warning_q: NULL in both is neither
-        "waiting": Q(next_due__isnull=True),
-    }
     return (
         Order.objects.filter(pk__in=ids)
         .alias(
@@ -668,7 +665,11 @@ def urgency_counts(ids: QuerySet, *, now, among: Q | None = None) -> dict[str, i
             is_warning=ExpressionWrapper(warning_q(now), output_field=BooleanField()),
         )
         .aggregate(
-            all=Count("pk"), **{u: Count("pk", filter=among & urgencies[u]) for u in URGENCIES}
+            all=Count("pk"),
+            **{
+                u: Count("pk", filter=among & urgency_q(u, now=now, warning_alias="is_warning"))
+                for u in URGENCIES
+            },
         )
     )
 
