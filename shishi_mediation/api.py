@@ -133,14 +133,26 @@ class ModelSerializer(serializers.ModelSerializer):
     """DRF's, with its fields built once per class: DRF introspects the model and builds
     every field again for each instance, which for the order detail (six nested
     serializers) cost more than its database queries. Each instance still gets its own
-    copy of the fields, as DRF gives each a copy of its declared fields."""
+    copy of the fields, as DRF gives each a copy of its declared fields: a shallow one of
+    a plain field (binding sets attributes on the copy; DRF's deep copy builds the field
+    again from its arguments), a deep one of a field that holds another (a nested
+    serializer, a list's child), whose inner field is bound to its holder."""
 
     def get_fields(self):
         built = type(self).__dict__.get("_fields_built")
         if built is None:
             built = super().get_fields()
             type(self)._fields_built = built
-        return copy.deepcopy(built)
+        return {name: _field_copy(field) for name, field in built.items()}
+
+
+def _field_copy(field):
+    holds = (
+        isinstance(field, serializers.BaseSerializer)
+        or hasattr(field, "child")
+        or (hasattr(field, "child_relation"))
+    )
+    return copy.deepcopy(field) if holds else copy.copy(field)
 
 
 # --- filters, pages and ids -------------------------------------------------------------
