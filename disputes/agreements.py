@@ -8,6 +8,8 @@ printable page and answers the PDF with 503. Nothing is fetched while rendering:
 page's styles are inline and every URL is refused.
 """
 
+import shutil
+import subprocess
 from functools import cache
 from pathlib import Path
 
@@ -69,7 +71,25 @@ def _weasyprint():
         raise PdfUnavailable(str(e)) from e
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = before
+    if not _chinese_font():
+        raise PdfUnavailable("no Chinese font (fonts-noto-cjk): the PDF would show empty boxes")
     return weasyprint
+
+
+@cache
+def _chinese_font() -> bool:
+    """Whether fontconfig (which Pango asks) knows a font for Chinese; without one the
+    agreement would render as boxes. Where ``fc-list`` is missing, assumed present."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return True
+    try:
+        done = subprocess.run(
+            [fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.SubprocessError):
+        return True
+    return bool(done.stdout.strip())
 
 
 def pdf_available() -> bool:

@@ -49,12 +49,12 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-# The agreement PDF needs WeasyPrint's system libraries (Pango, a CJK font), which
+# The agreement PDF needs WeasyPrint's system libraries (Pango) and a Chinese font, which
 # .ci/run and the Dockerfile install; elsewhere its tests are skipped, saying why.
 needs_pdf = pytest.mark.skipif(
     not pdf_available(),
-    reason="WeasyPrint cannot load Pango here: apt-get install libpango-1.0-0 "
-    "libpangoft2-1.0-0 fonts-noto-cjk (.ci/run does)",
+    reason="WeasyPrint cannot load Pango or finds no Chinese font here: apt-get install "
+    "libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk (.ci/run does)",
 )
 
 

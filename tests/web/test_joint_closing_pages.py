@@ -166,3 +166,19 @@ def test_overdue_close_is_offered_only_past_the_limit(world, order_in, as_user, 
     )
     assert response.status_code == 302
     assert Order.objects.get(pk=order.pk).state == State.CLOSED
+
+
+def test_without_a_chinese_font_the_pdf_is_503_and_the_page_still_prints(
+    world, order_in, client, as_user, monkeypatch, time_machine
+):
+    """A PDF of empty boxes is worse than none: the party is told to print the page."""
+    monkeypatch.setattr("disputes.agreements._chinese_font", lambda: False)
+    order = order_in(State.CONFIRMING)
+    time_machine.move_to(T0 + STEP_OFFSETS[State.CONFIRMING] + timedelta(days=1))
+    proposal = pending(order)
+    token = proposal.confirmations.first().token
+    answer = client.get(reverse("confirm-pdf", args=[token]))
+    assert answer.status_code == 503
+    assert "请使用协议书页面打印" in answer.content.decode()
+    page = as_user(world.handler).get(reverse("order-agreement", args=[order.pk, proposal.pk]))
+    assert page.status_code == 200 and AGREEMENT["facts"] in html(page)
