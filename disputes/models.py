@@ -1983,9 +1983,9 @@ class IncidentResultMessage(models.Model):
             models.UniqueConstraint(fields=["incident", "event"], name="incident_result_once"),
         ]
         indexes = [
-            models.Index(
+            models.Index(  # as notifications' ``delivery_pending_due``
                 name="incident_result_pending_due",
-                fields=["next_attempt_at"],
+                fields=["next_attempt_at", "id"],
                 condition=Q(status="pending"),
             ),
         ]

@@ -51,6 +51,16 @@ def deliver_due(*, now: datetime, batch_size: int = 100) -> DeliveryResult:
     )
 
 
+def due_batch(rows: QuerySet, *, now: datetime, batch_size: int) -> QuerySet:
+    """The next batch of an outbox's pending rows due by ``now``, locked, in the order of
+    its ``*_pending_due`` index (next_attempt_at, id): read off the index, not sorted."""
+    return (
+        rows.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("next_attempt_at", "id")[:batch_size]
+    )
+
+
 def deliver_rows_due(
     rows: QuerySet,
     *,
@@ -72,11 +82,7 @@ def deliver_rows_due(
     result = DeliveryResult()
     while True:
         with transaction.atomic():
-            batch = list(
-                rows.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
-                .select_for_update(skip_locked=True, of=("self",))
-                .order_by("next_attempt_at", "id")[:batch_size]
-            )
+            batch = list(due_batch(rows, now=now, batch_size=batch_size))
             for row in batch:
                 what, number = describe(row)
                 # Whatever the sender or ``_try`` logs names the row's order.

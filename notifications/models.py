@@ -101,9 +101,12 @@ class Delivery(models.Model):
             models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once"),
         ]
         indexes = [
+            # The outbox's batch order (``deliver_rows_due``: next_attempt_at, id) read
+            # off the index: with next_attempt_at alone, every batch sorted the whole
+            # backlog (at 10M orders a sweep's 235,000 notices took ~1 s a batch).
             models.Index(
                 name="delivery_pending_due",
-                fields=["next_attempt_at"],
+                fields=["next_attempt_at", "id"],
                 condition=Q(status="pending"),
             ),
         ]
@@ -212,8 +215,10 @@ class SmsMessage(models.Model):
         verbose_name = _("短信")
         verbose_name_plural = _("短信")
         indexes = [
-            models.Index(
-                name="sms_pending_due", fields=["next_attempt_at"], condition=Q(status="pending")
+            models.Index(  # as ``delivery_pending_due``
+                name="sms_pending_due",
+                fields=["next_attempt_at", "id"],
+                condition=Q(status="pending"),
             ),
         ]
 
