@@ -833,10 +833,20 @@ def _drop_secondary_indexes(tables: list[str]) -> list[tuple[str, str]]:
 
 
 def _recreate_indexes(dropped: list[tuple[str, str]]) -> None:
+    """Rebuild them. A partitioned table's index is defined ``ON ONLY`` the parent (its
+    partitions' indexes are attached one by one); rebuilt as written it would stay an
+    empty, invalid parent, so it is rebuilt ``ON`` the table: on every partition."""
     with connection.cursor() as cur:
         cur.execute("SET maintenance_work_mem = '512MB'")
         for _name, definition in dropped:
-            cur.execute(definition)
+            cur.execute(definition.replace(" ON ONLY ", " ON ", 1))
+        cur.execute(
+            "SELECT string_agg(i.relname, ', ') FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid WHERE NOT x.indisvalid"
+        )
+        invalid = cur.fetchone()[0]
+    if invalid:
+        raise RuntimeError(f"indexes left invalid after generation: {invalid}")
 
 
 def person_pool_size(scale: int) -> tuple[int, int]:
