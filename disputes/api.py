@@ -288,7 +288,7 @@ def _detail_order(user, order_id: int) -> Order:
         queryset = _children_as_json(queryset)
     else:
         queryset = queryset.prefetch_related(*DETAIL_PREFETCHES)
-    # Unordered: one id is one row, and ordering made Django hash each of the ~90 selected
+    # Unordered: one id is one row, and ordering made Django hash each of the 236 selected
     # expressions to match them against the ORDER BY (a fifth of the request's Python).
     order = next(iter(queryset.order_by()[:1]), None)
     if order is None:

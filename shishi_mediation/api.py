@@ -150,7 +150,7 @@ def _field_copy(field):
     holds = (
         isinstance(field, serializers.BaseSerializer)
         or hasattr(field, "child")
-        or (hasattr(field, "child_relation"))
+        or hasattr(field, "child_relation")
     )
     return copy.deepcopy(field) if holds else copy.copy(field)
 
