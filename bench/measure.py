@@ -50,7 +50,10 @@ def snapshot_due(now: datetime) -> dict:
             {"now": now},
         )
         cur.execute(f"ALTER TABLE {REARM} ADD PRIMARY KEY (id)")
-        cur.execute(f"CREATE INDEX {REARM}_order ON {REARM} (order_id)")  # rearm()
+        # Looked up by order (rearm, written_by_sweep): the sweep's 100,000 events at 10M
+        # share one instant, which the planner, before ANALYZE, takes for one row and
+        # joined with a scan of this table for each (10^10 comparisons, for minutes).
+        cur.execute(f"CREATE INDEX {REARM}_order ON {REARM} (order_id)")
         cur.execute(f"ANALYZE {REARM}")
         cur.execute(
             f"""
@@ -73,11 +76,6 @@ def rearm(now: datetime) -> None:
     """Undo what a sweep at ``now`` wrote: its rows go, the snapshot's alarms and timeline
     heads come back."""
     with connection.cursor() as cur:
-        # Looked up by order: the sweep's 100,000 events at 10M share one instant, which
-        # the planner, before ANALYZE, takes for one row and joins with a scan of this
-        # table for each (10^10 comparisons: the delete below ran for minutes).
-        cur.execute(f"CREATE INDEX IF NOT EXISTS {REARM}_order ON {REARM} (order_id)")
-        cur.execute(f"ANALYZE {REARM}")
         cur.execute(
             "DELETE FROM dispatch_delivery WHERE notification_id IN "
             "(SELECT id FROM dispatch_notification WHERE created_at = %s)",
